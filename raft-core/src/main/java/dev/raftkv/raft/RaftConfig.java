@@ -1,0 +1,114 @@
+package dev.raftkv.raft;
+
+/**
+ * How a {@link RaftNode} behaves. Times are in ticks: the caller decides how long a tick is (the
+ * server uses the heartbeat interval).
+ *
+ * @param id this node's member id (positive)
+ * @param electionTickMin the shortest election timeout; also the CheckQuorum window and the leader
+ *     lease during which votes for others are refused
+ * @param electionTickMax the randomized election timeout is drawn from {@code [electionTickMin,
+ *     electionTickMax)}
+ * @param heartbeatTick ticks between a leader's heartbeats; must be below {@code electionTickMin}
+ * @param preVote whether to probe with PreVote before starting an election (thesis §9.6)
+ * @param checkQuorum whether a leader steps down when it has not heard from a quorum within an
+ *     election timeout (thesis §6.2)
+ * @param maxInflight appends in flight to one follower before the leader waits (pipelining)
+ * @param maxMessageBytes the byte budget of the entries in one append (batching); one entry is
+ *     always sent even if larger
+ * @param maxInflightBytes bytes in flight to one follower before the leader waits
+ * @param maxApplyBytes the byte budget of committed entries handed out in one {@link Ready}
+ */
+public record RaftConfig(
+    long id,
+    int electionTickMin,
+    int electionTickMax,
+    int heartbeatTick,
+    boolean preVote,
+    boolean checkQuorum,
+    int maxInflight,
+    long maxMessageBytes,
+    long maxInflightBytes,
+    long maxApplyBytes) {
+
+  public RaftConfig {
+    if (id <= 0) {
+      throw new IllegalArgumentException("id must be positive, got " + id);
+    }
+    if (heartbeatTick <= 0) {
+      throw new IllegalArgumentException("heartbeatTick must be positive, got " + heartbeatTick);
+    }
+    if (electionTickMin <= heartbeatTick) {
+      throw new IllegalArgumentException(
+          "electionTickMin ("
+              + electionTickMin
+              + ") must be greater than heartbeatTick ("
+              + heartbeatTick
+              + ")");
+    }
+    if (electionTickMax <= electionTickMin) {
+      throw new IllegalArgumentException(
+          "electionTickMax ("
+              + electionTickMax
+              + ") must be greater than electionTickMin ("
+              + electionTickMin
+              + ")");
+    }
+    if (maxInflight <= 0 || maxMessageBytes <= 0 || maxInflightBytes <= 0 || maxApplyBytes <= 0) {
+      throw new IllegalArgumentException("flow-control limits must be positive");
+    }
+  }
+
+  /**
+   * The defaults: election timeout 10–20 ticks, heartbeat every tick, PreVote and CheckQuorum on,
+   * 256 appends or 32 MiB in flight per follower, 1 MiB per append, 64 MiB per apply batch.
+   */
+  public static RaftConfig defaults(long id) {
+    return new RaftConfig(id, 10, 20, 1, true, true, 256, 1 << 20, 32L << 20, 64L << 20);
+  }
+
+  /** This config with another election timeout range. */
+  public RaftConfig withElectionTicks(int min, int max) {
+    return new RaftConfig(
+        id,
+        min,
+        max,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes);
+  }
+
+  /** This config with PreVote and CheckQuorum set as given. */
+  public RaftConfig withPreVoteAndCheckQuorum(boolean preVote, boolean checkQuorum) {
+    return new RaftConfig(
+        id,
+        electionTickMin,
+        electionTickMax,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes);
+  }
+
+  /** This config with other flow-control limits. */
+  public RaftConfig withFlowControl(int maxInflight, long maxMessageBytes) {
+    return new RaftConfig(
+        id,
+        electionTickMin,
+        electionTickMax,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes);
+  }
+}
