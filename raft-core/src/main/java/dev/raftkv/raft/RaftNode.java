@@ -679,6 +679,11 @@ public final class RaftNode {
     return term;
   }
 
+  /** The commit index. */
+  public long commitIndex() {
+    return log.committed();
+  }
+
   /** The leader known in the current term, or 0 if none. */
   public long leader() {
     return lead;

@@ -1,0 +1,207 @@
+package dev.raftkv.testkit.sim;
+
+import dev.raftkv.raft.RaftConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One seeded run: a fault phase of random proposals, partitions (one node, minority/majority, ring,
+ * bridge, one-way), crashes and restarts, on a network whose loss, duplication and delay are drawn
+ * from the seed; then a liveness phase that heals everything and requires a leader and a new
+ * committed proposal on every node within a bounded number of election timeouts.
+ */
+public final class RandomSchedule {
+  /** Election timeouts the healed cluster gets to elect a leader, and again to commit. */
+  static final int LIVENESS_ELECTION_TIMEOUTS = 10;
+
+  private final long seed;
+  private final int size;
+  private final int faultTicks;
+  private final boolean tracing;
+  private Simulation sim;
+  private int nemesisActions;
+
+  /**
+   * @param seed the seed that determines everything in the run
+   * @param size the number of voters
+   * @param faultTicks ticks of simulated time in the fault phase
+   * @param tracing whether to record a trace of recent events for the failure report
+   */
+  public RandomSchedule(long seed, int size, int faultTicks, boolean tracing) {
+    this.seed = seed;
+    this.size = size;
+    this.faultTicks = faultTicks;
+    this.tracing = tracing;
+  }
+
+  /**
+   * Runs the schedule.
+   *
+   * @throws InvariantViolation if a safety or liveness property fails
+   */
+  public Simulation run() {
+    Random r = new Random(seed ^ 0x5DEECE66DL);
+    double[] losses = {0, 0, 0.01, 0.05, 0.15};
+    double[] dups = {0, 0.02, 0.1};
+    int[] maxDelays = {2, 5, 12};
+    int[] diskDelays = {1, 3, 8};
+    SimNetwork net =
+        new SimNetwork(
+            losses[r.nextInt(losses.length)],
+            dups[r.nextInt(dups.length)],
+            1,
+            maxDelays[r.nextInt(maxDelays.length)]);
+    RaftConfig config =
+        RaftConfig.defaults(1).withFlowControl(1 + r.nextInt(8), 1 + r.nextInt(4) * 200);
+    sim =
+        new Simulation(size, seed, config, net, diskDelays[r.nextInt(diskDelays.length)], tracing);
+    List<Long> ids = sim.ids();
+    Random rnd = sim.random();
+
+    int proposalEvery = 1 + rnd.nextInt(5);
+    int nextNemesis = 5 + rnd.nextInt(20);
+    int proposalSeq = 0;
+    for (int tick = 0; tick < faultTicks; tick++) {
+      if (tick % proposalEvery == 0) {
+        long at = ids.get(rnd.nextInt(ids.size()));
+        sim.propose(at, "p" + proposalSeq++);
+      }
+      if (tick == nextNemesis) {
+        nemesis(rnd, ids);
+        nextNemesis = tick + 3 + rnd.nextInt(30);
+      }
+      sim.runTicks(1);
+    }
+    liveness(ids);
+    return sim;
+  }
+
+  private void nemesis(Random rnd, List<Long> ids) {
+    nemesisActions++;
+    long leader = anyLeader(rnd, ids);
+    switch (rnd.nextInt(10)) {
+      case 0 -> sim.detach(ids.get(rnd.nextInt(ids.size())));
+      case 1 -> sim.detach(leader);
+      case 2 -> {
+        Set<Long> minority = randomSubset(rnd, ids, (ids.size() - 1) / 2);
+        Set<Long> majority = new TreeSet<>(ids);
+        majority.removeAll(minority);
+        sim.split(List.of(minority, majority));
+      }
+      case 3 -> ring(rnd, ids);
+      case 4 -> bridge(rnd, ids);
+      case 5 -> sim.blockOneWay(leader, ids.get(rnd.nextInt(ids.size())));
+      case 6 -> sim.crash(ids.get(rnd.nextInt(ids.size())));
+      case 7 -> sim.crash(leader);
+      case 8 -> {
+        for (long id : ids) {
+          if (!sim.isUp(id) && rnd.nextBoolean()) {
+            sim.restart(id);
+          }
+        }
+      }
+      default -> {
+        sim.heal();
+        for (long id : ids) {
+          sim.restart(id);
+        }
+      }
+    }
+  }
+
+  private long anyLeader(Random rnd, List<Long> ids) {
+    Map<Long, Long> leaders = sim.leaders();
+    if (leaders.isEmpty()) {
+      return ids.get(rnd.nextInt(ids.size()));
+    }
+    return leaders.keySet().iterator().next();
+  }
+
+  private static Set<Long> randomSubset(Random rnd, List<Long> ids, int count) {
+    List<Long> shuffled = new ArrayList<>(ids);
+    java.util.Collections.shuffle(shuffled, rnd);
+    return new TreeSet<>(shuffled.subList(0, count));
+  }
+
+  /** Each node hears only its two neighbours in a random ring order. */
+  private void ring(Random rnd, List<Long> ids) {
+    List<Long> order = new ArrayList<>(ids);
+    java.util.Collections.shuffle(order, rnd);
+    List<Set<Long>> groups = new ArrayList<>();
+    for (int i = 0; i < order.size(); i++) {
+      groups.add(Set.of(order.get(i), order.get((i + 1) % order.size())));
+    }
+    sim.split(groups);
+  }
+
+  /** Two halves that cannot hear each other, and one node that hears both. */
+  private void bridge(Random rnd, List<Long> ids) {
+    List<Long> order = new ArrayList<>(ids);
+    java.util.Collections.shuffle(order, rnd);
+    long bridge = order.remove(0);
+    Set<Long> left = new HashSet<>(order.subList(0, order.size() / 2));
+    Set<Long> right = new HashSet<>(order.subList(order.size() / 2, order.size()));
+    left.add(bridge);
+    right.add(bridge);
+    sim.split(List.of(left, right));
+  }
+
+  private void liveness(List<Long> ids) {
+    sim.heal();
+    sim.setLoss(0, 0.02);
+    for (long id : ids) {
+      sim.restart(id);
+    }
+    int budget = LIVENESS_ELECTION_TIMEOUTS * RaftConfig.defaults(1).electionTickMax();
+    int waited = 0;
+    while (sim.agreedLeader() == 0) {
+      if (waited++ > budget) {
+        throw new InvariantViolation(
+            "Liveness",
+            "no leader agreed by a majority within "
+                + LIVENESS_ELECTION_TIMEOUTS
+                + " election timeouts after healing\n"
+                + sim.describeState());
+      }
+      sim.runTicks(1);
+    }
+    String marker = "final-" + seed;
+    waited = 0;
+    while (!sim.appliedEverywhere(marker)) {
+      if (waited % 5 == 0) {
+        long leader = sim.agreedLeader();
+        if (leader != 0) {
+          sim.propose(leader, marker);
+        }
+      }
+      if (waited++ > budget) {
+        throw new InvariantViolation(
+            "Liveness",
+            "a proposal made after healing was not applied on every node within "
+                + LIVENESS_ELECTION_TIMEOUTS
+                + " election timeouts\n"
+                + sim.describeState());
+      }
+      sim.runTicks(1);
+    }
+    List<String> problems = new ArrayList<>();
+    sim.checkConverged(problems::add);
+    if (!problems.isEmpty()) {
+      throw new InvariantViolation("State Machine Safety", String.join("; ", problems));
+    }
+  }
+
+  /** The simulation of the last {@link #run()}, also after it failed. */
+  public Simulation simulation() {
+    return sim;
+  }
+
+  int nemesisActions() {
+    return nemesisActions;
+  }
+}
