@@ -1,0 +1,29 @@
+package dev.raftkv.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code raftkv} command. Exit codes: 0 success, 1 a check failed, 2 bad usage. */
+@Command(
+    name = "raftkv",
+    mixinStandardHelpOptions = true,
+    version = "raftkv 0.1.0-SNAPSHOT",
+    description = "A Raft consensus library and replicated key-value store.",
+    subcommands = {SimulateCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  /** Runs the command line and returns its exit code. */
+  public static int execute(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+}
