@@ -120,6 +120,20 @@ public final class RaftNode {
     proposeEntries(List.of(new Entry(0, 0, EntryType.NORMAL, data)));
   }
 
+  /**
+   * Proposes several items at once: they are appended together and leave in shared append messages
+   * (batching), in the order given. Same contract as {@link #propose(byte[])}.
+   *
+   * @throws ProposalRejectedException if none can be taken now
+   */
+  public void proposeAll(List<byte[]> data) {
+    List<Entry> entries = new ArrayList<>(data.size());
+    for (byte[] d : data) {
+      entries.add(new Entry(0, 0, EntryType.NORMAL, d));
+    }
+    proposeEntries(entries);
+  }
+
   private void proposeEntries(List<Entry> entries) {
     switch (role) {
       case LEADER -> appendProposals(entries);
