@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs the seeded simulator over many fault schedules (3, 5 and 7 nodes). The number of seeds comes
- * from {@code -Draftkv.sim.seeds} (500 by default; {@code -Psoak} raises it).
+ * from {@code -Draftkv.sim.seeds} (2000 by default; {@code -Psoak} raises it).
  */
 class SimulatorSeedsTest {
 
   @Test
   void everySeedKeepsSafetyAndLiveness() {
-    int seeds = Integer.getInteger("raftkv.sim.seeds", 500);
+    int seeds = Integer.getInteger("raftkv.sim.seeds", 2000);
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
     long t0 = System.nanoTime();
