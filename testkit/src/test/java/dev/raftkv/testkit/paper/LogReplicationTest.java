@@ -6,6 +6,7 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.Message.AppendRequest;
 import dev.raftkv.raft.Message.AppendResponse;
+import dev.raftkv.raft.ProgressState;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Ready;
 import dev.raftkv.raft.Role;
@@ -225,6 +226,125 @@ class LogReplicationTest {
     net.process(1);
 
     assertThat(n.commitIndex()).isEqualTo(2);
+  }
+
+  /**
+   * Figure 2, "Rules for Servers": apply committed entries, but (our Ready contract) only entries
+   * durable locally: a follower told in the same append that new entries are committed persists
+   * them before it may apply them.
+   */
+  @Test
+  void followerAppliesACommittedEntryOnlyOnceItIsDurable() {
+    Net net = single(2, 1);
+    RaftNode n = net.node(1);
+
+    n.step(new AppendRequest(2, 1, 2, 1, 1, List.of(Entry.normal(2, 2, Net.data("x"))), 2));
+    Ready first = n.ready();
+
+    assertThat(n.commitIndex()).isEqualTo(2);
+    assertThat(first.entries()).extracting(Entry::index).containsExactly(2L);
+    assertThat(first.committedEntries()).extracting(Entry::index).doesNotContain(2L);
+    net.storage(1).append(first.entries());
+    net.storage(1).setHardState(first.hardState());
+    n.advance(first);
+    Ready second = n.ready();
+    assertThat(second.committedEntries()).extracting(Entry::index).contains(2L);
+  }
+
+  /**
+   * §5.3 "replicated it on a majority of the servers": two followers of three are a majority
+   * without the leader, so the entry commits before the leader's own write is durable — but the
+   * leader applies it only once it is durable locally.
+   */
+  @Test
+  void twoFollowersCommitWithoutTheLeadersDiskButTheLeaderAppliesOnlyOnceDurable() {
+    Net net = Net.plain(3, 1);
+    RaftNode leader = net.elect(1);
+
+    leader.propose(Net.data("x"));
+    Ready rd = leader.ready();
+    rd.messages().forEach(net::send);
+    net.deliverAll();
+
+    assertThat(leader.commitIndex()).as(net.statuses()).isEqualTo(2);
+    assertThat(leader.hasReady()).isFalse();
+    net.storage(1).append(rd.entries());
+    leader.advance(rd);
+    assertThat(rd.committedEntries()).extracting(Entry::index).doesNotContain(2L);
+    net.process(1);
+    assertThat(texts(net.applied(1))).containsExactly("", "x");
+  }
+
+  /** A single server is its own majority, once its write is durable. */
+  @Test
+  void singleNodeCommitsAfterItsOwnWriteIsDurable() {
+    Net net = Net.plain(1, 1);
+    RaftNode n = net.elect(1);
+
+    n.propose(Net.data("x"));
+    Ready rd = n.ready();
+    assertThat(n.commitIndex()).isEqualTo(1);
+    net.storage(1).append(rd.entries());
+    n.advance(rd);
+
+    assertThat(n.commitIndex()).isEqualTo(2);
+  }
+
+  /**
+   * §5.5: "Raft RPCs are idempotent ... if a follower receives an AppendEntries request that
+   * includes log entries already present in its log, it ignores those entries in the new request."
+   */
+  @Test
+  void duplicateAppendIsIdempotent() {
+    Net net = single(2, 1);
+    RaftNode n = net.node(1);
+    AppendRequest a =
+        new AppendRequest(
+            2,
+            1,
+            2,
+            1,
+            1,
+            List.of(Entry.normal(2, 2, Net.data("x")), Entry.normal(2, 3, Net.data("y"))),
+            1);
+
+    n.step(a);
+    net.process(1);
+    n.step(a);
+    List<Message> out = net.process(1);
+
+    assertThat(out).singleElement().isEqualTo(new AppendResponse(1, 2, 2, 3, false, 0, 0));
+    assertThat(net.storage(1).lastIndex()).isEqualTo(3);
+    assertThat(n.entries(1, 4)).extracting(Entry::term).containsExactly(1L, 2L, 2L);
+  }
+
+  /**
+   * §5.3: "After a rejection, the leader decrements nextIndex and retries the AppendEntries RPC" —
+   * from pipelining (REPLICATE) it falls back to probing one append at a time.
+   */
+  @Test
+  void rejectionInReplicateStateFallsBackToProbing() {
+    Net net = Net.plain(3, 1);
+    RaftNode leader = net.elect(1);
+    net.drop(m -> m instanceof AppendResponse && m.from() == 2);
+    net.propose(1, "x"); // sent to 2 as prev=1/1 [2]
+    net.propose(1, "y"); // pipelined as prev=2/1 [3] without waiting
+    assertThat(leader.status().progress().get(2L).state()).isEqualTo(ProgressState.REPLICATE);
+    assertThat(leader.status().progress().get(2L).match()).isEqualTo(1);
+    int mark = net.sent.size();
+
+    // Node 2 says it lacks a match at 2 (say it lost an unsynced write).
+    leader.step(new AppendResponse(2, 1, 1, 2, true, 1, 1));
+    List<Message> out = net.process(1);
+
+    assertThat(leader.status().progress().get(2L).state()).isEqualTo(ProgressState.PROBE);
+    assertThat(out)
+        .as(Net.describe(out))
+        .filteredOn(m -> m instanceof AppendRequest && m.to() == 2)
+        .singleElement()
+        .matches(
+            m -> ((AppendRequest) m).prevIndex() == 1 && ((AppendRequest) m).entries().size() == 2);
+    assertThat(net.sent.size() - mark).isEqualTo(out.size());
   }
 
   /**
