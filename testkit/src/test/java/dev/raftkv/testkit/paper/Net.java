@@ -199,6 +199,23 @@ final class Net {
     throw new AssertionError("network did not go quiet: " + describeInFlight());
   }
 
+  /** How many messages are in flight. */
+  int inFlightCount() {
+    return inFlight.size();
+  }
+
+  /**
+   * Removes the in-flight message at position {@code i} (for tests that reorder deliveries) and
+   * returns it.
+   */
+  Message takeInFlight(int i) {
+    List<Message> all = new ArrayList<>(inFlight);
+    Message m = all.remove(i);
+    inFlight.clear();
+    inFlight.addAll(all);
+    return m;
+  }
+
   /** Steps {@code m} into its recipient and processes the recipient. */
   void deliver(Message m) {
     RaftNode to = nodes.get(m.to());
