@@ -38,6 +38,8 @@ class PreVoteAndCheckQuorumTest {
         .allMatch(VoteRequest::preVote);
 
     net.heal();
+    net.node(3).campaign(); // its election timeout fires just as it rejoins
+    net.deliverAll();
     net.tickAll(50);
     assertThat(net.node(1).role()).as(net.statuses()).isEqualTo(Role.LEADER);
     assertThat(net.ids()).allSatisfy(id -> assertThat(net.node(id).term()).isEqualTo(1));
@@ -99,6 +101,50 @@ class PreVoteAndCheckQuorumTest {
         .singleElement()
         .matches(m -> m instanceof VoteResponse r && r.preVote() && !r.granted());
     assertThat(n.term()).isEqualTo(2);
+  }
+
+  /**
+   * Thesis §9.6 defines the pre-vote grant with two conditions: "if the candidate's log is
+   * sufficiently up-to-date, and the voters have not received heartbeats from a valid leader for at
+   * least a baseline election timeout". The second must hold with PreVote alone, not only when
+   * CheckQuorum is also on: a follower that has just heard from its leader denies the pre-vote.
+   */
+  @Test
+  void preVoteAloneIsDeniedByAFollowerThatHeardFromItsLeader() {
+    Net net = Net.of(3, 1, c -> c.withPreVoteAndCheckQuorum(true, false));
+    net.elect(1);
+    RaftNode n = net.node(2);
+    assertThat(n.leader()).isEqualTo(1);
+    long last = n.lastIndex();
+
+    n.step(new VoteRequest(3, 2, 2, last, n.termAt(last), true, false));
+    List<Message> out = net.process(2);
+
+    assertThat(out)
+        .as("follower 2 heard from leader 1 zero ticks ago: %s", Net.describe(out))
+        .noneMatch(m -> m instanceof VoteResponse r && r.preVote() && r.granted());
+  }
+
+  /**
+   * Thesis §9.6: "when it rejoins the cluster, it still won't be able to increment its term, since
+   * the other servers will have been receiving regular heartbeats from the leader" — with PreVote
+   * on and CheckQuorum off, on an idle cluster (the returning node's log is up to date).
+   */
+  @Test
+  void preVoteAloneKeepsARejoiningNodeFromDisruptingTheLeader() {
+    Net net = Net.of(3, 1, c -> c.withPreVoteAndCheckQuorum(true, false));
+    net.elect(1);
+    net.isolate(3);
+    net.tickAll(100);
+    assertThat(net.node(3).term()).as(net.statuses()).isEqualTo(1);
+
+    net.heal();
+    net.node(3).campaign(); // its election timeout fires just as it rejoins
+    net.deliverAll();
+    net.tickAll(50);
+
+    assertThat(net.node(1).role()).as(net.statuses()).isEqualTo(Role.LEADER);
+    assertThat(net.ids()).allSatisfy(id -> assertThat(net.node(id).term()).isEqualTo(1));
   }
 
   /**
