@@ -262,6 +262,64 @@ class LeaderElectionTest {
   }
 
   /**
+   * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from
+   * current leader or granting vote to candidate: convert to candidate" — granting a vote restarts
+   * the timeout.
+   */
+  @Test
+  void grantingAVoteRestartsTheElectionTimeout() {
+    // Everyone already in term 1 with no vote, so the vote below changes no term (which would
+    // restart the timeout anyway) and the node keeps the timeout it drew at start.
+    int timeout = ticksUntilCampaign(inTermOne().node(2)); // same seed, same draw
+    Net net = inTermOne();
+    RaftNode n = net.node(2);
+    for (int i = 0; i < timeout - 1; i++) {
+      n.tick();
+    }
+
+    n.step(new VoteRequest(1, 2, 1, 0, 0, false, false));
+    net.process(2);
+    assertThat(n.status().vote()).isEqualTo(1);
+    for (int i = 0; i < timeout - 1; i++) {
+      n.tick();
+    }
+    assertThat(n.role())
+        .as("%d ticks since the vote, timeout %d", timeout - 1, timeout)
+        .isEqualTo(Role.FOLLOWER);
+    n.tick();
+
+    assertThat(n.role()).as("a full timeout since the vote").isEqualTo(Role.CANDIDATE);
+  }
+
+  private static Net inTermOne() {
+    return new Net(
+        3,
+        7,
+        c -> c.withPreVoteAndCheckQuorum(false, false),
+        (id, s) -> s.setHardState(Net.hs(1, 0, 0)));
+  }
+
+  /**
+   * Thesis §9.6 with §5.2: a pre-candidate, like a candidate, "recognizes the leader as legitimate"
+   * when it hears from a leader of its term, and follows it.
+   */
+  @Test
+  void preCandidateFollowsALeaderOfItsTerm() {
+    Net net = Net.of(3, 1, c -> c);
+    net.elect(1);
+    RaftNode n = net.node(3);
+    n.campaign();
+    assertThat(n.role()).isEqualTo(Role.PRE_CANDIDATE);
+    assertThat(n.status().noLeader()).isTrue();
+
+    n.step(new Heartbeat(1, 3, 1, 0, 0));
+
+    assertThat(n.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(n.leader()).isEqualTo(1);
+    assertThat(n.term()).isEqualTo(1);
+  }
+
+  /**
    * §5.2: "Leaders send periodic heartbeats ... to all followers in order to maintain their
    * authority", and "a server remains in follower state as long as it receives valid RPCs".
    */

@@ -204,6 +204,23 @@ class PreVoteAndCheckQuorumTest {
   }
 
   /**
+   * Thesis §4.2.3 applies to the leader too: a leader that heard from a quorum within the election
+   * timeout neither steps down nor changes term for a RequestVote of a higher term.
+   */
+  @Test
+  void leaderInLeaseIgnoresAVoteRequestOfAHigherTerm() {
+    Net net = Net.of(3, 1, c -> c);
+    RaftNode leader = net.elect(1);
+
+    leader.step(new VoteRequest(3, 1, 5, 100, 100, false, false));
+    List<Message> out = net.process(1);
+
+    assertThat(out).as(Net.describe(out)).noneMatch(m -> m instanceof VoteResponse);
+    assertThat(leader.role()).isEqualTo(Role.LEADER);
+    assertThat(leader.term()).isEqualTo(1);
+  }
+
+  /**
    * Thesis §4.2.3 / §3.10: the lease gives way to a leadership transfer, whose RequestVote carries
    * the leader's consent.
    */
