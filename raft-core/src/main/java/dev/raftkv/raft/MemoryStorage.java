@@ -3,6 +3,7 @@ package dev.raftkv.raft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A {@link Storage} held in memory, for tests, the simulator and benchmarks. It also offers the
@@ -19,10 +20,25 @@ public final class MemoryStorage implements Storage {
   private Snapshot snapshot = Snapshot.EMPTY;
   private final ArrayList<Entry> entries = new ArrayList<>();
 
-  /** An empty log whose membership is {@code conf} (the bootstrap configuration). */
+  /**
+   * An empty log whose membership is {@code conf}: the membership in force before its first entry
+   * (for a static cluster, or a snapshot to come; see {@link #bootstrap} for a new cluster whose
+   * membership may change).
+   */
   public MemoryStorage(ConfState conf) {
     this.conf = Objects.requireNonNull(conf, "conf");
     entries.add(new Entry(0, 0, EntryType.NORMAL, null));
+  }
+
+  /**
+   * The storage of a founding member of a new cluster of {@code voters}: the {@link Bootstrap}
+   * entries, committed, and an empty membership that they fill in when applied.
+   */
+  public static MemoryStorage bootstrap(Set<Long> voters) {
+    MemoryStorage s = new MemoryStorage(ConfState.EMPTY);
+    s.append(Bootstrap.entries(voters));
+    s.setHardState(Bootstrap.hardState(voters));
+    return s;
   }
 
   @Override

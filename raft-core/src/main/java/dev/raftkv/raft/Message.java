@@ -18,7 +18,12 @@ public sealed interface Message
         Message.AppendResponse,
         Message.Heartbeat,
         Message.HeartbeatResponse,
-        Message.Propose {
+        Message.Propose,
+        Message.TimeoutNow,
+        Message.ReadIndexRequest,
+        Message.ReadIndexResponse,
+        Message.InstallSnapshot,
+        Message.SnapshotResponse {
 
   /** The sender's member id. */
   long from();
@@ -107,4 +112,48 @@ public sealed interface Message
       entries = List.copyOf(entries);
     }
   }
+
+  /**
+   * Leadership transfer (thesis §3.10): the leader tells an up-to-date follower to start an
+   * election at once, skipping PreVote and the others' leader lease.
+   */
+  record TimeoutNow(long from, long to, long term) implements Message {}
+
+  /**
+   * A follower asks the leader for a read index on behalf of {@code requestId}. Like {@link
+   * Propose}, it carries term 0.
+   */
+  record ReadIndexRequest(long from, long to, long term, long requestId) implements Message {}
+
+  /** The leader's answer to a {@link ReadIndexRequest}: the read may be served at {@code index}. */
+  record ReadIndexResponse(long from, long to, long term, long requestId, long index)
+      implements Message {}
+
+  /**
+   * One chunk of a snapshot, sent to a follower whose next entry the leader has compacted away.
+   * Chunks go in order; {@code offset} is where {@code data} starts in the snapshot's data.
+   *
+   * @param metadata the snapshot's position and membership
+   * @param offset the position of this chunk in the snapshot data
+   * @param data the chunk
+   * @param last whether this chunk ends the snapshot
+   */
+  record InstallSnapshot(
+      long from,
+      long to,
+      long term,
+      SnapshotMetadata metadata,
+      long offset,
+      byte[] data,
+      boolean last)
+      implements Message {}
+
+  /**
+   * The answer to an {@link InstallSnapshot} chunk: the follower holds the snapshot at {@code
+   * snapshotIndex} up to {@code nextOffset} (the leader resumes there, also after a lost chunk or a
+   * leader change), or the whole of it when {@code done}.
+   */
+  record SnapshotResponse(
+      long from, long to, long term, long snapshotIndex, long nextOffset, boolean done)
+      implements Message {}
 }

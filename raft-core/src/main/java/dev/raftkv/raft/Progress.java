@@ -17,8 +17,34 @@ final class Progress {
   /** Whether the member was heard from since the last CheckQuorum round. */
   boolean recentActive;
 
+  /** In SNAPSHOT: the index of the snapshot being sent. */
+  long pendingSnapshot;
+
+  /**
+   * In SNAPSHOT: the snapshot being sent, held until the follower has it even if a newer one is
+   * taken meanwhile (restarting on every new snapshot could keep a slow follower from ever
+   * finishing).
+   */
+  Snapshot snapshot;
+
+  /** In SNAPSHOT: how much of the snapshot data the member has acknowledged. */
+  long snapshotOffset;
+
+  /**
+   * In SNAPSHOT: whether the member acknowledged a new chunk since the last heartbeat answer. If
+   * not, a chunk was probably lost and the heartbeat answer resends it; otherwise chunks flow on
+   * acknowledgements only, so at most one chunk is in flight.
+   */
+  boolean snapshotProgressed;
+
+  /** In SNAPSHOT: the end of the data sent so far; chunks up to a window past the ack fly. */
+  long snapshotSent;
+
+  /** The highest heartbeat round the member has answered (for ReadIndex and the lease). */
+  long ackedRound;
+
   final Inflights inflights;
-  final boolean learner;
+  boolean learner;
 
   Progress(long match, long next, int maxInflight, long maxInflightBytes, boolean learner) {
     this.match = match;
@@ -30,8 +56,32 @@ final class Progress {
   void becomeProbe() {
     state = ProgressState.PROBE;
     next = match + 1;
+    pendingSnapshot = 0;
+    snapshot = null;
     probeSent = false;
     inflights.reset();
+  }
+
+  /** Starts sending {@code snap} from its first byte. */
+  void becomeSnapshot(Snapshot snap) {
+    state = ProgressState.SNAPSHOT;
+    snapshot = snap;
+    pendingSnapshot = snap.metadata().index();
+    snapshotOffset = 0;
+    snapshotSent = 0;
+    snapshotProgressed = true;
+    probeSent = false;
+    inflights.reset();
+  }
+
+  /** The member installed the snapshot at {@code index}: probe from just after it. */
+  void snapshotDone(long index) {
+    match = Math.max(match, index);
+    becomeProbe();
+    next = Math.max(match, index) + 1;
+    pendingSnapshot = 0;
+    snapshotOffset = 0;
+    snapshot = null;
   }
 
   void becomeReplicate() {

@@ -18,6 +18,13 @@ package dev.raftkv.raft;
  *     always sent even if larger
  * @param maxInflightBytes bytes in flight to one follower before the leader waits
  * @param maxApplyBytes the byte budget of committed entries handed out in one {@link Ready}
+ * @param snapshotChunkBytes the size of the chunks a snapshot is sent in
+ * @param snapshotTrailingEntries entries kept below a snapshot when the log is compacted, so a
+ *     follower that is only a little behind still gets entries rather than the snapshot
+ * @param leaseRead whether a leader answers reads from its lease without a heartbeat round
+ *     (requires CheckQuorum; off by default)
+ * @param leaseDriftTicks how much shorter than {@code electionTickMin} the lease is, to cover
+ *     clocks that run at different rates
  */
 public record RaftConfig(
     long id,
@@ -29,7 +36,11 @@ public record RaftConfig(
     int maxInflight,
     long maxMessageBytes,
     long maxInflightBytes,
-    long maxApplyBytes) {
+    long maxApplyBytes,
+    int snapshotChunkBytes,
+    long snapshotTrailingEntries,
+    boolean leaseRead,
+    int leaseDriftTicks) {
 
   public RaftConfig {
     if (id <= 0) {
@@ -54,17 +65,53 @@ public record RaftConfig(
               + electionTickMin
               + ")");
     }
-    if (maxInflight <= 0 || maxMessageBytes <= 0 || maxInflightBytes <= 0 || maxApplyBytes <= 0) {
+    if (maxInflight <= 0
+        || maxMessageBytes <= 0
+        || maxInflightBytes <= 0
+        || maxApplyBytes <= 0
+        || snapshotChunkBytes <= 0) {
       throw new IllegalArgumentException("flow-control limits must be positive");
+    }
+    if (snapshotTrailingEntries < 0) {
+      throw new IllegalArgumentException("snapshotTrailingEntries must not be negative");
+    }
+    if (leaseRead && !checkQuorum) {
+      throw new IllegalArgumentException("leaseRead requires checkQuorum");
+    }
+    if (leaseDriftTicks < 0 || leaseDriftTicks >= electionTickMin) {
+      throw new IllegalArgumentException(
+          "leaseDriftTicks must be in [0, electionTickMin), got " + leaseDriftTicks);
     }
   }
 
   /**
    * The defaults: election timeout 10–20 ticks, heartbeat every tick, PreVote and CheckQuorum on,
-   * 256 appends or 32 MiB in flight per follower, 1 MiB per append, 64 MiB per apply batch.
+   * 256 appends or 32 MiB in flight per follower, 1 MiB per append, 64 MiB per apply batch,
+   * snapshots sent in 1 MiB chunks with 5,000 entries kept below them, lease reads off (with a
+   * drift bound of 2 ticks when turned on).
    */
   public static RaftConfig defaults(long id) {
-    return new RaftConfig(id, 10, 20, 1, true, true, 256, 1 << 20, 32L << 20, 64L << 20);
+    return new RaftConfig(
+        id, 10, 20, 1, true, true, 256, 1 << 20, 32L << 20, 64L << 20, 1 << 20, 5000, false, 2);
+  }
+
+  /** This config with another member id. */
+  public RaftConfig withId(long newId) {
+    return new RaftConfig(
+        newId,
+        electionTickMin,
+        electionTickMax,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes,
+        snapshotChunkBytes,
+        snapshotTrailingEntries,
+        leaseRead,
+        leaseDriftTicks);
   }
 
   /** This config with another election timeout range. */
@@ -79,10 +126,14 @@ public record RaftConfig(
         maxInflight,
         maxMessageBytes,
         maxInflightBytes,
-        maxApplyBytes);
+        maxApplyBytes,
+        snapshotChunkBytes,
+        snapshotTrailingEntries,
+        leaseRead,
+        leaseDriftTicks);
   }
 
-  /** This config with PreVote and CheckQuorum set as given. */
+  /** This config with PreVote and CheckQuorum set as given (lease reads off if CheckQuorum is). */
   public RaftConfig withPreVoteAndCheckQuorum(boolean preVote, boolean checkQuorum) {
     return new RaftConfig(
         id,
@@ -94,7 +145,11 @@ public record RaftConfig(
         maxInflight,
         maxMessageBytes,
         maxInflightBytes,
-        maxApplyBytes);
+        maxApplyBytes,
+        snapshotChunkBytes,
+        snapshotTrailingEntries,
+        leaseRead && checkQuorum,
+        leaseDriftTicks);
   }
 
   /** This config with other flow-control limits. */
@@ -109,6 +164,48 @@ public record RaftConfig(
         maxInflight,
         maxMessageBytes,
         maxInflightBytes,
-        maxApplyBytes);
+        maxApplyBytes,
+        snapshotChunkBytes,
+        snapshotTrailingEntries,
+        leaseRead,
+        leaseDriftTicks);
+  }
+
+  /** This config with other snapshot transfer settings. */
+  public RaftConfig withSnapshots(int chunkBytes, long trailingEntries) {
+    return new RaftConfig(
+        id,
+        electionTickMin,
+        electionTickMax,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes,
+        chunkBytes,
+        trailingEntries,
+        leaseRead,
+        leaseDriftTicks);
+  }
+
+  /** This config with lease reads turned on or off. */
+  public RaftConfig withLeaseRead(boolean on, int driftTicks) {
+    return new RaftConfig(
+        id,
+        electionTickMin,
+        electionTickMax,
+        heartbeatTick,
+        preVote,
+        checkQuorum,
+        maxInflight,
+        maxMessageBytes,
+        maxInflightBytes,
+        maxApplyBytes,
+        snapshotChunkBytes,
+        snapshotTrailingEntries,
+        on,
+        driftTicks);
   }
 }

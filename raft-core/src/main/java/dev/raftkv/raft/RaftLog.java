@@ -37,8 +37,15 @@ final class RaftLog {
     return applied;
   }
 
+  /** The first index still in the log (after a pending snapshot, the one following it). */
   long firstIndex() {
-    return storage.firstIndex();
+    Snapshot snap = unstable.snapshot();
+    return snap != null ? snap.metadata().index() + 1 : storage.firstIndex();
+  }
+
+  /** The snapshot received from the leader and not yet reported durable, or null. */
+  Snapshot pendingSnapshot() {
+    return unstable.snapshot();
   }
 
   long lastIndex() {
@@ -63,6 +70,10 @@ final class RaftLog {
     if (t >= 0) {
       return t;
     }
+    if (unstable.snapshot() != null) {
+      // Everything below a snapshot being installed is gone.
+      return 0;
+    }
     if (index < storage.firstIndex() - 1 || index > stableIndex()) {
       return 0;
     }
@@ -71,7 +82,7 @@ final class RaftLog {
 
   /** Whether the term at {@code index} is known and equals {@code term}. */
   boolean matchTerm(long index, long term) {
-    if (index < storage.firstIndex() - 1 || index > lastIndex()) {
+    if (index < firstIndex() - 1 || index > lastIndex()) {
       return false;
     }
     return term(index) == term;
@@ -142,7 +153,7 @@ final class RaftLog {
    */
   long[] findConflictByTerm(long index, long term) {
     long i = Math.min(index, lastIndex());
-    long floor = storage.firstIndex() - 1;
+    long floor = firstIndex() - 1;
     while (i > floor) {
       long t = term(i);
       if (t <= term) {
@@ -161,10 +172,17 @@ final class RaftLog {
     return slice(lo, lastIndex() + 1, maxBytes);
   }
 
-  /** Entries in {@code [lo, hi)}, as many as fit in {@code maxBytes} (at least one). */
+  /**
+   * Entries in {@code [lo, hi)}, as many as fit in {@code maxBytes} (at least one).
+   *
+   * @throws CompactedException if {@code lo} is below the first index still kept
+   */
   List<Entry> slice(long lo, long hi, long maxBytes) {
     if (lo >= hi) {
       return List.of();
+    }
+    if (lo < firstIndex()) {
+      throw new CompactedException(lo, firstIndex());
     }
     List<Entry> out = new ArrayList<>();
     long bytes = 0;
@@ -220,13 +238,13 @@ final class RaftLog {
 
   /** Whether committed, durable entries are waiting to be applied. */
   boolean hasNextCommitted() {
-    return Math.min(committed, stableIndex()) > applied;
+    return unstable.snapshot() == null && Math.min(committed, stableIndex()) > applied;
   }
 
   /** Committed, durable entries after {@code applied}, as many as fit in {@code maxBytes}. */
   List<Entry> nextCommitted(long maxBytes) {
     long hi = Math.min(committed, stableIndex());
-    if (hi <= applied) {
+    if (hi <= applied || unstable.snapshot() != null) {
       return List.of();
     }
     return slice(applied + 1, hi + 1, maxBytes);
@@ -239,6 +257,20 @@ final class RaftLog {
           "applied index " + index + " outside [" + applied + ", " + committed + "]");
     }
     applied = index;
+  }
+
+  /** Marks the pending snapshot at {@code index} durable and applied. */
+  void snapshotInstalled(long index) {
+    unstable.stableSnapshotTo(index);
+    if (index > applied && index <= committed) {
+      applied = index;
+    }
+  }
+
+  /** Replaces the whole log by a snapshot received from the leader; it is committed. */
+  void restore(Snapshot snap) {
+    committed = snap.metadata().index();
+    unstable.restore(snap);
   }
 
   /** Restores commit and applied from a persisted commit index at start. */

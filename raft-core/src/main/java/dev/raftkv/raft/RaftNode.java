@@ -4,10 +4,16 @@ import dev.raftkv.raft.Message.AppendRequest;
 import dev.raftkv.raft.Message.AppendResponse;
 import dev.raftkv.raft.Message.Heartbeat;
 import dev.raftkv.raft.Message.HeartbeatResponse;
+import dev.raftkv.raft.Message.InstallSnapshot;
 import dev.raftkv.raft.Message.Propose;
+import dev.raftkv.raft.Message.ReadIndexRequest;
+import dev.raftkv.raft.Message.ReadIndexResponse;
+import dev.raftkv.raft.Message.SnapshotResponse;
+import dev.raftkv.raft.Message.TimeoutNow;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -20,13 +26,18 @@ import java.util.TreeMap;
  * One Raft member's algorithm, as a deterministic state machine in the style of etcd's RawNode.
  *
  * <p>The caller drives it from one thread: {@link #tick()} on a timer, {@link #step(Message)} for
- * each message received, {@link #propose(byte[])} for new data; then, while {@link #hasReady()},
- * takes a {@link Ready}, does what it says (persist, send, apply) and calls {@link
- * #advance(Ready)}. The node does no I/O, reads no clock, starts no thread, and draws randomness
- * only from the {@link Random} it is given, so the same inputs always give the same outputs.
+ * each message received, {@link #propose(byte[])} and the other requests for new work; then, while
+ * {@link #hasReady()}, takes a {@link Ready}, does what it says (persist, send, apply) and calls
+ * {@link #advance(Ready)}. The node does no I/O, reads no clock, starts no thread, and draws
+ * randomness only from the {@link Random} it is given, so the same inputs always give the same
+ * outputs.
  *
- * <p>Not thread-safe. {@link #step}, {@link #tick} and {@link #propose} may be called between
- * {@link #ready()} and {@link #advance}, but a second {@link #ready()} must wait for the advance.
+ * <p>Not thread-safe. {@link #step}, {@link #tick} and the requests may be called between {@link
+ * #ready()} and {@link #advance}, but a second {@link #ready()} must wait for the advance.
+ *
+ * <p>Membership changes take effect on each member when it applies them (at {@link #advance}), one
+ * at a time. The membership reported by {@link Storage#initialState()} must be the one in force at
+ * the storage's first index minus one (the snapshot's); later changes are re-applied as the log is.
  */
 public final class RaftNode {
   private final RaftConfig config;
@@ -45,6 +56,9 @@ public final class RaftNode {
 
   private ConfState conf;
 
+  /** Ticks since the node was created: the node's own clock, for the lease. */
+  private long tickCount;
+
   /** Ticks since the last election timeout reset (for a leader: since the last quorum check). */
   private int electionElapsed;
 
@@ -57,8 +71,12 @@ public final class RaftNode {
   /** Exists only while this node leads. */
   private LeaderState leader;
 
+  private final SnapshotReceiver snapshotReceiver = new SnapshotReceiver();
+
   private final List<Message> msgs = new ArrayList<>();
   private final List<Message> msgsAfterPersist = new ArrayList<>();
+  private final List<ReadState> readStates = new ArrayList<>();
+  private long pendingCompact;
 
   /** A candidate's own vote, counted once its hard state is durable; -1 for none. */
   private long selfVotePendingTerm = -1;
@@ -88,13 +106,14 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Inputs
+  // Requests
 
   /**
    * Advances logical time by one tick: followers and candidates count toward an election; a leader
-   * counts toward its next heartbeat and its next CheckQuorum.
+   * counts toward its next heartbeat, its next CheckQuorum and the end of a transfer.
    */
   public void tick() {
+    tickCount++;
     if (role == Role.LEADER) {
       tickLeader();
     } else {
@@ -114,7 +133,8 @@ public final class RaftNode {
    * leader change, so callers identify their entries in the data and time out).
    *
    * @throws ProposalRejectedException with {@link ProposalRejectedException.Reason#NO_LEADER} if no
-   *     leader is known, or another reason the proposal cannot be taken now
+   *     leader is known, {@link ProposalRejectedException.Reason#LEADERSHIP_TRANSFER} while the
+   *     leader hands over leadership
    */
   public void propose(byte[] data) {
     proposeEntries(List.of(new Entry(0, 0, EntryType.NORMAL, data)));
@@ -123,8 +143,6 @@ public final class RaftNode {
   /**
    * Proposes several items at once: they are appended together and leave in shared append messages
    * (batching), in the order given. Same contract as {@link #propose(byte[])}.
-   *
-   * @throws ProposalRejectedException if none can be taken now
    */
   public void proposeAll(List<byte[]> data) {
     List<Entry> entries = new ArrayList<>(data.size());
@@ -134,19 +152,113 @@ public final class RaftNode {
     proposeEntries(entries);
   }
 
+  /**
+   * Proposes a membership change. It takes effect on each member when applied.
+   *
+   * @throws ProposalRejectedException as {@link #propose(byte[])}, or with {@link
+   *     ProposalRejectedException.Reason#CONF_CHANGE_PENDING} if this leader has a change not yet
+   *     applied
+   */
+  public void proposeConfChange(ConfChange change) {
+    proposeEntries(List.of(new Entry(0, 0, EntryType.CONF_CHANGE, change.encode())));
+  }
+
   private void proposeEntries(List<Entry> entries) {
     switch (role) {
-      case LEADER -> appendProposals(entries);
+      case LEADER -> {
+        if (leader.transferee != 0) {
+          throw new ProposalRejectedException(
+              ProposalRejectedException.Reason.LEADERSHIP_TRANSFER,
+              id,
+              "leadership is being transferred to " + leader.transferee);
+        }
+        if (!appendProposals(entries)) {
+          throw new ProposalRejectedException(
+              ProposalRejectedException.Reason.CONF_CHANGE_PENDING,
+              id,
+              "a membership change (index " + leader.pendingConfIndex + ") is not applied yet");
+        }
+      }
       case FOLLOWER -> {
         if (lead == 0) {
-          throw new ProposalRejectedException(
-              ProposalRejectedException.Reason.NO_LEADER, 0, "no leader in term " + term);
+          throw noLeader();
         }
         send(new Propose(id, lead, 0, entries));
       }
-      default ->
-          throw new ProposalRejectedException(
-              ProposalRejectedException.Reason.NO_LEADER, 0, "no leader: election in progress");
+      default -> throw noLeader();
+    }
+  }
+
+  private ProposalRejectedException noLeader() {
+    return new ProposalRejectedException(
+        ProposalRejectedException.Reason.NO_LEADER,
+        0,
+        role == Role.FOLLOWER ? "no leader in term " + term : "no leader: election in progress");
+  }
+
+  /**
+   * Asks for a linearizable read (ReadIndex, thesis §6.4). The answer comes as a {@link ReadState}
+   * with this {@code requestId} in a later {@link Ready}, once leadership is confirmed (or, with
+   * lease reads, at once while the lease holds). A read may be lost with a leader change; callers
+   * time out and retry.
+   *
+   * @throws ProposalRejectedException with {@link ProposalRejectedException.Reason#NO_LEADER} if no
+   *     leader is known
+   */
+  public void readIndex(long requestId) {
+    switch (role) {
+      case LEADER -> handleRead(requestId, id);
+      case FOLLOWER -> {
+        if (lead == 0) {
+          throw noLeader();
+        }
+        send(new ReadIndexRequest(id, lead, 0, requestId));
+      }
+      default -> throw noLeader();
+    }
+  }
+
+  /**
+   * Hands leadership to {@code target} (thesis §3.10): proposals are refused meanwhile, the target
+   * is brought up to date and told to campaign at once. If it has not taken over within an election
+   * timeout the transfer is abandoned and this leader carries on.
+   *
+   * @throws IllegalStateException if this node is not the leader
+   * @throws IllegalArgumentException if {@code target} is not a voter
+   */
+  public void transferLeadership(long target) {
+    if (role != Role.LEADER) {
+      throw new IllegalStateException("only the leader can transfer leadership; leader is " + lead);
+    }
+    if (target == id) {
+      return;
+    }
+    if (!conf.voters().contains(target)) {
+      throw new IllegalArgumentException("member " + target + " is not a voter");
+    }
+    if (leader.transferee == target) {
+      return;
+    }
+    leader.transferee = target;
+    electionElapsed = 0;
+    Progress pr = leader.progress.get(target);
+    if (pr.match == log.lastIndex()) {
+      send(new TimeoutNow(id, target, term));
+    } else {
+      sendAppend(target, true);
+    }
+  }
+
+  /**
+   * Tells the node that the application took a snapshot covering the log up to {@code index} (and
+   * stored it, so {@link Storage#snapshot()} returns it). A later {@link Ready#compactTo()} says
+   * how far the log may then be compacted, keeping {@link RaftConfig#snapshotTrailingEntries()}
+   * entries below the snapshot for slow followers.
+   */
+  public void snapshotTaken(long index) {
+    long to = Math.min(index, log.applied()) - config.snapshotTrailingEntries();
+    if (to > log.firstIndex() - 1 && to > pendingCompact) {
+      pendingCompact = to;
     }
   }
 
@@ -159,10 +271,7 @@ public final class RaftNode {
       return;
     }
     if (m.term() == 0) {
-      // A forwarded proposal: no term check.
-      if (m instanceof Propose p) {
-        stepPropose(p);
-      }
+      stepLocal(m);
       return;
     }
     if (m.term() > term) {
@@ -179,7 +288,9 @@ public final class RaftNode {
         }
       } else if (m instanceof VoteResponse r && r.preVote() && r.granted()) {
         // A granted PreVote carries the future term; we move there only if we win.
-      } else if (m instanceof AppendRequest || m instanceof Heartbeat) {
+      } else if (m instanceof AppendRequest
+          || m instanceof Heartbeat
+          || m instanceof InstallSnapshot) {
         becomeFollower(m.term(), m.from());
       } else {
         becomeFollower(m.term(), 0);
@@ -207,21 +318,35 @@ public final class RaftNode {
     }
   }
 
-  private void stepPropose(Propose p) {
-    if (role == Role.LEADER) {
-      appendProposals(p.entries());
-    } else if (role == Role.FOLLOWER && lead != 0 && lead != p.from()) {
-      send(new Propose(id, lead, 0, p.entries()));
+  /** Messages forwarded without a term: proposals and read requests. */
+  private void stepLocal(Message m) {
+    if (m instanceof Propose p) {
+      if (role == Role.LEADER) {
+        if (leader.transferee == 0) {
+          appendProposals(p.entries());
+        }
+      } else if (role == Role.FOLLOWER && lead != 0 && lead != p.from()) {
+        send(new Propose(id, lead, 0, p.entries()));
+      }
+    } else if (m instanceof ReadIndexRequest r) {
+      if (role == Role.LEADER) {
+        handleRead(r.requestId(), r.from());
+      } else if (role == Role.FOLLOWER && lead != 0 && lead != r.from()) {
+        send(new ReadIndexRequest(id, lead, 0, r.requestId()));
+      }
     }
-    // Otherwise dropped: the proposer times out and retries, as with any lost message.
+    // Otherwise dropped: the requester times out and retries, as with any lost message.
   }
 
   private void handleVoteRequest(VoteRequest m) {
+    // Thesis §9.6: no pre-vote while we hear from a leader (a leader hears from itself), so a
+    // member that rejoins cannot depose a healthy leader even without CheckQuorum.
+    boolean heardFromLeader = lead != 0 && electionElapsed < config.electionTickMin();
     boolean canVote =
         vote == m.from()
             || (vote == 0 && lead == 0)
-            // A PreVote for a future term is answered on the merits of the log alone.
-            || (m.preVote() && m.term() > term);
+            // Otherwise a PreVote for a future term is answered on the merits of the log.
+            || (m.preVote() && m.term() > term && !heardFromLeader);
     if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
       send(new VoteResponse(id, m.from(), m.term(), m.preVote(), true));
       if (!m.preVote()) {
@@ -238,14 +363,25 @@ public final class RaftNode {
 
   private void stepFollower(Message m) {
     if (m instanceof AppendRequest a) {
-      electionElapsed = 0;
-      lead = a.from();
+      heardFromLeader(a.from());
       handleAppend(a);
     } else if (m instanceof Heartbeat h) {
-      electionElapsed = 0;
-      lead = h.from();
+      heardFromLeader(h.from());
       handleHeartbeat(h);
+    } else if (m instanceof InstallSnapshot s) {
+      heardFromLeader(s.from());
+      handleSnapshot(s);
+    } else if (m instanceof TimeoutNow) {
+      // Leadership transfer: campaign at once, past PreVote and the others' leases.
+      hup(true);
+    } else if (m instanceof ReadIndexResponse r) {
+      readStates.add(new ReadState(r.requestId(), r.index()));
     }
+  }
+
+  private void heardFromLeader(long from) {
+    electionElapsed = 0;
+    lead = from;
   }
 
   private void stepCandidate(Message m) {
@@ -255,6 +391,9 @@ public final class RaftNode {
     } else if (m instanceof Heartbeat h) {
       becomeFollower(m.term(), m.from());
       handleHeartbeat(h);
+    } else if (m instanceof InstallSnapshot s) {
+      becomeFollower(m.term(), m.from());
+      handleSnapshot(s);
     } else if (m instanceof VoteResponse r && r.preVote() == (role == Role.PRE_CANDIDATE)) {
       poll(r.from(), r.granted());
     }
@@ -265,6 +404,8 @@ public final class RaftNode {
       handleAppendResponse(r);
     } else if (m instanceof HeartbeatResponse r) {
       handleHeartbeatResponse(r);
+    } else if (m instanceof SnapshotResponse r) {
+      handleSnapshotResponse(r);
     }
     // An AppendRequest or Heartbeat of our own term from someone else cannot happen (one leader
     // per term); VoteResponses from a finished campaign are stale.
@@ -294,18 +435,58 @@ public final class RaftNode {
     send(new HeartbeatResponse(id, m.from(), term, m.context()));
   }
 
+  private void handleSnapshot(InstallSnapshot m) {
+    SnapshotMetadata meta = m.metadata();
+    if (meta.index() <= log.committed()) {
+      // We already hold everything the snapshot covers.
+      send(new SnapshotResponse(id, m.from(), term, meta.index(), 0, true));
+      return;
+    }
+    if (log.matchTerm(meta.index(), meta.term())) {
+      // Our log already holds the snapshot's last entry, so (Log Matching) everything before it:
+      // keep the log, including entries after it that we may have acknowledged, and only learn
+      // that the snapshot's index is committed. Restoring would drop acknowledged entries.
+      snapshotReceiver.reset();
+      log.commitTo(meta.index());
+      send(new SnapshotResponse(id, m.from(), term, meta.index(), 0, true));
+      return;
+    }
+    Snapshot full = snapshotReceiver.accept(meta, m.offset(), m.data(), m.last());
+    if (full == null) {
+      long resume = snapshotReceiver.index() == meta.index() ? snapshotReceiver.received() : 0;
+      send(new SnapshotResponse(id, m.from(), term, meta.index(), resume, false));
+      return;
+    }
+    log.restore(full);
+    conf = meta.conf();
+    // Sent once the snapshot is durable (see send()).
+    send(new SnapshotResponse(id, m.from(), term, meta.index(), full.data().length, true));
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Leader side of replication
 
-  private void appendProposals(List<Entry> proposals) {
+  /** Appends proposals; returns false (appending nothing) if a second conf change would be. */
+  private boolean appendProposals(List<Entry> proposals) {
     long index = log.lastIndex();
+    long confIndex = 0;
     List<Entry> ents = new ArrayList<>(proposals.size());
     for (Entry p : proposals) {
+      if (p.type() == EntryType.CONF_CHANGE) {
+        if (leader.pendingConfIndex > log.applied() || confIndex != 0) {
+          return false;
+        }
+        confIndex = index + 1;
+      }
       ents.add(new Entry(term, ++index, p.type(), p.data()));
+    }
+    if (confIndex != 0) {
+      leader.pendingConfIndex = confIndex;
     }
     log.append(ents);
     // The leader's own progress moves when the entries are durable (see advance), never before.
     bcastAppend();
+    return true;
   }
 
   private void handleAppendResponse(AppendResponse m) {
@@ -341,6 +522,9 @@ public final class RaftNode {
         sendAppend(m.from(), true);
       }
       sendAppend(m.from(), false);
+      if (m.from() == leader.transferee && pr.match == log.lastIndex()) {
+        send(new TimeoutNow(id, m.from(), term));
+      }
     }
   }
 
@@ -351,11 +535,46 @@ public final class RaftNode {
     }
     pr.recentActive = true;
     pr.probeSent = false;
+    pr.ackedRound = Math.max(pr.ackedRound, m.context());
     if (pr.state == ProgressState.REPLICATE && pr.inflights.full()) {
       pr.inflights.freeFirstOne();
     }
-    if (pr.match < log.lastIndex() || pr.state == ProgressState.PROBE) {
+    if (pr.state == ProgressState.SNAPSHOT) {
+      // No chunk acknowledged since the last heartbeat answer: one was probably lost, so resend
+      // from where the follower got to (never from zero).
+      if (!pr.snapshotProgressed) {
+        pr.snapshotSent = pr.snapshotOffset;
+        sendSnapshotChunks(m.from(), pr);
+      }
+      pr.snapshotProgressed = false;
+    } else if (pr.match < log.lastIndex() || pr.state == ProgressState.PROBE) {
       sendAppend(m.from(), true);
+    }
+    releaseReads();
+  }
+
+  private void handleSnapshotResponse(SnapshotResponse m) {
+    Progress pr = leader.progress.get(m.from());
+    if (pr == null || pr.state != ProgressState.SNAPSHOT) {
+      return;
+    }
+    pr.recentActive = true;
+    if (m.done()) {
+      if (m.snapshotIndex() >= pr.pendingSnapshot) {
+        pr.snapshotDone(m.snapshotIndex());
+        sendAppend(m.from(), true);
+      }
+      return;
+    }
+    if (m.snapshotIndex() == pr.pendingSnapshot && m.nextOffset() != pr.snapshotOffset) {
+      // The follower moved on (or, having lost its partial copy, went back): send what it needs
+      // next. An answer repeating the offset we know comes from a duplicate and sends nothing.
+      if (m.nextOffset() < pr.snapshotOffset) {
+        pr.snapshotSent = m.nextOffset();
+      }
+      pr.snapshotOffset = m.nextOffset();
+      pr.snapshotProgressed = true;
+      sendSnapshotChunks(m.from(), pr);
     }
   }
 
@@ -386,6 +605,10 @@ public final class RaftNode {
     if (pr.isPaused()) {
       return false;
     }
+    if (pr.next < log.firstIndex()) {
+      // What the follower needs next is compacted away: it gets the snapshot instead.
+      return startSnapshot(to, pr);
+    }
     long prevIndex = pr.next - 1;
     long prevTerm = log.term(prevIndex);
     List<Entry> ents = log.entriesFrom(pr.next, config.maxMessageBytes());
@@ -402,14 +625,66 @@ public final class RaftNode {
     return true;
   }
 
+  private boolean startSnapshot(long to, Progress pr) {
+    Snapshot snap = currentSnapshot();
+    if (snap == null) {
+      return false;
+    }
+    pr.becomeSnapshot(snap);
+    sendSnapshotChunks(to, pr);
+    return true;
+  }
+
+  private Snapshot currentSnapshot() {
+    try {
+      Snapshot snap = log.storage().snapshot();
+      return snap.isEmpty() ? null : snap;
+    } catch (UnavailableException e) {
+      return null; // being prepared: retried on the next heartbeat response
+    }
+  }
+
+  /**
+   * Sends the snapshot being sent to {@code to}: the chunks after what was already sent, up to
+   * {@code max(4, maxInflight)} chunks past what the follower acknowledged (a sliding window).
+   */
+  private void sendSnapshotChunks(long to, Progress pr) {
+    Snapshot snap = pr.snapshot;
+    byte[] data = snap.data();
+    long chunk = config.snapshotChunkBytes();
+    long window = Math.max(4, config.maxInflight());
+    long windowEnd = Math.min(data.length, pr.snapshotOffset + chunk * window);
+    long from = Math.max(pr.snapshotSent, pr.snapshotOffset);
+    if (from >= data.length && data.length > 0) {
+      return; // everything is in flight already
+    }
+    do {
+      int start = (int) Math.min(from, data.length);
+      int end = (int) Math.min(start + chunk, data.length);
+      send(
+          new InstallSnapshot(
+              id,
+              to,
+              term,
+              snap.metadata(),
+              start,
+              Arrays.copyOfRange(data, start, end),
+              end == data.length));
+      from = end;
+    } while (from < windowEnd);
+    pr.snapshotSent = Math.max(pr.snapshotSent, from);
+  }
+
   private void bcastHeartbeat() {
+    long round = leader.readOnly.nextRound(tickCount);
     for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
       long peer = e.getKey();
       if (peer != id) {
         long commit = Math.min(e.getValue().match, log.committed());
-        send(new Heartbeat(id, peer, term, commit, 0));
+        send(new Heartbeat(id, peer, term, commit, round));
       }
     }
+    releaseReads();
   }
 
   /**
@@ -420,9 +695,57 @@ public final class RaftNode {
     long index = Quorum.committedIndex(conf.voters(), leader.progress);
     if (index > log.committed() && index != Long.MAX_VALUE && log.term(index) == term) {
       log.commitTo(index);
+      leader.readOnly.ownTermCommitted(index);
       return true;
     }
     return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  private void handleRead(long requestId, long from) {
+    if (log.term(log.committed()) != term) {
+      // Thesis §6.4: until it commits an entry of its term, a new leader's commit index may be
+      // behind what its predecessor committed.
+      leader.readOnly.holdUntilCommit(requestId, from);
+      return;
+    }
+    if (leaseHolds()) {
+      answerRead(requestId, from, log.committed());
+      return;
+    }
+    leader.readOnly.add(requestId, from, log.committed());
+  }
+
+  /**
+   * Whether the lease proves no other leader can exist now: lease reads are on, no transfer is
+   * under way, and a quorum answered a heartbeat sent less than {@code electionTickMin -
+   * leaseDriftTicks} ticks ago (members refuse votes for {@code electionTickMin} after hearing from
+   * a leader).
+   */
+  private boolean leaseHolds() {
+    return config.leaseRead()
+        && leader.transferee == 0
+        && leader.readOnly.leaseStartTick() != Long.MIN_VALUE
+        && tickCount
+            < leader.readOnly.leaseStartTick()
+                + config.electionTickMin()
+                - config.leaseDriftTicks();
+  }
+
+  private void releaseReads() {
+    for (ReadOnly.Pending p : leader.readOnly.release(conf.voters(), leader.progress, id)) {
+      answerRead(p.requestId(), p.from(), p.index());
+    }
+  }
+
+  private void answerRead(long requestId, long from, long index) {
+    if (from == id) {
+      readStates.add(new ReadState(requestId, index));
+    } else {
+      send(new ReadIndexResponse(id, from, term, requestId, index));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -449,6 +772,8 @@ public final class RaftNode {
       for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
         e.getValue().recentActive = e.getKey() == id;
       }
+      // A transfer that did not finish within an election timeout is abandoned.
+      leader.transferee = 0;
     }
     if (heartbeatElapsed >= config.heartbeatTick()) {
       heartbeatElapsed = 0;
@@ -468,11 +793,11 @@ public final class RaftNode {
   }
 
   private boolean promotable() {
-    return conf.voters().contains(id);
+    return conf.voters().contains(id) && log.pendingSnapshot() == null;
   }
 
   private void hup(boolean transfer) {
-    if (role == Role.LEADER || !promotable()) {
+    if (role == Role.LEADER || !promotable() || hasUnappliedConfChange()) {
       return;
     }
     if (config.preVote() && !transfer) {
@@ -482,6 +807,22 @@ public final class RaftNode {
     } else {
       startElection(transfer);
     }
+  }
+
+  /**
+   * Whether a committed membership change is not applied yet: the node must not campaign with a
+   * membership it is about to leave behind.
+   */
+  private boolean hasUnappliedConfChange() {
+    if (log.committed() <= log.applied()) {
+      return false;
+    }
+    for (Entry e : log.slice(log.applied() + 1, log.committed() + 1, Long.MAX_VALUE)) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void startElection(boolean transfer) {
@@ -516,6 +857,58 @@ public final class RaftNode {
       case LOST -> becomeFollower(term, 0);
       case PENDING -> {}
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership
+
+  private void applyConfChange(Entry e) {
+    ConfState next;
+    try {
+      next = ConfChange.decode(e.data()).applyTo(conf);
+    } catch (IllegalArgumentException invalid) {
+      return; // A change that cannot apply (e.g. demoting a voter) is a no-op everywhere.
+    }
+    conf = next;
+    if (leader == null) {
+      return;
+    }
+    leader.progress.keySet().removeIf(member -> !conf.contains(member));
+    for (long member : conf.all()) {
+      Progress pr = leader.progress.get(member);
+      if (pr == null) {
+        pr = newProgress(member, log.lastIndex() + 1);
+        leader.progress.put(member, pr);
+      }
+      pr.learner = conf.learners().contains(member);
+    }
+    if (!conf.voters().contains(id)) {
+      stepDownAfterRemoval();
+      return;
+    }
+    if (maybeCommit()) {
+      bcastAppend();
+    }
+  }
+
+  /**
+   * This leader applied its own removal: it hands over to the most up-to-date voter at once, so the
+   * cluster need not wait an election timeout, and stops leading.
+   */
+  private void stepDownAfterRemoval() {
+    long best = 0;
+    long bestMatch = -1;
+    for (long v : conf.voters()) {
+      Progress pr = leader.progress.get(v);
+      if (pr != null && pr.match > bestMatch) {
+        best = v;
+        bestMatch = pr.match;
+      }
+    }
+    if (best != 0) {
+      send(new TimeoutNow(id, best, term));
+    }
+    becomeFollower(term, 0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -556,6 +949,11 @@ public final class RaftNode {
     role = Role.CANDIDATE;
   }
 
+  private Progress newProgress(long member, long next) {
+    return new Progress(
+        0, next, config.maxInflight(), config.maxInflightBytes(), conf.learners().contains(member));
+  }
+
   private void becomeLeader() {
     reset(term);
     role = Role.LEADER;
@@ -563,22 +961,16 @@ public final class RaftNode {
     leader = new LeaderState();
     long last = log.lastIndex();
     for (long member : conf.all()) {
-      Progress pr =
-          new Progress(
-              0,
-              last + 1,
-              config.maxInflight(),
-              config.maxInflightBytes(),
-              conf.learners().contains(member));
-      leader.progress.put(member, pr);
+      leader.progress.put(member, newProgress(member, last + 1));
     }
     Progress self = leader.progress.get(id);
     self.match = log.stableIndex();
     self.becomeReplicate();
     self.recentActive = true;
     // Paper §8: a new leader commits an entry of its own term at once, which also commits every
-    // earlier entry of its log.
+    // earlier entry of its log; no membership change is accepted before it is applied.
     log.append(List.of(new Entry(term, last + 1, EntryType.NORMAL, null)));
+    leader.pendingConfIndex = last + 1;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -586,13 +978,14 @@ public final class RaftNode {
 
   /**
    * Queues {@code m}. Messages that promise durable state (votes, append acknowledgements, vote
-   * requests that rest on our own durable vote) wait for the next persist.
+   * requests that rest on our own durable vote, a completed snapshot) wait for the next persist.
    */
   private void send(Message m) {
     boolean afterPersist =
         m instanceof AppendResponse
             || (m instanceof VoteResponse r && !r.preVote())
-            || (m instanceof VoteRequest v && !v.preVote());
+            || (m instanceof VoteRequest v && !v.preVote())
+            || (m instanceof SnapshotResponse s && s.done());
     (afterPersist ? msgsAfterPersist : msgs).add(m);
   }
 
@@ -607,9 +1000,13 @@ public final class RaftNode {
     }
     return !msgs.isEmpty()
         || !msgsAfterPersist.isEmpty()
+        || !readStates.isEmpty()
         || log.hasUnstable()
+        || log.pendingSnapshot() != null
         || log.hasNextCommitted()
         || selfVotePendingTerm >= 0
+        || pendingCompact > 0
+        || (leader != null && leader.readOnly.roundWanted())
         || !hardState().equals(prevHardState);
   }
 
@@ -623,22 +1020,33 @@ public final class RaftNode {
     if (inFlight != null) {
       throw new IllegalStateException("ready() called again before advance()");
     }
+    if (leader != null && leader.readOnly.roundWanted()) {
+      // One heartbeat round for every read that arrived since the last Ready.
+      bcastHeartbeat();
+    }
     HardState hs = hardState();
     HardState changed = hs.equals(prevHardState) ? null : hs;
+    Snapshot snap = log.pendingSnapshot();
     boolean mustSync =
         log.hasUnstable()
+            || snap != null
             || (changed != null
                 && (hs.term() != prevHardState.term() || hs.vote() != prevHardState.vote()));
     Ready rd =
         new Ready(
             changed,
+            snap == null ? Snapshot.EMPTY : snap,
             log.unstableEntries(),
             msgs,
             msgsAfterPersist,
             log.nextCommitted(config.maxApplyBytes()),
+            readStates,
+            pendingCompact,
             mustSync);
     msgs.clear();
     msgsAfterPersist.clear();
+    readStates.clear();
+    pendingCompact = 0;
     prevHardState = hs;
     inFlightSelfVoteTerm = selfVotePendingTerm;
     selfVotePendingTerm = -1;
@@ -647,8 +1055,9 @@ public final class RaftNode {
   }
 
   /**
-   * Acknowledges that {@code rd} was carried out: its entries and hard state are durable, its
-   * messages sent, its committed entries applied (or queued for applying in order).
+   * Acknowledges that {@code rd} was carried out: its snapshot, entries and hard state are durable,
+   * its messages sent, its committed entries applied (or queued for applying in order). Membership
+   * changes among the committed entries take effect here.
    *
    * @throws IllegalStateException if {@code rd} is not the Ready last handed out
    */
@@ -657,11 +1066,19 @@ public final class RaftNode {
       throw new IllegalStateException("advance() with a Ready that is not the one handed out");
     }
     inFlight = null;
+    if (!rd.snapshot().isEmpty()) {
+      log.snapshotInstalled(rd.snapshot().metadata().index());
+    }
     if (!rd.entries().isEmpty()) {
       Entry last = rd.entries().get(rd.entries().size() - 1);
       log.stableTo(last.index(), last.term());
     }
     if (!rd.committedEntries().isEmpty()) {
+      for (Entry e : rd.committedEntries()) {
+        if (e.type() == EntryType.CONF_CHANGE) {
+          applyConfChange(e);
+        }
+      }
       log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
     }
     if (inFlightSelfVoteTerm == term && role == Role.CANDIDATE) {
@@ -698,6 +1115,11 @@ public final class RaftNode {
     return log.committed();
   }
 
+  /** The membership this node follows (changes take effect when applied). */
+  public ConfState conf() {
+    return conf;
+  }
+
   /** The leader known in the current term, or 0 if none. */
   public long leader() {
     return lead;
@@ -725,7 +1147,8 @@ public final class RaftNode {
         log.applied(),
         log.lastIndex(),
         conf,
-        Collections.unmodifiableMap(progress));
+        Collections.unmodifiableMap(progress),
+        leader == null ? 0 : leader.transferee);
   }
 
   /** The term of the entry at {@code index} in this node's log, or 0 if it has none there. */
@@ -733,7 +1156,11 @@ public final class RaftNode {
     return log.term(index);
   }
 
-  /** Entries in {@code [lo, hi)} of this node's log (durable and unstable), for observers. */
+  /**
+   * Entries in {@code [lo, hi)} of this node's log (durable and unstable), for observers.
+   *
+   * @throws CompactedException if {@code lo} is below {@link #firstIndex()}
+   */
   public List<Entry> entries(long lo, long hi) {
     return log.slice(lo, Math.min(hi, log.lastIndex() + 1), Long.MAX_VALUE);
   }
@@ -746,11 +1173,5 @@ public final class RaftNode {
   /** The last index in the log, durable or not. */
   public long lastIndex() {
     return log.lastIndex();
-  }
-
-  /** The leader-only state: created by becomeLeader, dropped by any other transition. */
-  private static final class LeaderState {
-    /** Every member's progress, this node's own included (its match is its durable index). */
-    final Map<Long, Progress> progress = new TreeMap<>();
   }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param lastIndex its last log index
  * @param conf the membership it follows
  * @param progress per member, the leader's view; empty unless this node leads
+ * @param transferee the member leadership is being handed to, 0 if none
  */
 public record Status(
     long id,
@@ -26,7 +27,8 @@ public record Status(
     long applied,
     long lastIndex,
     ConfState conf,
-    Map<Long, ProgressStatus> progress) {
+    Map<Long, ProgressStatus> progress,
+    long transferee) {
 
   /** Whether no leader is known ({@code leader == 0}). */
   public boolean noLeader() {

@@ -4,16 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Entries appended in memory that the caller has not yet reported durable. They start at {@code
- * offset}; everything before lives in {@link Storage}.
+ * What the node holds in memory and the caller has not yet reported durable: possibly a snapshot
+ * received from the leader, then entries starting at {@code offset}. Everything before lives in
+ * {@link Storage}.
  *
- * <p>Invariant: the entries are contiguous from {@code offset}, and {@code offset} is at most one
- * past storage's last index (a new leader's entries or a follower's overwrite may replace a suffix
- * that storage still holds; the caller's storage write truncates it then).
+ * <p>Invariants: the entries are contiguous from {@code offset}; with a snapshot, {@code offset ==
+ * snapshot index + 1}; {@code offset} is at most one past storage's last index (a new leader's
+ * entries or a follower's overwrite may replace a suffix that storage still holds; the caller's
+ * storage write truncates it then).
  */
 final class Unstable {
   private final ArrayList<Entry> entries = new ArrayList<>();
   private long offset;
+  private Snapshot snapshot;
 
   Unstable(long offset) {
     this.offset = offset;
@@ -27,13 +30,21 @@ final class Unstable {
     return entries.isEmpty();
   }
 
+  /** The snapshot waiting to be persisted, or null. */
+  Snapshot snapshot() {
+    return snapshot;
+  }
+
   /** The last unstable index, or -1 if there is none. */
   long lastIndex() {
     return entries.isEmpty() ? -1 : offset + entries.size() - 1;
   }
 
-  /** The term at {@code index} if it is unstable, or -1. */
+  /** The term at {@code index} if it is unstable (or the pending snapshot's), or -1. */
   long term(long index) {
+    if (snapshot != null && index == snapshot.metadata().index()) {
+      return snapshot.metadata().term();
+    }
     if (index < offset || index > lastIndex()) {
       return -1;
     }
@@ -77,8 +88,7 @@ final class Unstable {
    * have been replaced after the caller started writing it).
    */
   void stableTo(long index, long term) {
-    long t = term(index);
-    if (t != term || t < 0) {
+    if (index < offset || index > lastIndex() || term(index) != term) {
       return;
     }
     int n = (int) (index + 1 - offset);
@@ -86,9 +96,17 @@ final class Unstable {
     offset = index + 1;
   }
 
-  /** Drops everything and restarts after a snapshot at {@code index}. */
-  void restore(long index) {
+  /** Marks the pending snapshot durable, if it is still the one at {@code index}. */
+  void stableSnapshotTo(long index) {
+    if (snapshot != null && snapshot.metadata().index() == index) {
+      snapshot = null;
+    }
+  }
+
+  /** Replaces everything by a snapshot received from the leader. */
+  void restore(Snapshot snap) {
     entries.clear();
-    offset = index + 1;
+    snapshot = snap;
+    offset = snap.metadata().index() + 1;
   }
 }

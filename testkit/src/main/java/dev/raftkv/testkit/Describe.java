@@ -1,5 +1,6 @@
 package dev.raftkv.testkit;
 
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Message;
@@ -7,7 +8,12 @@ import dev.raftkv.raft.Message.AppendRequest;
 import dev.raftkv.raft.Message.AppendResponse;
 import dev.raftkv.raft.Message.Heartbeat;
 import dev.raftkv.raft.Message.HeartbeatResponse;
+import dev.raftkv.raft.Message.InstallSnapshot;
 import dev.raftkv.raft.Message.Propose;
+import dev.raftkv.raft.Message.ReadIndexRequest;
+import dev.raftkv.raft.Message.ReadIndexResponse;
+import dev.raftkv.raft.Message.SnapshotResponse;
+import dev.raftkv.raft.Message.TimeoutNow;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
 import dev.raftkv.raft.Status;
@@ -75,6 +81,42 @@ public final class Describe {
     if (m instanceof Propose p) {
       return head + "Propose " + entries(p.entries());
     }
+    if (m instanceof TimeoutNow t) {
+      return head + "TimeoutNow t" + t.term();
+    }
+    if (m instanceof ReadIndexRequest r) {
+      return head + "ReadIndex req=" + r.requestId();
+    }
+    if (m instanceof ReadIndexResponse r) {
+      return head + "ReadIndexResp t" + r.term() + " req=" + r.requestId() + " index=" + r.index();
+    }
+    if (m instanceof InstallSnapshot s) {
+      return head
+          + "Snapshot t"
+          + s.term()
+          + " snap="
+          + s.metadata().index()
+          + "/"
+          + s.metadata().term()
+          + " voters="
+          + s.metadata().conf().voters()
+          + (s.metadata().conf().learners().isEmpty()
+              ? ""
+              : " learners=" + s.metadata().conf().learners())
+          + " offset="
+          + s.offset()
+          + " len="
+          + s.data().length
+          + (s.last() ? " last" : "");
+    }
+    if (m instanceof SnapshotResponse s) {
+      return head
+          + "SnapshotResp t"
+          + s.term()
+          + " snap="
+          + s.snapshotIndex()
+          + (s.done() ? " done" : " next=" + s.nextOffset());
+    }
     return head + m;
   }
 
@@ -85,10 +127,14 @@ public final class Describe {
 
   /** One entry as {@code index/term "data"} (or {@code index/term} for a no-op). */
   public static String entry(Entry e) {
-    String data =
-        e.data().length == 0 ? "" : " \"" + new String(e.data(), StandardCharsets.UTF_8) + "\"";
-    String type = e.type() == EntryType.NORMAL ? "" : " " + e.type();
-    return e.index() + "/" + e.term() + type + data;
+    String data;
+    if (e.type() == EntryType.CONF_CHANGE) {
+      data = " " + ConfChange.decode(e.data());
+    } else {
+      data =
+          e.data().length == 0 ? "" : " \"" + new String(e.data(), StandardCharsets.UTF_8) + "\"";
+    }
+    return e.index() + "/" + e.term() + data;
   }
 
   /** Role, term, leader, commit and applied of a node on one line. */

@@ -1,11 +1,11 @@
 package dev.raftkv.testkit.sim;
 
 import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Role;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -39,14 +39,47 @@ final class Invariants {
   private final Map<Long, Long> leaderOfTerm = new HashMap<>();
   private final Map<IndexTerm, Fingerprint> entries = new HashMap<>();
 
-  /** committedTerms.get(i - 1) is the term of the entry committed at index i. */
-  private final List<Long> committedTerms = new ArrayList<>();
+  /** The term of the entry committed at each index, where some node's log showed it. */
+  private final Map<Long, Long> committedTerms = new HashMap<>();
+
+  private long maxCommitted;
 
   private final Map<Long, Entry> appliedAt = new HashMap<>();
   private final Map<Long, Long> commitSeen = new HashMap<>();
   private final Map<Long, Role> roleSeen = new HashMap<>();
   private final Map<Long, HardState> diskHardState = new HashMap<>();
   private final Map<Long, RaftNode> live = new HashMap<>();
+
+  /** A node's disk was wiped to rejoin as a new member: its durable history restarts. */
+  void nodeWiped(long id) {
+    diskHardState.remove(id);
+    commitSeen.remove(id);
+    roleSeen.remove(id);
+    live.remove(id);
+  }
+
+  /**
+   * One membership change in flight (thesis §4.1): when a leader appends a change, every earlier
+   * change in its log is already applied.
+   */
+  void confChangeAppended(long id, RaftNode leader, Entry change, long applied) {
+    long from = Math.max(applied + 1, leader.firstIndex());
+    for (Entry e : leader.entries(from, change.index())) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        throw new InvariantViolation(
+            "One membership change at a time",
+            "leader "
+                + id
+                + " appended a change at "
+                + change.index()
+                + " while the change at "
+                + e.index()
+                + " was not applied (applied "
+                + applied
+                + ")");
+      }
+    }
+  }
 
   void nodeStarted(long id, HardState persisted) {
     commitSeen.put(id, persisted.commit());
@@ -58,7 +91,7 @@ final class Invariants {
   }
 
   long maxCommitted() {
-    return committedTerms.size();
+    return maxCommitted;
   }
 
   /** Called after every event that touched {@code node}. */
@@ -73,8 +106,12 @@ final class Invariants {
             "Election Safety", "nodes " + prev + " and " + id + " both lead term " + term);
       }
       if (roleSeen.get(id) != Role.LEADER) {
-        for (int i = 1; i <= committedTerms.size(); i++) {
-          checkLeaderHas(id, node, i, committedTerms.get(i - 1));
+        // Entries below the leader's first index are covered by its snapshot (all committed).
+        for (long i = Math.max(1, node.firstIndex()); i <= maxCommitted; i++) {
+          Long t = committedTerms.get(i);
+          if (t != null) {
+            checkLeaderHas(id, node, i, t);
+          }
         }
       }
     }
@@ -87,10 +124,10 @@ final class Invariants {
           "Commit index never decreases",
           "node " + id + " commit went from " + seen + " to " + commit);
     }
-    for (long i = seen + 1; i <= commit; i++) {
+    for (long i = Math.max(seen + 1, node.firstIndex()); i <= commit; i++) {
       long t = node.termAt(i);
-      if (i <= committedTerms.size()) {
-        long known = committedTerms.get((int) (i - 1));
+      Long known = committedTerms.putIfAbsent(i, t);
+      if (known != null) {
         if (known != t) {
           throw new InvariantViolation(
               "State Machine Safety",
@@ -104,13 +141,14 @@ final class Invariants {
                   + known
                   + " was committed there before");
         }
-      } else {
-        committedTerms.add(t);
-        // A newly known commit must already be in the log of every leader of a later term.
-        for (Map.Entry<Long, Long> l : leaders.get().entrySet()) {
-          if (l.getValue() > t && live.get(l.getKey()) != null) {
-            checkLeaderHas(l.getKey(), live.get(l.getKey()), i, t);
-          }
+        continue;
+      }
+      maxCommitted = Math.max(maxCommitted, i);
+      // A newly known commit must already be in the log of every leader of a later term.
+      for (Map.Entry<Long, Long> l : leaders.get().entrySet()) {
+        RaftNode other = live.get(l.getKey());
+        if (l.getValue() > t && other != null && other.firstIndex() <= i) {
+          checkLeaderHas(l.getKey(), other, i, t);
         }
       }
     }
@@ -139,7 +177,10 @@ final class Invariants {
   /** Log Matching, checked on each entry as it becomes durable on a node. */
   void persisted(long id, MemoryStorage disk, List<Entry> written) {
     for (Entry e : written) {
-      long prevTerm = e.index() > disk.firstIndex() - 1 ? disk.term(e.index() - 1) : -1;
+      if (e.index() < disk.firstIndex()) {
+        continue; // already covered by the node's snapshot
+      }
+      long prevTerm = disk.term(e.index() - 1);
       Fingerprint fp = new Fingerprint(prevTerm, Arrays.hashCode(e.data()), e.data().length);
       Fingerprint known = entries.putIfAbsent(new IndexTerm(e.index(), e.term()), fp);
       if (known != null && !known.equals(fp) && known.prevTerm() >= 0 && prevTerm >= 0) {

@@ -56,10 +56,23 @@ public final class RandomSchedule {
             dups[r.nextInt(dups.length)],
             1,
             maxDelays[r.nextInt(maxDelays.length)]);
+    int[] snapshotEvery = {0, 4, 10, 30};
+    int[] chunks = {64, 512, 4096};
     RaftConfig config =
-        RaftConfig.defaults(1).withFlowControl(1 + r.nextInt(8), 1 + r.nextInt(4) * 200);
+        RaftConfig.defaults(1)
+            .withFlowControl(1 + r.nextInt(8), 1 + r.nextInt(4) * 200)
+            .withSnapshots(chunks[r.nextInt(chunks.length)], r.nextInt(4))
+            .withLeaseRead(r.nextInt(3) == 0, 2);
     sim =
-        new Simulation(size, seed, config, net, diskDelays[r.nextInt(diskDelays.length)], tracing);
+        new Simulation(
+            size,
+            3,
+            seed,
+            config,
+            net,
+            diskDelays[r.nextInt(diskDelays.length)],
+            snapshotEvery[r.nextInt(snapshotEvery.length)],
+            tracing);
     List<Long> ids = sim.ids();
     Random rnd = sim.random();
 
@@ -70,6 +83,9 @@ public final class RandomSchedule {
       if (tick % proposalEvery == 0) {
         long at = ids.get(rnd.nextInt(ids.size()));
         sim.propose(at, "p" + proposalSeq++);
+      }
+      if (rnd.nextInt(3) == 0) {
+        sim.read(ids.get(rnd.nextInt(ids.size())));
       }
       if (tick == nextNemesis) {
         nemesis(rnd, ids);
@@ -84,7 +100,7 @@ public final class RandomSchedule {
   private void nemesis(Random rnd, List<Long> ids) {
     nemesisActions++;
     long leader = anyLeader(rnd, ids);
-    switch (rnd.nextInt(10)) {
+    switch (rnd.nextInt(14)) {
       case 0 -> sim.detach(ids.get(rnd.nextInt(ids.size())));
       case 1 -> sim.detach(leader);
       case 2 -> {
@@ -105,12 +121,46 @@ public final class RandomSchedule {
           }
         }
       }
+      case 10 -> sim.transfer(leader, ids.get(rnd.nextInt(ids.size())));
+      case 11, 12 -> changeMembership(rnd, ids, leader);
       default -> {
         sim.heal();
         for (long id : ids) {
           sim.restart(id);
         }
       }
+    }
+  }
+
+  /** Removes a voter (keeping at least two), adds a learner, or promotes one. */
+  private void changeMembership(Random rnd, List<Long> ids, long leader) {
+    dev.raftkv.raft.Status st = sim.status(leader);
+    if (st == null || st.role() != dev.raftkv.raft.Role.LEADER) {
+      return;
+    }
+    List<Long> voters = new ArrayList<>(st.conf().voters());
+    List<Long> learners = new ArrayList<>(st.conf().learners());
+    // Only ids that never ran join: like etcd's member ids, a member id is never reused, since
+    // a wiped node could otherwise vote again in a term its old self voted in.
+    List<Long> outside = new ArrayList<>();
+    for (long id : ids) {
+      if (!st.conf().contains(id) && !sim.everStarted(id)) {
+        outside.add(id);
+      }
+    }
+    int choice = rnd.nextInt(3);
+    if (choice == 0 && voters.size() > 2) {
+      long victim = voters.get(rnd.nextInt(voters.size()));
+      sim.changeMembership(
+          leader, new dev.raftkv.raft.ConfChange(dev.raftkv.raft.ConfChange.Type.REMOVE, victim));
+    } else if (choice == 1 && !learners.isEmpty()) {
+      long l = learners.get(rnd.nextInt(learners.size()));
+      sim.changeMembership(
+          leader, new dev.raftkv.raft.ConfChange(dev.raftkv.raft.ConfChange.Type.ADD_VOTER, l));
+    } else if (!outside.isEmpty()) {
+      long n = outside.get(rnd.nextInt(outside.size()));
+      sim.changeMembership(
+          leader, new dev.raftkv.raft.ConfChange(dev.raftkv.raft.ConfChange.Type.ADD_LEARNER, n));
     }
   }
 

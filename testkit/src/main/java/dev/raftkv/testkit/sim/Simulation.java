@@ -1,18 +1,30 @@
 package dev.raftkv.testkit.sim;
 
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.ProposalRejectedException;
 import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.RaftNode;
+import dev.raftkv.raft.ReadState;
 import dev.raftkv.raft.Ready;
 import dev.raftkv.raft.Role;
+import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
 import dev.raftkv.testkit.Describe;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,12 +43,22 @@ import java.util.function.Consumer;
  *
  * <p>Each node's Ready is carried out in two events, as a real runtime does: at once its send-now
  * messages go out and the disk write starts; when the write completes (after a random disk delay)
- * the entries and hard state become durable, the after-persist messages go out and committed
- * entries are applied. A crash in between loses the write.
+ * the snapshot, entries and hard state become durable, the after-persist messages go out, committed
+ * entries are applied and reads answered. A crash in between loses the write.
+ *
+ * <p>Each node's state machine is the list of entries it applied; it snapshots that list every few
+ * entries, and a restarted node rebuilds its log from its last snapshot plus the entries after it,
+ * as a real server does.
  */
 public final class Simulation {
   /** Virtual milliseconds per tick. */
   public static final int TICK_MS = 10;
+
+  /** Far above what a healthy cluster of 9 nodes does in one tick. */
+  private static final long MAX_EVENTS_PER_TICK = 20_000;
+
+  /** How many recent events a traced run keeps for its failure report. */
+  static final int TRACE_LINES = Integer.getInteger("raftkv.sim.trace", 400);
 
   private final long seed;
   private final Random random;
@@ -48,14 +70,28 @@ public final class Simulation {
   private final Set<Long> detached = new TreeSet<>();
   private final RaftConfig baseConfig;
   private final int maxDiskDelayMs;
+  private final int snapshotEvery;
   private long now;
   private long eventSeq;
-  private long proposals;
-  private long proposalsRejected;
-  private long messagesSent;
-  private long crashes;
+  private final Map<String, Long> counters = new java.util.TreeMap<>();
   private final List<String> trace = new ArrayList<>();
   private final boolean tracing;
+
+  /** Which node a write was proposed at, by data; a write is acknowledged when it applies there. */
+  private final Map<String, Long> proposedAt = new HashMap<>();
+
+  /** The highest index of a write acknowledged so far. */
+  private long maxAcknowledgedIndex;
+
+  /** Reads in flight: request id to the acknowledged index they must reflect. */
+  private final Map<Long, Long> readFloor = new HashMap<>();
+
+  private long nextReadId = 1;
+
+  private final int foundingMembers;
+
+  /** Indexes of membership changes (after the founding ones) applied somewhere. */
+  private final Set<Long> confChangesApplied = new HashSet<>();
 
   /** One event in virtual time; ties break by creation order, keeping runs deterministic. */
   private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
@@ -69,61 +105,80 @@ public final class Simulation {
   /** A member: its durable disk survives crashes; everything else is rebuilt on restart. */
   private final class SimNode {
     final long id;
-    final MemoryStorage disk;
+    final ConfState bootstrap;
+    MemoryStorage disk;
     RaftNode raft;
     int incarnation;
     Ready writing;
+
+    /** The state machine: every entry applied, from index 1. */
     final List<Entry> applied = new ArrayList<>();
 
-    SimNode(long id, ConfState conf) {
+    SimNode(long id, ConfState bootstrap) {
       this.id = id;
-      this.disk = new MemoryStorage(conf);
+      this.bootstrap = bootstrap;
+      this.disk = new MemoryStorage(bootstrap);
     }
 
     boolean up() {
       return raft != null;
     }
+
+    long appliedIndex() {
+      return applied.isEmpty() ? 0 : applied.get(applied.size() - 1).index();
+    }
   }
 
   /**
-   * Creates a cluster of {@code size} voters with ids 1..size, all up and connected.
+   * Creates a cluster of {@code size} voters with ids 1..size, all up and connected, and {@code
+   * spares} more ids that are down and not members (they can be added later).
    *
    * @param seed drives every random choice of this simulation
    * @param config the node configuration (its id is replaced per node)
    * @param network the network behaviour
    * @param maxDiskDelayMs the longest a disk write takes, in virtual milliseconds
+   * @param snapshotEvery each node snapshots after applying this many entries (0: never)
    * @param tracing whether to keep a trace of events for failure reports
    */
   Simulation(
       int size,
+      int spares,
       long seed,
       RaftConfig config,
       SimNetwork network,
       int maxDiskDelayMs,
+      int snapshotEvery,
       boolean tracing) {
     this.seed = seed;
     this.random = new Random(seed);
     this.baseConfig = config;
     this.network = network;
     this.maxDiskDelayMs = maxDiskDelayMs;
+    this.snapshotEvery = snapshotEvery;
     this.tracing = tracing;
     this.invariants = new Invariants();
+    this.foundingMembers = size;
     Set<Long> voters = new TreeSet<>();
     for (long id = 1; id <= size; id++) {
-      ids.add(id);
       voters.add(id);
     }
-    for (long id : ids) {
-      nodes.put(id, new SimNode(id, ConfState.ofVoters(voters)));
+    for (long id = 1; id <= size + spares; id++) {
+      ids.add(id);
+      SimNode n = new SimNode(id, ConfState.EMPTY);
+      if (id <= size) {
+        n.disk = MemoryStorage.bootstrap(voters);
+      }
+      nodes.put(id, n);
     }
-    for (long id : ids) {
+    for (long id = 1; id <= size; id++) {
       start(nodes.get(id));
     }
   }
 
   /** A cluster with the default Raft configuration and a quiet network (1–3 ms, no loss). */
   public static Simulation create(int size, long seed) {
-    return new Simulation(size, seed, RaftConfig.defaults(1), new SimNetwork(0, 0, 1, 3), 2, false);
+    return new Simulation(
+        size, 0, seed, RaftConfig.defaults(1), new SimNetwork(0, 0, 1, 3), 2, 0, false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -131,14 +186,20 @@ public final class Simulation {
 
   /** Runs events until virtual time has advanced by {@code ticks} ticks. */
   public void runTicks(long ticks) {
-    runUntil(now + ticks * TICK_MS);
-  }
-
-  private void runUntil(long until) {
+    long until = now + ticks * TICK_MS;
+    long budget = MAX_EVENTS_PER_TICK * ticks;
     while (!events.isEmpty() && events.peek().time() <= until) {
       Event e = events.poll();
       now = e.time();
       e.action().run();
+      if (--budget < 0) {
+        throw new InvariantViolation(
+            "Bounded work",
+            "more than "
+                + MAX_EVENTS_PER_TICK
+                + " events per tick: a message storm\n"
+                + describeState());
+      }
     }
     now = until;
   }
@@ -149,38 +210,60 @@ public final class Simulation {
 
   private void trace(String line) {
     if (tracing) {
-      trace.add(now + "ms " + line);
-      if (trace.size() > 400) {
+      String entry = now + "ms " + line;
+      if (!trace.isEmpty() && trace.get(trace.size() - 1).startsWith(entry)) {
+        return; // a storm of identical events is shown once
+      }
+      trace.add(entry);
+      if (trace.size() > TRACE_LINES) {
         trace.remove(0);
       }
     }
+  }
+
+  private void count(String what) {
+    counters.merge(what, 1L, Long::sum);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Nodes
 
   private void start(SimNode n) {
-    RaftConfig c =
-        new RaftConfig(
-            n.id,
-            baseConfig.electionTickMin(),
-            baseConfig.electionTickMax(),
-            baseConfig.heartbeatTick(),
-            baseConfig.preVote(),
-            baseConfig.checkQuorum(),
-            baseConfig.maxInflight(),
-            baseConfig.maxMessageBytes(),
-            baseConfig.maxInflightBytes(),
-            baseConfig.maxApplyBytes());
     n.incarnation++;
-    n.raft = new RaftNode(c, n.disk, new Random(seed * 31 + n.id * 7919 + n.incarnation));
     n.applied.clear();
+    Snapshot snap = n.disk.snapshot();
+    if (!snap.isEmpty()) {
+      n.applied.addAll(decodeState(snap.data()));
+    }
+    n.raft =
+        new RaftNode(
+            baseConfig.withId(n.id), n.disk, new Random(seed * 31 + n.id * 7919 + n.incarnation));
     n.writing = null;
     invariants.nodeStarted(n.id, n.disk.hardState());
     int inc = n.incarnation;
     // Clocks of different nodes are not in phase.
     at(1 + random.nextInt(TICK_MS), () -> tickLoop(n, inc));
     drive(n);
+  }
+
+  /**
+   * What survives a crash: the last snapshot, the entries after it, and the hard state, loaded into
+   * fresh storage as a restarting server would.
+   */
+  private static MemoryStorage recover(SimNode n) {
+    MemoryStorage old = n.disk;
+    MemoryStorage fresh = new MemoryStorage(n.bootstrap);
+    Snapshot snap = old.snapshot();
+    long after = old.firstIndex() - 1;
+    if (!snap.isEmpty() && snap.metadata().index() >= old.firstIndex() - 1) {
+      fresh.applySnapshot(snap);
+      after = snap.metadata().index();
+    }
+    if (old.lastIndex() > after) {
+      fresh.append(old.entries(after + 1, old.lastIndex() + 1, Long.MAX_VALUE));
+    }
+    fresh.setHardState(old.hardState());
+    return fresh;
   }
 
   private void tickLoop(SimNode n, int inc) {
@@ -196,7 +279,7 @@ public final class Simulation {
     try {
       action.run();
     } catch (ProposalRejectedException e) {
-      proposalsRejected++;
+      count("rejected-" + e.reason().name().toLowerCase(java.util.Locale.ROOT));
     } catch (InvariantViolation e) {
       throw e;
     } catch (RuntimeException e) {
@@ -213,6 +296,13 @@ public final class Simulation {
     }
     Ready rd = n.raft.ready();
     n.writing = rd;
+    if (n.raft.role() == Role.LEADER) {
+      for (Entry e : rd.entries()) {
+        if (e.type() == EntryType.CONF_CHANGE && e.term() == n.raft.term()) {
+          invariants.confChangeAppended(n.id, n.raft, e, n.appliedIndex());
+        }
+      }
+    }
     for (Message m : rd.messages()) {
       send(m);
     }
@@ -226,6 +316,10 @@ public final class Simulation {
       return;
     }
     n.writing = null;
+    if (!rd.snapshot().isEmpty()) {
+      n.disk.applySnapshot(rd.snapshot());
+      count("snapshots-installed");
+    }
     if (!rd.entries().isEmpty()) {
       n.disk.append(rd.entries());
       invariants.persisted(n.id, n.disk, rd.entries());
@@ -237,11 +331,118 @@ public final class Simulation {
     for (Message m : rd.messagesAfterPersist()) {
       send(m);
     }
+    if (!rd.snapshot().isEmpty()) {
+      n.applied.clear();
+      for (Entry e : decodeState(rd.snapshot().data())) {
+        invariants.applied(n.id, e);
+        n.applied.add(e);
+      }
+    }
     for (Entry e : rd.committedEntries()) {
-      invariants.applied(n.id, e);
-      n.applied.add(e);
+      apply(n, e);
+    }
+    for (ReadState r : rd.readStates()) {
+      checkRead(n, r);
+    }
+    if (rd.compactTo() > 0) {
+      n.disk.compact(Math.min(rd.compactTo(), n.disk.lastIndex()));
     }
     guard(n, () -> n.raft.advance(rd));
+    maybeSnapshot(n);
+  }
+
+  private void apply(SimNode n, Entry e) {
+    invariants.applied(n.id, e);
+    n.applied.add(e);
+    if (e.type() == EntryType.CONF_CHANGE) {
+      if (e.index() > foundingMembers && confChangesApplied.add(e.index())) {
+        count("conf-changes-committed");
+      }
+      trace("node " + n.id + " applies " + Describe.entry(e));
+    } else if (e.data().length > 0) {
+      Long at = proposedAt.get(new String(e.data(), StandardCharsets.UTF_8));
+      if (at != null && at == n.id) {
+        maxAcknowledgedIndex = Math.max(maxAcknowledgedIndex, e.index());
+      }
+    }
+  }
+
+  /**
+   * A read released at index r must reflect every write acknowledged before the read began (thesis
+   * §6.4), i.e. r is at least the index of each of them.
+   */
+  private void checkRead(SimNode n, ReadState r) {
+    Long floor = readFloor.remove(r.requestId());
+    if (floor == null) {
+      return;
+    }
+    count("reads-released");
+    if (r.index() < floor) {
+      throw new InvariantViolation(
+          "Linearizable reads",
+          "node "
+              + n.id
+              + " released read "
+              + r.requestId()
+              + " at index "
+              + r.index()
+              + " but a write at index "
+              + floor
+              + " was acknowledged before the read began");
+    }
+  }
+
+  private void maybeSnapshot(SimNode n) {
+    if (snapshotEvery <= 0 || !n.up() || n.applied.isEmpty()) {
+      return;
+    }
+    long applied = n.appliedIndex();
+    if (applied - n.disk.snapshot().metadata().index() < snapshotEvery) {
+      return;
+    }
+    Entry last = n.applied.get(n.applied.size() - 1);
+    Snapshot snap =
+        new Snapshot(
+            new SnapshotMetadata(applied, last.term(), n.raft.conf()), encodeState(n.applied));
+    n.disk.setSnapshot(snap);
+    n.raft.snapshotTaken(applied);
+    count("snapshots-taken");
+    drive(n);
+  }
+
+  private static byte[] encodeState(List<Entry> applied) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(buf)) {
+      out.writeInt(applied.size());
+      for (Entry e : applied) {
+        out.writeLong(e.index());
+        out.writeLong(e.term());
+        out.writeByte(e.type().ordinal());
+        out.writeInt(e.data().length);
+        out.write(e.data());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buf.toByteArray();
+  }
+
+  private static List<Entry> decodeState(byte[] data) {
+    List<Entry> out = new ArrayList<>();
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        long index = in.readLong();
+        long term = in.readLong();
+        EntryType type = EntryType.values()[in.readByte()];
+        byte[] d = new byte[in.readInt()];
+        in.readFully(d);
+        out.add(new Entry(term, index, type, d));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
   }
 
   private void observe(SimNode n) {
@@ -251,7 +452,7 @@ public final class Simulation {
   }
 
   private void send(Message m) {
-    messagesSent++;
+    count("messages");
     if (!network.connected(m.from(), m.to())) {
       return;
     }
@@ -285,20 +486,34 @@ public final class Simulation {
       return;
     }
     trace("crash " + id);
-    crashes++;
+    count("crashes");
     n.raft = null;
     n.writing = null;
     n.incarnation++;
+    n.disk = recover(n);
   }
 
-  /** Restarts a crashed node from its disk. */
+  /** Restarts a crashed node from its disk; a spare that never ran stays down. */
   public void restart(long id) {
     SimNode n = nodes.get(id);
-    if (n.up()) {
+    if (n.up() || n.incarnation == 0) {
       return;
     }
     trace("restart " + id);
     start(n);
+  }
+
+  /**
+   * Wipes a spare or removed node and starts it empty, to be added as a new member: its log and
+   * membership arrive from the leader.
+   */
+  private void startEmpty(long id) {
+    SimNode old = nodes.get(id);
+    SimNode fresh = new SimNode(id, ConfState.EMPTY);
+    fresh.incarnation = old.incarnation + 1;
+    nodes.put(id, fresh);
+    invariants.nodeWiped(id);
+    start(fresh);
   }
 
   /** Cuts a node off from all its peers (the seed's {@code Detach()}). */
@@ -341,8 +556,55 @@ public final class Simulation {
     if (!n.up()) {
       return;
     }
-    proposals++;
+    count("proposals");
+    proposedAt.putIfAbsent(data, id);
     guard(n, () -> n.raft.propose(data.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Starts a linearizable read at node {@code id}. */
+  public void read(long id) {
+    SimNode n = nodes.get(id);
+    if (!n.up()) {
+      return;
+    }
+    long rid = nextReadId++;
+    readFloor.put(rid, maxAcknowledgedIndex);
+    count("reads");
+    guard(n, () -> n.raft.readIndex(rid));
+  }
+
+  /** Asks the leader {@code id} to hand leadership to {@code target}. */
+  public void transfer(long id, long target) {
+    SimNode n = nodes.get(id);
+    if (!n.up() || n.raft.role() != Role.LEADER || !n.raft.conf().voters().contains(target)) {
+      return;
+    }
+    trace("transfer " + id + " -> " + target);
+    count("transfers");
+    guard(n, () -> n.raft.transferLeadership(target));
+  }
+
+  /**
+   * Proposes a membership change at the leader {@code id}. A node added as learner that is not a
+   * member now is wiped and started empty first.
+   */
+  public void changeMembership(long id, ConfChange change) {
+    SimNode n = nodes.get(id);
+    if (!n.up() || n.raft.role() != Role.LEADER) {
+      return;
+    }
+    ConfState conf = n.raft.conf();
+    long target = change.nodeId();
+    if (change.type() == ConfChange.Type.ADD_LEARNER && !conf.contains(target)) {
+      SimNode t = nodes.get(target);
+      if (t.up()) {
+        crash(target);
+      }
+      startEmpty(target);
+    }
+    trace("propose " + change + " at " + id);
+    count("conf-changes-proposed");
+    guard(n, () -> n.raft.proposeConfChange(change));
   }
 
   void setLoss(double lossRate, double duplicateRate) {
@@ -355,6 +617,11 @@ public final class Simulation {
 
   public List<Long> ids() {
     return List.copyOf(ids);
+  }
+
+  /** Whether node {@code id} ever ran. */
+  public boolean everStarted(long id) {
+    return nodes.get(id).incarnation > 0;
   }
 
   public boolean isUp(long id) {
@@ -378,24 +645,25 @@ public final class Simulation {
   }
 
   /**
-   * The leader of the highest term among up nodes that a majority of up nodes follow, or 0 if there
-   * is no such agreement.
+   * The leader of the highest term that a majority of the voters of its own membership follow, or 0
+   * if there is none.
    */
   public long agreedLeader() {
-    Map<Long, Integer> votes = new LinkedHashMap<>();
     long best = 0;
     long bestTerm = -1;
-    for (SimNode n : nodes.values()) {
-      if (n.up() && n.raft.leader() != 0) {
-        votes.merge(n.raft.leader(), 1, Integer::sum);
+    for (SimNode l : nodes.values()) {
+      if (!l.up() || l.raft.role() != Role.LEADER || l.raft.term() <= bestTerm) {
+        continue;
       }
-    }
-    for (Map.Entry<Long, Integer> e : votes.entrySet()) {
-      SimNode l = nodes.get(e.getKey());
-      if (e.getValue() > ids.size() / 2
-          && l.up()
-          && l.raft.role() == Role.LEADER
-          && l.raft.term() > bestTerm) {
+      Set<Long> voters = l.raft.conf().voters();
+      int following = 0;
+      for (long v : voters) {
+        SimNode n = nodes.get(v);
+        if (n != null && n.up() && n.raft.leader() == l.id) {
+          following++;
+        }
+      }
+      if (following > voters.size() / 2) {
         best = l.id;
         bestTerm = l.raft.term();
       }
@@ -403,21 +671,28 @@ public final class Simulation {
     return best;
   }
 
-  /** The data of the entries node {@code id} applied since it last started, in order. */
+  /** The members (voters and learners) of the agreed leader's membership, or all ids. */
+  public Set<Long> members() {
+    long leader = agreedLeader();
+    return leader == 0 ? new TreeSet<>(ids) : nodes.get(leader).raft.conf().all();
+  }
+
+  /** The data of the normal entries node {@code id} applied, in order. */
   public List<String> applied(long id) {
     List<String> out = new ArrayList<>();
     for (Entry e : nodes.get(id).applied) {
-      if (e.data().length > 0) {
+      if (e.type() == EntryType.NORMAL && e.data().length > 0) {
         out.add(new String(e.data(), StandardCharsets.UTF_8));
       }
     }
     return out;
   }
 
-  /** Whether every up node has applied an entry with {@code data}. */
+  /** Whether every up member has applied an entry with {@code data}. */
   public boolean appliedEverywhere(String data) {
-    for (SimNode n : nodes.values()) {
-      if (n.up() && !applied(n.id).contains(data)) {
+    for (long id : members()) {
+      SimNode n = nodes.get(id);
+      if (n != null && n.up() && !applied(n.id).contains(data)) {
         return false;
       }
     }
@@ -436,20 +711,12 @@ public final class Simulation {
     return random;
   }
 
-  /** Counters for the summary line. */
-  public String counters() {
-    return "proposals="
-        + proposals
-        + " rejected="
-        + proposalsRejected
-        + " messages="
-        + messagesSent
-        + " crashes="
-        + crashes
-        + " elections(terms with a leader)="
-        + invariants.leaderTerms()
-        + " maxCommit="
-        + invariants.maxCommitted();
+  /** Counters of what happened in the run (proposals, crashes, snapshots, reads, ...). */
+  public Map<String, Long> counters() {
+    Map<String, Long> out = new java.util.TreeMap<>(counters);
+    out.put("terms-with-leader", (long) invariants.leaderTerms());
+    out.put("max-commit", invariants.maxCommitted());
+    return out;
   }
 
   /** The last events, for a failure report (empty unless tracing). */
@@ -462,14 +729,28 @@ public final class Simulation {
     StringBuilder sb = new StringBuilder("t=" + now + "ms network " + network.describe() + "\n");
     for (SimNode n : nodes.values()) {
       sb.append("  ")
-          .append(n.up() ? Describe.status(n.raft.status()) : n.id + ": DOWN")
+          .append(
+              n.up()
+                  ? Describe.status(n.raft.status())
+                      + " conf="
+                      + n.raft.conf().voters()
+                      + (n.raft.conf().learners().isEmpty()
+                          ? ""
+                          : " learners=" + n.raft.conf().learners())
+                  : n.id + ": DOWN")
           .append('\n');
     }
     return sb.toString();
   }
 
-  /** Runs a final consistency check over all up nodes (call when the cluster has converged). */
+  /** Runs a final consistency check over all up members (call when the cluster has converged). */
   public void checkConverged(Consumer<String> onProblem) {
-    invariants.checkAppliedPrefixes(nodes.keySet(), this::applied, onProblem);
+    List<Long> up = new ArrayList<>();
+    for (long id : members()) {
+      if (nodes.get(id).up()) {
+        up.add(id);
+      }
+    }
+    invariants.checkAppliedPrefixes(up, this::applied, onProblem);
   }
 }
