@@ -874,11 +874,14 @@ public final class RaftNode {
       return;
     }
     leader.progress.keySet().removeIf(member -> !conf.contains(member));
+    List<Long> added = new ArrayList<>();
     for (long member : conf.all()) {
-      Progress pr = leader.progress.get(member);
+      Progress pr;
+      pr = leader.progress.get(member);
       if (pr == null) {
         pr = newProgress(member, log.lastIndex() + 1);
         leader.progress.put(member, pr);
+        added.add(member);
       }
       pr.learner = conf.learners().contains(member);
     }
@@ -888,6 +891,9 @@ public final class RaftNode {
     }
     if (maybeCommit()) {
       bcastAppend();
+    }
+    for (long member : added) {
+      sendAppend(member, true); // start probing a new member at once
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.raftkv.testkit.scenario;
 
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.MemoryStorage;
@@ -8,7 +9,10 @@ import dev.raftkv.raft.ProgressStatus;
 import dev.raftkv.raft.ProposalRejectedException;
 import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.RaftNode;
+import dev.raftkv.raft.ReadState;
 import dev.raftkv.raft.Ready;
+import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
 import dev.raftkv.testkit.Describe;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +59,11 @@ public final class ScenarioEnv {
   private final List<Message> inFlight = new ArrayList<>();
   private final Set<String> blocked = new HashSet<>();
   private final Map<Long, String> lastState = new HashMap<>();
+
+  /** Each node's state machine: the data of the normal entries it applied, in order. */
+  private final Map<Long, List<String>> applied = new HashMap<>();
+
+  private RaftConfig template;
   private StringBuilder out;
 
   /** Runs one command line and returns what it prints (never empty: "ok" if nothing). */
@@ -74,6 +83,11 @@ public final class ScenarioEnv {
     try {
       switch (words[0]) {
         case "add-nodes" -> addNodes(Integer.parseInt(args.get(0)), opts);
+        case "add-node" -> addNode(id(args, 0));
+        case "propose-conf" -> proposeConf(id(args, 0), args.get(1), id(args, 2));
+        case "transfer" -> act(id(args, 0), n -> n.transferLeadership(id(args, 1)));
+        case "read" -> readIndex(id(args, 0), id(args, 1));
+        case "snapshot" -> snapshot(id(args, 0));
         case "campaign" -> act(id(args, 0), n -> n.campaign());
         case "propose" -> propose(id(args, 0), String.join(" ", args.subList(1, args.size())));
         case "tick" -> tick(id(args, 0), args.size() > 1 ? Integer.parseInt(args.get(1)) : 1);
@@ -131,24 +145,91 @@ public final class ScenarioEnv {
     int election = Integer.parseInt(opts.getOrDefault("election", "10"));
     int inflight = Integer.parseInt(opts.getOrDefault("inflight", "256"));
     long msgBytes = Long.parseLong(opts.getOrDefault("msgbytes", "1048576"));
+    int chunk = Integer.parseInt(opts.getOrDefault("chunk", "1048576"));
+    long trailing = Long.parseLong(opts.getOrDefault("trailing", "0"));
+    boolean lease = Boolean.parseBoolean(opts.getOrDefault("lease", "false"));
+    // bootstrap=log starts the log with the founding members' ADD_VOTER entries (needed when
+    // members join later and learn the membership by replaying the log).
+    boolean logBootstrap = "log".equals(opts.get("bootstrap"));
+    template =
+        RaftConfig.defaults(1)
+            .withElectionTicks(election, 2 * election)
+            .withPreVoteAndCheckQuorum(preVote, checkQuorum)
+            .withFlowControl(inflight, msgBytes)
+            .withSnapshots(chunk, trailing)
+            .withLeaseRead(lease, 2);
     Set<Long> voters = new TreeSet<>();
     for (long id = 1; id <= count; id++) {
       voters.add(id);
     }
     for (long id : voters) {
-      RaftConfig c =
-          RaftConfig.defaults(id)
-              .withElectionTicks(election, 2 * election)
-              .withPreVoteAndCheckQuorum(preVote, checkQuorum)
-              .withFlowControl(inflight, msgBytes);
-      configs.put(id, c);
-      storages.put(id, new MemoryStorage(ConfState.ofVoters(voters)));
+      configs.put(id, template.withId(id));
+      storages.put(
+          id,
+          logBootstrap
+              ? MemoryStorage.bootstrap(voters)
+              : new MemoryStorage(ConfState.ofVoters(voters)));
       start(id);
     }
   }
 
+  /** A new, empty node that is not a member yet: it learns everything from the leader. */
+  private void addNode(long id) {
+    if (template == null || storages.containsKey(id)) {
+      throw new IllegalArgumentException("add-node needs add-nodes first and a new id");
+    }
+    configs.put(id, template.withId(id));
+    storages.put(id, new MemoryStorage(ConfState.EMPTY));
+    start(id);
+  }
+
+  private void proposeConf(long id, String kind, long target) {
+    ConfChange.Type type =
+        switch (kind) {
+          case "add-voter" -> ConfChange.Type.ADD_VOTER;
+          case "add-learner" -> ConfChange.Type.ADD_LEARNER;
+          case "remove" -> ConfChange.Type.REMOVE;
+          default -> throw new IllegalArgumentException("unknown change '" + kind + "'");
+        };
+    try {
+      act(id, n -> n.proposeConfChange(new ConfChange(type, target)));
+    } catch (ProposalRejectedException e) {
+      out.append("rejected: ").append(e.reason()).append(" (").append(e.getMessage()).append(")\n");
+    }
+  }
+
+  private void readIndex(long id, long requestId) {
+    try {
+      act(id, n -> n.readIndex(requestId));
+    } catch (ProposalRejectedException e) {
+      out.append("rejected: ").append(e.reason()).append(" (").append(e.getMessage()).append(")\n");
+    }
+  }
+
+  /** The node snapshots its state machine at its applied index; the log may then be compacted. */
+  private void snapshot(long id) {
+    RaftNode n = node(id);
+    long index = n.status().applied();
+    Snapshot snap =
+        new Snapshot(
+            new SnapshotMetadata(index, n.termAt(index), n.conf()),
+            String.join(",", applied.get(id)).getBytes(StandardCharsets.UTF_8));
+    storages.get(id).setSnapshot(snap);
+    n.snapshotTaken(index);
+    out.append(id)
+        .append(": snapshot at ")
+        .append(index)
+        .append('/')
+        .append(n.termAt(index))
+        .append(" (")
+        .append(snap.data().length)
+        .append(" bytes)\n");
+  }
+
   private void start(long id) {
     int gen = restarts.merge(id, 1, Integer::sum);
+    Snapshot snap = storages.get(id).snapshot();
+    applied.put(id, restore(snap));
     RaftNode n = new RaftNode(configs.get(id), storages.get(id), new Random(id * 1000 + gen));
     nodes.put(id, n);
     lastState.put(id, stateOf(n));
@@ -225,8 +306,21 @@ public final class ScenarioEnv {
     if (!rd.entries().isEmpty()) {
       line.append(" persist=").append(Describe.entries(rd.entries()));
     }
+    if (!rd.snapshot().isEmpty()) {
+      SnapshotMetadata meta = rd.snapshot().metadata();
+      line.append(" install-snapshot=").append(meta.index()).append('/').append(meta.term());
+    }
     if (!rd.committedEntries().isEmpty()) {
       line.append(" apply=").append(Describe.entries(rd.committedEntries()));
+    }
+    if (!rd.readStates().isEmpty()) {
+      line.append(" reads=");
+      for (ReadState r : rd.readStates()) {
+        line.append('[').append(r.requestId()).append('@').append(r.index()).append(']');
+      }
+    }
+    if (rd.compactTo() > 0) {
+      line.append(" compact-to=").append(rd.compactTo());
     }
     out.append(line).append('\n');
     List<String> lines = new ArrayList<>();
@@ -234,9 +328,21 @@ public final class ScenarioEnv {
       lines.add(Describe.message(m));
       inFlight.add(m);
     }
+    if (!rd.snapshot().isEmpty()) {
+      storage.applySnapshot(rd.snapshot());
+      applied.put(id, restore(rd.snapshot()));
+    }
     storage.append(rd.entries());
     if (rd.hardState() != null) {
       storage.setHardState(rd.hardState());
+    }
+    for (Entry e : rd.committedEntries()) {
+      if (e.type() == dev.raftkv.raft.EntryType.NORMAL && e.data().length > 0) {
+        applied.get(id).add(new String(e.data(), StandardCharsets.UTF_8));
+      }
+    }
+    if (rd.compactTo() > 0) {
+      storage.compact(Math.min(rd.compactTo(), storage.lastIndex()));
     }
     for (Message m : rd.messagesAfterPersist()) {
       lines.add(Describe.message(m) + " (after persist)");
@@ -246,6 +352,14 @@ public final class ScenarioEnv {
     n.advance(rd);
     reportChanges();
     return true;
+  }
+
+  private static List<String> restore(Snapshot snap) {
+    List<String> state = new ArrayList<>();
+    if (!snap.isEmpty() && snap.data().length > 0) {
+      state.addAll(Arrays.asList(new String(snap.data(), StandardCharsets.UTF_8).split(",")));
+    }
+    return state;
   }
 
   private boolean deliver(Map<String, String> opts) {
@@ -299,11 +413,14 @@ public final class ScenarioEnv {
     out.append("error: did not stabilize within 1000 rounds\n");
   }
 
+  /** Drops the queued messages that match; with {@code nth=K} only the K-th of them (from 1). */
   private void drop(Map<String, String> opts) {
+    int nth = Integer.parseInt(opts.getOrDefault("nth", "0"));
+    int seen = 0;
     List<String> dropped = new ArrayList<>();
     for (Iterator<Message> it = inFlight.iterator(); it.hasNext(); ) {
       Message m = it.next();
-      if (matches(m, opts)) {
+      if (matches(m, opts) && (nth == 0 || ++seen == nth)) {
         dropped.add(Describe.message(m));
         it.remove();
       }
@@ -369,7 +486,12 @@ public final class ScenarioEnv {
 
   private void status(long id) {
     Status s = node(id).status();
-    out.append(Describe.status(s)).append('\n');
+    out.append(Describe.status(s))
+        .append(" voters=")
+        .append(s.conf().voters())
+        .append(s.conf().learners().isEmpty() ? "" : " learners=" + s.conf().learners())
+        .append(s.transferee() != 0 ? " transferring-to=" + s.transferee() : "")
+        .append('\n');
     for (Map.Entry<Long, ProgressStatus> e : s.progress().entrySet()) {
       ProgressStatus p = e.getValue();
       out.append("  ")
@@ -381,6 +503,7 @@ public final class ScenarioEnv {
           .append(" next=")
           .append(p.next())
           .append(p.inflight() > 0 ? " inflight=" + p.inflight() : "")
+          .append(p.learner() ? " learner" : "")
           .append('\n');
     }
   }
@@ -391,8 +514,11 @@ public final class ScenarioEnv {
     out.append(id)
         .append(": commit=")
         .append(n.commitIndex())
+        .append(n.firstIndex() > 1 ? " first=" + n.firstIndex() : "")
         .append(' ')
         .append(Describe.entries(entries))
+        .append(" applied-state=")
+        .append(applied.get(id))
         .append('\n');
   }
 }
