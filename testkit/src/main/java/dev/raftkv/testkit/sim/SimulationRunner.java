@@ -29,10 +29,12 @@ public final class SimulationRunner {
     int failed = 0;
     long firstFailed = -1;
     int[] sizes = {3, 5, 7};
+    java.util.Map<String, Long> totals = new java.util.TreeMap<>();
     for (long seed = start; seed < start + seeds; seed++) {
       int size = nodes > 0 ? nodes : sizes[(int) Math.floorMod(seed, 3L)];
       try {
-        new RandomSchedule(seed, size, faultTicks, false).run();
+        Simulation sim = new RandomSchedule(seed, size, faultTicks, false).run();
+        sim.counters().forEach((k, v) -> totals.merge(k, v, Long::sum));
         passed++;
       } catch (InvariantViolation e) {
         failed++;
@@ -42,6 +44,8 @@ public final class SimulationRunner {
         report(seed, size, faultTicks, e, out);
       }
     }
+    totals.remove("max-commit");
+    out.println("in all runs: " + totals);
     out.println(passed + " passed, " + failed + " failed");
     return new Summary(passed, failed, firstFailed);
   }
