@@ -78,10 +78,7 @@ final class Progress {
   void snapshotDone(long index) {
     match = Math.max(match, index);
     becomeProbe();
-    next = Math.max(match, index) + 1;
-    pendingSnapshot = 0;
     snapshotOffset = 0;
-    snapshot = null;
   }
 
   void becomeReplicate() {
