@@ -1,10 +1,10 @@
 package dev.raftkv.testkit.lin;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +25,9 @@ import java.util.function.LongSupplier;
  * operation with a return is left.
  *
  * <p>The stack is explicit (no recursion). The memo cache holds every (linearized set, state) pair
- * pushed; a pair seen before cannot lead to success, since it failed or is an ancestor.
+ * pushed; a pair seen before cannot lead to success, since it failed or is on the stack. Operations
+ * are numbered definite (outcome OK) first, in call order, so a linearized set is stored compactly
+ * as the length of its full prefix and the few bits after it.
  */
 final class KeySearch {
   /** How many steps between two looks at the clock. */
@@ -41,8 +43,8 @@ final class KeySearch {
 
   /**
    * What the search found. On failure: the longest linearizable prefix found, the state after it,
-   * the operation whose return could not be reached, and each operation that could have come next
-   * with the reason the model refused it.
+   * the operation whose return came before anything could follow that prefix, and each operation
+   * with outcome OK that could have come next, with the reason the model refused it.
    */
   record Result(
       Status status,
@@ -50,16 +52,21 @@ final class KeySearch {
       String stateAfterPrefix,
       Op blocked,
       List<Refusal> refusals,
-      long steps) {}
+      long steps) {
+
+    static Result of(Status status, long steps) {
+      return new Result(status, List.of(), "", null, List.of(), steps);
+    }
+  }
 
   /** An operation the model refused after the longest prefix, and why. */
   record Refusal(Op op, String reason) {}
 
   private static final class Entry {
-    final int op; // index into ops
+    final int op; // index into the ordered operations
     final boolean call;
     final long time;
-    Entry match; // the return of a call; null for a call without return
+    Entry match; // the return of a call of a definite operation; null otherwise
     Entry prev;
     Entry next;
 
@@ -70,105 +77,282 @@ final class KeySearch {
     }
   }
 
-  private record Frame(Entry call, KvModel.State before) {}
+  /**
+   * One linearized operation, the state before it, and where the search was among the candidates of
+   * the node below (to go on with the next one after backtracking). Frames link to the one below,
+   * so the stack is a persistent list: remembering the longest prefix is keeping a pointer to its
+   * top.
+   */
+  private record Frame(
+      Entry call, KvModel.State before, Entry[] candidates, int next, Frame below, int depth) {}
 
-  private record Memo(BitSet linearized, KvModel.State state) {}
+  /** A memo key: bits {@code [0, prefix)} all set, then {@code rest} from bit {@code prefix}. */
+  private static final class Memo {
+    final int prefix;
+    final long[] rest;
+    final KvModel.State state;
+    final int hash;
+
+    Memo(BitSet linearized, KvModel.State state) {
+      this.prefix = linearized.nextClearBit(0);
+      this.rest = linearized.get(prefix, Math.max(prefix, linearized.length())).toLongArray();
+      this.state = state;
+      this.hash = (prefix * 31 + Arrays.hashCode(rest)) * 31 + state.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Memo m
+          && m.hash == hash
+          && m.prefix == prefix
+          && Arrays.equals(m.rest, rest)
+          && m.state.equals(state);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 
   private KeySearch() {}
 
   /**
-   * Searches a linearization of {@code ops}, which all touch one key and have outcome OK or UNKNOWN
-   * (no unknown gets).
+   * Searches a linearization of {@code history}, which all touch one key and have outcome OK or
+   * UNKNOWN (no unknown gets).
    *
    * @param deadline the value of {@code clock} after which the search gives up
    * @param maxMemo the most memo entries to keep before giving up
    */
-  static Result search(List<Op> ops, LongSupplier clock, long deadline, long maxMemo) {
-    int n = ops.size();
-    Entry head = buildList(ops);
+  static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemo) {
+    List<Op> ops = ordered(history);
+    List<Op> model = withUnreadValuesMerged(ops);
+    Symmetry sym = new Symmetry(model);
+    Entry head = new Entry(-1, false, Long.MIN_VALUE);
+    link(head, entries(ops));
     int withReturn = 0;
     for (Op op : ops) {
-      withReturn += op.outcome() == Outcome.OK ? 1 : 0;
+      withReturn += op.isOk() ? 1 : 0;
     }
-    BitSet linearized = new BitSet(n);
+    BitSet linearized = new BitSet(ops.size());
     Set<Memo> memo = new HashSet<>();
-    Deque<Frame> stack = new ArrayDeque<>();
+    Frame top = null;
     KvModel.State state = KvModel.State.INITIAL;
-    Entry entry = head.next;
-    int best = -1;
-    KvModel.State bestState = state;
+    Entry[] candidates = candidates(head, sym, state, model);
+    int next = 0; // the next of the candidates to try at this node
+    Frame best = null;
     long steps = 0;
-    List<Frame> bestFrames = new ArrayList<>();
     while (withReturn > 0) {
       if (++steps % CLOCK_EVERY == 0) {
         if (clock.getAsLong() - deadline > 0) {
-          return new Result(Status.OUT_OF_TIME, List.of(), "", null, List.of(), steps);
+          return Result.of(Status.OUT_OF_TIME, steps);
         }
         if (memo.size() > maxMemo) {
-          return new Result(Status.OUT_OF_MEMORY, List.of(), "", null, List.of(), steps);
+          return Result.of(Status.OUT_OF_MEMORY, steps);
         }
       }
-      if (entry.call) {
-        Op op = ops.get(entry.op);
-        KvModel.State next = KvModel.step(state, op, null);
-        if (next != null) {
-          linearized.set(entry.op);
-          if (memo.add(new Memo((BitSet) linearized.clone(), next))) {
-            stack.push(new Frame(entry, state));
-            state = next;
-            lift(entry);
-            if (entry.match != null) {
-              withReturn--;
-            }
-            if (stack.size() > best) {
-              best = stack.size();
-              bestFrames = new ArrayList<>(stack);
-              bestState = state;
-            }
-            entry = head.next;
-            continue;
-          }
-          linearized.clear(entry.op);
+      if (next < candidates.length) {
+        Entry call = candidates[next++];
+        KvModel.State after = KvModel.step(state, model.get(call.op), null);
+        if (after == null) {
+          continue;
         }
-        entry = entry.next;
-      } else {
-        if (stack.isEmpty()) {
+        linearized.set(call.op);
+        if (!memo.add(new Memo(linearized, after))) {
+          linearized.clear(call.op);
+          continue;
+        }
+        top = new Frame(call, state, candidates, next, top, top == null ? 1 : top.depth() + 1);
+        state = after;
+        lift(call);
+        sym.linearized(call.op);
+        if (call.match != null) {
+          withReturn--;
+        }
+        if (best == null || top.depth() > best.depth()) {
+          best = top;
+        }
+        candidates = candidates(head, sym, state, model);
+        next = 0;
+      } else { // nothing fits here: backtrack
+        if (top == null) {
           break;
         }
-        Frame top = stack.pop();
         state = top.before();
         linearized.clear(top.call().op);
         unlift(top.call());
+        sym.undone(top.call().op);
         if (top.call().match != null) {
           withReturn++;
         }
-        entry = top.call().next;
+        candidates = top.candidates();
+        next = top.next();
+        top = top.below();
       }
     }
     if (withReturn == 0) {
-      return new Result(Status.LINEARIZABLE, List.of(), "", null, List.of(), steps);
+      return Result.of(Status.LINEARIZABLE, steps);
     }
-    // Failed: replay the longest prefix to find what could not come after it.
-    List<Op> bestPrefix = new ArrayList<>();
-    for (int i = bestFrames.size() - 1; i >= 0; i--) {
-      bestPrefix.add(ops.get(bestFrames.get(i).call().op));
+    List<Op> prefix = new ArrayList<>();
+    for (Frame f = best; f != null; f = f.below()) {
+      prefix.add(ops.get(f.call().op));
     }
-    if (best <= 0) {
-      bestState = KvModel.State.INITIAL;
-    }
-    return explain(ops, bestPrefix, bestState, steps);
+    Collections.reverse(prefix);
+    return explain(ops, prefix, steps);
   }
 
   /**
-   * After the longest prefix, the candidates are the calls (not in the prefix) that come before the
-   * first return of an operation not in the prefix; every one was refused by the model.
+   * The calls that may come next: those before the first return in the list (minus the symmetric
+   * ones), in the order to try them: earliest return first, unknown outcomes last. The operation
+   * returning first must be linearized before any later return, so trying it early (rather than the
+   * one called first) follows the real order in most histories.
+   *
+   * <p>If one of them leaves the state as it is (a read that fits), it is the only candidate.
+   * Linearizing it now loses nothing: in any way to go on, it can be moved to the front, since no
+   * remaining operation must precede it (it is a candidate) and it changes nothing for the others.
+   * This partial-order reduction is what keeps the search from trying every order and subset of
+   * concurrent reads.
    */
-  private static Result explain(List<Op> ops, List<Op> prefix, KvModel.State state, long steps) {
+  private static Entry[] candidates(Entry head, Symmetry sym, KvModel.State state, List<Op> model) {
+    List<Entry> calls = new ArrayList<>();
+    for (Entry e = head.next; e != null && e.call; e = e.next) {
+      if (sym.isCandidate(e.op)) {
+        if (state.equals(KvModel.step(state, model.get(e.op), null))) {
+          return new Entry[] {e};
+        }
+        calls.add(e);
+      }
+    }
+    calls.sort(
+        Comparator.comparingLong((Entry e) -> e.match == null ? Long.MAX_VALUE : e.match.time)
+            .thenComparingLong(e -> e.time)
+            .thenComparingInt(e -> e.op));
+    return calls.toArray(new Entry[0]);
+  }
+
+  /**
+   * {@code ops} with every written value that nobody read or compared with replaced by one marker
+   * value. The model compares a key's value only with values that a get read or a CAS compared
+   * with, so the states after two such writes behave the same; giving them one value lets the memo
+   * cache see that (two concurrent unread puts in either order reach one state) and lets {@link
+   * Symmetry} treat unknown puts of unread values as interchangeable.
+   */
+  static List<Op> withUnreadValuesMerged(List<Op> ops) {
+    Set<String> seen = new HashSet<>();
+    for (Op op : ops) {
+      if (op.readValue() != null) {
+        seen.add(op.readValue());
+      }
+      if (op.expectValue() != null) {
+        seen.add(op.expectValue());
+      }
+    }
+    String marker = "(a value nobody read)";
+    while (seen.contains(marker)) {
+      marker += "'";
+    }
+    List<Op> model = new ArrayList<>(ops.size());
+    for (Op op : ops) {
+      model.add(op.value() == null || seen.contains(op.value()) ? op : withValue(op, marker));
+    }
+    return model;
+  }
+
+  private static Op withValue(Op op, String value) {
+    return new Op(
+        op.id(),
+        op.client(),
+        op.kind(),
+        op.key(),
+        value,
+        op.expectValue(),
+        op.expectModRev(),
+        op.invokeNanos(),
+        op.completeNanos(),
+        op.outcome(),
+        op.readValue(),
+        op.readModRev(),
+        op.readCreateRev(),
+        op.readVersion(),
+        op.succeeded(),
+        op.revision());
+  }
+
+  /**
+   * Symmetry reduction over operations whose effects are identical: unknown-outcome puts of the
+   * merged unread value, and unknown-outcome deletes. Within such a class only the pending member
+   * called first is a candidate. Any linearization that uses a later member can use the earlier one
+   * instead (it was called earlier, so it is available at least as soon, and it does the same
+   * thing), so nothing is lost, while the search no longer tries every subset of the class.
+   */
+  private static final class Symmetry {
+    private final int[] classOf; // per operation: -1, or its class
+    private final int[][] members; // per class: its operations in call order
+    private final int[] linearized = new int[2]; // per class: how many are linearized (a prefix)
+
+    Symmetry(List<Op> model) {
+      classOf = new int[model.size()];
+      List<List<Integer>> lists = List.of(new ArrayList<>(), new ArrayList<>());
+      String marker = null;
+      for (int i = 0; i < model.size(); i++) { // model is in call order within unknown ops
+        Op op = model.get(i);
+        classOf[i] = -1;
+        if (op.outcome() != Outcome.UNKNOWN) {
+          continue;
+        }
+        if (op.kind() == OpKind.DELETE) {
+          classOf[i] = 1;
+        } else if (op.kind() == OpKind.PUT && op.value().startsWith("(a value nobody read)")) {
+          if (marker == null) {
+            marker = op.value();
+          }
+          classOf[i] = op.value().equals(marker) ? 0 : -1;
+        }
+        if (classOf[i] >= 0) {
+          lists.get(classOf[i]).add(i);
+        }
+      }
+      members = new int[2][];
+      for (int c = 0; c < 2; c++) {
+        members[c] = lists.get(c).stream().mapToInt(Integer::intValue).toArray();
+      }
+    }
+
+    boolean isCandidate(int op) {
+      int c = classOf[op];
+      return c < 0 || members[c][linearized[c]] == op;
+    }
+
+    void linearized(int op) {
+      if (classOf[op] >= 0) {
+        linearized[classOf[op]]++;
+      }
+    }
+
+    void undone(int op) {
+      if (classOf[op] >= 0) {
+        linearized[classOf[op]]--;
+      }
+    }
+  }
+
+  /**
+   * Explains a failure. After the longest prefix, the candidates are the calls (not in the prefix)
+   * that come before the first return of an operation not in the prefix; each was refused by the
+   * model (or it would have made a longer prefix). Unknown operations refused there would have had
+   * no effect, so they are left out.
+   */
+  private static Result explain(List<Op> ops, List<Op> prefix, long steps) {
     Set<Long> done = new HashSet<>();
+    KvModel.State state = KvModel.State.INITIAL; // replayed with the real values, for the report
     for (Op op : prefix) {
       done.add(op.id());
+      state = KvModel.step(state, op, null);
+      if (state == null) {
+        throw new AssertionError("the longest prefix does not replay at op " + op.id());
+      }
     }
-    List<Entry> entries = sortedEntries(ops);
+    List<Entry> entries = entries(ops);
     Op blocked = null;
     List<Refusal> refusals = new ArrayList<>();
     for (Entry e : entries) {
@@ -181,23 +365,33 @@ final class KeySearch {
         break;
       }
       StringBuilder why = new StringBuilder();
-      if (KvModel.step(state, op, why) == null && op.outcome() == Outcome.OK) {
+      if (KvModel.step(state, op, why) == null && op.isOk()) {
         refusals.add(new Refusal(op, why.toString()));
       }
     }
     return new Result(Status.NOT_LINEARIZABLE, prefix, state.describe(), blocked, refusals, steps);
   }
 
-  private static List<Entry> sortedEntries(List<Op> ops) {
+  /** Definite operations first, each group in call order (ids break ties). */
+  private static List<Op> ordered(List<Op> history) {
+    List<Op> ops = new ArrayList<>(history);
+    ops.sort(
+        Comparator.comparing((Op op) -> !op.isOk())
+            .thenComparingLong(Op::invokeNanos)
+            .thenComparingLong(Op::id));
+    return ops;
+  }
+
+  /** The calls of all operations and the returns of the definite ones, in time order. */
+  private static List<Entry> entries(List<Op> ops) {
     List<Entry> entries = new ArrayList<>(2 * ops.size());
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       Entry call = new Entry(i, true, op.invokeNanos());
       entries.add(call);
-      if (op.outcome() == Outcome.OK) {
-        Entry ret = new Entry(i, false, op.completeNanos());
-        call.match = ret;
-        entries.add(ret);
+      if (op.isOk()) {
+        call.match = new Entry(i, false, op.completeNanos());
+        entries.add(call.match);
       }
     }
     entries.sort(
@@ -207,45 +401,42 @@ final class KeySearch {
     return entries;
   }
 
-  /** The sentinel head of the doubly linked list of entries in time order. */
-  private static Entry buildList(List<Op> ops) {
-    Entry head = new Entry(-1, false, Long.MIN_VALUE);
+  private static void link(Entry head, List<Entry> entries) {
     Entry last = head;
-    for (Entry e : sortedEntries(ops)) {
+    for (Entry e : entries) {
       last.next = e;
       e.prev = last;
       last = e;
     }
-    return head;
   }
 
   /** Removes a call and its return from the list; they keep their own links for unlift. */
   private static void lift(Entry call) {
-    call.prev.next = call.next;
-    if (call.next != null) {
-      call.next.prev = call.prev;
-    }
-    Entry ret = call.match;
-    if (ret != null) {
-      ret.prev.next = ret.next;
-      if (ret.next != null) {
-        ret.next.prev = ret.prev;
-      }
+    remove(call);
+    if (call.match != null) {
+      remove(call.match);
     }
   }
 
   /** Undoes {@link #lift}; unlifts must come in the reverse order of lifts. */
   private static void unlift(Entry call) {
-    Entry ret = call.match;
-    if (ret != null) {
-      ret.prev.next = ret;
-      if (ret.next != null) {
-        ret.next.prev = ret;
-      }
+    if (call.match != null) {
+      restore(call.match);
     }
-    call.prev.next = call;
-    if (call.next != null) {
-      call.next.prev = call;
+    restore(call);
+  }
+
+  private static void remove(Entry e) {
+    e.prev.next = e.next;
+    if (e.next != null) {
+      e.next.prev = e.prev;
+    }
+  }
+
+  private static void restore(Entry e) {
+    e.prev.next = e;
+    if (e.next != null) {
+      e.next.prev = e;
     }
   }
 }

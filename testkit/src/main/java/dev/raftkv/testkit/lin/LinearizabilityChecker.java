@@ -83,7 +83,7 @@ public final class LinearizabilityChecker {
       List<Op> ops = e.getValue();
       Violation v = valuesNeverWritten(key, ops);
       if (v == null) {
-        KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemo(ops.size()));
+        KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemo());
         switch (r.status()) {
           case LINEARIZABLE:
             break;
@@ -256,10 +256,12 @@ public final class LinearizabilityChecker {
         key, summary, r.longestPrefix(), r.stateAfterPrefix(), r.blocked(), involved);
   }
 
-  /** About a third of the heap, at a rough cost per memo entry. */
-  private static long maxMemo(int ops) {
-    long perEntry = 200 + ops / 8;
-    return Runtime.getRuntime().maxMemory() / 3 / perEntry;
+  /**
+   * About a third of the heap, at a rough cost per memo entry (the linearized set is stored as a
+   * prefix length and the few bits after it, so an entry is about 250 bytes whatever the size).
+   */
+  private static long maxMemo() {
+    return Runtime.getRuntime().maxMemory() / 3 / 250;
   }
 
   private static long saturatedNanos(Duration d) {

@@ -23,7 +23,7 @@ class GeneratedHistoriesTest {
 
   private static HistoryGenerator.Config config(Random rnd) {
     return new HistoryGenerator.Config(
-        2 + rnd.nextInt(3), 4 + rnd.nextInt(8), 1 + rnd.nextInt(3), 0.1, 0.05, rnd.nextBoolean());
+        2 + rnd.nextInt(4), 4 + rnd.nextInt(12), 1 + rnd.nextInt(3), 0.1, 0.05, rnd.nextBoolean());
   }
 
   private static List<Op> generate(long seed) {
