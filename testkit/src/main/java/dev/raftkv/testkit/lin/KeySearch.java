@@ -5,8 +5,10 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -127,7 +129,7 @@ final class KeySearch {
   static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemo) {
     List<Op> ops = ordered(history);
     List<Op> model = withUnreadValuesMerged(ops);
-    Symmetry sym = new Symmetry(model);
+    Twins twins = new Twins(model);
     Entry head = new Entry(-1, false, Long.MIN_VALUE);
     link(head, entries(ops));
     int withReturn = 0;
@@ -138,7 +140,7 @@ final class KeySearch {
     Set<Memo> memo = new HashSet<>();
     Frame top = null;
     KvModel.State state = KvModel.State.INITIAL;
-    Entry[] candidates = candidates(head, sym, state, model);
+    Entry[] candidates = candidates(head, twins, state, model);
     int next = 0; // the next of the candidates to try at this node
     Frame best = null;
     long steps = 0;
@@ -165,14 +167,13 @@ final class KeySearch {
         top = new Frame(call, state, candidates, next, top, top == null ? 1 : top.depth() + 1);
         state = after;
         lift(call);
-        sym.linearized(call.op);
         if (call.match != null) {
           withReturn--;
         }
         if (best == null || top.depth() > best.depth()) {
           best = top;
         }
-        candidates = candidates(head, sym, state, model);
+        candidates = candidates(head, twins, state, model);
         next = 0;
       } else { // nothing fits here: backtrack
         if (top == null) {
@@ -181,7 +182,6 @@ final class KeySearch {
         state = top.before();
         linearized.clear(top.call().op);
         unlift(top.call());
-        sym.undone(top.call().op);
         if (top.call().match != null) {
           withReturn++;
         }
@@ -202,40 +202,53 @@ final class KeySearch {
   }
 
   /**
-   * The calls that may come next: those before the first return in the list (minus the symmetric
-   * ones), in the order to try them: earliest return first, unknown outcomes last. The operation
-   * returning first must be linearized before any later return, so trying it early (rather than the
-   * one called first) follows the real order in most histories.
+   * The calls that may come next: those before the first return in the list, in the order to try
+   * them: earliest return first, unknown outcomes last. The operation returning first must be
+   * linearized before any later return, so trying it early (rather than the one called first)
+   * follows the real order in most histories. Two reductions drop candidates without losing any
+   * linearization:
    *
-   * <p>If one of them leaves the state as it is (a read that fits), it is the only candidate.
-   * Linearizing it now loses nothing: in any way to go on, it can be moved to the front, since no
-   * remaining operation must precede it (it is a candidate) and it changes nothing for the others.
-   * This partial-order reduction is what keeps the search from trying every order and subset of
-   * concurrent reads.
+   * <ul>
+   *   <li>If a candidate leaves the state as it is (a read that fits), it is the only one. Any way
+   *       to go on can be changed to one that starts with it: no remaining operation has to precede
+   *       it (it is a candidate) and it changes nothing for the others. This keeps the search from
+   *       trying every order and subset of concurrent reads.
+   *   <li>Of candidates that are twins (same kind, arguments and results; see {@link Twins}) only
+   *       the first is kept. If a way to go on starts with a later twin {@code q} and places the
+   *       first twin {@code p} later (or never, if unknown), swapping the two is another: {@code p}
+   *       is a candidate, and {@code p} returns no later than {@code q}, so every operation that
+   *       must follow {@code q} already followed {@code p}. This keeps the search from trying every
+   *       subset of, say, unknown puts that nobody read.
+   * </ul>
    */
-  private static Entry[] candidates(Entry head, Symmetry sym, KvModel.State state, List<Op> model) {
+  private static Entry[] candidates(Entry head, Twins twins, KvModel.State state, List<Op> model) {
     List<Entry> calls = new ArrayList<>();
     for (Entry e = head.next; e != null && e.call; e = e.next) {
-      if (sym.isCandidate(e.op)) {
-        if (state.equals(KvModel.step(state, model.get(e.op), null))) {
-          return new Entry[] {e};
-        }
-        calls.add(e);
+      if (state.equals(KvModel.step(state, model.get(e.op), null))) {
+        return new Entry[] {e};
       }
+      calls.add(e);
     }
     calls.sort(
         Comparator.comparingLong((Entry e) -> e.match == null ? Long.MAX_VALUE : e.match.time)
             .thenComparingLong(e -> e.time)
             .thenComparingInt(e -> e.op));
-    return calls.toArray(new Entry[0]);
+    twins.newNode();
+    List<Entry> kept = new ArrayList<>(calls.size());
+    for (Entry e : calls) {
+      if (twins.firstAtThisNode(e.op)) {
+        kept.add(e);
+      }
+    }
+    return kept.toArray(new Entry[0]);
   }
 
   /**
    * {@code ops} with every written value that nobody read or compared with replaced by one marker
    * value. The model compares a key's value only with values that a get read or a CAS compared
    * with, so the states after two such writes behave the same; giving them one value lets the memo
-   * cache see that (two concurrent unread puts in either order reach one state) and lets {@link
-   * Symmetry} treat unknown puts of unread values as interchangeable.
+   * cache see that (two concurrent unread puts in either order reach one state) and makes such puts
+   * {@link Twins}.
    */
   static List<Op> withUnreadValuesMerged(List<Op> ops) {
     Set<String> seen = new HashSet<>();
@@ -279,60 +292,61 @@ final class KeySearch {
   }
 
   /**
-   * Symmetry reduction over operations whose effects are identical: unknown-outcome puts of the
-   * merged unread value, and unknown-outcome deletes. Within such a class only the pending member
-   * called first is a candidate. Any linearization that uses a later member can use the earlier one
-   * instead (it was called earlier, so it is available at least as soon, and it does the same
-   * thing), so nothing is lost, while the search no longer tries every subset of the class.
+   * Groups operations that the model cannot tell apart: same kind, key, arguments, outcome and
+   * results (after {@link #withUnreadValuesMerged}); only the client, id and times differ.
    */
-  private static final class Symmetry {
-    private final int[] classOf; // per operation: -1, or its class
-    private final int[][] members; // per class: its operations in call order
-    private final int[] linearized = new int[2]; // per class: how many are linearized (a prefix)
+  private static final class Twins {
+    private record Signature(
+        OpKind kind,
+        String value,
+        String expectValue,
+        long expectModRev,
+        Outcome outcome,
+        String readValue,
+        long readModRev,
+        long readCreateRev,
+        long readVersion,
+        boolean succeeded,
+        long revision) {}
 
-    Symmetry(List<Op> model) {
-      classOf = new int[model.size()];
-      List<List<Integer>> lists = List.of(new ArrayList<>(), new ArrayList<>());
-      String marker = null;
-      for (int i = 0; i < model.size(); i++) { // model is in call order within unknown ops
+    private final int[] group; // per operation
+    private final int[] seenAt; // per group: the last node that kept one of its operations
+    private int node;
+
+    Twins(List<Op> model) {
+      Map<Signature, Integer> groups = new HashMap<>();
+      group = new int[model.size()];
+      for (int i = 0; i < model.size(); i++) {
         Op op = model.get(i);
-        classOf[i] = -1;
-        if (op.outcome() != Outcome.UNKNOWN) {
-          continue;
-        }
-        if (op.kind() == OpKind.DELETE) {
-          classOf[i] = 1;
-        } else if (op.kind() == OpKind.PUT && op.value().startsWith("(a value nobody read)")) {
-          if (marker == null) {
-            marker = op.value();
-          }
-          classOf[i] = op.value().equals(marker) ? 0 : -1;
-        }
-        if (classOf[i] >= 0) {
-          lists.get(classOf[i]).add(i);
-        }
+        Signature sig =
+            new Signature(
+                op.kind(),
+                op.value(),
+                op.expectValue(),
+                op.expectModRev(),
+                op.outcome(),
+                op.readValue(),
+                op.readModRev(),
+                op.readCreateRev(),
+                op.readVersion(),
+                op.succeeded(),
+                op.revision());
+        group[i] = groups.computeIfAbsent(sig, k -> groups.size());
       }
-      members = new int[2][];
-      for (int c = 0; c < 2; c++) {
-        members[c] = lists.get(c).stream().mapToInt(Integer::intValue).toArray();
-      }
+      seenAt = new int[groups.size()];
     }
 
-    boolean isCandidate(int op) {
-      int c = classOf[op];
-      return c < 0 || members[c][linearized[c]] == op;
+    void newNode() {
+      node++;
     }
 
-    void linearized(int op) {
-      if (classOf[op] >= 0) {
-        linearized[classOf[op]]++;
+    /** Whether no twin of {@code op} was kept at this node yet; marks it kept. */
+    boolean firstAtThisNode(int op) {
+      if (seenAt[group[op]] == node) {
+        return false;
       }
-    }
-
-    void undone(int op) {
-      if (classOf[op] >= 0) {
-        linearized[classOf[op]]--;
-      }
+      seenAt[group[op]] = node;
+      return true;
     }
   }
 

@@ -12,17 +12,19 @@ import org.junit.jupiter.api.Test;
 class CheckerLimitsTest {
 
   /**
-   * Forty concurrent puts followed by two reads that need two different puts to be last: no order
-   * works, and proving it means trying every order of the puts (the memo cache bounds that to
-   * subsets times last value, still about 2^40).
+   * Forty concurrent puts, then forty reads one after the other, each of a different put's value:
+   * after all the puts the value can change no more, so no order works. Every value is read (no two
+   * puts are alike) and no read fits after any put but the last, so proving it means trying the
+   * orders of the puts: the memo cache bounds that to (subset, last value) pairs, about 2^45.
    */
   private static List<Op> pathological() {
     H h = new H();
     for (int i = 0; i < 40; i++) {
       h.put(i, "k", "v" + i, 0, 1000);
     }
-    h.get(0, "k", 2000, 2001, "v0");
-    h.get(0, "k", 2002, 2003, "v1");
+    for (int i = 0; i < 40; i++) {
+      h.get(0, "k", 2000 + 2 * i, 2001 + 2 * i, "v" + i);
+    }
     return h.ops();
   }
 
