@@ -12,9 +12,14 @@ package dev.raftkv.testkit.lin;
  *
  * <ul>
  *   <li>Every operation carries the store revision it saw (the response header revision). Along the
- *       linearization of one key these never decrease, and a write that wrote gets a revision
- *       strictly greater than every operation before it. {@link State#revLo()} is the lowest
- *       revision the store can be at after the key's linearized prefix.
+ *       linearization of one key, a write that wrote gets a revision strictly greater than every
+ *       write before it, and every operation sees a revision at least that of every write before
+ *       it. {@link State#revLo()} is the least revision of the key's last write (a lower bound when
+ *       that revision is not known). Reads check their header against it but do not raise it: a
+ *       read that fits then leaves the state as it is, which lets the search place reads without
+ *       trying their orders ({@link KeySearch}). What a read's header says about the writes after
+ *       it ("no write of this key in (mod revision, header]") is checked once per read by {@link
+ *       LinearizabilityChecker} instead.
  *   <li>A write that returned revision {@code R} sets the key's mod revision to {@code R} (and its
  *       create revision too when the key was absent). A write whose revision is not known (unknown
  *       outcome, or not recorded) leaves the mod revision <em>unknown</em> but at least {@code
@@ -47,7 +52,7 @@ final class KvModel {
    * @param modRevFloor when {@code modRev} is unknown, the least it can be; 0 otherwise
    * @param createRev the create revision; 0 when absent; may be {@link #UNKNOWN}
    * @param version the number of writes since creation; 0 when absent; may be {@link #UNKNOWN}
-   * @param revLo the least store revision after this key's linearized prefix
+   * @param revLo the least revision of the key's last write (0 before any)
    */
   record State(
       String value, long modRev, long modRevFloor, long createRev, long version, long revLo) {
@@ -74,7 +79,7 @@ final class KvModel {
         b.append(" create=").append(createRev == UNKNOWN ? "?" : Long.toString(createRev));
         b.append(" ver=").append(version == UNKNOWN ? "?" : Long.toString(version));
       }
-      return b.append(", store revision >= ").append(revLo).toString();
+      return b.append(", last write at revision >= ").append(revLo).toString();
     }
   }
 
@@ -120,7 +125,7 @@ final class KvModel {
     if (op.readValue() == null) {
       return s.present()
           ? refuse(why, "get found the key absent but it holds " + quote(s.value()))
-          : s.withRevLo(Math.max(s.revLo(), header));
+          : s;
     }
     if (!s.present()) {
       return refuse(why, "get read " + quote(op.readValue()) + " but the key is absent");
@@ -160,7 +165,7 @@ final class KvModel {
       }
       version = v;
     }
-    long lo = Math.max(s.revLo(), Math.max(header, modRev));
+    long lo = Math.max(s.revLo(), modRev);
     long floor = modRev == UNKNOWN ? s.modRevFloor() : 0;
     return new State(s.value(), modRev, floor, createRev, version, lo);
   }
@@ -228,7 +233,7 @@ final class KvModel {
     if (header != UNKNOWN && header < s.revLo()) {
       return refuse(why, belowRevLo(header, s));
     }
-    return s.withRevLo(Math.max(s.revLo(), header));
+    return s;
   }
 
   private static String belowRevLo(long header, State s) {
@@ -236,7 +241,7 @@ final class KvModel {
         + header
         + " is below revision "
         + s.revLo()
-        + " that this key already saw";
+        + " of a write before it";
   }
 
   private static State refuse(StringBuilder why, String reason) {

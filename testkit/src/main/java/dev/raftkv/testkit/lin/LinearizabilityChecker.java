@@ -83,6 +83,9 @@ public final class LinearizabilityChecker {
       List<Op> ops = e.getValue();
       Violation v = valuesNeverWritten(key, ops);
       if (v == null) {
+        v = readsBehindTheirHeader(key, ops);
+      }
+      if (v == null) {
         KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemo());
         switch (r.status()) {
           case LINEARIZABLE:
@@ -202,6 +205,46 @@ public final class LinearizabilityChecker {
                     b.isEffectiveWrite()
                         ? "wrote at revision " + b.revision() + ", not above " + maxOp.revision()
                         : "saw revision " + b.revision() + ", below " + maxOp.revision())));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A get that saw mod revision {@code M} at header revision {@code H} while some write of the key
+   * got a revision in {@code (M, H]}: the store had applied that write when it answered, so the get
+   * read an older version of the key.
+   */
+  private static Violation readsBehindTheirHeader(String key, List<Op> ops) {
+    TreeMap<Long, Op> writes = new TreeMap<>();
+    for (Op op : ops) {
+      if (op.isEffectiveWrite() && op.revision() != Op.NO_REVISION) {
+        writes.put(op.revision(), op);
+      }
+    }
+    for (Op op : ops) {
+      if (op.isOk()
+          && op.kind() == OpKind.GET
+          && op.readModRev() != Op.NO_REVISION
+          && op.revision() != Op.NO_REVISION) {
+        Map.Entry<Long, Op> w = writes.higherEntry(op.readModRev());
+        if (w != null && w.getKey() <= op.revision()) {
+          return new Violation(
+              key,
+              "a get read an older version of the key than its header revision shows",
+              List.of(),
+              null,
+              null,
+              List.of(
+                  new Violation.Involved(w.getValue(), "wrote the key at revision " + w.getKey()),
+                  new Violation.Involved(
+                      op,
+                      "saw mod revision "
+                          + op.readModRev()
+                          + " at revision "
+                          + op.revision()
+                          + ", after that write")));
+        }
       }
     }
     return null;

@@ -173,6 +173,18 @@ class HandMadeHistoriesTest {
     }
 
     @Test
+    void staleReadWithAFreshHeaderRevision() {
+      H h = new H(); // the get may precede the put of b by its value, not by its revision 3
+      h.put(0, "k", "a", 0, 10, 2);
+      Op b = h.put(0, "k", "b", 20, 100, 3);
+      Op stale = h.get(1, "k", 30, 40, "a", 2, 1, 3);
+      Violation v = assertViolation(h);
+      assertThat(v.summary())
+          .isEqualTo("a get read an older version of the key than its header revision shows");
+      assertThat(ids(v)).containsExactly(b.id(), stale.id());
+    }
+
+    @Test
     void lostWrite() {
       H h = new H();
       h.put(0, "k", "a", 0, 10);
@@ -324,7 +336,7 @@ class HandMadeHistoriesTest {
                   "  Longest linearizable prefix: 2 operations:",
                   "    #8 c1 put small=\"a\" [0..10] ok",
                   "    #9 c1 put small=\"b\" [20..30] ok",
-                  "  State after it: \"b\" mod=?(>=2) create=? ver=2, store revision >= 2",
+                  "  State after it: \"b\" mod=?(>=2) create=? ver=2, last write at revision >= 2",
                   "  Must come next (it returned before any other order worked): #10 c1 get"
                       + " small [40..50] ok -> \"a\"",
                   "  None of the operations that could come next fits:",
