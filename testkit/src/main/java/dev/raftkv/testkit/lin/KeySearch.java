@@ -17,19 +17,21 @@ import java.util.function.LongSupplier;
  * memoisation, as in porcupine.
  *
  * <p>Calls and returns are kept in one doubly linked list in time order (a call before a return at
- * the same instant, so touching intervals count as concurrent). The search walks the list: at a
- * call it tries to linearize that operation now (the model accepts it and the pair (linearized set,
- * state) was not seen before); if so it lifts the call and its return out of the list and starts
- * again from the head. Reaching a return means its operation was not linearized in time, so it
- * backtracks: undo the last linearized operation and try the next call after it. Operations with an
- * unknown outcome have no return: they may be linearized anywhere after their call, and those left
- * over at the end are taken to happen after everything (or never). The search succeeds when no
- * operation with a return is left.
+ * the same instant, so touching intervals count as concurrent). At each node of the search the
+ * candidates to come next are the calls before the first return ({@link #candidates}). The search
+ * linearizes a candidate if the model accepts it and the pair (linearized set, state) is new to the
+ * memo cache, lifting its call and return out of the list, and goes on with the candidates of the
+ * new node. When no candidate fits, it backtracks: undo the last linearized operation and try the
+ * next candidate of the node below. Operations with an unknown outcome have no return: they may be
+ * linearized anywhere after their call, and those left over at the end took effect after
+ * everything, or never. The search succeeds when no operation with a return is left.
  *
- * <p>The stack is explicit (no recursion). The memo cache holds every (linearized set, state) pair
- * pushed; a pair seen before cannot lead to success, since it failed or is on the stack. Operations
- * are numbered definite (outcome OK) first, in call order, so a linearized set is stored compactly
- * as the length of its full prefix and the few bits after it.
+ * <p>The stack is explicit (no recursion) and persistent (frames point down), the clock is looked
+ * at every {@value #CLOCK_EVERY} steps, and the memo cache holds every (linearized set, state) pair
+ * pushed: a pair seen before cannot lead to success, since it failed or is on the stack. Operations
+ * are numbered outcome-OK first, in call order, so a linearized set is stored compactly as the
+ * length of its full prefix and the few bits after it. The reductions that keep the search small on
+ * real histories are described on {@link #candidates} and {@link #withUnreadValuesMerged}.
  */
 final class KeySearch {
   /** How many steps between two looks at the clock. */

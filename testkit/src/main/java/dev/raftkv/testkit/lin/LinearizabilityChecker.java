@@ -26,9 +26,10 @@ import java.util.function.LongSupplier;
  *       revision is at least {@code a}'s, and strictly greater if {@code b} wrote; and no two
  *       writes that wrote share a revision (each single-key write is its own etcd revision).
  *   <li>Each key on its own (P-compositionality: a history is linearizable iff each key's
- *       sub-history is, for the value part of the model), smallest sub-history first: a get or a
- *       successful CAS that saw a value no operation on the key writes is reported at once;
- *       otherwise {@link KeySearch} (Wing and Gong with Lowe's memoisation) looks for a
+ *       sub-history is, for the value part of the model), smallest sub-history first. Reported at
+ *       once: a get or a successful CAS that saw a value no operation on the key writes, and a get
+ *       whose mod revision {@code M} is older than a write of the key with a revision in {@code (M,
+ *       header]}. Otherwise {@link KeySearch} (Wing and Gong with Lowe's memoisation) looks for a
  *       linearization under {@link KvModel}. The first key without one is the answer, so the
  *       failing key reported is the one with the fewest operations.
  * </ol>
