@@ -129,14 +129,15 @@ final class KeySearch {
    * @param maxMemo the most memo entries to keep before giving up
    */
   static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemo) {
-    List<Op> ops = ordered(history);
+    Map<Long, Long> due = dueTimes(history);
+    List<Op> ops = ordered(history, due);
     List<Op> model = withUnreadValuesMerged(ops);
     Twins twins = new Twins(model);
     Entry head = new Entry(-1, false, Long.MIN_VALUE);
-    link(head, entries(ops));
+    link(head, entries(ops, due));
     int withReturn = 0;
     for (Op op : ops) {
-      withReturn += op.isOk() ? 1 : 0;
+      withReturn += due.get(op.id()) != Op.NOT_RETURNED ? 1 : 0;
     }
     BitSet linearized = new BitSet(ops.size());
     Set<Memo> memo = new HashSet<>();
@@ -200,7 +201,7 @@ final class KeySearch {
       prefix.add(ops.get(f.call().op));
     }
     Collections.reverse(prefix);
-    return explain(ops, prefix, steps);
+    return explain(ops, due, prefix, steps);
   }
 
   /**
@@ -358,7 +359,7 @@ final class KeySearch {
    * model (or it would have made a longer prefix). Unknown operations refused there would have had
    * no effect, so they are left out.
    */
-  private static Result explain(List<Op> ops, List<Op> prefix, long steps) {
+  private static Result explain(List<Op> ops, Map<Long, Long> due, List<Op> prefix, long steps) {
     Set<Long> done = new HashSet<>();
     KvModel.State state = KvModel.State.INITIAL; // replayed with the real values, for the report
     for (Op op : prefix) {
@@ -368,7 +369,7 @@ final class KeySearch {
         throw new AssertionError("the longest prefix does not replay at op " + op.id());
       }
     }
-    List<Entry> entries = entries(ops);
+    List<Entry> entries = entries(ops, due);
     Op blocked = null;
     List<Refusal> refusals = new ArrayList<>();
     for (Entry e : entries) {
@@ -381,32 +382,70 @@ final class KeySearch {
         break;
       }
       StringBuilder why = new StringBuilder();
-      if (KvModel.step(state, op, why) == null && op.isOk()) {
+      if (KvModel.step(state, op, why) == null && e.match != null) {
         refusals.add(new Refusal(op, why.toString()));
       }
     }
     return new Result(Status.NOT_LINEARIZABLE, prefix, state.describe(), blocked, refusals, steps);
   }
 
-  /** Definite operations first, each group in call order (ids break ties). */
-  private static List<Op> ordered(List<Op> history) {
+  /**
+   * When each operation must be linearized by: its complete time if OK; for an unknown put or CAS
+   * whose value is written by no other operation but was read by an OK get (or compared equal by a
+   * successful CAS), the earliest complete time of those: it certainly took effect, before them;
+   * {@link Op#NOT_RETURNED} for the other unknown operations. This turns the unknown writes a
+   * history shows to have happened into operations with a return, which the search places in time
+   * instead of trying them everywhere.
+   */
+  static Map<Long, Long> dueTimes(List<Op> history) {
+    Map<String, Integer> writers = new HashMap<>();
+    Map<String, Long> firstSeen = new HashMap<>();
+    for (Op op : history) {
+      if (op.value() != null) {
+        writers.merge(op.value(), 1, Integer::sum);
+      }
+      String seen =
+          op.isOk() && op.kind() == OpKind.GET
+              ? op.readValue()
+              : op.isOk() && op.kind() == OpKind.CAS && op.succeeded() ? op.expectValue() : null;
+      if (seen != null) {
+        firstSeen.merge(seen, op.completeNanos(), Math::min);
+      }
+    }
+    Map<Long, Long> due = new HashMap<>();
+    for (Op op : history) {
+      long by = op.completeNanos();
+      if (op.outcome() == Outcome.UNKNOWN
+          && op.value() != null
+          && writers.get(op.value()) == 1
+          && firstSeen.containsKey(op.value())) {
+        by = Math.max(op.invokeNanos(), firstSeen.get(op.value())); // earlier: no linearization
+      }
+      due.put(op.id(), by);
+    }
+    return due;
+  }
+
+  /** Operations with a due time first, each group in call order (ids break ties). */
+  private static List<Op> ordered(List<Op> history, Map<Long, Long> due) {
     List<Op> ops = new ArrayList<>(history);
     ops.sort(
-        Comparator.comparing((Op op) -> !op.isOk())
+        Comparator.comparing((Op op) -> due.get(op.id()) == Op.NOT_RETURNED)
             .thenComparingLong(Op::invokeNanos)
             .thenComparingLong(Op::id));
     return ops;
   }
 
-  /** The calls of all operations and the returns of the definite ones, in time order. */
-  private static List<Entry> entries(List<Op> ops) {
+  /** The calls of all operations and the returns of those with a due time, in time order. */
+  private static List<Entry> entries(List<Op> ops, Map<Long, Long> due) {
     List<Entry> entries = new ArrayList<>(2 * ops.size());
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       Entry call = new Entry(i, true, op.invokeNanos());
       entries.add(call);
-      if (op.isOk()) {
-        call.match = new Entry(i, false, op.completeNanos());
+      long by = due.get(op.id());
+      if (by != Op.NOT_RETURNED) {
+        call.match = new Entry(i, false, by);
         entries.add(call.match);
       }
     }
