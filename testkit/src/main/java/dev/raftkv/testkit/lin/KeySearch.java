@@ -29,9 +29,10 @@ import java.util.function.LongSupplier;
  * <p>The stack is explicit (no recursion) and persistent (frames point down), the clock is looked
  * at every {@value #CLOCK_EVERY} steps, and the memo cache holds every (linearized set, state) pair
  * pushed: a pair seen before cannot lead to success, since it failed or is on the stack. Operations
- * are numbered outcome-OK first, in call order, so a linearized set is stored compactly as the
+ * with a return are numbered first, in call order, so a linearized set is stored compactly as the
  * length of its full prefix and the few bits after it. The reductions that keep the search small on
- * real histories are described on {@link #candidates} and {@link #withUnreadValuesMerged}.
+ * real histories are described on {@link #candidates}, {@link #withUnreadValuesMerged} and {@link
+ * #dueTimes}.
  */
 final class KeySearch {
   /** How many steps between two looks at the clock. */

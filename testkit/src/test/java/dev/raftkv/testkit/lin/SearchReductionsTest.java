@@ -75,4 +75,26 @@ class SearchReductionsTest {
     valid.get(43, "k", 320, 330, "w3"); // x, then w3 at the end: impossible (both before 300)
     assertThat(verdict(valid)).isEqualTo(Verdict.NOT_LINEARIZABLE);
   }
+
+  @Test
+  void anUnknownWriteThatWasReadMustTakeEffectBeforeItsFirstReaderCompletes() {
+    H h = new H();
+    Op seen = h.putUnknown(0, "k", "u", 10);
+    Op unseen = h.putUnknown(1, "k", "n", 10);
+    Op twice = h.putUnknown(2, "k", "t", 10);
+    h.put(3, "k", "t", 12, 20); // "t" has two writers: which one was read is not known
+    h.get(4, "k", 30, 50, "u");
+    h.get(5, "k", 20, 40, "u");
+    h.get(6, "k", 30, 60, "t");
+    Op late = h.putUnknown(7, "k", "l", 100);
+    h.get(8, "k", 70, 80, "l"); // read before it was written: no linearization either way
+
+    var due = KeySearch.dueTimes(h.ops());
+
+    assertThat(due.get(seen.id())).isEqualTo(40L);
+    assertThat(due.get(unseen.id())).isEqualTo(Op.NOT_RETURNED);
+    assertThat(due.get(twice.id())).isEqualTo(Op.NOT_RETURNED);
+    assertThat(due.get(late.id())).isEqualTo(100L);
+    assertThat(verdict(h)).isEqualTo(Verdict.NOT_LINEARIZABLE);
+  }
 }
