@@ -270,6 +270,18 @@ public final class DiskStorage implements Storage, AutoCloseable {
   }
 
   /**
+   * Makes everything appended or set before this call durable and returns once it is: the calling
+   * thread does the group commit itself (one gathering write, one fdatasync, completing any other
+   * waiters it covers) unless a write is already in progress, which it then waits for. Saves the
+   * two thread hand-offs of {@code sync().join()}; use it where the caller would block anyway.
+   *
+   * @throws StorageFailedException if the storage has failed or the write or fdatasync fails
+   */
+  public void syncNow() {
+    wal.syncNow();
+  }
+
+  /**
    * What the runtime does with a {@code Ready}: {@link #append} the entries, {@link #setHardState}
    * if {@code hardState} is not null, then {@link #sync()}.
    */

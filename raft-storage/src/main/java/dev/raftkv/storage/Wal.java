@@ -25,9 +25,10 @@ import java.util.zip.CRC32C;
  * begins with the hard state and membership current at its creation, so older segments can be
  * deleted without losing them.
  *
- * <p>Threads: {@link #enqueue} and {@link #sync} are called by the storage owner's thread; one
- * writer thread owns the open segment. Invariant: {@code durable <= enqueued}; a waiter is
- * completed only after a {@code force()} covering its records has returned.
+ * <p>Threads: {@link #enqueue}, {@link #sync} and {@link #syncNow} are called by the storage
+ * owner's thread. Whoever holds {@code ioLock} (the writer thread, or a {@link #syncNow} caller)
+ * owns the open segment, so there is one writer at a time. Invariant: {@code durable <= enqueued};
+ * a waiter is completed only after a {@code force()} covering its records has returned.
  */
 final class Wal implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Wal.class.getName());
@@ -49,7 +50,7 @@ final class Wal implements AutoCloseable {
   /** All segments, oldest first; the last one is open for writing. Guarded by itself. */
   private final ArrayList<Segment> segments = new ArrayList<>();
 
-  // Owned by the writer thread (and by recovery before it starts).
+  // Owned by the holder of ioLock (and by recovery before the writer starts).
   private FileIo.Handle current;
   private long writePos;
   private boolean segmentHasData;
@@ -57,9 +58,12 @@ final class Wal implements AutoCloseable {
   private ByteBuffer headHardState;
   private ByteBuffer headConf;
 
+  /** Held by whichever thread is writing (the writer thread or a {@link #syncNow} caller). */
+  private final ReentrantLock ioLock = new ReentrantLock();
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
-  // Guarded by lock.
+  // Guarded by lock (durable is written only with ioLock held as well).
   private ArrayList<ByteBuffer> pending = new ArrayList<>();
   private long pendingBytes;
   private long enqueued;
@@ -272,38 +276,21 @@ final class Wal implements AutoCloseable {
   private void runWriter() {
     try {
       while (true) {
-        ArrayList<ByteBuffer> batch;
-        long batchEnd;
         boolean exit;
         lock.lock();
         try {
           while (!closing && (waiters.isEmpty() && pendingBytes < bufferedLimit)) {
             work.await();
           }
-          batch = pending;
-          pending = new ArrayList<>();
-          pendingBytes = 0;
-          batchEnd = enqueued;
           exit = closing;
         } finally {
           lock.unlock();
         }
-        if (!batch.isEmpty()) {
-          writeBatch(batch);
-          current.force();
-        }
-        List<Waiter> done = new ArrayList<>();
-        lock.lock();
+        ioLock.lock();
         try {
-          durable = batchEnd;
-          while (!waiters.isEmpty() && waiters.peek().seq <= durable) {
-            done.add(waiters.poll());
-          }
+          flushOnce();
         } finally {
-          lock.unlock();
-        }
-        for (Waiter w : done) {
-          w.future.complete(null);
+          ioLock.unlock();
         }
         if (exit) {
           return;
@@ -311,6 +298,72 @@ final class Wal implements AutoCloseable {
       }
     } catch (Throwable t) {
       fail(t);
+    }
+  }
+
+  /**
+   * Makes everything enqueued so far durable on the calling thread, unless another thread is
+   * already writing, in which case it waits for that writer and writes only what is still left.
+   * Blocks on the write and the fdatasync; no thread hand-off.
+   *
+   * @throws StorageFailedException if the WAL has failed or fails now
+   */
+  void syncNow() {
+    checkNotFailed();
+    long target;
+    lock.lock();
+    try {
+      target = enqueued;
+    } finally {
+      lock.unlock();
+    }
+    ioLock.lock();
+    try {
+      checkNotFailed();
+      if (durable < target) {
+        flushOnce();
+      }
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      throw failedAgain(failure);
+    } finally {
+      ioLock.unlock();
+    }
+  }
+
+  /**
+   * One group commit, with {@code ioLock} held: drains everything queued, writes it with one
+   * gathering write (more only across a segment boundary), one fdatasync, then completes every
+   * waiter it covered.
+   */
+  private void flushOnce() throws IOException {
+    ArrayList<ByteBuffer> batch;
+    long batchEnd;
+    lock.lock();
+    try {
+      batch = pending;
+      pending = new ArrayList<>();
+      pendingBytes = 0;
+      batchEnd = enqueued;
+    } finally {
+      lock.unlock();
+    }
+    if (!batch.isEmpty()) {
+      writeBatch(batch);
+      current.force();
+    }
+    List<Waiter> done = new ArrayList<>();
+    lock.lock();
+    try {
+      durable = batchEnd;
+      while (!waiters.isEmpty() && waiters.peek().seq <= durable) {
+        done.add(waiters.poll());
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Waiter w : done) {
+      w.future.complete(null);
     }
   }
 
