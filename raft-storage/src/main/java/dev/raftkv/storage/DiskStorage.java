@@ -171,6 +171,10 @@ public final class DiskStorage implements Storage, AutoCloseable {
       if (snap.isEmpty()) {
         return;
       }
+      if (hardState.commit() < si) {
+        // A snapshot holds committed entries only (its hard state may not have reached the disk).
+        hardState = new HardState(hardState.term(), hardState.vote(), si);
+      }
       if (si > mem.lastIndex() || mem.term(si) != snap.metadata().term()) {
         conf = snap.metadata().conf();
         MemoryStorage m = reset(si, snap.metadata().term());
@@ -330,8 +334,9 @@ public final class DiskStorage implements Storage, AutoCloseable {
 
   /**
    * Replaces the whole log by a snapshot received from the leader (like {@link
-   * MemoryStorage#applySnapshot}); older or equal snapshots are ignored. Blocks until the snapshot
-   * file and the log reset are durable.
+   * MemoryStorage#applySnapshot}); older or equal snapshots are ignored. The commit index is raised
+   * to the snapshot's index if it is lower. Blocks until the snapshot file, the log reset and
+   * everything buffered before are durable.
    *
    * @throws StorageFailedException if writing fails
    */
@@ -348,12 +353,21 @@ public final class DiskStorage implements Storage, AutoCloseable {
     }
     snapshot = snap;
     HardState hs = mem.hardState();
+    if (hs.commit() < md.index()) {
+      hs =
+          new HardState(
+              hs.term(), hs.vote(), md.index()); // a snapshot holds committed entries only
+    }
     mem.applySnapshot(snap);
-    conf = md.conf();
-    wal.enqueue(List.of(WalRecord.snapshotMark(md.index(), md.term()), WalRecord.conf(md.conf())));
-    sync().join();
-    wal.deleteSegmentsUpTo(md.index());
     mem.setHardState(hs);
+    conf = md.conf();
+    wal.enqueue(
+        List.of(
+            WalRecord.snapshotMark(md.index(), md.term()),
+            WalRecord.conf(md.conf()),
+            WalRecord.hardState(hs)));
+    syncNow();
+    wal.deleteSegmentsUpTo(md.index());
   }
 
   /**

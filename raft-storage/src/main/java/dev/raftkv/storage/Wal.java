@@ -215,8 +215,6 @@ final class Wal implements AutoCloseable {
     lastIndexWritten = lastIndex;
     if (segments.isEmpty()) {
       createSegment(0, lastIndex + 1);
-      writeRecords(List.of(headHardState.duplicate(), headConf.duplicate()));
-      current.force();
     } else {
       current = io.open(segments.get(segments.size() - 1).path);
     }
@@ -383,9 +381,6 @@ final class Wal implements AutoCloseable {
           seq = segments.get(segments.size() - 1).seq + 1;
         }
         createSegment(seq, lastIndexWritten + 1);
-        chunk.add(headHardState.duplicate());
-        chunk.add(headConf.duplicate());
-        chunkBytes = headHardState.remaining() + headConf.remaining();
       }
       byte type = WalRecord.typeOf(rec);
       if (type == WalRecord.ENTRY) {
@@ -417,19 +412,26 @@ final class Wal implements AutoCloseable {
   }
 
   /**
-   * Creates a preallocated segment: zeros written to a temp file, fsynced, renamed into place, the
-   * directory fsynced. Becomes the current segment.
+   * Creates a preallocated segment: zeros written to a temp file, then the head records (current
+   * hard state and membership), fsynced, renamed into place, the directory fsynced. So a segment
+   * that exists under its final name always has a durable head, and deleting older segments can
+   * never lose the hard state. Becomes the current segment.
    */
   private void createSegment(long seq, long firstIndex) throws IOException {
     Path path = dir.resolve(segmentName(seq, firstIndex));
     Path tmp = dir.resolve(segmentName(seq, firstIndex) + TMP_SUFFIX);
     FileIo.Handle h = io.open(tmp);
+    long head;
     try {
       ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentBytes, 1 << 20));
       for (long pos = 0; pos < segmentBytes; pos += zeros.capacity()) {
         zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - pos));
         h.write(new ByteBuffer[] {zeros}, pos);
       }
+      ByteBuffer hs = headHardState.duplicate();
+      ByteBuffer conf = headConf.duplicate();
+      head = hs.remaining() + conf.remaining();
+      h.write(new ByteBuffer[] {hs, conf}, 0);
       h.force();
       io.rename(tmp, path);
       io.fsyncDir(dir);
@@ -442,7 +444,7 @@ final class Wal implements AutoCloseable {
       current.close();
     }
     current = h;
-    writePos = 0;
+    writePos = head;
     segmentHasData = false;
     synchronized (segments) {
       segments.add(new Segment(seq, firstIndex, path));
