@@ -52,6 +52,7 @@ final class Wal implements AutoCloseable {
 
   // Owned by the holder of ioLock (and by recovery before the writer starts).
   private FileIo.Handle current;
+  private Path currentPath;
   private long writePos;
   private boolean segmentHasData;
   private long lastIndexWritten;
@@ -216,7 +217,8 @@ final class Wal implements AutoCloseable {
     if (segments.isEmpty()) {
       createSegment(0, lastIndex + 1);
     } else {
-      current = io.open(segments.get(segments.size() - 1).path);
+      currentPath = segments.get(segments.size() - 1).path;
+      current = io.open(currentPath);
     }
     writer = new Thread(this::runWriter, "raftkv-wal-writer-" + dir);
     writer.setDaemon(true);
@@ -348,7 +350,7 @@ final class Wal implements AutoCloseable {
     }
     if (!batch.isEmpty()) {
       writeBatch(batch);
-      current.force();
+      forceCurrent();
     }
     List<Waiter> done = new ArrayList<>();
     lock.lock();
@@ -375,7 +377,7 @@ final class Wal implements AutoCloseable {
         writeRecords(chunk);
         chunk.clear();
         chunkBytes = 0;
-        current.force();
+        forceCurrent();
         long seq;
         synchronized (segments) {
           seq = segments.get(segments.size() - 1).seq + 1;
@@ -406,9 +408,23 @@ final class Wal implements AutoCloseable {
     for (ByteBuffer b : chunk) {
       bytes += b.remaining();
     }
-    current.write(chunk.toArray(new ByteBuffer[0]), writePos);
+    try {
+      current.write(chunk.toArray(new ByteBuffer[0]), writePos);
+    } catch (IOException e) {
+      throw new IOException(
+          "write of " + bytes + " bytes at offset " + writePos + " of " + currentPath + " failed",
+          e);
+    }
     writePos += bytes;
     segmentHasData = true;
+  }
+
+  private void forceCurrent() throws IOException {
+    try {
+      current.force();
+    } catch (IOException e) {
+      throw new IOException("fdatasync of " + currentPath + " failed (not retried)", e);
+    }
   }
 
   /**
@@ -444,6 +460,7 @@ final class Wal implements AutoCloseable {
       current.close();
     }
     current = h;
+    currentPath = path;
     writePos = head;
     segmentHasData = false;
     synchronized (segments) {
@@ -478,9 +495,22 @@ final class Wal implements AutoCloseable {
   }
 
   private void fail(Throwable t) {
+    String cause = t.toString();
+    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+      cause += "; caused by " + c;
+    }
     StorageFailedException f =
         new StorageFailedException(
-            "WAL in " + dir + " failed; storage is stopped and never retries an fsync: " + t, t);
+            cause.contains("No space left on device")
+                ? "disk full: WAL in "
+                    + dir
+                    + " stopped accepting writes (everything acknowledged as durable is kept): "
+                    + cause
+                : "WAL in "
+                    + dir
+                    + " failed; storage is stopped and never retries an fsync: "
+                    + cause,
+            t);
     List<Waiter> all;
     lock.lock();
     try {

@@ -292,13 +292,20 @@ class DiskStorageTest {
     assertThatThrownBy(f::join)
         .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("fdatasync of /sim/d/wal/")
         .hasMessageContaining("simulated fsync failure");
+    int opsAfterFailure = io.ops();
     assertThatThrownBy(() -> s.append(range(1, 7, 7)))
         .isInstanceOf(StorageFailedException.class)
         .hasMessageContaining("original error")
         .hasMessageContaining("simulated fsync failure");
     assertThatThrownBy(s::lastIndex).isInstanceOf(StorageFailedException.class);
     assertThatThrownBy(() -> s.sync().join()).hasMessageContaining("simulated fsync failure");
+    assertThatThrownBy(s::syncNow).hasMessageContaining("simulated fsync failure");
+    assertThatThrownBy(s::close).isInstanceOf(StorageFailedException.class);
+    assertThat(io.ops())
+        .as("nothing written or fsynced after the failure")
+        .isEqualTo(opsAfterFailure);
   }
 
   @Test
@@ -309,7 +316,9 @@ class DiskStorageTest {
     s.persist(range(1, 1, 20), new HardState(1, 1, 0)).join();
     io.capacity(5 * 4096);
     CompletableFuture<Void> f = s.persist(range(1, 21, 200), null);
-    assertThatThrownBy(f::join).hasMessageContaining("No space left on device");
+    assertThatThrownBy(f::join)
+        .hasMessageContaining("disk full: WAL in /sim/d/wal stopped accepting writes")
+        .hasMessageContaining("No space left on device");
     assertThatThrownBy(() -> s.append(range(1, 201, 201)))
         .isInstanceOf(StorageFailedException.class)
         .hasMessageContaining("No space left on device");
