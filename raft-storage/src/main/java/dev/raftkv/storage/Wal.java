@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
@@ -34,6 +35,7 @@ final class Wal implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Wal.class.getName());
   private static final Pattern NAME = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.wal");
   private static final String TMP_SUFFIX = ".tmp";
+  private static final String NEXT_SEGMENT = "next-segment" + TMP_SUFFIX;
 
   /** Receives every valid record found at recovery, in log order. */
   interface Replay {
@@ -52,6 +54,10 @@ final class Wal implements AutoCloseable {
 
   // Owned by the holder of ioLock (and by recovery before the writer starts).
   private FileIo.Handle current;
+
+  /** The next segment, being zero-filled in the background as {@link #NEXT_SEGMENT}, or null. */
+  private CompletableFuture<FileIo.Handle> nextSegment;
+
   private Path currentPath;
   private long writePos;
   private boolean segmentHasData;
@@ -219,6 +225,7 @@ final class Wal implements AutoCloseable {
     } else {
       currentPath = segments.get(segments.size() - 1).path;
       current = io.open(currentPath);
+      prepareNextSegment();
     }
     writer = new Thread(this::runWriter, "raftkv-wal-writer-" + dir);
     writer.setDaemon(true);
@@ -428,31 +435,34 @@ final class Wal implements AutoCloseable {
   }
 
   /**
-   * Creates a preallocated segment: zeros written to a temp file, then the head records (current
-   * hard state and membership), fsynced, renamed into place, the directory fsynced. So a segment
-   * that exists under its final name always has a durable head, and deleting older segments can
-   * never lose the hard state. Becomes the current segment.
+   * Creates a segment: takes the zero-filled file preallocated in the background (or preallocates
+   * one now), writes the head records (current hard state and membership) at offset 0, fsyncs it,
+   * renames it into place and fsyncs the directory. So a segment that exists under its final name
+   * always has a durable head, and deleting older segments can never lose the hard state. Becomes
+   * the current segment; the next one starts preallocating at once.
    */
   private void createSegment(long seq, long firstIndex) throws IOException {
     Path path = dir.resolve(segmentName(seq, firstIndex));
-    Path tmp = dir.resolve(segmentName(seq, firstIndex) + TMP_SUFFIX);
-    FileIo.Handle h = io.open(tmp);
+    FileIo.Handle h = null;
     long head;
     try {
-      ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentBytes, 1 << 20));
-      for (long pos = 0; pos < segmentBytes; pos += zeros.capacity()) {
-        zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - pos));
-        h.write(new ByteBuffer[] {zeros}, pos);
+      if (nextSegment != null) {
+        h = await(nextSegment);
+        nextSegment = null;
+      } else {
+        h = preallocate(dir.resolve(NEXT_SEGMENT));
       }
       ByteBuffer hs = headHardState.duplicate();
       ByteBuffer conf = headConf.duplicate();
       head = hs.remaining() + conf.remaining();
       h.write(new ByteBuffer[] {hs, conf}, 0);
       h.force();
-      io.rename(tmp, path);
+      io.rename(dir.resolve(NEXT_SEGMENT), path);
       io.fsyncDir(dir);
     } catch (IOException e) {
-      h.close();
+      if (h != null) {
+        h.close();
+      }
       throw new IOException(
           "cannot create WAL segment " + path + " (is the disk full?): " + e.getMessage(), e);
     }
@@ -465,6 +475,56 @@ final class Wal implements AutoCloseable {
     segmentHasData = false;
     synchronized (segments) {
       segments.add(new Segment(seq, firstIndex, path));
+    }
+    prepareNextSegment();
+  }
+
+  /** A zero-filled, fsynced file of the segment size at {@code tmp} (etcd's file pipeline). */
+  private FileIo.Handle preallocate(Path tmp) throws IOException {
+    FileIo.Handle h = io.open(tmp);
+    try {
+      ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentBytes, 1 << 20));
+      for (long pos = 0; pos < segmentBytes; pos += zeros.capacity()) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - pos));
+        h.write(new ByteBuffer[] {zeros}, pos);
+      }
+      h.force();
+      return h;
+    } catch (IOException | RuntimeException e) {
+      h.close();
+      throw e;
+    }
+  }
+
+  /** Starts preallocating the next segment on a short-lived background thread. */
+  private void prepareNextSegment() {
+    CompletableFuture<FileIo.Handle> f = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(preallocate(dir.resolve(NEXT_SEGMENT)));
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "raftkv-wal-preallocate");
+    t.setDaemon(true);
+    t.start();
+    nextSegment = f;
+  }
+
+  private static FileIo.Handle await(CompletableFuture<FileIo.Handle> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("preallocating the next segment failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the next segment", e);
     }
   }
 
@@ -565,6 +625,13 @@ final class Wal implements AutoCloseable {
     }
     if (current != null) {
       current.close();
+    }
+    if (nextSegment != null) {
+      try {
+        await(nextSegment).close(); // the file itself is removed by the next recovery
+      } catch (IOException e) {
+        // Nothing was promised about a segment that was never used.
+      }
     }
     checkNotFailed();
   }
