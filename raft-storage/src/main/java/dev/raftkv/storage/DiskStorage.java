@@ -302,7 +302,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    * {@link #compact} next). Blocks until the snapshot file and its directory are fsynced; keeps the
    * newest {@value SnapshotStore#KEEP} snapshot files.
    *
-   * @throws StorageFailedException if writing fails (the storage is then failed)
+   * @throws StorageFailedException if writing fails (the storage is then permanently failed)
    */
   public void saveSnapshot(Snapshot snap) {
     wal.checkNotFailed();
@@ -312,7 +312,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
     try {
       snapshots.save(snap);
     } catch (IOException e) {
-      throw new StorageFailedException("cannot write snapshot: " + e.getMessage(), e);
+      throw wal.fail(new IOException("cannot write snapshot " + snap.metadata() + ": " + e, e));
     }
     snapshot = snap;
     mem.setSnapshot(snap);
@@ -338,7 +338,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    * to the snapshot's index if it is lower. Blocks until the snapshot file, the log reset and
    * everything buffered before are durable.
    *
-   * @throws StorageFailedException if writing fails
+   * @throws StorageFailedException if writing fails (the storage is then permanently failed)
    */
   public void applySnapshot(Snapshot snap) {
     wal.checkNotFailed();
@@ -349,7 +349,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
     try {
       snapshots.save(snap);
     } catch (IOException e) {
-      throw new StorageFailedException("cannot write snapshot: " + e.getMessage(), e);
+      throw wal.fail(new IOException("cannot write snapshot " + snap.metadata() + ": " + e, e));
     }
     snapshot = snap;
     HardState hs = mem.hardState();

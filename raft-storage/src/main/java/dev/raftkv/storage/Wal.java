@@ -554,7 +554,12 @@ final class Wal implements AutoCloseable {
     }
   }
 
-  private void fail(Throwable t) {
+  /**
+   * Makes the storage permanently failed (the first failure wins) and fails every waiter.
+   *
+   * @return the exception for the caller to throw
+   */
+  StorageFailedException fail(Throwable t) {
     String cause = t.toString();
     for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
       cause += "; caused by " + c;
@@ -586,6 +591,7 @@ final class Wal implements AutoCloseable {
     for (Waiter w : all) {
       w.future.completeExceptionally(failure);
     }
+    return failure;
   }
 
   /** Throws if the WAL has failed. */

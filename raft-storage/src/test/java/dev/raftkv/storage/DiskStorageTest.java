@@ -287,14 +287,14 @@ class DiskStorageTest {
     Path d = Path.of("/sim/d");
     DiskStorage s = DiskStorage.open(d, SMALL.withFileIo(io), 7, 1, CONF);
     s.persist(range(1, 1, 3), new HardState(1, 1, 0)).join();
-    io.failForceAfter(1); // the write is op 0, its force op 1
+    io.failForceOf(".wal");
     CompletableFuture<Void> f = s.persist(range(1, 4, 6), null);
     assertThatThrownBy(f::join)
         .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(StorageFailedException.class)
         .hasMessageContaining("fdatasync of /sim/d/wal/")
         .hasMessageContaining("simulated fsync failure");
-    int opsAfterFailure = io.ops();
+    assertThat(io.failedForces()).isEqualTo(1);
     assertThatThrownBy(() -> s.append(range(1, 7, 7)))
         .isInstanceOf(StorageFailedException.class)
         .hasMessageContaining("original error")
@@ -303,9 +303,23 @@ class DiskStorageTest {
     assertThatThrownBy(() -> s.sync().join()).hasMessageContaining("simulated fsync failure");
     assertThatThrownBy(s::syncNow).hasMessageContaining("simulated fsync failure");
     assertThatThrownBy(s::close).isInstanceOf(StorageFailedException.class);
-    assertThat(io.ops())
-        .as("nothing written or fsynced after the failure")
-        .isEqualTo(opsAfterFailure);
+    assertThat(io.failedForces()).as("a failed fsync is never retried").isEqualTo(1);
+  }
+
+  @Test
+  void failedSnapshotFsyncIsFailStopToo() {
+    SimFileIo io = new SimFileIo(1);
+    DiskStorage s = DiskStorage.open(Path.of("/sim/d"), SMALL.withFileIo(io), 7, 1, CONF);
+    s.persist(range(1, 1, 3), new HardState(1, 1, 3)).join();
+    io.failForceOf(".snap.tmp");
+    assertThatThrownBy(
+            () -> s.saveSnapshot(new Snapshot(new SnapshotMetadata(2, 1, CONF), new byte[8])))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("cannot write snapshot");
+    assertThatThrownBy(() -> s.append(range(1, 4, 4)))
+        .isInstanceOf(StorageFailedException.class)
+        .hasMessageContaining("original error")
+        .hasMessageContaining("simulated fsync failure");
   }
 
   @Test

@@ -36,8 +36,9 @@ final class SimFileIo implements FileIo {
   private final Random random;
   private int ops;
   private int crashAt = -1;
-  private int failForceAt = -1;
   private long capacity = Long.MAX_VALUE;
+  private String failForceSuffix;
+  private int failedForces;
   private boolean crashed;
 
   SimFileIo(long seed) {
@@ -50,10 +51,26 @@ final class SimFileIo implements FileIo {
     return this;
   }
 
-  /** The {@code n}-th force from now fails with an I/O error (the machine keeps running). */
-  synchronized SimFileIo failForceAfter(int n) {
-    this.failForceAt = ops + n;
+  /**
+   * From now on every force of a file whose current name ends in {@code suffix} fails with an I/O
+   * error; {@link #failedForces()} counts them.
+   */
+  synchronized SimFileIo failForceOf(String suffix) {
+    this.failForceSuffix = suffix;
     return this;
+  }
+
+  synchronized int failedForces() {
+    return failedForces;
+  }
+
+  private boolean named(Inode inode, String suffix) {
+    for (Map.Entry<Path, Inode> e : names.entrySet()) {
+      if (e.getValue() == inode && e.getKey().toString().endsWith(suffix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Writes beyond {@code bytes} in total file size fail with "No space left on device". */
@@ -287,11 +304,11 @@ final class SimFileIo implements FileIo {
     @Override
     public void force() throws IOException {
       synchronized (SimFileIo.this) {
-        int op = ops;
         if (step()) {
           throw crash();
         }
-        if (op == failForceAt) {
+        if (failForceSuffix != null && named(inode, failForceSuffix)) {
+          failedForces++;
           // Like Linux after a failed fsync: the dirty data may be gone for good.
           throw new IOException("Input/output error (simulated fsync failure)");
         }
