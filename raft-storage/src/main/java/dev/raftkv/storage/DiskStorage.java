@@ -87,6 +87,17 @@ public final class DiskStorage implements Storage, AutoCloseable {
           WalRecord.conf(r.mem.initialState().conf()),
           r.mem.lastIndex());
       r.mem.setHardState(r.hardState);
+      if (r.resetToSnapshot) {
+        // The snapshot from a leader is durable but its SNAPSHOT record is not: write it now, or
+        // entries appended after the snapshot would follow the old log with a gap at replay.
+        SnapshotMetadata md = snap.metadata();
+        wal.enqueue(
+            List.of(
+                WalRecord.snapshotMark(md.index(), md.term()),
+                WalRecord.conf(md.conf()),
+                WalRecord.hardState(r.hardState)));
+        wal.syncNow();
+      }
       return new DiskStorage(wal, snapshots, r.mem, snap);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open data dir " + dir + ": " + e.getMessage(), e);
@@ -99,6 +110,8 @@ public final class DiskStorage implements Storage, AutoCloseable {
     MemoryStorage mem;
     HardState hardState = HardState.EMPTY;
     boolean sawEntry;
+    boolean resetToSnapshot;
+    boolean baseTermUnknown;
 
     Replayer(ConfState conf) {
       this.conf = conf;
@@ -115,7 +128,10 @@ public final class DiskStorage implements Storage, AutoCloseable {
             conf = WalRecord.decodeConf(p);
             mem.setConf(conf);
           }
-          case WalRecord.SNAPSHOT -> mem = reset(p.getLong(), p.getLong());
+          case WalRecord.SNAPSHOT -> {
+            mem = reset(p.getLong(), p.getLong());
+            baseTermUnknown = false;
+          }
           default -> throw new IllegalArgumentException("unknown record type " + type);
         }
       } catch (StorageCorruptedException e) {
@@ -130,6 +146,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
       if (!sawEntry && mem.lastIndex() == 0 && e.index() > 1) {
         // The first segments were deleted by compaction; the snapshot must cover what is missing.
         mem = reset(e.index() - 1, 0);
+        baseTermUnknown = true;
       } else if (e.index() > mem.lastIndex() + 1) {
         throw new StorageCorruptedException(
             "WAL segment "
@@ -142,6 +159,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
                 + mem.lastIndex());
       } else if (e.index() < mem.firstIndex()) {
         mem = reset(e.index() - 1, 0);
+        baseTermUnknown = true;
       }
       sawEntry = true;
       mem.append(List.of(e));
@@ -175,12 +193,21 @@ public final class DiskStorage implements Storage, AutoCloseable {
         // A snapshot holds committed entries only (its hard state may not have reached the disk).
         hardState = new HardState(hardState.term(), hardState.vote(), si);
       }
-      if (si > mem.lastIndex() || mem.term(si) != snap.metadata().term()) {
+      long st = snap.metadata().term();
+      // When segments were deleted, the term of the entry before the first one left is unknown
+      // (replayed as 0); the snapshot at exactly that index supplies it.
+      boolean termUnknown = si == base && baseTermUnknown;
+      if (si > mem.lastIndex() || (!termUnknown && mem.term(si) != st)) {
+        resetToSnapshot = true;
         conf = snap.metadata().conf();
-        MemoryStorage m = reset(si, snap.metadata().term());
-        mem = m;
-      } else if (si > base) {
-        mem.compact(si);
+        mem = reset(si, st);
+      } else {
+        List<Entry> rest =
+            si < mem.lastIndex()
+                ? mem.entries(si + 1, mem.lastIndex() + 1, Long.MAX_VALUE)
+                : List.of();
+        mem = reset(si, st);
+        mem.append(rest);
       }
       mem.setSnapshot(snap);
     }
@@ -335,8 +362,8 @@ public final class DiskStorage implements Storage, AutoCloseable {
   /**
    * Replaces the whole log by a snapshot received from the leader (like {@link
    * MemoryStorage#applySnapshot}); older or equal snapshots are ignored. The commit index is raised
-   * to the snapshot's index if it is lower. Blocks until the snapshot file, the log reset and
-   * everything buffered before are durable.
+   * to the snapshot's index if it is lower. Blocks until everything buffered before, then the
+   * snapshot file, then the log reset are durable, in that order.
    *
    * @throws StorageFailedException if writing fails (the storage is then permanently failed)
    */
@@ -346,6 +373,9 @@ public final class DiskStorage implements Storage, AutoCloseable {
     if (md.index() <= snapshot.metadata().index()) {
       return;
     }
+    // Keep the order on disk: what was buffered before (a newer term, say) must not end up older
+    // than the snapshot after a crash.
+    syncNow();
     try {
       snapshots.save(snap);
     } catch (IOException e) {

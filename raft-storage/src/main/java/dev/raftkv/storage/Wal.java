@@ -328,11 +328,12 @@ final class Wal implements AutoCloseable {
     try {
       checkNotFailed();
       if (durable < target) {
-        flushOnce();
+        try {
+          flushOnce();
+        } catch (IOException | RuntimeException e) {
+          throw fail(e);
+        }
       }
-    } catch (IOException | RuntimeException e) {
-      fail(e);
-      throw failedAgain(failure);
     } finally {
       ioLock.unlock();
     }

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Crash consistency: a workload of appends, conflicting-suffix truncations, hard-state changes,
- * syncs (both kinds), snapshots and compactions runs on {@link SimFileIo}, which crashes it at
- * every mutating file operation in turn (a crashing write keeps a random prefix of its bytes). The
- * restarted storage, opened on the durable images plus a random in-order prefix of the unforced
- * writes, must hold exactly the state after some prefix of the records written, and that prefix
- * must include every record whose sync had completed.
+ * syncs (both kinds), snapshots, compactions and snapshots from a leader runs on {@link SimFileIo},
+ * which crashes it at every mutating file operation in turn (a crashing write keeps a random prefix
+ * of its bytes). The restarted storage, opened on the durable images plus a random in-order prefix
+ * of the unforced writes, must hold exactly the state after some prefix of the records written, and
+ * that prefix must include every record whose sync had completed.
  */
 class CrashConsistencyTest {
   static final Path DIR = Path.of("/sim/data");
@@ -105,7 +105,23 @@ class CrashConsistencyTest {
           }
           run.acked = before;
         }
-        if (r.nextInt(8) == 0 && hs.commit() > s.snapshot().metadata().index()) {
+        if (r.nextInt(12) == 0) {
+          // A snapshot from the leader beyond our log replaces it.
+          long si = log.size() + 1 + r.nextInt(5);
+          List<Entry> covered = new ArrayList<>();
+          for (long i = 1; i <= si; i++) {
+            covered.add(Entry.normal(term, i, null)); // placeholders: only the term of si counts
+          }
+          // The model moves first: the snapshot may become durable even if the call fails.
+          log.clear();
+          log.addAll(covered);
+          run.states.add(new State(List.copyOf(log), hs)); // the SNAPSHOT record
+          run.states.add(new State(List.copyOf(log), hs)); // the CONF record
+          hs = new HardState(hs.term(), hs.vote(), si);
+          run.states.add(new State(List.copyOf(log), hs)); // the HARD_STATE record
+          s.applySnapshot(new Snapshot(new SnapshotMetadata(si, term, CONF), new byte[] {3}));
+          run.acked = run.states.size() - 1; // applySnapshot returns once all of it is durable
+        } else if (r.nextInt(8) == 0 && hs.commit() > s.snapshot().metadata().index()) {
           // The state machine snapshots at the commit index; the log is compacted behind it.
           long c = hs.commit();
           s.saveSnapshot(
@@ -199,7 +215,15 @@ class CrashConsistencyTest {
             + hs
             + " is not the state after any prefix of at least "
             + run.acked
-            + " records; acked state "
+            + " records (first index "
+            + first
+            + ", snapshot "
+            + s.snapshot().metadata()
+            + ", "
+            + run.states.size()
+            + " states, last "
+            + run.states.get(run.states.size() - 1)
+            + "); acked state "
             + run.states.get(run.acked));
   }
 }

@@ -142,6 +142,28 @@ class DiskStorageTest {
     }
   }
 
+  @Test
+  void leaderSnapshotWhoseLogRecordWasLostIsCompletedAtStart() {
+    SimFileIo io = new SimFileIo(1);
+    Path d = Path.of("/sim/d");
+    DiskStorage s = DiskStorage.open(d, SMALL.withFileIo(io), 7, 1, CONF);
+    s.persist(range(1, 1, 20), new HardState(1, 1, 10)).join();
+    io.failForceOf(".wal"); // the snapshot file becomes durable, its SNAPSHOT record does not
+    assertThatThrownBy(
+            () -> s.applySnapshot(new Snapshot(new SnapshotMetadata(1000, 3, CONF), null)))
+        .isInstanceOf(StorageFailedException.class);
+    StorageOptions after = SMALL.withFileIo(io.afterCrash(2));
+    try (DiskStorage r = DiskStorage.open(d, after, 7, 1, CONF)) {
+      assertThat(r.firstIndex()).isEqualTo(1001);
+      assertThat(r.initialState().hardState()).isEqualTo(new HardState(1, 1, 1000));
+      r.persist(range(3, 1001, 1003), new HardState(3, 2, 1000)).join();
+    }
+    try (DiskStorage r = DiskStorage.open(d, after, 7, 1, CONF)) {
+      assertThat(r.entries(1001, 1004, Long.MAX_VALUE)).isEqualTo(range(3, 1001, 1003));
+      assertThat(r.term(1000)).isEqualTo(3);
+    }
+  }
+
   /** Offset of the payload of the record for entry {@code index} in a segment. */
   static int payloadOffset(byte[] seg, long index) {
     int off = 0;
