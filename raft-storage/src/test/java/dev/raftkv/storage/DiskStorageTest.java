@@ -152,7 +152,7 @@ class DiskStorageTest {
     assertThatThrownBy(
             () -> s.applySnapshot(new Snapshot(new SnapshotMetadata(1000, 3, CONF), null)))
         .isInstanceOf(StorageFailedException.class);
-    StorageOptions after = SMALL.withFileIo(io.afterCrash(2));
+    StorageOptions after = SMALL.withFileIo(io.afterCrashKeepingOnlyDurable());
     try (DiskStorage r = DiskStorage.open(d, after, 7, 1, CONF)) {
       assertThat(r.firstIndex()).isEqualTo(1001);
       assertThat(r.initialState().hardState()).isEqualTo(new HardState(1, 1, 1000));

@@ -87,8 +87,17 @@ final class SimFileIo implements FileIo {
     return crashed;
   }
 
+  /** The file system a restarted process finds when nothing that was not forced survived. */
+  synchronized SimFileIo afterCrashKeepingOnlyDurable() {
+    return afterCrash(0, true);
+  }
+
   /** The file system a process restarted after the crash finds. */
   synchronized SimFileIo afterCrash(long seed) {
+    return afterCrash(seed, false);
+  }
+
+  private SimFileIo afterCrash(long seed, boolean durableOnly) {
     Random r = new Random(seed);
     SimFileIo next = new SimFileIo(seed);
     next.dirs.addAll(dirs);
@@ -98,11 +107,11 @@ final class SimFileIo implements FileIo {
       Inode copy = copies.get(old);
       if (copy == null) {
         byte[] content = old.durable.clone();
-        int keep = old.unsynced.isEmpty() ? 0 : r.nextInt(old.unsynced.size() + 1);
+        int keep = old.unsynced.isEmpty() || durableOnly ? 0 : r.nextInt(old.unsynced.size() + 1);
         for (int i = 0; i < old.unsynced.size() && i <= keep; i++) {
           Object op = old.unsynced.get(i);
           if (i == keep) {
-            if (op instanceof Write w && r.nextBoolean()) {
+            if (op instanceof Write w && !durableOnly && r.nextBoolean()) {
               byte[] torn = Arrays.copyOf(w.bytes, r.nextInt(w.bytes.length + 1));
               content = apply(content, new Write(w.pos, torn));
             }
