@@ -187,10 +187,13 @@ final class Wal implements AutoCloseable {
       }
       LOG.log(
           Level.WARNING,
-          "WAL torn tail in {0} at offset {1}: truncating {2} bytes of an incomplete record",
-          seg.path,
-          off,
-          lastNonZero + 1 - off);
+          "WAL torn tail in "
+              + seg.path
+              + " at offset "
+              + off
+              + ": truncating "
+              + (lastNonZero + 1 - off)
+              + " bytes of an incomplete record");
       try (FileIo.Handle h = io.open(seg.path)) {
         h.write(new ByteBuffer[] {ByteBuffer.allocate(lastNonZero + 1 - off)}, off);
         h.force();

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,11 +223,43 @@ class DiskStorageTest {
       s.persist(range(1, 1, 100), null).join(); // entry 100 is the last record
     }
     Path last = segments().get(segments().size() - 1);
-    flipBit(last, payloadOffset(Files.readAllBytes(last), 100) + 30);
+    int off = payloadOffset(Files.readAllBytes(last), 100) - WalRecord.HEADER;
+    flipBit(last, off + WalRecord.HEADER + 30);
+    List<String> warnings = new ArrayList<>();
+    Logger wal = Logger.getLogger(Wal.class.getName());
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            warnings.add(r.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    wal.setLevel(Level.WARNING);
+    wal.setUseParentHandlers(false);
+    wal.addHandler(capture);
     try (DiskStorage s = open()) {
       assertThat(s.lastIndex()).isEqualTo(99);
       s.persist(range(1, 100, 101), null).join();
+    } finally {
+      wal.removeHandler(capture);
+      wal.setLevel(null);
+      wal.setUseParentHandlers(true);
     }
+    assertThat(warnings)
+        .containsExactly(
+            "WAL torn tail in "
+                + last
+                + " at offset "
+                + off
+                + ": truncating "
+                + (WalRecord.HEADER + 17 + 100)
+                + " bytes of an incomplete record");
     try (DiskStorage s = open()) {
       assertThat(s.entries(1, 102, Long.MAX_VALUE)).isEqualTo(range(1, 1, 101));
     }
