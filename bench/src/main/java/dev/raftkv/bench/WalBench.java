@@ -59,6 +59,9 @@ public final class WalBench {
     };
     int[] batch = {1, 1, 1, 16, 256};
     double[][] rate = new double[names.length][rounds];
+    System.out.println(
+        "entries/s per round: raw, WAL 1/syncNow, WAL 1/sync().join, WAL 16/syncNow, WAL"
+            + " 256/syncNow");
     try {
       for (int r = 0; r < rounds; r++) {
         Path dir = Files.createDirectories(base.resolve("round" + r));
@@ -74,7 +77,7 @@ public final class WalBench {
           rate[c][r] = got[c];
           line.append(String.format(" %.0f", got[c]));
         }
-        System.out.println(line + " entries/s");
+        System.out.println(line);
         deleteTree(dir);
       }
     } finally {
