@@ -23,15 +23,17 @@ import java.util.concurrent.CompletableFuture;
  * rules.
  *
  * <p><b>Buffered versus durable.</b> {@link #append}, {@link #setHardState} and {@link #setConf}
- * only queue records and update the in-memory view (which the read side reports at once); nothing
- * is durable until a future from {@link #sync()} (or {@link #persist}) completes. That future is
- * completed by the single writer thread after the fdatasync covering every record queued before the
- * call has returned (group commit: one gathering write and one fdatasync for everything queued).
- * The runtime must therefore send {@code Ready.messagesAfterPersist()} and call {@code
- * RaftNode.advance} only after the future completes.
+ * only queue records and update the in-memory view (which the read side reports at once, like
+ * {@link MemoryStorage} after {@code append}); nothing is durable until a future from {@link
+ * #sync()} (or {@link #persist}) completes or {@link #syncNow()} returns. The future is completed
+ * after the fdatasync covering every record queued before the call has returned (group commit: one
+ * writer at a time drains everything queued, writes it with one gathering write and issues one
+ * fdatasync). The runtime must therefore send {@code Ready.messagesAfterPersist()} and call {@code
+ * RaftNode.advance} only after that.
  *
  * <p><b>Threads.</b> All methods are called from one owner thread (the one driving the {@code
- * RaftNode}); only the returned futures complete on the writer thread.
+ * RaftNode}); the futures complete on the WAL writer thread, or on the owner thread inside {@link
+ * #syncNow()}.
  *
  * <p><b>Failure.</b> Storage is fail-stop: a failed write or fsync (including a full disk) fails
  * every pending future and makes every later call throw {@link StorageFailedException} naming the
