@@ -24,9 +24,9 @@ import java.util.stream.Stream;
  * appending 128-byte entries with one sync per append (blocking {@code syncNow()}, and {@code
  * sync().join()}) and with batches of 16 and 256 entries per {@code syncNow()}.
  *
- * <p>The machine is shared and noisy, so the cases run interleaved in 100 ms slices, round-robin,
- * until each has run for the given time: slow phases of the machine hit all cases alike. Each round
- * prints its figures; the summary is the median over rounds.
+ * <p>The machine is shared and noisy, so the cases run interleaved in 100 ms slices, round-robin
+ * with a rotating start, until each has run for the given time: slow phases of the machine hit all
+ * cases alike. Each round prints its figures; the summary is the median over rounds.
  *
  * <p>Usage: {@code java -jar bench/target/benchmarks.jar [seconds-per-case] [rounds] [dir]}.
  */
@@ -115,8 +115,9 @@ public final class WalBench {
         }
       }
       long perCase = (long) (seconds * 1e9);
-      while (nanos[n - 1] < perCase) {
-        for (int i = 0; i < n; i++) {
+      for (int cycle = 0; nanos[0] < perCase; cycle++) {
+        for (int k = 0; k < n; k++) {
+          int i = (cycle + k) % n; // rotate, so no case always follows the same one
           Case c = cases.get(i).c;
           long start = System.nanoTime();
           long end = start + SLICE_NANOS;
