@@ -127,6 +127,25 @@ class DiskStorageTest {
   }
 
   @Test
+  void hardStateAndMembershipSurviveDeletionOfTheSegmentsThatHeldThem() throws IOException {
+    ConfState four = ConfState.ofVoters(Set.of(1L, 2L, 3L, 4L));
+    try (DiskStorage s = open()) {
+      s.setConf(four);
+      s.persist(range(5, 1, 10), new HardState(5, 2, 10)).join();
+      s.persist(range(5, 11, 200), null).join(); // many segments, no newer hard state
+      s.saveSnapshot(new Snapshot(new SnapshotMetadata(190, 5, four), null));
+      s.compact(190);
+      assertThat(segments().get(0).getFileName().toString()).doesNotStartWith("0000000000000000-");
+    }
+    try (DiskStorage s = open()) {
+      assertThat(s.initialState().hardState()).isEqualTo(new HardState(5, 2, 190));
+      assertThat(s.initialState().conf()).isEqualTo(four);
+      assertThat(s.firstIndex()).isEqualTo(191);
+      assertThat(s.entries(191, 201, Long.MAX_VALUE)).isEqualTo(range(5, 191, 200));
+    }
+  }
+
+  @Test
   void applySnapshotFromLeaderReplacesTheLog() {
     ConfState newConf = ConfState.ofVoters(Set.of(1L, 2L, 3L, 4L));
     try (DiskStorage s = open()) {
