@@ -140,7 +140,9 @@ class CrashConsistencyTest {
   @Test
   void everyCrashPointRecoversAPrefixHoldingEveryAcknowledgedRecord() {
     int crashes = 0;
-    for (long seed = 1; seed <= 3; seed++) {
+    // More workloads: -Draftkv.storage.crashSeeds=50 (each seed is a different workload).
+    long seeds = Long.getLong("raftkv.storage.crashSeeds", 3);
+    for (long seed = 1; seed <= seeds; seed++) {
       // Segments are preallocated on a background thread, so the number of file operations
       // varies a little between runs: crash at every operation until a run completes uncrashed.
       for (int op = 0; ; op++) {
