@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Three in-memory Raft nodes driven in one thread, no I/O: how many 128-byte entries per second
- * the algorithm itself commits. One operation is one committed entry; each invocation proposes a
- * batch at the leader and pumps Readys and messages until the leader's commit index covers it.
+ * Three in-memory Raft nodes driven in one thread, no I/O: how many 128-byte entries per second the
+ * algorithm itself commits. One operation is one committed entry; each invocation proposes a batch
+ * at the leader and pumps Readys and messages until the leader's commit index covers it.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar RaftCoreBenchmark}
  */

@@ -3,9 +3,10 @@ package dev.raftkv.raft;
 import java.util.List;
 
 /**
- * The read side of a node's durable log, as the algorithm sees it. Everything returned here is
- * durable: the caller appends entries to it only after they have been persisted (see {@link
- * Ready}).
+ * The read side of a node's log, as the algorithm sees it. The caller appends each {@link Ready}'s
+ * entries here and makes them durable before {@link RaftNode#advance}; until then the node reads
+ * those entries from its own memory, never from here, so an implementation may show appended
+ * entries before they are synced.
  *
  * <p>The log held here spans {@code [firstIndex(), lastIndex()]}; the entry just before {@code
  * firstIndex()} is represented only by its index and term (the last compacted entry, or the
