@@ -97,115 +97,106 @@ public record RaftConfig(
 
   /** This config with another member id. */
   public RaftConfig withId(long newId) {
-    return new RaftConfig(
-        newId,
-        electionTickMin,
-        electionTickMax,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        snapshotChunkBytes,
-        snapshotTrailingEntries,
-        leaseRead,
-        leaseDriftTicks);
+    Builder b = toBuilder();
+    b.id = newId;
+    return b.build();
   }
 
   /** This config with another election timeout range. */
   public RaftConfig withElectionTicks(int min, int max) {
-    return new RaftConfig(
-        id,
-        min,
-        max,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        snapshotChunkBytes,
-        snapshotTrailingEntries,
-        leaseRead,
-        leaseDriftTicks);
+    Builder b = toBuilder();
+    b.electionTickMin = min;
+    b.electionTickMax = max;
+    return b.build();
   }
 
   /** This config with PreVote and CheckQuorum set as given (lease reads off if CheckQuorum is). */
   public RaftConfig withPreVoteAndCheckQuorum(boolean preVote, boolean checkQuorum) {
-    return new RaftConfig(
-        id,
-        electionTickMin,
-        electionTickMax,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        snapshotChunkBytes,
-        snapshotTrailingEntries,
-        leaseRead && checkQuorum,
-        leaseDriftTicks);
+    Builder b = toBuilder();
+    b.preVote = preVote;
+    b.checkQuorum = checkQuorum;
+    b.leaseRead = leaseRead && checkQuorum;
+    return b.build();
   }
 
   /** This config with other flow-control limits. */
   public RaftConfig withFlowControl(int maxInflight, long maxMessageBytes) {
-    return new RaftConfig(
-        id,
-        electionTickMin,
-        electionTickMax,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        snapshotChunkBytes,
-        snapshotTrailingEntries,
-        leaseRead,
-        leaseDriftTicks);
+    Builder b = toBuilder();
+    b.maxInflight = maxInflight;
+    b.maxMessageBytes = maxMessageBytes;
+    return b.build();
   }
 
   /** This config with other snapshot transfer settings. */
   public RaftConfig withSnapshots(int chunkBytes, long trailingEntries) {
-    return new RaftConfig(
-        id,
-        electionTickMin,
-        electionTickMax,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        chunkBytes,
-        trailingEntries,
-        leaseRead,
-        leaseDriftTicks);
+    Builder b = toBuilder();
+    b.snapshotChunkBytes = chunkBytes;
+    b.snapshotTrailingEntries = trailingEntries;
+    return b.build();
   }
 
   /** This config with lease reads turned on or off. */
   public RaftConfig withLeaseRead(boolean on, int driftTicks) {
-    return new RaftConfig(
-        id,
-        electionTickMin,
-        electionTickMax,
-        heartbeatTick,
-        preVote,
-        checkQuorum,
-        maxInflight,
-        maxMessageBytes,
-        maxInflightBytes,
-        maxApplyBytes,
-        snapshotChunkBytes,
-        snapshotTrailingEntries,
-        on,
-        driftTicks);
+    Builder b = toBuilder();
+    b.leaseRead = on;
+    b.leaseDriftTicks = driftTicks;
+    return b.build();
+  }
+
+  private Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** A mutable copy of a config, so each {@code with} method names only what it changes. */
+  private static final class Builder {
+    long id;
+    int electionTickMin;
+    int electionTickMax;
+    int heartbeatTick;
+    boolean preVote;
+    boolean checkQuorum;
+    int maxInflight;
+    long maxMessageBytes;
+    long maxInflightBytes;
+    long maxApplyBytes;
+    int snapshotChunkBytes;
+    long snapshotTrailingEntries;
+    boolean leaseRead;
+    int leaseDriftTicks;
+
+    Builder(RaftConfig c) {
+      id = c.id;
+      electionTickMin = c.electionTickMin;
+      electionTickMax = c.electionTickMax;
+      heartbeatTick = c.heartbeatTick;
+      preVote = c.preVote;
+      checkQuorum = c.checkQuorum;
+      maxInflight = c.maxInflight;
+      maxMessageBytes = c.maxMessageBytes;
+      maxInflightBytes = c.maxInflightBytes;
+      maxApplyBytes = c.maxApplyBytes;
+      snapshotChunkBytes = c.snapshotChunkBytes;
+      snapshotTrailingEntries = c.snapshotTrailingEntries;
+      leaseRead = c.leaseRead;
+      leaseDriftTicks = c.leaseDriftTicks;
+    }
+
+    RaftConfig build() {
+      return new RaftConfig(
+          id,
+          electionTickMin,
+          electionTickMax,
+          heartbeatTick,
+          preVote,
+          checkQuorum,
+          maxInflight,
+          maxMessageBytes,
+          maxInflightBytes,
+          maxApplyBytes,
+          snapshotChunkBytes,
+          snapshotTrailingEntries,
+          leaseRead,
+          leaseDriftTicks);
+    }
   }
 }
