@@ -14,7 +14,7 @@ import java.util.Set;
  * compacted entry (or the snapshot), so {@code term(firstIndex() - 1)} always answers. Not
  * thread-safe.
  */
-public final class MemoryStorage implements Storage {
+public final class MemoryStorage implements LogStore {
   private HardState hardState = HardState.EMPTY;
   private ConfState conf;
   private Snapshot snapshot = Snapshot.EMPTY;
@@ -47,6 +47,7 @@ public final class MemoryStorage implements Storage {
   }
 
   /** Replaces the persisted hard state. */
+  @Override
   public void setHardState(HardState hardState) {
     this.hardState = Objects.requireNonNull(hardState);
   }
@@ -121,6 +122,7 @@ public final class MemoryStorage implements Storage {
    *
    * @throws IllegalArgumentException if the entries would leave a gap after the last index
    */
+  @Override
   public void append(List<Entry> newEntries) {
     if (newEntries.isEmpty()) {
       return;
@@ -150,6 +152,7 @@ public final class MemoryStorage implements Storage {
    * Discards entries up to and including {@code index}, which must already be applied; the entry at
    * {@code index} becomes the new dummy entry.
    */
+  @Override
   public void compact(long index) {
     long offset = offset();
     if (index <= offset) {
@@ -167,6 +170,16 @@ public final class MemoryStorage implements Storage {
     entries.addAll(rest);
   }
 
+  /** Nothing to do: memory is as durable as it gets here. */
+  @Override
+  public void syncNow() {}
+
+  /** Same as {@link #setSnapshot}. */
+  @Override
+  public void saveSnapshot(Snapshot snap) {
+    setSnapshot(snap);
+  }
+
   /** Records a snapshot taken by this node's state machine, without touching the log. */
   public void setSnapshot(Snapshot snap) {
     if (snap.metadata().index() >= snapshot.metadata().index()) {
@@ -178,6 +191,7 @@ public final class MemoryStorage implements Storage {
    * Replaces the whole log by a snapshot received from the leader: entries are dropped, the
    * snapshot's position becomes the dummy entry and its membership the current one.
    */
+  @Override
   public void applySnapshot(Snapshot snap) {
     if (snap.metadata().index() <= snapshot.metadata().index()) {
       return;

@@ -91,6 +91,16 @@ public final class RaftNode {
    * and commit index.
    */
   public RaftNode(RaftConfig config, Storage storage, Random random) {
+    this(config, storage, random, 0);
+  }
+
+  /**
+   * Creates a node whose state machine has already applied up to {@code applied} (it persists
+   * itself): committed entries are handed out from {@code applied + 1}. An {@code applied} above
+   * the persisted commit index raises it (those entries were committed); one outside the log is
+   * clamped into range.
+   */
+  public RaftNode(RaftConfig config, Storage storage, Random random, long applied) {
     this.config = Objects.requireNonNull(config, "config");
     this.random = Objects.requireNonNull(random, "random");
     this.id = config.id();
@@ -101,6 +111,15 @@ public final class RaftNode {
     this.term = hs.term();
     this.vote = hs.vote();
     log.restoreCommit(hs.commit());
+    if (applied > log.committed() && applied <= log.lastIndex()) {
+      // The state machine applied entries whose commit the hard state had not recorded yet (a
+      // commit-only change is not synced): they were committed all the same.
+      log.restoreCommit(applied);
+    }
+    long start = Math.min(Math.max(applied, log.applied()), log.committed());
+    if (start > log.applied()) {
+      log.appliedTo(start);
+    }
     this.prevHardState = hs;
     becomeFollower(term, 0);
   }

@@ -3,6 +3,7 @@ package dev.raftkv.storage;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.HardState;
+import dev.raftkv.raft.LogStore;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
@@ -40,7 +41,7 @@ import java.util.concurrent.CompletableFuture;
  * original error; a failed fsync is never retried. {@link #open} refuses a damaged data dir with
  * {@link StorageCorruptedException}.
  */
-public final class DiskStorage implements Storage, AutoCloseable {
+public final class DiskStorage implements LogStore, AutoCloseable {
   private static final String WAL_DIR = "wal";
   private static final String SNAP_DIR = "snap";
 
@@ -260,6 +261,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    * @throws IllegalArgumentException if the entries would leave a gap after the last index
    * @throws StorageFailedException if the storage has failed
    */
+  @Override
   public void append(List<Entry> entries) {
     wal.checkNotFailed();
     if (entries.isEmpty()) {
@@ -279,6 +281,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
   }
 
   /** Replaces the hard state. Buffered like {@link #append}. */
+  @Override
   public void setHardState(HardState hardState) {
     wal.checkNotFailed();
     mem.setHardState(Objects.requireNonNull(hardState, "hardState"));
@@ -310,6 +313,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    *
    * @throws StorageFailedException if the storage has failed or the write or fdatasync fails
    */
+  @Override
   public void syncNow() {
     wal.syncNow();
   }
@@ -333,6 +337,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    *
    * @throws StorageFailedException if writing fails (the storage is then permanently failed)
    */
+  @Override
   public void saveSnapshot(Snapshot snap) {
     wal.checkNotFailed();
     if (snap.metadata().index() <= snapshot.metadata().index()) {
@@ -355,6 +360,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code index} is beyond the last index
    */
+  @Override
   public void compact(long index) {
     wal.checkNotFailed();
     mem.compact(index);
@@ -369,6 +375,7 @@ public final class DiskStorage implements Storage, AutoCloseable {
    *
    * @throws StorageFailedException if writing fails (the storage is then permanently failed)
    */
+  @Override
   public void applySnapshot(Snapshot snap) {
     wal.checkNotFailed();
     SnapshotMetadata md = snap.metadata();

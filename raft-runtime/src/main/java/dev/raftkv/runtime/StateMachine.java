@@ -1,0 +1,30 @@
+package dev.raftkv.runtime;
+
+import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.Snapshot;
+import java.util.List;
+
+/**
+ * The application a {@link RaftRuntime} replicates. Called from one thread only (the apply thread),
+ * in log order.
+ */
+public interface StateMachine {
+
+  /**
+   * Applies committed entries, in order, each exactly once per incarnation. Their data is the
+   * payload the proposer passed to {@link RaftRuntime#propose}; empty entries (a new leader's
+   * no-op) and membership changes come too, so the state machine can track the applied index. When
+   * this returns, the entries count as applied; a state machine that persists itself should store
+   * the applied index with the data, atomically.
+   */
+  void apply(List<Entry> entries);
+
+  /** The index of the last entry applied (0 for none). */
+  long appliedIndex();
+
+  /** Serializes the state as of {@link #appliedIndex()}. */
+  byte[] snapshot();
+
+  /** Replaces the whole state by a snapshot's. */
+  void restore(Snapshot snapshot);
+}
