@@ -163,6 +163,18 @@ public final class MemoryStorage implements LogStore {
           "compact " + index + " is beyond last index " + lastIndex());
     }
     int i = (int) (index - offset);
+    // The membership reported at start is the one in force at the first index minus one: fold
+    // in the changes being compacted away (they are applied, so in force).
+    for (int k = 1; k <= i; k++) {
+      Entry e = entries.get(k);
+      if (e.type() == EntryType.CONF_CHANGE) {
+        try {
+          conf = ConfChange.decode(e.data()).applyTo(conf);
+        } catch (IllegalArgumentException ignored) {
+          // a change that could not apply was a no-op everywhere
+        }
+      }
+    }
     Entry dummy = new Entry(entries.get(i).term(), index, EntryType.NORMAL, null);
     List<Entry> rest = new ArrayList<>(entries.subList(i + 1, entries.size()));
     entries.clear();

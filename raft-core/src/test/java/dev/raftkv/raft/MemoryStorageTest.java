@@ -44,4 +44,18 @@ class MemoryStorageTest {
         .isInstanceOf(CompactedException.class)
         .hasMessageContaining("first available index is 3");
   }
+
+  @Test
+  void compactionFoldsCompactedMembershipChangesIntoTheStartingMembership() {
+    // Regression: a restarted node whose bootstrap entries were compacted away started with
+    // no voters at all and never campaigned (found by RuntimeSchedule seed 150).
+    MemoryStorage boot = MemoryStorage.bootstrap(Set.of(1L, 2L, 3L));
+    boot.append(
+        List.of(
+            new Entry(
+                1, 4, EntryType.CONF_CHANGE, new ConfChange(ConfChange.Type.REMOVE, 3).encode()),
+            e(5, 1)));
+    boot.compact(4);
+    assertThat(boot.initialState().conf().voters()).containsExactlyInAnyOrder(1L, 2L);
+  }
 }

@@ -1,106 +1,37 @@
 package dev.raftkv.runtime;
 
 import dev.raftkv.raft.ConfChange;
-import dev.raftkv.raft.ConfState;
-import dev.raftkv.raft.Entry;
-import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.LogStore;
 import dev.raftkv.raft.Message;
-import dev.raftkv.raft.ProposalRejectedException;
 import dev.raftkv.raft.RaftConfig;
-import dev.raftkv.raft.RaftNode;
-import dev.raftkv.raft.ReadState;
-import dev.raftkv.raft.Ready;
-import dev.raftkv.raft.Snapshot;
-import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Drives one {@link RaftNode} on real threads: the node loop and the apply thread.
- *
- * <p><b>The node loop</b> owns the node. It takes everything queued (ticks, messages, requests),
- * steps it all, then carries out the node's {@link Ready}: send-now messages go out at once, the
- * entries and hard state are written and synced with <em>one</em> fsync for all of them (group
- * commit: whatever arrived during the previous fsync shares the next one), then the after-persist
- * messages go out, and committed entries are handed to the apply thread in order. A leader's
- * appends thus overlap its own disk write; votes and acknowledgements leave only once durable.
- *
- * <p><b>The apply thread</b> applies committed entries to the {@link StateMachine}, completes the
- * futures of this member's proposals and reads, and takes a snapshot every {@code snapshotEvery}
- * applied entries.
- *
- * <p>Proposals carry a 16-byte header (proposing member id, request id) so the member that took
- * them can complete their futures; the state machine sees only the payload. A failed write or fsync
- * stops the runtime (fail-stop): every pending and later request fails with that error.
+ * Runs a {@link NodeDriver} on real threads: the node loop (which owns the node and does the disk
+ * writes), the apply thread, and a ticker. See {@link NodeDriver} for what each does.
  */
 public final class RaftRuntime implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftRuntime.class.getName());
-  private static final int HEADER = 16;
 
-  private final long id;
-  private final RaftNode node;
-  private final LogStore store;
-  private final StateMachine stateMachine;
-  private final Consumer<Message> outbound;
-  private final long snapshotEvery;
-
-  private final LinkedBlockingQueue<Runnable> mailbox = new LinkedBlockingQueue<>();
-  private final Thread loop;
+  private final NodeDriver driver;
   private final ExecutorService applier;
+  private final Thread loop;
   private final AutoCloseable ticks;
-
-  private final AtomicLong nextRequest = new AtomicLong(1);
-  private final Map<Long, CompletableFuture<Long>> proposals = new ConcurrentHashMap<>();
-  private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
-
-  // Apply thread only.
-  private final PriorityQueue<ReadWaiter> readsWaitingApply = new PriorityQueue<>();
-  private ConfState appliedConf;
-  private long lastSnapshotIndex;
-
-  private volatile Status status;
-  private volatile long appliedIndex;
-  private volatile boolean closed;
-  private volatile RuntimeException failure;
-
-  private record ReadWaiter(long index, CompletableFuture<Long> future)
-      implements Comparable<ReadWaiter> {
-    @Override
-    public int compareTo(ReadWaiter o) {
-      return Long.compare(index, o.index);
-    }
-  }
+  private volatile boolean closing;
 
   /**
-   * Starts a runtime for member {@code config.id()}: restores the state machine from the stored
-   * snapshot if it is behind it, starts the node loop, the apply thread and the ticks.
+   * Starts a runtime for member {@code config.id()}: the node loop, the apply thread and the ticks.
    *
-   * @param config the Raft configuration
-   * @param store the member's log (durable for a real node)
-   * @param stateMachine the application
-   * @param outbound sends a message to its recipient; must not block and never throws for network
-   *     trouble (a lost message is retransmitted by Raft)
    * @param ticker the source of ticks
    * @param tick how long one tick is
-   * @param snapshotEvery applied entries between two snapshots (0: never)
-   * @param random the node's randomness (election timeouts)
+   * @see NodeDriver#NodeDriver the other parameters
    */
   public RaftRuntime(
       RaftConfig config,
@@ -111,27 +42,13 @@ public final class RaftRuntime implements AutoCloseable {
       Duration tick,
       long snapshotEvery,
       Random random) {
-    this.id = config.id();
-    this.store = Objects.requireNonNull(store, "store");
-    this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
-    this.outbound = Objects.requireNonNull(outbound, "outbound");
-    this.snapshotEvery = snapshotEvery;
-    Snapshot snap = store.snapshot();
-    if (!snap.isEmpty() && stateMachine.appliedIndex() < snap.metadata().index()) {
-      stateMachine.restore(snap);
-    }
-    this.appliedConf =
-        !snap.isEmpty() && stateMachine.appliedIndex() >= snap.metadata().index()
-            ? snap.metadata().conf()
-            : store.initialState().conf();
-    this.lastSnapshotIndex = snap.metadata().index();
-    this.appliedIndex = stateMachine.appliedIndex();
-    this.node = new RaftNode(config, store, random, stateMachine.appliedIndex());
-    this.status = node.status();
-    this.applier = Executors.newSingleThreadExecutor(r -> new Thread(r, "raftkv-apply-" + id));
-    this.loop = new Thread(this::runLoop, "raftkv-node-" + id);
+    this.applier =
+        Executors.newSingleThreadExecutor(r -> new Thread(r, "raftkv-apply-" + config.id()));
+    this.driver =
+        new NodeDriver(config, store, stateMachine, outbound, applier, snapshotEvery, random);
+    this.loop = new Thread(this::runLoop, "raftkv-node-" + config.id());
     this.loop.start();
-    this.ticks = ticker.every(tick, () -> submit(node::tick));
+    this.ticks = ticker.every(tick, driver::tick);
   }
 
   /** A ticker backed by one daemon scheduler thread. */
@@ -150,288 +67,67 @@ public final class RaftRuntime implements AutoCloseable {
     };
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Requests (any thread)
+  private void runLoop() {
+    try {
+      while (!closing && !driver.stopped()) {
+        driver.runPending(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   /** Hands a message from a peer to the node. Never blocks. */
   public void deliver(Message m) {
-    submit(() -> node.step(m));
+    driver.deliver(m);
   }
 
-  /**
-   * Proposes {@code payload}. The future completes with the entry's index once it is committed and
-   * applied on this member, or fails with {@link ProposalRejectedException} (no leader, a transfer
-   * in progress) or the runtime's failure. A proposal may also be lost with a leader change;
-   * callers add their own timeout ({@code orTimeout}).
-   */
+  /** See {@link NodeDriver#propose}. */
   public CompletableFuture<Long> propose(byte[] payload) {
-    long req = nextRequest.getAndIncrement();
-    CompletableFuture<Long> f = new CompletableFuture<>();
-    proposals.put(req, f);
-    byte[] data =
-        ByteBuffer.allocate(HEADER + payload.length).putLong(id).putLong(req).put(payload).array();
-    submitOrFail(f, () -> node.propose(data), () -> proposals.remove(req));
-    return f;
+    return driver.propose(payload);
   }
 
-  /**
-   * A linearizable read barrier (ReadIndex): the future completes with an index once leadership was
-   * confirmed and this member has applied up to it, so reading the state machine then reflects
-   * every write acknowledged before this call.
-   */
+  /** See {@link NodeDriver#readIndex}. */
   public CompletableFuture<Long> readIndex() {
-    long req = nextRequest.getAndIncrement();
-    CompletableFuture<Long> f = new CompletableFuture<>();
-    reads.put(req, f);
-    submitOrFail(f, () -> node.readIndex(req), () -> reads.remove(req));
-    return f;
+    return driver.readIndex();
   }
 
-  /** Proposes a membership change; completes once the request is handed to the leader. */
+  /** See {@link NodeDriver#changeMembership}. */
   public CompletableFuture<Void> changeMembership(ConfChange change) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    submit(
-        () -> {
-          try {
-            node.proposeConfChange(change);
-            f.complete(null);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-          }
-        });
-    return f;
+    return driver.changeMembership(change);
   }
 
-  /** Asks this member, if it leads, to hand leadership to {@code target}. */
+  /** See {@link NodeDriver#transferLeadership}. */
   public CompletableFuture<Void> transferLeadership(long target) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    submit(
-        () -> {
-          try {
-            node.transferLeadership(target);
-            f.complete(null);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-          }
-        });
-    return f;
+    return driver.transferLeadership(target);
   }
 
   /** The node's state after the last batch the loop handled. */
   public Status status() {
-    return status;
+    return driver.status();
   }
 
   /** The last index the state machine applied. */
   public long appliedIndex() {
-    return appliedIndex;
+    return driver.appliedIndex();
   }
 
   public long id() {
-    return id;
+    return driver.id();
   }
 
   /** The error that stopped this runtime, or null. */
   public RuntimeException failure() {
-    return failure;
-  }
-
-  private void submit(Runnable r) {
-    if (!closed) {
-      mailbox.add(r);
-    }
-  }
-
-  private <T> void submitOrFail(CompletableFuture<T> f, Runnable action, Runnable forget) {
-    if (closed) {
-      forget.run();
-      f.completeExceptionally(stoppedError());
-      return;
-    }
-    mailbox.add(
-        () -> {
-          try {
-            action.run();
-          } catch (RuntimeException e) {
-            forget.run();
-            f.completeExceptionally(e);
-          }
-        });
-  }
-
-  private RuntimeException stoppedError() {
-    return failure != null
-        ? new IllegalStateException("raft runtime " + id + " failed: " + failure, failure)
-        : new IllegalStateException("raft runtime " + id + " is closed");
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The node loop
-
-  private void runLoop() {
-    try {
-      while (!closed) {
-        Runnable first = mailbox.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        first.run();
-        for (int i = 0; i < 100_000; i++) {
-          Runnable r = mailbox.poll();
-          if (r == null) {
-            break;
-          }
-          r.run();
-        }
-        handleReadies();
-        status = node.status();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      fail(e);
-    }
-  }
-
-  private void handleReadies() {
-    while (node.hasReady()) {
-      Ready rd = node.ready();
-      for (Message m : rd.messages()) {
-        outbound.accept(m);
-      }
-      if (!rd.snapshot().isEmpty()) {
-        store.applySnapshot(rd.snapshot());
-      }
-      store.append(rd.entries());
-      if (rd.hardState() != null) {
-        store.setHardState(rd.hardState());
-      }
-      if (rd.mustSync()) {
-        store.syncNow();
-      }
-      for (Message m : rd.messagesAfterPersist()) {
-        outbound.accept(m);
-      }
-      if (!rd.snapshot().isEmpty()) {
-        Snapshot snap = rd.snapshot();
-        applier.execute(() -> restore(snap));
-      }
-      if (!rd.committedEntries().isEmpty()) {
-        List<Entry> committed = rd.committedEntries();
-        applier.execute(() -> apply(committed));
-      }
-      for (ReadState r : rd.readStates()) {
-        CompletableFuture<Long> f = reads.remove(r.requestId());
-        if (f != null) {
-          applier.execute(() -> waitApplied(r.index(), f));
-        }
-      }
-      if (rd.compactTo() > 0) {
-        store.compact(Math.min(rd.compactTo(), store.lastIndex()));
-      }
-      node.advance(rd);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The apply thread
-
-  private void restore(Snapshot snap) {
-    stateMachine.restore(snap);
-    appliedConf = snap.metadata().conf();
-    lastSnapshotIndex = snap.metadata().index();
-    appliedIndex = snap.metadata().index();
-    releaseReads();
-  }
-
-  private void apply(List<Entry> committed) {
-    List<Entry> payloads = new ArrayList<>(committed.size());
-    List<long[]> mine = new ArrayList<>();
-    for (Entry e : committed) {
-      if (e.type() == EntryType.CONF_CHANGE) {
-        try {
-          appliedConf = ConfChange.decode(e.data()).applyTo(appliedConf);
-        } catch (IllegalArgumentException ignored) {
-          // the core ignores it too
-        }
-        payloads.add(e);
-      } else if (e.data().length >= HEADER) {
-        ByteBuffer b = ByteBuffer.wrap(e.data());
-        long proposer = b.getLong();
-        long req = b.getLong();
-        if (proposer == id) {
-          mine.add(new long[] {req, e.index()});
-        }
-        payloads.add(
-            new Entry(
-                e.term(),
-                e.index(),
-                EntryType.NORMAL,
-                Arrays.copyOfRange(e.data(), HEADER, e.data().length)));
-      } else {
-        payloads.add(e);
-      }
-    }
-    stateMachine.apply(payloads);
-    Entry last = committed.get(committed.size() - 1);
-    appliedIndex = last.index();
-    for (long[] m : mine) {
-      CompletableFuture<Long> f = proposals.remove(m[0]);
-      if (f != null) {
-        f.complete(m[1]);
-      }
-    }
-    releaseReads();
-    if (snapshotEvery > 0 && appliedIndex - lastSnapshotIndex >= snapshotEvery) {
-      Snapshot snap =
-          new Snapshot(
-              new SnapshotMetadata(appliedIndex, last.term(), appliedConf),
-              stateMachine.snapshot());
-      lastSnapshotIndex = appliedIndex;
-      submit(
-          () -> {
-            store.saveSnapshot(snap);
-            node.snapshotTaken(snap.metadata().index());
-          });
-    }
-  }
-
-  private void waitApplied(long index, CompletableFuture<Long> f) {
-    readsWaitingApply.add(new ReadWaiter(index, f));
-    releaseReads();
-  }
-
-  private void releaseReads() {
-    while (!readsWaitingApply.isEmpty() && readsWaitingApply.peek().index() <= appliedIndex) {
-      ReadWaiter w = readsWaitingApply.poll();
-      w.future().complete(w.index());
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private void fail(RuntimeException e) {
-    failure = e;
-    LOG.log(System.Logger.Level.ERROR, "raft runtime " + id + " stopped: " + e, e);
-    closed = true;
-    failPending();
-  }
-
-  private void failPending() {
-    RuntimeException err = stoppedError();
-    proposals.values().forEach(f -> f.completeExceptionally(err));
-    proposals.clear();
-    reads.values().forEach(f -> f.completeExceptionally(err));
-    reads.clear();
+    return driver.failure();
   }
 
   /**
-   * Stops ticks, the node loop and the apply thread (waiting for the entries already handed to it).
+   * Stops the ticks, the node loop and the apply thread (after the entries already handed to it).
    * Pending requests fail. Does not close the store.
    */
   @Override
   public void close() {
-    closed = true;
+    closing = true;
     try {
       ticks.close();
     } catch (Exception e) {
@@ -444,6 +140,6 @@ public final class RaftRuntime implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    failPending();
+    driver.stop();
   }
 }

@@ -26,4 +26,31 @@ class SimulatorSeedsTest {
     assertThat(summary.failed()).as(report).isZero();
     assertThat(summary.passed()).isEqualTo(seeds);
   }
+
+  /**
+   * The real node loop ({@code NodeDriver}, as the server runs it) on virtual time: proposals and
+   * reads through its futures, crashes and restarts from storage, partitions. A tenth of the
+   * simulator's seeds, over 3 and 5 nodes.
+   */
+  @Test
+  void theNodeLoopKeepsAcknowledgedWritesAndLinearizableReads() {
+    int seeds = Math.max(50, Integer.getInteger("raftkv.sim.seeds", 2000) / 10);
+    StringBuilder failures = new StringBuilder();
+    for (long seed = 1; seed <= seeds; seed++) {
+      int size = seed % 2 == 0 ? 3 : 5;
+      try {
+        new RuntimeSchedule(seed, size, 300).run();
+      } catch (InvariantViolation e) {
+        failures
+            .append("seed ")
+            .append(seed)
+            .append(" (")
+            .append(size)
+            .append(" nodes): ")
+            .append(e.getMessage())
+            .append('\n');
+      }
+    }
+    assertThat(failures.toString()).isEmpty();
+  }
 }
