@@ -535,7 +535,8 @@ public final class MessageCodec {
     /** A count of elements each at least {@code minBytes} long, checked against what is left. */
     int count(int minBytes, String what) {
       long n = varlong();
-      if (n < 0 || n * minBytes > in.remaining()) {
+      // Division, not multiplication: a huge n must not overflow past the check.
+      if (n < 0 || n > in.remaining() / minBytes) {
         throw new CodecException(
             CodecException.Reason.TRUNCATED,
             typeName()
