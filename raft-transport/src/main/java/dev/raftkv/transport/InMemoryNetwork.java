@@ -91,8 +91,15 @@ public final class InMemoryNetwork implements AutoCloseable {
   }
 
   void route(InMemoryTransport sender, Message m) {
-    if (isBlocked(m.from(), m.to()) || !members.containsKey(m.to())) {
+    InMemoryTransport recipient = members.get(m.to());
+    if (isBlocked(m.from(), m.to()) || recipient == null) {
       sender.counters().droppedUnreachable.increment();
+      return;
+    }
+    if (recipient.isDetached()) {
+      // Dropped now, not only at delivery: it must not arrive after a quick attach().
+      recipient.counters().droppedDetached.increment();
+      sender.counters().sent.increment();
       return;
     }
     sender.counters().sent.increment();

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class TcpTransportTest {
@@ -31,6 +32,13 @@ class TcpTransportTest {
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
   private final List<AutoCloseable> open = new ArrayList<>();
+  private final CapturedLogs logs = new CapturedLogs();
+
+  @BeforeEach
+  void captureLogs() {
+    logs.install();
+    open.add(logs);
+  }
 
   @AfterEach
   void closeAll() throws Exception {
@@ -122,6 +130,11 @@ class TcpTransportTest {
     assertThat(intruder.isConnected(1)).isFalse();
     assertThat(a.stats().received()).isZero();
     assertThat(intruder.stats().sent()).isZero();
+    // Several attempts were refused, but each side said so once.
+    assertThat(logs.count("refused a peer connection", "of cluster bad: this is cluster c1"))
+        .isEqualTo(1);
+    assertThat(logs.count("member 2 was refused by member 1", "WRONG_CLUSTER")).isEqualTo(1);
+    assertThat(logs.count("refused", "")).isEqualTo(2);
   }
 
   @Test
@@ -134,6 +147,7 @@ class TcpTransportTest {
     stranger.send(new Message.TimeoutNow(7, 1, 9));
     assertThat(Inbox.await(Duration.ofMillis(400), () -> inbox.size() > 0)).isFalse();
     assertThat(stranger.isConnected(1)).isFalse();
+    assertThat(logs.count("refused a peer connection", "claiming unknown member 7")).isEqualTo(1);
 
     // Once a membership change makes 7 known, the same transport gets through.
     a.updatePeers(Map.of(7L, stranger.localAddress()));
