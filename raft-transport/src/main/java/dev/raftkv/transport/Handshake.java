@@ -22,7 +22,7 @@ final class Handshake {
    */
   record Hello(long clusterId, long from, long to) {}
 
-  /** The answer to a {@link Hello}. */
+  /** The answer to a {@link Hello}. The wire code is the ordinal: only append new constants. */
   enum Status {
     ACCEPTED,
     /** The sender belongs to another cluster. */

@@ -63,7 +63,6 @@ public final class MessageCodec {
 
   private static final int FLAG_A = 1;
   private static final int FLAG_B = 2;
-  private static final EntryType[] ENTRY_TYPES = EntryType.values();
 
   private final int maxFrameBytes;
 
@@ -336,6 +335,17 @@ public final class MessageCodec {
     }
   }
 
+  /**
+   * The wire code of an entry type: explicit rather than the ordinal, so reordering the enum cannot
+   * change the format; a new constant fails compilation here until it gets a code.
+   */
+  private static int entryTypeCode(EntryType type) {
+    return switch (type) {
+      case NORMAL -> 0;
+      case CONF_CHANGE -> 1;
+    };
+  }
+
   private static int estimateSize(Message message) {
     long size = 64;
     if (message instanceof Message.AppendRequest m) {
@@ -450,7 +460,7 @@ public final class MessageCodec {
     Writer entries(List<Entry> entries) {
       varlong(entries.size());
       for (Entry e : entries) {
-        varlong(e.term()).varlong(e.index()).u8(e.type().ordinal()).bytes(e.data());
+        varlong(e.term()).varlong(e.index()).u8(entryTypeCode(e.type())).bytes(e.data());
       }
       return this;
     }
@@ -563,13 +573,17 @@ public final class MessageCodec {
       for (int i = 0; i < n; i++) {
         long term = varlong();
         long index = varlong();
-        int type = u8();
-        if (type >= ENTRY_TYPES.length) {
-          throw new CodecException(
-              CodecException.Reason.MALFORMED,
-              typeName() + " frame has an entry of unknown type " + type);
-        }
-        entries.add(new Entry(term, index, ENTRY_TYPES[type], bytes()));
+        int code = u8();
+        EntryType type =
+            switch (code) {
+              case 0 -> EntryType.NORMAL;
+              case 1 -> EntryType.CONF_CHANGE;
+              default ->
+                  throw new CodecException(
+                      CodecException.Reason.MALFORMED,
+                      typeName() + " frame has an entry of unknown type " + code);
+            };
+        entries.add(new Entry(term, index, type, bytes()));
       }
       return entries;
     }

@@ -20,6 +20,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -52,7 +53,9 @@ import java.util.function.Consumer;
  * it does not know, a connection meant for another member, and anything while detached. A broken or
  * refused connection is retried while there are messages for that peer, after a wait that starts at
  * {@link TcpTransportConfig#initialBackoff()} and doubles up to {@link
- * TcpTransportConfig#maxBackoff()}; a handshake that succeeds resets it.
+ * TcpTransportConfig#maxBackoff()}; a handshake that succeeds resets it. Messages queued for a
+ * connection that fails are dropped (Raft retransmits), so a reconnect never replays a stale
+ * backlog; messages sent during the wait are kept for the next attempt.
  *
  * <p><b>Queues and batching.</b> {@link #send} puts the message on the recipient's bounded queue
  * and wakes that peer's event loop at most once per batch; the loop writes up to {@value
@@ -74,6 +77,9 @@ public final class TcpTransport implements Transport {
 
   /** Distinct log-once keys kept; past this they are forgotten (a misbehaving-peer storm). */
   private static final int MAX_LOGGED_KEYS = 10_000;
+
+  /** On an accepted inbound connection: the member id its handshake proved. */
+  private static final AttributeKey<Long> PEER_ID = AttributeKey.valueOf("raftkv.peerId");
 
   private enum State {
     NEW,
@@ -189,6 +195,12 @@ public final class TcpTransport implements Transport {
         p.onLoop(() -> p.remove());
       } else if (!now.equals(before.get(p.id))) {
         p.onLoop(() -> p.reconnect());
+      }
+    }
+    for (Channel ch : inbound) {
+      Long from = ch.attr(PEER_ID).get();
+      if (from != null && !addresses.containsKey(from)) {
+        ch.close();
       }
     }
   }
@@ -538,7 +550,7 @@ public final class TcpTransport implements Transport {
       ch.close();
     }
 
-    /** The connection {@code ch} ended (or never opened): retry later if there is work. */
+    /** The connection {@code ch} ended (or never opened): drop its backlog, retry if more comes. */
     void onClosed(Channel ch) {
       if (ch != channel) {
         return;
@@ -549,6 +561,9 @@ public final class TcpTransport implements Transport {
       }
       channel = null;
       connected = false;
+      // What waited for this connection is dropped rather than sent late in a burst: Raft
+      // retransmits, and by the next attempt newer messages will have been queued.
+      dropQueued(counters.droppedUnreachable);
       if (removed || state != State.STARTED || detached) {
         return;
       }
@@ -566,7 +581,8 @@ public final class TcpTransport implements Transport {
     }
 
     /**
-     * Closes the connection, cancels any retry, and drops what is queued (counted in {@code c}).
+     * Closes the connection, cancels any retry, and drops what is queued (counted in {@code
+     * droppedAs}).
      */
     void disconnect(LongAdder droppedAs) {
       if (retry != null) {
@@ -698,6 +714,7 @@ public final class TcpTransport implements Transport {
         ChannelFuture written = ctx.writeAndFlush(Unpooled.wrappedBuffer(codec.encodeReply(reply)));
         if (reply.accepted()) {
           peerId = hello.from();
+          ctx.channel().attr(PEER_ID).set(peerId);
         } else {
           written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -739,7 +756,8 @@ public final class TcpTransport implements Transport {
       String kind = c instanceof CodecException ce ? ce.reason().name() : c.getClass().getName();
       logOnce(
           "in:" + (peerId != 0 ? peerId : host(ctx)) + ":error:" + kind,
-          System.Logger.Level.WARNING,
+          // A bad frame is a bug or a misconfiguration; a reset connection is the network.
+          c instanceof CodecException ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
           "member "
               + memberId
               + ": closing the connection from "
