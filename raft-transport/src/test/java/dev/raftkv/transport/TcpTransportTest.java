@@ -162,6 +162,25 @@ class TcpTransportTest {
   }
 
   @Test
+  void aMemberRemovedFromThePeerMapIsCutOff() {
+    Inbox inbox = new Inbox();
+    TcpTransport a = start(CLUSTER, 1, inbox);
+    TcpTransport b = start(CLUSTER, 2, new Inbox());
+    introduce(a, b);
+    b.send(new Message.TimeoutNow(2, 1, 1));
+    assertThat(Inbox.await(WAIT, () -> inbox.size() == 1)).isTrue();
+
+    a.updatePeers(Map.of()); // a membership change removed member 2
+    assertThat(Inbox.await(WAIT, () -> !b.isConnected(1))).isTrue();
+    for (int i = 0; i < 10; i++) {
+      b.send(new Message.TimeoutNow(2, 1, 2));
+    }
+    assertThat(Inbox.await(Duration.ofMillis(300), () -> inbox.size() > 1)).isFalse();
+    a.send(new Message.TimeoutNow(1, 2, 2));
+    assertThat(a.stats().droppedUnreachable()).isEqualTo(1);
+  }
+
+  @Test
   void peersReconnectAfterARestart() {
     Inbox inbox1 = new Inbox();
     Inbox inbox2 = new Inbox();
