@@ -181,6 +181,45 @@ class TcpTransportTest {
   }
 
   @Test
+  void aConnectionMeantForAnotherMemberIsRefused() {
+    Inbox inbox3 = new Inbox();
+    TcpTransport a = start(CLUSTER, 1, new Inbox());
+    TcpTransport c = start(CLUSTER, 3, inbox3);
+    // a's map is stale: it believes member 2 lives at c's address.
+    a.updatePeers(Map.of(2L, c.localAddress(), 3L, c.localAddress()));
+    c.updatePeers(Map.of(1L, a.localAddress()));
+    a.send(new Message.TimeoutNow(1, 2, 1));
+    assertThat(Inbox.await(Duration.ofMillis(300), () -> inbox3.size() > 0)).isFalse();
+    assertThat(logs.count("refused member 1, which meant to reach member 2", "")).isEqualTo(1);
+    a.send(new Message.TimeoutNow(1, 3, 1));
+    assertThat(Inbox.await(WAIT, () -> inbox3.size() == 1)).isTrue();
+    assertThat(inbox3.all().get(0).to()).isEqualTo(3);
+  }
+
+  @Test
+  void aMemberThatMovesIsFoundAtItsNewAddress() {
+    Inbox inbox1 = new Inbox();
+    TcpTransport a = start(CLUSTER, 1, inbox1);
+    TcpTransport b = start(CLUSTER, 2, new Inbox());
+    introduce(a, b);
+    b.send(new Message.TimeoutNow(2, 1, 1));
+    assertThat(Inbox.await(WAIT, () -> inbox1.size() == 1)).isTrue();
+    b.close();
+
+    Inbox inbox2 = new Inbox();
+    TcpTransport moved = start(CLUSTER, 2, inbox2); // another ephemeral port
+    introduce(a, moved);
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  a.send(new Message.TimeoutNow(1, 2, 2));
+                  return inbox2.size() > 0;
+                }))
+        .isTrue();
+  }
+
+  @Test
   void peersReconnectAfterARestart() {
     Inbox inbox1 = new Inbox();
     Inbox inbox2 = new Inbox();
