@@ -28,7 +28,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -220,9 +223,37 @@ public final class TcpTransport implements Transport {
   @Override
   public void send(Message message) {
     Objects.requireNonNull(message, "message");
+    Peer peer = peerFor(message);
+    if (peer != null && peer.offer(message)) {
+      peer.wake();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queues every message first and then wakes each recipient's connection once, so a {@code
+   * Ready}'s messages leave in as few writes as possible.
+   */
+  @Override
+  public void sendAll(Collection<? extends Message> messages) {
+    List<Peer> touched = new ArrayList<>(4);
+    for (Message m : messages) {
+      Peer peer = peerFor(Objects.requireNonNull(m, "message"));
+      if (peer != null && peer.offer(m) && !touched.contains(peer)) {
+        touched.add(peer);
+      }
+    }
+    for (Peer peer : touched) {
+      peer.wake();
+    }
+  }
+
+  /** The recipient's peer, or null after counting the message as dropped. */
+  private Peer peerFor(Message message) {
     if (detached) {
       counters.droppedDetached.increment();
-      return;
+      return null;
     }
     long to = message.to();
     if (state != State.STARTED || to == memberId || !addresses.containsKey(to)) {
@@ -233,11 +264,10 @@ public final class TcpTransport implements Transport {
             System.Logger.Level.WARNING,
             "member " + memberId + " has no address for member " + to + "; dropping its messages");
       }
-      return;
+      return null;
     }
     EventLoopGroup g = group;
-    Peer peer = peers.computeIfAbsent(to, id -> new Peer(id, g.next()));
-    peer.enqueue(message);
+    return peers.computeIfAbsent(to, id -> new Peer(id, g.next()));
   }
 
   @Override
@@ -335,8 +365,8 @@ public final class TcpTransport implements Transport {
 
   /**
    * The outbound side towards one peer: its queue and its connection. Everything but {@link
-   * #enqueue} and {@link #connected} runs on {@link #loop}, which also runs the connection's
-   * channel, so the connection state needs no locks.
+   * #offer}, {@link #wake} and {@link #connected} runs on {@link #loop}, which also runs the
+   * connection's channel, so the connection state needs no locks.
    */
   private final class Peer {
     final long id;
@@ -359,7 +389,8 @@ public final class TcpTransport implements Transport {
       this.loop = loop;
     }
 
-    void enqueue(Message m) {
+    /** Queues {@code m}; false (counted, logged once) if the queue is full. */
+    boolean offer(Message m) {
       if (!queue.offer(m)) {
         counters.droppedQueueFull.increment();
         logOnce(
@@ -372,8 +403,13 @@ public final class TcpTransport implements Transport {
                 + " is full ("
                 + config.queueCapacity()
                 + " messages); dropping, Raft will retransmit (logged once)");
-        return;
+        return false;
       }
+      return true;
+    }
+
+    /** Makes the loop pump soon; at most one wake-up is pending at a time. */
+    void wake() {
       if (wakeQueued.compareAndSet(false, true)) {
         onLoop(
             () -> {

@@ -7,6 +7,7 @@ import dev.raftkv.raft.Message;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,15 +25,20 @@ class TcpThroughputTest {
 
   @Test
   void printsAppendRequestsPerSecond() {
-    double perSecond = run(Integer.getInteger("raftkv.transport.throughput.messages", 100_000));
-    assertThat(perSecond).isPositive();
+    int messages = Integer.getInteger("raftkv.transport.throughput.messages", 100_000);
+    assertThat(run(messages, 1)).isPositive();
+    assertThat(run(messages, 32)).isPositive();
   }
 
+  /** Arguments: message count (default 1,000,000), burst size for sendAll (default 1: send). */
   public static void main(String[] args) {
-    run(args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000);
+    int messages = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int burst = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    run(messages, burst);
   }
 
-  static double run(int messages) {
+  /** Sends {@code messages} one by one ({@code burst} 1) or in {@code sendAll} bursts. */
+  static double run(int messages, int burst) {
     InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     AtomicLong received = new AtomicLong();
     try (TcpTransport a = new TcpTransport(TcpTransportConfig.of(1, 1, any, Map.of()), m -> {});
@@ -46,9 +52,9 @@ class TcpThroughputTest {
       byte[] data = new byte[128];
       // Warm up the connection and the JIT a little, then measure.
       int warmup = Math.min(messages / 10, 20_000);
-      send(a, received, warmup, data);
+      send(a, received, warmup, data, burst);
       long start = System.nanoTime();
-      send(a, received, messages, data);
+      send(a, received, messages, data, burst);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (received.get() < warmup + messages && System.nanoTime() < deadline) {
         Thread.onSpinWait();
@@ -64,28 +70,41 @@ class TcpThroughputTest {
                       1, 2, 5, 1000, 5, List.of(Entry.normal(5, 1001, data)), 1000))
               .length;
       System.out.printf(
-          "raft-transport throughput: %,d AppendRequests (128-byte entry, %d-byte frames) in"
+          "raft-transport throughput: %,d AppendRequests (128-byte entry, %d-byte frames, %s) in"
               + " %.2f s over loopback: %,.0f messages/s, %.1f MB/s%n",
-          messages, frameBytes, seconds, perSecond, perSecond * frameBytes / 1e6);
+          messages,
+          frameBytes,
+          burst == 1 ? "one send each" : "sendAll bursts of " + burst,
+          seconds,
+          perSecond,
+          perSecond * frameBytes / 1e6);
       return perSecond;
     }
   }
 
-  private static void send(TcpTransport a, AtomicLong received, int count, byte[] data) {
+  private static void send(TcpTransport a, AtomicLong received, int count, byte[] data, int burst) {
     long base = a.stats().sent() + a.stats().dropped();
-    long target = received.get() + count;
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    List<Message> batch = new ArrayList<>(burst);
     for (int i = 0; i < count; i++) {
       while (base + i - received.get() >= WINDOW) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("stalled at " + received.get() + " of " + target);
+          throw new AssertionError("stalled at " + received.get());
         }
         Thread.onSpinWait();
       }
       long index = 1000 + i;
-      a.send(
+      batch.add(
           new Message.AppendRequest(
               1, 2, 5, index, 5, List.of(Entry.normal(5, index + 1, data)), index));
+      if (batch.size() == burst || i == count - 1) {
+        if (burst == 1) {
+          a.send(batch.get(0));
+        } else {
+          a.sendAll(batch);
+        }
+        batch.clear();
+      }
     }
   }
 }
