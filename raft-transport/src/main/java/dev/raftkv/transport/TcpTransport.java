@@ -184,9 +184,9 @@ public final class TcpTransport implements Transport {
   }
 
   /**
-   * Replaces the peer address map (after a membership change). Connections to members no longer
-   * listed are closed and their queues dropped; a member whose address changed is reconnected; from
-   * now on only the listed members' connections are accepted (open ones stay).
+   * Replaces the peer address map (after a membership change). Connections to and from members no
+   * longer listed are closed and their queues dropped; a member whose address changed is
+   * reconnected; from now on only the listed members' connections are accepted.
    */
   public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
     Map<Long, InetSocketAddress> before = new HashMap<>(addresses);
