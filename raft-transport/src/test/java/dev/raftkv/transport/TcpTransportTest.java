@@ -220,6 +220,53 @@ class TcpTransportTest {
   }
 
   @Test
+  void concurrentSendersKeepTheirOrderAndEveryMessageIsAccounted() throws Exception {
+    Inbox inbox = new Inbox();
+    TcpTransport a = start(CLUSTER, 1, new Inbox());
+    TcpTransport b = start(CLUSTER, 2, inbox);
+    introduce(a, b);
+    int threads = 4;
+    int each = 3000;
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      long thread = t;
+      senders.add(
+          new Thread(
+              () -> {
+                for (int i = 0; i < each; i++) {
+                  Message m = new Message.Heartbeat(1, 2, 1, 0, thread * 1_000_000 + i);
+                  if (i % 10 == 0) {
+                    a.sendAll(List.of(m));
+                  } else {
+                    a.send(m);
+                  }
+                }
+              }));
+    }
+    senders.forEach(Thread::start);
+    for (Thread t : senders) {
+      t.join(WAIT.toMillis());
+    }
+    long total = (long) threads * each;
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () ->
+                    a.stats().sent() + a.stats().dropped() == total
+                        && inbox.size() == a.stats().sent()))
+        .as("sent %s, received %d", a.stats(), inbox.size())
+        .isTrue();
+    long[] last = new long[threads];
+    java.util.Arrays.fill(last, -1);
+    for (Message m : inbox.all()) {
+      long context = ((Message.Heartbeat) m).context();
+      int thread = (int) (context / 1_000_000);
+      assertThat(context % 1_000_000).isGreaterThan(last[thread]);
+      last[thread] = context % 1_000_000;
+    }
+  }
+
+  @Test
   void peersReconnectAfterARestart() {
     Inbox inbox1 = new Inbox();
     Inbox inbox2 = new Inbox();
