@@ -1,0 +1,23 @@
+package dev.raftkv.transport;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The mutable counters behind {@link TransportStats}. */
+final class Counters {
+  final LongAdder sent = new LongAdder();
+  final LongAdder received = new LongAdder();
+  final LongAdder droppedQueueFull = new LongAdder();
+  final LongAdder droppedDetached = new LongAdder();
+  final LongAdder droppedTooLarge = new LongAdder();
+  final LongAdder droppedUnreachable = new LongAdder();
+
+  TransportStats snapshot() {
+    return new TransportStats(
+        sent.sum(),
+        received.sum(),
+        droppedQueueFull.sum(),
+        droppedDetached.sum(),
+        droppedTooLarge.sum(),
+        droppedUnreachable.sum());
+  }
+}

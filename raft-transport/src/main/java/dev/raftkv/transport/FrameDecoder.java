@@ -1,0 +1,46 @@
+package dev.raftkv.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Splits a connection's byte stream into frames and decodes each into a {@link
+ * dev.raftkv.raft.Message} or a {@link Handshake} record. A length field above the limit fails at
+ * once, before the frame is buffered. After the first bad frame everything further is discarded:
+ * the handler behind closes the connection on the exception.
+ */
+final class FrameDecoder extends ByteToMessageDecoder {
+
+  private final MessageCodec codec;
+  private boolean failed;
+
+  FrameDecoder(MessageCodec codec) {
+    this.codec = codec;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (failed) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (in.readableBytes() < 4) {
+      return;
+    }
+    try {
+      int length = in.getInt(in.readerIndex());
+      MessageCodec.checkLength(length, codec.maxFrameBytes());
+      if (in.readableBytes() < 4 + length) {
+        return;
+      }
+      out.add(codec.decodeFrame(in.nioBuffer(in.readerIndex(), 4 + length)));
+      in.skipBytes(4 + length);
+    } catch (CodecException e) {
+      failed = true;
+      in.skipBytes(in.readableBytes());
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.raftkv.transport;
+
+/**
+ * The first exchange on every peer connection. The connecting member sends a {@link Hello}; the
+ * accepting member answers with a {@link Reply} and, unless it accepted, closes the connection.
+ * Only after an accepting reply does the connecting member send Raft messages, and only in that
+ * direction: each member sends on connections it opened itself.
+ */
+final class Handshake {
+
+  /** "RKV1": lets a member tell a raftkv peer from anything else that connects to its port. */
+  static final int MAGIC = 0x524B5631;
+
+  private Handshake() {}
+
+  /**
+   * The connecting member's introduction.
+   *
+   * @param clusterId the cluster the sender belongs to
+   * @param from the sender's member id
+   * @param to the member id the sender believes it is connecting to
+   */
+  record Hello(long clusterId, long from, long to) {}
+
+  /** The answer to a {@link Hello}. The wire code is the ordinal: only append new constants. */
+  enum Status {
+    ACCEPTED,
+    /** The sender belongs to another cluster. */
+    WRONG_CLUSTER,
+    /** The sender's member id is not a member this node knows. */
+    UNKNOWN_MEMBER,
+    /** The sender meant another member (its address map is stale). */
+    WRONG_MEMBER,
+    /** This member is detached and takes no peer traffic until attached. */
+    DETACHED;
+
+    static Status of(int code) {
+      Status[] all = values();
+      if (code < 0 || code >= all.length) {
+        throw new CodecException(
+            CodecException.Reason.MALFORMED, "unknown handshake status code " + code);
+      }
+      return all[code];
+    }
+  }
+
+  /**
+   * The accepting member's answer.
+   *
+   * @param status accepted, or why not
+   * @param detail a human-readable explanation for the refused member's log
+   */
+  record Reply(Status status, String detail) {
+    boolean accepted() {
+      return status == Status.ACCEPTED;
+    }
+  }
+}

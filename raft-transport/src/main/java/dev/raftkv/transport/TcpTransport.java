@@ -1,0 +1,874 @@
+package dev.raftkv.transport;
+
+import dev.raftkv.raft.Message;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The {@link Transport} between members over TCP, on Netty.
+ *
+ * <p><b>Connections.</b> Each member listens on its peer address and opens one connection to each
+ * peer it sends to, lazily on the first message. Messages flow only from the member that opened a
+ * connection, so every pair of members talking both ways has two connections. A new connection
+ * starts with a {@link Handshake}: the opener names its cluster, itself and the member it wants;
+ * the listener refuses (and logs, once per offending peer) a peer from another cluster, a member id
+ * it does not know, a connection meant for another member, and anything while detached. A broken or
+ * refused connection is retried while there are messages for that peer, after a wait that starts at
+ * {@link TcpTransportConfig#initialBackoff()} and doubles up to {@link
+ * TcpTransportConfig#maxBackoff()}; a handshake that succeeds resets it. Messages queued for a
+ * connection that fails are dropped (Raft retransmits), so a reconnect never replays a stale
+ * backlog; messages sent during the wait are kept for the next attempt.
+ *
+ * <p><b>Queues and batching.</b> {@link #send} puts the message on the recipient's bounded queue
+ * and wakes that peer's event loop at most once per batch; the loop writes up to {@value
+ * #MAX_BATCH} frames and then flushes once, so a burst of sends costs a few syscalls. A full queue,
+ * or a connection whose socket buffer is above its high-water mark, makes further messages drop
+ * (counted in {@link #stats()}): Raft retransmits, and a slow peer cannot make the sender buffer
+ * without bound.
+ *
+ * <p><b>Threads.</b> A small Netty event-loop group (see {@link TcpTransportConfig#ioThreads()})
+ * does all I/O. The handler runs on an event-loop thread, or on the {@link Executor} given to the
+ * constructor; messages of one connection reach it in order.
+ */
+public final class TcpTransport implements Transport {
+
+  private static final System.Logger LOG = System.getLogger(TcpTransport.class.getName());
+
+  /** Frames written to one connection between two flushes. */
+  static final int MAX_BATCH = 256;
+
+  /** Distinct log-once keys kept; past this they are forgotten (a misbehaving-peer storm). */
+  private static final int MAX_LOGGED_KEYS = 10_000;
+
+  /** On an accepted inbound connection: the member id its handshake proved. */
+  private static final AttributeKey<Long> PEER_ID = AttributeKey.valueOf("raftkv.peerId");
+
+  private enum State {
+    NEW,
+    STARTED,
+    CLOSED
+  }
+
+  private final TcpTransportConfig config;
+  private final long clusterId;
+  private final long memberId;
+  private final Consumer<Message> handler;
+  private final Executor executor; // null: run the handler on the event loop
+  private final MessageCodec codec;
+  private final Map<Long, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+  private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
+  private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private final Counters counters = new Counters();
+  private volatile boolean detached;
+  private volatile State state = State.NEW;
+  private volatile EventLoopGroup group;
+  private volatile Channel serverChannel;
+
+  /** A transport whose handler runs on the Netty event-loop threads. */
+  public TcpTransport(TcpTransportConfig config, Consumer<Message> handler) {
+    this(config, handler, null);
+  }
+
+  /**
+   * A transport whose handler runs on {@code executor} (for example the node loop's executor).
+   *
+   * @param executor runs the handler; null runs it on the event-loop threads
+   */
+  public TcpTransport(TcpTransportConfig config, Consumer<Message> handler, Executor executor) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.handler = Objects.requireNonNull(handler, "handler");
+    this.executor = executor;
+    this.clusterId = config.clusterId();
+    this.memberId = config.memberId();
+    this.codec = new MessageCodec(config.maxFrameBytes());
+    setAddresses(config.peers());
+  }
+
+  @Override
+  public synchronized void start() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("transport of member " + memberId + " is " + state);
+    }
+    EventLoopGroup g =
+        new MultiThreadIoEventLoopGroup(
+            config.ioThreads(),
+            new DefaultThreadFactory("raftkv-transport-" + memberId, true),
+            NioIoHandler.newFactory());
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(g)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new FrameDecoder(codec), new InboundHandler());
+                  }
+                });
+    ChannelFuture bound = bootstrap.bind(config.listenAddress()).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+      state = State.CLOSED;
+      Throwable cause = bound.cause();
+      String what =
+          "member " + memberId + " cannot listen on " + config.listenAddress() + ": " + cause;
+      throw new UncheckedIOException(
+          what, cause instanceof IOException io ? io : new IOException(what, cause));
+    }
+    group = g;
+    serverChannel = bound.channel();
+    state = State.STARTED;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "member {0} of cluster {1} listening for peers on {2}",
+        Long.toHexString(memberId),
+        Long.toHexString(clusterId),
+        serverChannel.localAddress());
+  }
+
+  /**
+   * The address this member listens on (with the actual port when configured with port 0).
+   *
+   * @throws IllegalStateException if not started
+   */
+  public InetSocketAddress localAddress() {
+    Channel ch = serverChannel;
+    if (ch == null) {
+      throw new IllegalStateException("transport of member " + memberId + " is not started");
+    }
+    return (InetSocketAddress) ch.localAddress();
+  }
+
+  /**
+   * Replaces the peer address map (after a membership change). Connections to and from members no
+   * longer listed are closed and their queues dropped; a member whose address changed is
+   * reconnected; from now on only the listed members' connections are accepted.
+   */
+  public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
+    Map<Long, InetSocketAddress> before = new HashMap<>(addresses);
+    setAddresses(newPeers);
+    for (Peer p : peers.values()) {
+      InetSocketAddress now = addresses.get(p.id);
+      if (now == null) {
+        peers.remove(p.id, p);
+        p.onLoop(() -> p.remove());
+      } else if (!now.equals(before.get(p.id))) {
+        p.onLoop(() -> p.reconnect());
+      }
+    }
+    for (Channel ch : inbound) {
+      Long from = ch.attr(PEER_ID).get();
+      if (from != null && !addresses.containsKey(from)) {
+        ch.close();
+      }
+    }
+  }
+
+  private void setAddresses(Map<Long, InetSocketAddress> newPeers) {
+    Map<Long, InetSocketAddress> copy = new HashMap<>(newPeers);
+    copy.remove(memberId);
+    addresses.keySet().retainAll(copy.keySet());
+    addresses.putAll(copy);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Messages sent before {@link #detach()} returned may still reach their recipient.
+   */
+  @Override
+  public void send(Message message) {
+    Objects.requireNonNull(message, "message");
+    Peer peer = peerFor(message);
+    if (peer != null && peer.offer(message)) {
+      peer.wake();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queues every message first and then wakes each recipient's connection once, so a {@code
+   * Ready}'s messages leave in as few writes as possible.
+   */
+  @Override
+  public void sendAll(Collection<? extends Message> messages) {
+    List<Peer> touched = new ArrayList<>(4);
+    for (Message m : messages) {
+      Peer peer = peerFor(Objects.requireNonNull(m, "message"));
+      if (peer != null && peer.offer(m) && !touched.contains(peer)) {
+        touched.add(peer);
+      }
+    }
+    for (Peer peer : touched) {
+      peer.wake();
+    }
+  }
+
+  /** The recipient's peer, or null after counting the message as dropped. */
+  private Peer peerFor(Message message) {
+    if (detached) {
+      counters.droppedDetached.increment();
+      return null;
+    }
+    long to = message.to();
+    if (state != State.STARTED || to == memberId || !addresses.containsKey(to)) {
+      counters.droppedUnreachable.increment();
+      if (state == State.STARTED) {
+        logOnce(
+            "send:unknown:" + to,
+            System.Logger.Level.WARNING,
+            "member " + memberId + " has no address for member " + to + "; dropping its messages");
+      }
+      return null;
+    }
+    EventLoopGroup g = group;
+    return peers.computeIfAbsent(to, id -> new Peer(id, g.next()));
+  }
+
+  @Override
+  public void detach() {
+    detached = true;
+    for (Peer p : peers.values()) {
+      p.onLoop(() -> p.disconnect(counters.droppedDetached));
+    }
+    for (Channel ch : inbound) {
+      ch.close();
+    }
+    LOG.log(System.Logger.Level.INFO, "member {0} detached from its peers", memberId);
+  }
+
+  @Override
+  public void attach() {
+    detached = false;
+    LOG.log(System.Logger.Level.INFO, "member {0} attached to its peers", memberId);
+  }
+
+  @Override
+  public boolean isDetached() {
+    return detached;
+  }
+
+  @Override
+  public TransportStats stats() {
+    return counters.snapshot();
+  }
+
+  /** Whether a connection to {@code peerId} is open and past its handshake (for tests, metrics). */
+  public boolean isConnected(long peerId) {
+    Peer p = peers.get(peerId);
+    return p != null && p.connected;
+  }
+
+  @Override
+  public void close() {
+    EventLoopGroup g;
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+      g = group;
+    }
+    if (g == null) {
+      return;
+    }
+    boolean onOwnThread = false;
+    for (EventExecutor e : g) {
+      onOwnThread |= e.inEventLoop();
+    }
+    // Shutting the group down closes the listening socket and every connection.
+    io.netty.util.concurrent.Future<?> done = g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    if (!onOwnThread) {
+      done.awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    LOG.log(System.Logger.Level.INFO, "member {0} transport closed", memberId);
+  }
+
+  private void logOnce(String key, System.Logger.Level level, String message) {
+    if (logged.size() > MAX_LOGGED_KEYS) {
+      logged.clear();
+    }
+    if (logged.add(key)) {
+      LOG.log(level, message);
+    }
+  }
+
+  private void deliver(Message m) {
+    counters.received.increment();
+    if (executor == null) {
+      runHandler(m);
+    } else {
+      try {
+        executor.execute(() -> runHandler(m));
+      } catch (RejectedExecutionException e) {
+        counters.droppedUnreachable.increment();
+      }
+    }
+  }
+
+  private void runHandler(Message m) {
+    try {
+      handler.accept(m);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "member " + memberId + ": handler threw on " + m, e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable cause) {
+    return cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+  }
+
+  /**
+   * The outbound side towards one peer: its queue and its connection. Everything but {@link
+   * #offer}, {@link #wake} and {@link #connected} runs on {@link #loop}, which also runs the
+   * connection's channel, so the connection state needs no locks.
+   */
+  private final class Peer {
+    final long id;
+    final EventLoop loop;
+    final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(config.queueCapacity());
+
+    /** Set while a wake-up task is queued on the loop: many sends, one task. */
+    final AtomicBoolean wakeQueued = new AtomicBoolean();
+
+    volatile boolean connected;
+
+    // Confined to loop.
+    private Channel channel; // the connection being made or in use; null when none
+    private ScheduledFuture<?> retry; // a scheduled reconnect; null when none
+    private long backoffNanos; // the last wait; 0 after a successful handshake
+    private boolean removed;
+
+    Peer(long id, EventLoop loop) {
+      this.id = id;
+      this.loop = loop;
+    }
+
+    /** Queues {@code m}; false (counted, logged once) if the queue is full. */
+    boolean offer(Message m) {
+      if (!queue.offer(m)) {
+        counters.droppedQueueFull.increment();
+        logOnce(
+            "queue-full:" + id,
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + ": queue to member "
+                + id
+                + " is full ("
+                + config.queueCapacity()
+                + " messages); dropping, Raft will retransmit (logged once)");
+        return false;
+      }
+      return true;
+    }
+
+    /** Makes the loop pump soon; at most one wake-up is pending at a time. */
+    void wake() {
+      if (wakeQueued.compareAndSet(false, true)) {
+        onLoop(
+            () -> {
+              wakeQueued.set(false);
+              pump();
+            });
+      }
+    }
+
+    void onLoop(Runnable task) {
+      try {
+        loop.execute(task);
+      } catch (RejectedExecutionException e) {
+        // The transport is closing; whatever was queued is lost with it.
+      }
+    }
+
+    /** Moves things along: drains a ready connection or opens one if there is work. */
+    void pump() {
+      if (removed || state != State.STARTED) {
+        dropQueued(counters.droppedUnreachable);
+        return;
+      }
+      if (detached) {
+        dropQueued(counters.droppedDetached);
+        return;
+      }
+      if (connected) {
+        drain();
+      } else if (channel == null && retry == null && !queue.isEmpty()) {
+        connect();
+      }
+      // Otherwise a connection or a retry is under way; it pumps when it completes.
+    }
+
+    private void drain() {
+      Channel ch = channel;
+      int written = 0;
+      Message m;
+      while (written < MAX_BATCH && ch.isWritable() && (m = queue.poll()) != null) {
+        byte[] frame;
+        try {
+          frame = codec.encode(m);
+        } catch (CodecException e) {
+          counters.droppedTooLarge.increment();
+          logOnce(
+              "too-large:" + id,
+              System.Logger.Level.WARNING,
+              "member "
+                  + memberId
+                  + ": dropping a message to member "
+                  + id
+                  + ": "
+                  + e.getMessage()
+                  + " (logged once)");
+          continue;
+        }
+        ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
+        counters.sent.increment();
+        written++;
+      }
+      if (written > 0) {
+        ch.flush();
+      }
+      if (!queue.isEmpty() && ch.isWritable() && wakeQueued.compareAndSet(false, true)) {
+        // More than one batch: let other connections on this loop have a turn first.
+        onLoop(
+            () -> {
+              wakeQueued.set(false);
+              pump();
+            });
+      }
+    }
+
+    private void connect() {
+      InetSocketAddress address = addresses.get(id);
+      if (address == null) {
+        dropQueued(counters.droppedUnreachable);
+        return;
+      }
+      Bootstrap bootstrap =
+          new Bootstrap()
+              .group(loop)
+              .channel(NioSocketChannel.class)
+              .option(
+                  ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+              .option(ChannelOption.TCP_NODELAY, true)
+              .option(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(512 << 10, 1 << 20))
+              .handler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(new FrameDecoder(codec), new OutboundHandler(Peer.this));
+                    }
+                  });
+      ChannelFuture connecting = bootstrap.connect(address);
+      Channel ch = connecting.channel();
+      channel = ch;
+      connecting.addListener(
+          (ChannelFutureListener)
+              f -> {
+                if (!f.isSuccess()) {
+                  logOnce(
+                      "out:" + id + ":connect",
+                      System.Logger.Level.INFO,
+                      "member "
+                          + memberId
+                          + " cannot connect to member "
+                          + id
+                          + " at "
+                          + address
+                          + ": "
+                          + f.cause()
+                          + " (retrying with backoff; logged once until connected)");
+                  onClosed(ch);
+                  return;
+                }
+                ch.writeAndFlush(
+                    Unpooled.wrappedBuffer(
+                        codec.encodeHello(new Handshake.Hello(clusterId, memberId, id))));
+                ch.eventLoop()
+                    .schedule(
+                        () -> {
+                          if (channel == ch && !connected) {
+                            logOnce(
+                                "out:" + id + ":handshake-timeout",
+                                System.Logger.Level.WARNING,
+                                "member " + memberId + ": no handshake answer from member " + id);
+                            ch.close();
+                          }
+                        },
+                        config.connectTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+              });
+    }
+
+    void onReply(Channel ch, Handshake.Reply reply) {
+      if (ch != channel || connected) {
+        ch.close();
+        return;
+      }
+      if (reply.accepted()) {
+        connected = true;
+        backoffNanos = 0;
+        logged.removeIf(k -> k.startsWith("out:" + id + ":"));
+        LOG.log(
+            System.Logger.Level.INFO,
+            "member {0} connected to member {1} at {2}",
+            memberId,
+            id,
+            ch.remoteAddress());
+        pump();
+        return;
+      }
+      logOnce(
+          "out:" + id + ":refused:" + reply.status(),
+          reply.status() == Handshake.Status.DETACHED
+              ? System.Logger.Level.DEBUG
+              : System.Logger.Level.WARNING,
+          "member "
+              + memberId
+              + " was refused by member "
+              + id
+              + " at "
+              + ch.remoteAddress()
+              + ": "
+              + reply.status()
+              + ": "
+              + reply.detail()
+              + " (logged once)");
+      ch.close();
+    }
+
+    /** The connection {@code ch} ended (or never opened): drop its backlog, retry if more comes. */
+    void onClosed(Channel ch) {
+      if (ch != channel) {
+        return;
+      }
+      if (connected) {
+        LOG.log(
+            System.Logger.Level.INFO, "member {0} lost its connection to member {1}", memberId, id);
+      }
+      channel = null;
+      connected = false;
+      // What waited for this connection is dropped rather than sent late in a burst: Raft
+      // retransmits, and by the next attempt newer messages will have been queued.
+      dropQueued(counters.droppedUnreachable);
+      if (removed || state != State.STARTED || detached) {
+        return;
+      }
+      long initial = config.initialBackoff().toNanos();
+      backoffNanos =
+          backoffNanos == 0 ? initial : Math.min(config.maxBackoff().toNanos(), 2 * backoffNanos);
+      retry =
+          loop.schedule(
+              () -> {
+                retry = null;
+                pump();
+              },
+              backoffNanos,
+              TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Closes the connection, cancels any retry, and drops what is queued (counted in {@code
+     * droppedAs}).
+     */
+    void disconnect(LongAdder droppedAs) {
+      if (retry != null) {
+        retry.cancel(false);
+        retry = null;
+      }
+      Channel ch = channel;
+      channel = null;
+      connected = false;
+      backoffNanos = 0;
+      if (ch != null) {
+        ch.close();
+      }
+      dropQueued(droppedAs);
+    }
+
+    void reconnect() {
+      Channel ch = channel;
+      channel = null;
+      connected = false;
+      if (ch != null) {
+        ch.close();
+      }
+      if (retry != null) {
+        retry.cancel(false);
+        retry = null;
+      }
+      pump();
+    }
+
+    void remove() {
+      removed = true;
+      disconnect(counters.droppedUnreachable);
+    }
+
+    private void dropQueued(LongAdder droppedAs) {
+      int n = 0;
+      while (queue.poll() != null) {
+        n++;
+      }
+      droppedAs.add(n);
+    }
+  }
+
+  /** The opener's side of a connection: waits for the handshake answer, then only writes. */
+  private final class OutboundHandler extends SimpleChannelInboundHandler<Object> {
+    private final Peer peer;
+
+    OutboundHandler(Peer peer) {
+      this.peer = peer;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object frame) {
+      if (frame instanceof Handshake.Reply reply) {
+        peer.onReply(ctx.channel(), reply);
+      } else {
+        logOnce(
+            "out:" + peer.id + ":unexpected",
+            System.Logger.Level.WARNING,
+            "member " + memberId + ": member " + peer.id + " sent an unexpected frame " + frame);
+        ctx.close();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (ctx.channel().isWritable() && ctx.channel() == peer.channel) {
+        peer.pump();
+      }
+      ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      peer.onClosed(ctx.channel());
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable c = unwrap(cause);
+      logOnce(
+          "out:" + peer.id + ":error:" + c.getClass().getName(),
+          System.Logger.Level.INFO,
+          "member " + memberId + ": connection to member " + peer.id + " failed: " + c);
+      ctx.close();
+    }
+  }
+
+  /** The listener's side of a connection: judges the handshake, then delivers messages. */
+  private final class InboundHandler extends SimpleChannelInboundHandler<Object> {
+    private long peerId; // 0 until the handshake is accepted
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      Channel ch = ctx.channel();
+      inbound.add(ch);
+      ctx.executor()
+          .schedule(
+              () -> {
+                if (peerId == 0 && ch.isActive()) {
+                  ch.close();
+                }
+              },
+              config.connectTimeout().toNanos(),
+              TimeUnit.NANOSECONDS);
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      inbound.remove(ctx.channel());
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object frame) {
+      if (peerId == 0) {
+        if (!(frame instanceof Handshake.Hello hello)) {
+          logOnce(
+              "in:" + host(ctx) + ":no-hello",
+              System.Logger.Level.WARNING,
+              "member " + memberId + ": " + ctx.channel().remoteAddress() + " sent no handshake");
+          ctx.close();
+          return;
+        }
+        Handshake.Reply reply = judge(hello, ctx.channel().remoteAddress());
+        ChannelFuture written = ctx.writeAndFlush(Unpooled.wrappedBuffer(codec.encodeReply(reply)));
+        if (reply.accepted()) {
+          peerId = hello.from();
+          ctx.channel().attr(PEER_ID).set(peerId);
+        } else {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+      if (!(frame instanceof Message m)) {
+        logOnce(
+            "in:" + peerId + ":unexpected",
+            System.Logger.Level.WARNING,
+            "member " + memberId + ": member " + peerId + " sent an unexpected frame " + frame);
+        ctx.close();
+        return;
+      }
+      if (detached) {
+        counters.droppedDetached.increment();
+      } else if (state != State.STARTED) {
+        counters.droppedUnreachable.increment();
+      } else if (m.from() != peerId || m.to() != memberId) {
+        counters.droppedUnreachable.increment();
+        logOnce(
+            "in:" + peerId + ":misaddressed",
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + ": dropping misaddressed "
+                + m
+                + " on member "
+                + peerId
+                + "'s connection");
+      } else {
+        deliver(m);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable c = unwrap(cause);
+      String who = peerId != 0 ? "member " + peerId : String.valueOf(ctx.channel().remoteAddress());
+      String kind = c instanceof CodecException ce ? ce.reason().name() : c.getClass().getName();
+      logOnce(
+          "in:" + (peerId != 0 ? peerId : host(ctx)) + ":error:" + kind,
+          // A bad frame is a bug or a misconfiguration; a reset connection is the network.
+          c instanceof CodecException ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          "member "
+              + memberId
+              + ": closing the connection from "
+              + who
+              + ": "
+              + c.getMessage()
+              + " (logged once)");
+      ctx.close();
+    }
+
+    private Handshake.Reply judge(Handshake.Hello hello, SocketAddress remote) {
+      if (hello.clusterId() != clusterId) {
+        String detail =
+            "member "
+                + memberId
+                + " is in cluster "
+                + Long.toHexString(clusterId)
+                + ", not "
+                + Long.toHexString(hello.clusterId());
+        logOnce(
+            "in:cluster:" + hello.clusterId() + ":" + hello.from(),
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + " refused a peer connection from "
+                + remote
+                + " claiming member "
+                + hello.from()
+                + " of cluster "
+                + Long.toHexString(hello.clusterId())
+                + ": this is cluster "
+                + Long.toHexString(clusterId)
+                + " (logged once)");
+        return new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, detail);
+      }
+      if (hello.from() == memberId || !addresses.containsKey(hello.from())) {
+        logOnce(
+            "in:unknown:" + hello.from(),
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + " refused a peer connection from "
+                + remote
+                + " claiming unknown member "
+                + hello.from()
+                + " (logged once)");
+        return new Handshake.Reply(
+            Handshake.Status.UNKNOWN_MEMBER,
+            "member " + hello.from() + " is not a member known to member " + memberId);
+      }
+      if (hello.to() != memberId) {
+        logOnce(
+            "in:wrong-member:" + hello.from(),
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + " refused member "
+                + hello.from()
+                + ", which meant to reach member "
+                + hello.to()
+                + " (stale address map?) (logged once)");
+        return new Handshake.Reply(
+            Handshake.Status.WRONG_MEMBER,
+            "this address is member " + memberId + ", not member " + hello.to());
+      }
+      if (detached) {
+        return new Handshake.Reply(
+            Handshake.Status.DETACHED, "member " + memberId + " is detached");
+      }
+      return new Handshake.Reply(Handshake.Status.ACCEPTED, "");
+    }
+
+    private String host(ChannelHandlerContext ctx) {
+      SocketAddress a = ctx.channel().remoteAddress();
+      return a instanceof InetSocketAddress i ? i.getHostString() : String.valueOf(a);
+    }
+  }
+}
