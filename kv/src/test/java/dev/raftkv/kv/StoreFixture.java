@@ -1,5 +1,6 @@
 package dev.raftkv.kv;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +28,7 @@ abstract class StoreFixture {
   }
 
   static String str(byte[] b) {
-    return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   OpResult applyOne(Op op) {
