@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -209,6 +210,57 @@ public final class KvStore implements AutoCloseable {
   public RangeResponse range(RangeRequest request) {
     try (Read read = new Read()) {
       return Ranges.range(read.view(), request, read.revision, read.compacted);
+    }
+  }
+
+  /**
+   * The changes from {@code fromRevision} on, in revision order: at least all of one revision and
+   * at most about {@code maxEvents} (a revision is never split). With {@code prevKv}, each event
+   * carries the key as it was just before. Meant for watchers catching up; new changes arrive in
+   * {@link ApplyResult#events()}.
+   *
+   * @throws KvException COMPACTED when {@code fromRevision} is below the compacted revision (as
+   *     etcd; from exactly the compacted revision, deletes at that revision are already gone)
+   */
+  public Changes changes(long fromRevision, int maxEvents, boolean prevKv) {
+    try (Read read = new Read()) {
+      long from = Math.max(fromRevision, 1);
+      if (from < read.compacted) {
+        throw new KvException(KvException.Code.COMPACTED);
+      }
+      MvccView view = read.view();
+      List<Event> events = new ArrayList<>();
+      long next = read.revision + 1;
+      try (RocksIterator it = read.iterator(revCf);
+          RocksIterator kvs = read.iterator(kvCf)) {
+        for (it.seek(Codec.revKey(from, 0)); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          long main = Codec.revKeyMain(k);
+          if (main > read.revision) {
+            break;
+          }
+          if (events.size() >= maxEvents
+              && main != events.get(events.size() - 1).kv().modRevision()) {
+            next = main;
+            break;
+          }
+          byte[] v = it.value();
+          byte[] key = Arrays.copyOfRange(v, 1, v.length);
+          KeyValue prev = prevKv ? view.get(key, main - 1, false) : null;
+          if (v[0] == Codec.TOMBSTONE) {
+            events.add(
+                new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), prev));
+          } else {
+            byte[] kvKey = Codec.kvKey(Codec.group(key), main, Codec.revKeySub(k));
+            kvs.seek(kvKey);
+            if (!kvs.isValid() || !Arrays.equals(kvs.key(), kvKey)) {
+              throw new IllegalStateException("rev record without kv record at " + main);
+            }
+            events.add(new Event(Event.Type.PUT, Codec.decode(kvKey, kvs.value(), false), prev));
+          }
+        }
+      }
+      return new Changes(events, next, read.revision);
     }
   }
 
