@@ -159,8 +159,37 @@ public final class KvStore implements AutoCloseable {
    * @throws KvStorageException when RocksDB fails; nothing of this call is then visible in memory
    */
   public ApplyResult apply(long raftIndex, List<? extends Op> ops) {
-    if (raftIndex <= appliedIndex) {
-      return new ApplyResult(appliedIndex, revision, true, List.of(), List.of());
+    return applyAll(List.of(new Entry(raftIndex, ops))).get(0);
+  }
+
+  /** One committed Raft entry's worth of ops, for {@link #applyAll}. */
+  public record Entry(long index, List<? extends Op> ops) {
+    public Entry {
+      ops = List.copyOf(ops);
+    }
+  }
+
+  /**
+   * Applies several committed entries (indexes increasing) as {@link #apply} would, one after the
+   * other, but in ONE RocksDB write batch with the last index as the applied index: the group
+   * commit of the apply path. Entries at or below {@link #appliedIndex()} are skipped.
+   *
+   * @return one result per entry, in order
+   * @throws IllegalArgumentException when the indexes do not increase
+   * @throws KvStorageException when RocksDB fails; nothing of this call is then visible in memory
+   */
+  public List<ApplyResult> applyAll(List<Entry> entries) {
+    long last = appliedIndex;
+    long prev = Long.MIN_VALUE;
+    for (Entry e : entries) {
+      if (e.index() <= prev) {
+        throw new IllegalArgumentException("entry indexes must increase: " + e.index());
+      }
+      prev = e.index();
+      last = Math.max(last, e.index());
+    }
+    if (last == appliedIndex) {
+      return entries.stream().map(e -> skipped()).toList();
     }
     try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
         ReadOptions ro = new ReadOptions()) {
@@ -184,21 +213,35 @@ public final class KvStore implements AutoCloseable {
               revision,
               compactedRevision,
               maxTxnOps);
-      List<OpResult> results = new ArrayList<>(ops.size());
-      for (Op op : ops) {
-        results.add(applier.execute(op));
+      List<ApplyResult> out = new ArrayList<>(entries.size());
+      for (Entry e : entries) {
+        if (e.index() <= appliedIndex) {
+          out.add(skipped());
+          continue;
+        }
+        int eventMark = applier.events().size();
+        List<OpResult> results = new ArrayList<>(e.ops().size());
+        for (Op op : e.ops()) {
+          results.add(applier.execute(op));
+        }
+        List<Event> events = applier.events().subList(eventMark, applier.events().size());
+        out.add(new ApplyResult(e.index(), applier.revision(), false, results, events));
       }
-      batch.put(metaCf, Codec.META_APPLIED_INDEX, Codec.longBytes(raftIndex));
+      batch.put(metaCf, Codec.META_APPLIED_INDEX, Codec.longBytes(last));
       batch.put(metaCf, Codec.META_REVISION, Codec.longBytes(applier.revision()));
       batch.put(metaCf, Codec.META_COMPACTED, Codec.longBytes(applier.compacted()));
       db.write(writeOptions, batch);
       revision = applier.revision();
       compactedRevision = applier.compacted();
-      appliedIndex = raftIndex;
-      return new ApplyResult(raftIndex, revision, false, results, applier.events());
+      appliedIndex = last;
+      return out;
     } catch (RocksDBException e) {
-      throw new KvStorageException("apply of index " + raftIndex + " failed", e);
+      throw new KvStorageException("apply up to index " + last + " failed", e);
     }
+  }
+
+  private ApplyResult skipped() {
+    return new ApplyResult(appliedIndex, revision, true, List.of(), List.of());
   }
 
   /**

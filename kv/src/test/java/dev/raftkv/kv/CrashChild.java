@@ -1,6 +1,8 @@
 package dev.raftkv.kv;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Run in a child JVM by {@link PersistenceTest}: applies the {@link Workload} to the store in
@@ -24,8 +26,13 @@ public final class CrashChild {
             });
     killer.setDaemon(true);
     killer.start();
-    for (long i = store.appliedIndex() + 1; ; i++) {
-      store.apply(i, Workload.entry(i));
+    // Batches of 1 to 4 entries, each batch one write batch.
+    for (long i = store.appliedIndex() + 1; ; ) {
+      List<KvStore.Entry> batch = new ArrayList<>();
+      for (long n = 1 + i % 4; n > 0; n--, i++) {
+        batch.add(new KvStore.Entry(i, Workload.entry(i)));
+      }
+      store.applyAll(batch);
     }
   }
 }

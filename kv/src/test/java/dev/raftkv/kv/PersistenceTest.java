@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,33 @@ class PersistenceTest {
         applyWorkload(clean, applied + 1, applied + 20);
         assertThat(resumed.hash()).isEqualTo(clean.hash());
       }
+    }
+  }
+
+  @Test
+  void applyAllIsOneBatchWithTheSameResultsAsOneByOne() {
+    try (KvStore one = KvStore.open(tmp.resolve("one"));
+        KvStore all = KvStore.open(tmp.resolve("all"))) {
+      List<ApplyResult> singles = new ArrayList<>();
+      List<KvStore.Entry> entries = new ArrayList<>();
+      for (long i = 1; i <= 50; i++) {
+        singles.add(one.apply(i, Workload.entry(i)));
+        entries.add(new KvStore.Entry(i, Workload.entry(i)));
+      }
+      List<ApplyResult> batched = all.applyAll(entries.subList(0, 20));
+      batched = new ArrayList<>(batched);
+      // a replayed prefix is skipped, the rest applies
+      List<ApplyResult> rest = all.applyAll(entries.subList(10, 50));
+      assertThat(rest.subList(0, 10)).allMatch(ApplyResult::skipped);
+      batched.addAll(rest.subList(10, 40));
+      assertThat(batched).isEqualTo(singles);
+      assertThat(all.hash()).isEqualTo(one.hash());
+      assertThat(all.appliedIndex()).isEqualTo(50);
+      assertThatThrownBy(
+              () ->
+                  all.applyAll(
+                      List.of(new KvStore.Entry(52, List.of()), new KvStore.Entry(51, List.of()))))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
