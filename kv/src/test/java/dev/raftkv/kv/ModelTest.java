@@ -113,7 +113,8 @@ class ModelTest extends StoreFixture {
   @Test
   void storeAgreesWithTheReferenceModel() {
     Set<Object> seen = new HashSet<>();
-    for (long seed = 1; seed <= 4; seed++) {
+    long seeds = Long.getLong("raftkv.kv.modelSeeds", 6);
+    for (long seed = 1; seed <= seeds; seed++) {
       random = new Random(seed);
       ReferenceModel model = new ReferenceModel();
       store.close();
