@@ -268,7 +268,7 @@ final class Applier {
   }
 
   /** The response with its header revision (and those of nested responses) set to {@code rev}. */
-  private static Response withRevision0(Response r, long rev) {
+  private static Response restamp(Response r, long rev) {
     if (r instanceof RangeResponse x) {
       return new RangeResponse(rev, x.kvs(), x.more(), x.count());
     } else if (r instanceof PutResponse x) {
@@ -284,7 +284,7 @@ final class Applier {
   private static TxnResponse withRevision(TxnResponse r, long rev) {
     List<Response> inner = new ArrayList<>();
     for (Response x : r.responses()) {
-      inner.add(withRevision0(x, rev));
+      inner.add(restamp(x, rev));
     }
     return new TxnResponse(rev, r.succeeded(), inner);
   }

@@ -31,17 +31,18 @@ import org.rocksdb.WriteOptions;
  * that changes nothing (a delete of absent keys, a txn that only reads) does not bump it. History
  * is kept per revision so reads at a past revision work until it is compacted.
  *
- * <p>Threading: {@link #apply} must be called by one thread at a time (the apply thread). The reads
- * ({@link #range}, {@link #keysWithLease}, {@link #hashKV}, {@link #hash}) and {@link #checkpoint}
- * may run on any thread concurrently with it; each sees the state after some whole {@code apply}
- * call. {@link #close} must not race with anything.
+ * <p>Threading: {@link #apply} and {@link #applyAll} must be called by one thread at a time (the
+ * apply thread). The reads ({@link #range}, {@link #changes}, {@link #keysWithLease}, {@link
+ * #hashKV}, {@link #hash}) and {@link #checkpoint} may run on any thread concurrently with it; each
+ * works on a RocksDB snapshot and sees the state after some whole apply call. {@link #close} must
+ * not race with anything.
  *
- * <p>Durability: each {@code apply} call is one RocksDB write batch with the applied index in it,
- * written to RocksDB's WAL without fsync. After a process crash the store holds exactly the state
- * after some whole {@code apply} call (never part of one); after a machine crash it may be older,
- * and the runtime replays the Raft log from {@link #appliedIndex()} + 1. The runtime must not
- * discard Raft log entries above the applied index of a durable state: call {@link #sync()} (or
- * take a {@link #checkpoint}) first.
+ * <p>Durability: each apply call is one RocksDB write batch with the applied index in it, written
+ * to RocksDB's WAL without fsync. After a process crash the store holds exactly the state after
+ * some whole {@code apply} call (never part of one); after a machine crash it may be older, and the
+ * runtime replays the Raft log from {@link #appliedIndex()} + 1. The runtime must not discard Raft
+ * log entries above the applied index of a durable state: call {@link #sync()} (or take a {@link
+ * #checkpoint}) first.
  */
 public final class KvStore implements AutoCloseable {
   /** etcd's default {@code --max-txn-ops}. */
