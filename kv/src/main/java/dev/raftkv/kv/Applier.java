@@ -25,7 +25,7 @@ final class Applier {
   private final Source source;
   private final Families cf;
   private final MvccView view;
-  private final int maxTxnOps;
+  private final KvOptions options;
   private final List<Event> events = new ArrayList<>();
   private long revision;
   private long compacted;
@@ -36,14 +36,14 @@ final class Applier {
       Families cf,
       long revision,
       long compacted,
-      int maxTxnOps) {
+      KvOptions options) {
     this.batch = batch;
     this.source = source;
     this.cf = cf;
     this.view = new MvccView(source, cf.kv());
     this.revision = revision;
     this.compacted = compacted;
-    this.maxTxnOps = maxTxnOps;
+    this.options = options;
   }
 
   long revision() {
@@ -139,13 +139,16 @@ final class Applier {
 
   // ---- writes ----
 
-  /** etcd's checks of a put against the current state (ignore_value / ignore_lease). */
+  /** etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). */
   private void checkPut(PutRequest p) {
     if (p.ignoreValue() && p.value().length != 0) {
       throw new KvException(KvException.Code.VALUE_PROVIDED);
     }
     if (p.ignoreLease() && p.lease() != 0) {
       throw new KvException(KvException.Code.LEASE_PROVIDED);
+    }
+    if (p.lease() != 0 && !options.leaseExists().test(p.lease())) {
+      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
     }
     if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
       throw new KvException(KvException.Code.KEY_NOT_FOUND);
@@ -197,7 +200,7 @@ final class Applier {
   // ---- txn ----
 
   private TxnResponse txn(TxnRequest t) throws RocksDBException {
-    TxnChecks.check(t, maxTxnOps);
+    TxnChecks.check(t, options.maxTxnOps());
     // All compares on the path are decided against the state before the txn, then the ops on the
     // path are checked against it, before anything is written (etcd's compareToPath and
     // checkRequests): a txn either runs entirely or is refused.

@@ -13,6 +13,7 @@ public final class KvException extends RuntimeException {
     FUTURE_REV("mvcc: required revision is a future revision", "OUT_OF_RANGE"),
     EMPTY_KEY("etcdserver: key is not provided", "INVALID_ARGUMENT"),
     KEY_NOT_FOUND("etcdserver: key not found", "INVALID_ARGUMENT"),
+    LEASE_NOT_FOUND("etcdserver: requested lease not found", "NOT_FOUND"),
     VALUE_PROVIDED("etcdserver: value is provided", "INVALID_ARGUMENT"),
     LEASE_PROVIDED("etcdserver: lease is provided", "INVALID_ARGUMENT"),
     TOO_MANY_OPS("etcdserver: too many operations in txn request", "INVALID_ARGUMENT"),

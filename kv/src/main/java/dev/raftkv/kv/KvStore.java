@@ -45,9 +45,6 @@ import org.rocksdb.WriteOptions;
  * #checkpoint}) first.
  */
 public final class KvStore implements AutoCloseable {
-  /** etcd's default {@code --max-txn-ops}. */
-  public static final int DEFAULT_MAX_TXN_OPS = 128;
-
   static {
     RocksDB.loadLibrary();
   }
@@ -61,15 +58,15 @@ public final class KvStore implements AutoCloseable {
   private final ColumnFamilyHandle revCf;
   private final ColumnFamilyHandle leaseCf;
   private final ColumnFamilyHandle metaCf;
-  private final int maxTxnOps;
+  private final KvOptions options;
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
   private volatile long revision;
   private volatile long compactedRevision;
 
-  private KvStore(Path dir, int maxTxnOps) {
-    this.maxTxnOps = maxTxnOps;
+  private KvStore(Path dir, KvOptions options) {
+    this.options = options;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -103,12 +100,12 @@ public final class KvStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code dir}. */
   public static KvStore open(Path dir) {
-    return new KvStore(dir, DEFAULT_MAX_TXN_OPS);
+    return new KvStore(dir, KvOptions.DEFAULTS);
   }
 
-  /** Opens the store with a txn op limit other than etcd's default 128. */
-  public static KvStore open(Path dir, int maxTxnOps) {
-    return new KvStore(dir, maxTxnOps);
+  /** Opens (creating if needed) the store in {@code dir} with {@code options}. */
+  public static KvStore open(Path dir, KvOptions options) {
+    return new KvStore(dir, options);
   }
 
   /**
@@ -116,6 +113,11 @@ public final class KvStore implements AutoCloseable {
    * empty) and opens it. The checkpoint is left as it was.
    */
   public static KvStore restore(Path checkpointDir, Path dataDir) {
+    return restore(checkpointDir, dataDir, KvOptions.DEFAULTS);
+  }
+
+  /** {@link #restore(Path, Path)} with {@code options}. */
+  public static KvStore restore(Path checkpointDir, Path dataDir, KvOptions options) {
     try {
       if (Files.isDirectory(dataDir)) {
         try (Stream<Path> s = Files.list(dataDir)) {
@@ -133,7 +135,7 @@ public final class KvStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return open(dataDir);
+    return open(dataDir, options);
   }
 
   /** The Raft index of the last applied entry (0 when none). */
@@ -213,7 +215,7 @@ public final class KvStore implements AutoCloseable {
               new Applier.Families(kvCf, revCf, leaseCf),
               revision,
               compactedRevision,
-              maxTxnOps);
+              options);
       List<ApplyResult> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
         if (e.index() <= appliedIndex) {

@@ -249,6 +249,27 @@ class KvStoreTest extends StoreFixture {
   }
 
   @Test
+  void putWithAnUnknownLeaseIsRefused() {
+    store.close();
+    store = KvStore.open(tmp.resolve("leased"), KvOptions.DEFAULTS.withLeaseExists(id -> id == 5));
+    put("a", "1", 5);
+    assertThat(refused(new PutRequest(b("a"), b("2"), 6, false, false, false)).getMessage())
+        .isEqualTo("etcdserver: requested lease not found");
+    KvException e =
+        refused(
+            new TxnRequest(
+                List.of(),
+                List.of(
+                    PutRequest.of("b", "1"),
+                    new PutRequest(b("c"), b("1"), 7, false, false, false)),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.LEASE_NOT_FOUND);
+    assertThat(get("b")).isNull();
+    assertThat(get("a").lease()).isEqualTo(5);
+    assertThat(store.revision()).isEqualTo(2);
+  }
+
+  @Test
   void leaseKeysFollowPutsAndDeletes() {
     put("a", "1", 5);
     put("b", "1", 5);

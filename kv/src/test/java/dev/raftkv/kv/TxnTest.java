@@ -188,14 +188,14 @@ class TxnTest extends StoreFixture {
   @Test
   void opLimitsAndBadRevisionsRefuseTheWholeTxn() {
     List<RequestOp> many = new ArrayList<>();
-    for (int i = 0; i <= KvStore.DEFAULT_MAX_TXN_OPS; i++) {
+    for (int i = 0; i <= KvOptions.DEFAULT_MAX_TXN_OPS; i++) {
       many.add(RangeRequest.get(b("k" + i)));
     }
     assertThat(refused(txn(List.of(), many, List.of())).getMessage())
         .isEqualTo("etcdserver: too many operations in txn request");
     assertThat(refused(txn(List.of(), List.of(), List.of(txn(List.of(), many, List.of())))).code())
         .isEqualTo(KvException.Code.TOO_MANY_OPS);
-    run(txn(List.of(), many.subList(0, KvStore.DEFAULT_MAX_TXN_OPS), List.of()));
+    run(txn(List.of(), many.subList(0, KvOptions.DEFAULT_MAX_TXN_OPS), List.of()));
 
     put("a", "1");
     long rev = store.revision();
