@@ -23,6 +23,11 @@ final class Codec {
   static final byte[] META_REVISION = Bytes.of("revision");
   static final byte[] META_COMPACTED = Bytes.of("compacted_revision");
 
+  /** The layout version in {@code meta}; a store with another one is refused at open. */
+  static final byte[] META_FORMAT = Bytes.of("format_version");
+
+  static final long FORMAT_VERSION = 1;
+
   private Codec() {}
 
   /** The group prefix of {@code userKey} in the {@code kv} family. */

@@ -89,11 +89,21 @@ public final class KvStore implements AutoCloseable {
       revCf = handles.get(2);
       leaseCf = handles.get(3);
       metaCf = handles.get(4);
+      long format = Codec.toLong(db.get(metaCf, Codec.META_FORMAT), -1);
+      if (format == -1) {
+        db.put(metaCf, Codec.META_FORMAT, Codec.longBytes(Codec.FORMAT_VERSION));
+      } else if (format != Codec.FORMAT_VERSION) {
+        throw new IllegalStateException(
+            dir + " holds kv format " + format + ", this build reads " + Codec.FORMAT_VERSION);
+      }
       appliedIndex = Codec.toLong(db.get(metaCf, Codec.META_APPLIED_INDEX), 0);
       revision = Codec.toLong(db.get(metaCf, Codec.META_REVISION), 1);
       compactedRevision = Codec.toLong(db.get(metaCf, Codec.META_COMPACTED), 0);
-    } catch (RocksDBException e) {
+    } catch (RocksDBException | RuntimeException e) {
       closeQuietly();
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
       throw new KvStorageException("cannot open RocksDB at " + dir, e);
     }
   }

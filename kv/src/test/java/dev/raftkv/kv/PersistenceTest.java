@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
 
 class PersistenceTest {
   @TempDir Path tmp;
@@ -112,6 +116,25 @@ class PersistenceTest {
                       List.of(new KvStore.Entry(52, List.of()), new KvStore.Entry(51, List.of()))))
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  @Test
+  void aStoreOfAnotherFormatVersionIsRefused() throws Exception {
+    Path dir = tmp.resolve("db");
+    KvStore.open(dir).close();
+    List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+    for (String name : List.of("default", "kv", "rev", "lease", "meta")) {
+      cfs.add(new ColumnFamilyDescriptor(Bytes.of(name)));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions o = new DBOptions();
+        RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
+      db.put(handles.get(4), Codec.META_FORMAT, Codec.longBytes(99));
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+    assertThatThrownBy(() -> KvStore.open(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("kv format 99");
   }
 
   @Test
