@@ -212,7 +212,7 @@ final class Applier {
     if (w.wrote()) {
       revision = w.main;
     }
-    return withRevision(r, revision);
+    return new TxnResponse(revision, r.succeeded(), r.responses());
   }
 
   private void decide(TxnRequest t, Map<TxnRequest, Boolean> path) {
@@ -247,49 +247,33 @@ final class Applier {
     }
   }
 
+  /**
+   * Runs the chosen branch of {@code t}. Each response carries the revision etcd gives it inside a
+   * txn: a read the revision it read at (the one being written once the txn has written), a put the
+   * revision being written, a delete the same once anything was written; a nested txn's own header
+   * stays 0, as etcd leaves it (only the outer header is set).
+   */
   private TxnResponse run(TxnRequest t, Map<TxnRequest, Boolean> path, Writer w)
       throws RocksDBException {
     boolean ok = path.get(t);
     List<Response> responses = new ArrayList<>();
     for (RequestOp op : ok ? t.success() : t.failure()) {
-      // Reads inside a txn see its earlier writes, at the revision being written.
-      long current = w.wrote() ? w.main : revision;
       if (op instanceof RangeRequest r) {
-        responses.add(Ranges.range(view, r, current, compacted));
+        // Reads inside a txn see its earlier writes.
+        responses.add(Ranges.range(view, r, w.wrote() ? w.main : revision, compacted));
       } else if (op instanceof PutRequest p) {
         KeyValue prev = put(p, w);
         responses.add(new PutResponse(w.main, p.prevKv() ? prev : null));
       } else if (op instanceof DeleteRangeRequest d) {
         List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
         responses.add(
-            new DeleteRangeResponse(current, deleted.size(), d.prevKv() ? deleted : List.of()));
+            new DeleteRangeResponse(
+                w.wrote() ? w.main : revision, deleted.size(), d.prevKv() ? deleted : List.of()));
       } else if (op instanceof TxnRequest nested) {
         responses.add(run(nested, path, w));
       }
     }
-    return new TxnResponse(revision, ok, responses);
-  }
-
-  /** The response with its header revision (and those of nested responses) set to {@code rev}. */
-  private static Response restamp(Response r, long rev) {
-    if (r instanceof RangeResponse x) {
-      return new RangeResponse(rev, x.kvs(), x.more(), x.count());
-    } else if (r instanceof PutResponse x) {
-      return new PutResponse(rev, x.prevKv());
-    } else if (r instanceof DeleteRangeResponse x) {
-      return new DeleteRangeResponse(rev, x.deleted(), x.prevKvs());
-    } else if (r instanceof TxnResponse x) {
-      return withRevision(x, rev);
-    }
-    return r;
-  }
-
-  private static TxnResponse withRevision(TxnResponse r, long rev) {
-    List<Response> inner = new ArrayList<>();
-    for (Response x : r.responses()) {
-      inner.add(restamp(x, rev));
-    }
-    return new TxnResponse(rev, r.succeeded(), inner);
+    return new TxnResponse(0, ok, responses);
   }
 
   // ---- compaction ----

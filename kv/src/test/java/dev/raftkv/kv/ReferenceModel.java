@@ -238,34 +238,22 @@ final class ReferenceModel {
     }
     boolean ok = t.compare().stream().allMatch(this::holds);
     Pending w = new Pending(revision + 1);
-    List<Object> raw = new ArrayList<>();
+    List<Response> responses = new ArrayList<>();
     for (RequestOp op : ok ? t.success() : t.failure()) {
       if (op instanceof RangeRequest r) {
-        raw.add(range(r, w.wrote ? w.rev : revision));
+        responses.add(range(r, w.wrote ? w.rev : revision));
       } else if (op instanceof PutRequest p) {
-        raw.add(put(p, w));
+        KeyValue prev = put(p, w);
+        responses.add(new PutResponse(w.rev, p.prevKv() ? prev : null));
       } else if (op instanceof DeleteRangeRequest d) {
-        raw.add(delete(d, w));
+        List<KeyValue> gone = delete(d, w);
+        responses.add(
+            new DeleteRangeResponse(
+                w.wrote ? w.rev : revision, gone.size(), d.prevKv() ? gone : List.of()));
       }
     }
     if (w.wrote) {
       revision++;
-    }
-    List<Response> responses = new ArrayList<>();
-    int i = 0;
-    for (RequestOp op : ok ? t.success() : t.failure()) {
-      Object x = raw.get(i++);
-      if (op instanceof RangeRequest) {
-        RangeResponse rr = (RangeResponse) x;
-        responses.add(new RangeResponse(revision, rr.kvs(), rr.more(), rr.count()));
-      } else if (op instanceof PutRequest p) {
-        responses.add(new PutResponse(revision, p.prevKv() ? (KeyValue) x : null));
-      } else if (op instanceof DeleteRangeRequest d) {
-        @SuppressWarnings("unchecked")
-        List<KeyValue> gone = (List<KeyValue>) x;
-        responses.add(
-            new DeleteRangeResponse(revision, gone.size(), d.prevKv() ? gone : List.of()));
-      }
     }
     return new TxnResponse(revision, ok, responses);
   }

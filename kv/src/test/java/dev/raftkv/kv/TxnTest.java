@@ -38,6 +38,24 @@ class TxnTest extends StoreFixture {
     assertThat(get("b")).isEqualTo(new KeyValue(b("b"), 3, 3, 1, b("1"), 0));
     assertThat(r.events()).hasSize(2);
     assertThat(t.responses()).extracting(Response::revision).containsOnly(3L);
+    // inside a txn each response has the revision etcd gives it; a nested txn's header stays 0
+    TxnResponse u =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    RangeRequest.get(b("a")),
+                    DeleteRangeRequest.key(b("nope")),
+                    PutRequest.of("c", "1"),
+                    RangeRequest.get(b("a")),
+                    DeleteRangeRequest.key(b("nope")),
+                    txn(List.of(), List.of(RangeRequest.get(b("a"))), List.of())),
+                List.of()));
+    assertThat(u.revision()).isEqualTo(4);
+    assertThat(u.responses())
+        .extracting(Response::revision)
+        .containsExactly(3L, 3L, 4L, 4L, 4L, 0L);
+    assertThat(((TxnResponse) u.responses().get(5)).responses().get(0).revision()).isEqualTo(4);
   }
 
   @Test
