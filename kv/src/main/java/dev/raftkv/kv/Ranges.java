@@ -49,11 +49,13 @@ final class Ranges {
     long keep = r.countOnly() ? 0 : (filtered || r.limit() <= 0 ? Long.MAX_VALUE : r.limit() + 1);
     List<KeyValue> kvs = new ArrayList<>();
     long[] count = {0};
+    // keys_only still sorts by value (etcd drops values last)
+    boolean dropValues = r.keysOnly() && r.sortTarget() != RangeRequest.SortTarget.VALUE;
     view.scan(
         r.key(),
         r.rangeEnd(),
         rev,
-        r.keysOnly(),
+        dropValues,
         kv -> {
           count[0]++;
           if (kvs.size() < keep) {
@@ -85,6 +87,9 @@ final class Ranges {
     if (r.limit() > 0 && kvs.size() > r.limit()) {
       kvs.subList((int) r.limit(), kvs.size()).clear();
       more = true;
+    }
+    if (r.keysOnly() && !dropValues) {
+      kvs.replaceAll(KeyValue::withoutValue);
     }
     return new RangeResponse(current, kvs, more, count[0]);
   }

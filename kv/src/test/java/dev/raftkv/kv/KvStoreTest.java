@@ -152,6 +152,10 @@ class KvStoreTest extends StoreFixture {
         .containsExactly("c", "b", "a");
     assertThat(keys(store.range(all.sorted(SortTarget.VERSION, SortOrder.DESCEND))).get(0))
         .isEqualTo("b");
+    RangeResponse byValueKeysOnly =
+        store.range(all.sorted(SortTarget.VALUE, SortOrder.DESCEND).keysOnly(true));
+    assertThat(keys(byValueKeysOnly)).containsExactly("a", "c", "b");
+    assertThat(byValueKeysOnly.kvs()).allMatch(kv -> kv.value().length == 0);
     // limit applies after sorting; count stays the full count
     RangeResponse r = store.range(all.sorted(SortTarget.MOD, SortOrder.DESCEND).withLimit(1));
     assertThat(keys(r)).containsExactly("b");
