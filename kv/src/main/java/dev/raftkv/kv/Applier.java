@@ -1,0 +1,340 @@
+package dev.raftkv.kv;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * Executes the ops of one {@link KvStore#apply} call into one write batch. Reads go through the
+ * batch, so each op sees the ones before it. Tracks the revision and compacted revision the batch
+ * will leave behind and the events it produces. Used once, by one thread.
+ */
+final class Applier {
+  record Families(ColumnFamilyHandle kv, ColumnFamilyHandle rev, ColumnFamilyHandle lease) {}
+
+  private final WriteBatchWithIndex batch;
+  private final Source source;
+  private final Families cf;
+  private final MvccView view;
+  private final KvOptions options;
+  private final List<Event> events = new ArrayList<>();
+  private long revision;
+  private long compacted;
+
+  Applier(
+      WriteBatchWithIndex batch,
+      Source source,
+      Families cf,
+      long revision,
+      long compacted,
+      KvOptions options) {
+    this.batch = batch;
+    this.source = source;
+    this.cf = cf;
+    this.view = new MvccView(source, cf.kv());
+    this.revision = revision;
+    this.compacted = compacted;
+    this.options = options;
+  }
+
+  long revision() {
+    return revision;
+  }
+
+  long compacted() {
+    return compacted;
+  }
+
+  List<Event> events() {
+    return events;
+  }
+
+  /**
+   * The revision being written: the writes of one request share its main revision and take sub
+   * revisions 0, 1, 2... in order. It becomes the store revision only if something was written.
+   */
+  private static final class Writer {
+    final long main;
+    long sub;
+
+    Writer(long main) {
+      this.main = main;
+    }
+
+    boolean wrote() {
+      return sub > 0;
+    }
+  }
+
+  /** Executes one top-level op; a refused op leaves the batch and the counters as they were. */
+  OpResult execute(Op op) {
+    int eventMark = events.size();
+    long revMark = revision;
+    long compactedMark = compacted;
+    batch.setSavePoint();
+    try {
+      Response r = dispatch(op);
+      batch.popSavePoint();
+      return OpResult.ok(r);
+    } catch (KvException e) {
+      try {
+        batch.rollbackToSavePoint();
+      } catch (RocksDBException re) {
+        throw new KvStorageException("rollback of a refused op failed", re);
+      }
+      events.subList(eventMark, events.size()).clear();
+      revision = revMark;
+      compacted = compactedMark;
+      return OpResult.failed(e);
+    } catch (RocksDBException e) {
+      throw new KvStorageException("apply failed", e);
+    }
+  }
+
+  private Response dispatch(Op op) throws RocksDBException {
+    if (op instanceof RangeRequest r) {
+      return Ranges.range(view, r, revision, compacted);
+    } else if (op instanceof PutRequest p) {
+      Ranges.checkKey(p.key());
+      checkPut(p);
+      Writer w = new Writer(revision + 1);
+      KeyValue prev = put(p, w);
+      revision = w.main;
+      return new PutResponse(revision, p.prevKv() ? prev : null);
+    } else if (op instanceof DeleteRangeRequest d) {
+      Ranges.checkKey(d.key());
+      Writer w = new Writer(revision + 1);
+      List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
+      if (w.wrote()) {
+        revision = w.main;
+      }
+      return new DeleteRangeResponse(revision, deleted.size(), d.prevKv() ? deleted : List.of());
+    } else if (op instanceof TxnRequest t) {
+      return txn(t);
+    } else if (op instanceof CompactionRequest c) {
+      compact(c.revision());
+      return new CompactionResponse(revision);
+    } else if (op instanceof LeaseRevokeRequest l) {
+      Writer w = new Writer(revision + 1);
+      int deleted = 0;
+      for (byte[] key : keysWithLease(source, cf.lease(), l.leaseId())) {
+        deleted += deleteRange(key, Bytes.EMPTY, w).size();
+      }
+      if (w.wrote()) {
+        revision = w.main;
+      }
+      return new LeaseRevokeResponse(revision, deleted);
+    }
+    throw new IllegalArgumentException("unknown op " + op);
+  }
+
+  // ---- writes ----
+
+  /** etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). */
+  private void checkPut(PutRequest p) {
+    if (p.ignoreValue() && p.value().length != 0) {
+      throw new KvException(KvException.Code.VALUE_PROVIDED);
+    }
+    if (p.ignoreLease() && p.lease() != 0) {
+      throw new KvException(KvException.Code.LEASE_PROVIDED);
+    }
+    if (p.lease() != 0 && !options.leaseExists().test(p.lease())) {
+      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
+    }
+    if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
+      throw new KvException(KvException.Code.KEY_NOT_FOUND);
+    }
+  }
+
+  /** Writes the put at {@code w}; returns the key as it was before (null when absent). */
+  private KeyValue put(PutRequest p, Writer w) throws RocksDBException {
+    byte[] key = p.key();
+    KeyValue prev = view.get(key, Long.MAX_VALUE, false);
+    byte[] value = p.ignoreValue() ? prev.value() : p.value();
+    long lease = p.ignoreLease() ? prev.lease() : p.lease();
+    long create = prev == null ? w.main : prev.createRevision();
+    long version = prev == null ? 1 : prev.version() + 1;
+    batch.put(
+        cf.kv(),
+        Codec.kvKey(Codec.group(key), w.main, w.sub),
+        Codec.putValue(create, version, lease, value));
+    batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.PUT, key));
+    w.sub++;
+    if (prev != null && prev.lease() != 0 && prev.lease() != lease) {
+      batch.delete(cf.lease(), Codec.leaseKey(prev.lease(), key));
+    }
+    if (lease != 0) {
+      batch.put(cf.lease(), Codec.leaseKey(lease, key), Bytes.EMPTY);
+    }
+    events.add(
+        new Event(Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), prev));
+    return prev;
+  }
+
+  /** Writes a tombstone at {@code w} for every present key of the range; returns them. */
+  private List<KeyValue> deleteRange(byte[] key, byte[] rangeEnd, Writer w)
+      throws RocksDBException {
+    List<KeyValue> present = view.list(key, rangeEnd, Long.MAX_VALUE, false);
+    for (KeyValue kv : present) {
+      batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
+      batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
+      w.sub++;
+      if (kv.lease() != 0) {
+        batch.delete(cf.lease(), Codec.leaseKey(kv.lease(), kv.key()));
+      }
+      events.add(
+          new Event(Event.Type.DELETE, new KeyValue(kv.key(), 0, w.main, 0, Bytes.EMPTY, 0), kv));
+    }
+    return present;
+  }
+
+  // ---- txn ----
+
+  private TxnResponse txn(TxnRequest t) throws RocksDBException {
+    TxnChecks.check(t, options.maxTxnOps());
+    // All compares on the path are decided against the state before the txn, then the ops on the
+    // path are checked against it, before anything is written (etcd's compareToPath and
+    // checkRequests): a txn either runs entirely or is refused.
+    Map<TxnRequest, Boolean> path = new IdentityHashMap<>();
+    decide(t, path);
+    checkPath(t, path);
+    Writer w = new Writer(revision + 1);
+    TxnResponse r = run(t, path, w);
+    if (w.wrote()) {
+      revision = w.main;
+    }
+    return new TxnResponse(revision, r.succeeded(), r.responses());
+  }
+
+  private void decide(TxnRequest t, Map<TxnRequest, Boolean> path) {
+    boolean ok = t.compare().stream().allMatch(this::holds);
+    path.put(t, ok);
+    for (RequestOp op : ok ? t.success() : t.failure()) {
+      if (op instanceof TxnRequest nested) {
+        decide(nested, path);
+      }
+    }
+  }
+
+  private boolean holds(Compare c) {
+    List<KeyValue> kvs = view.list(c.key(), c.rangeEnd(), revision, false);
+    if (kvs.isEmpty()) {
+      // A missing key compares as all zero, except that a value compare always fails.
+      return c.target() != Compare.Target.VALUE
+          && c.test(new KeyValue(c.key(), 0, 0, 0, Bytes.EMPTY, 0));
+    }
+    return kvs.stream().allMatch(c::test);
+  }
+
+  private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path) {
+    for (RequestOp op : path.get(t) ? t.success() : t.failure()) {
+      if (op instanceof RangeRequest r) {
+        Ranges.readRevision(r.revision(), revision, compacted);
+      } else if (op instanceof PutRequest p) {
+        checkPut(p);
+      } else if (op instanceof TxnRequest nested) {
+        checkPath(nested, path);
+      }
+    }
+  }
+
+  /**
+   * Runs the chosen branch of {@code t}. Each response carries the revision etcd gives it inside a
+   * txn: a read the revision it read at (the one being written once the txn has written), a put the
+   * revision being written, a delete the same once anything was written; a nested txn's own header
+   * stays 0, as etcd leaves it (only the outer header is set).
+   */
+  private TxnResponse run(TxnRequest t, Map<TxnRequest, Boolean> path, Writer w)
+      throws RocksDBException {
+    boolean ok = path.get(t);
+    List<Response> responses = new ArrayList<>();
+    for (RequestOp op : ok ? t.success() : t.failure()) {
+      if (op instanceof RangeRequest r) {
+        // Reads inside a txn see its earlier writes.
+        responses.add(Ranges.range(view, r, w.wrote() ? w.main : revision, compacted));
+      } else if (op instanceof PutRequest p) {
+        KeyValue prev = put(p, w);
+        responses.add(new PutResponse(w.main, p.prevKv() ? prev : null));
+      } else if (op instanceof DeleteRangeRequest d) {
+        List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
+        responses.add(
+            new DeleteRangeResponse(
+                w.wrote() ? w.main : revision, deleted.size(), d.prevKv() ? deleted : List.of()));
+      } else if (op instanceof TxnRequest nested) {
+        responses.add(run(nested, path, w));
+      }
+    }
+    return new TxnResponse(0, ok, responses);
+  }
+
+  // ---- compaction ----
+
+  /**
+   * Drops history below {@code rev}: for each key changed since the last compaction, the newest
+   * version at or below {@code rev} stays (unless it is a tombstone) and everything older goes.
+   * Keys not changed since the last compaction already hold only their newest version there.
+   */
+  private void compact(long rev) throws RocksDBException {
+    if (rev <= compacted) {
+      throw new KvException(KvException.Code.COMPACTED);
+    }
+    if (rev > revision) {
+      throw new KvException(KvException.Code.FUTURE_REV);
+    }
+    Map<String, byte[]> touched = new LinkedHashMap<>();
+    try (RocksIterator it = source.iterator(cf.rev())) {
+      for (it.seek(Codec.revKey(compacted + 1, 0));
+          it.isValid() && Codec.revKeyMain(it.key()) <= rev;
+          it.next()) {
+        byte[] v = it.value();
+        byte[] key = Arrays.copyOfRange(v, 1, v.length);
+        touched.putIfAbsent(new String(key, StandardCharsets.ISO_8859_1), key);
+      }
+    }
+    List<byte[]> doomed = new ArrayList<>();
+    try (RocksIterator it = source.iterator(cf.kv())) {
+      for (byte[] key : touched.values()) {
+        byte[] group = Codec.group(key);
+        boolean newest = true;
+        for (it.seek(Codec.seekAtOrBelow(group, rev)); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          if (!Codec.startsWith(k, group) || k.length != group.length + Codec.REV_LEN) {
+            break;
+          }
+          if (!newest || Codec.isTombstone(it.value())) {
+            doomed.add(k);
+          }
+          newest = false;
+        }
+      }
+    }
+    for (byte[] k : doomed) {
+      batch.delete(cf.kv(), k);
+      batch.delete(cf.rev(), Codec.revKey(Codec.mainOf(k), Codec.subOf(k)));
+    }
+    compacted = rev;
+  }
+
+  // ---- leases ----
+
+  static List<byte[]> keysWithLease(Source source, ColumnFamilyHandle leaseCf, long leaseId) {
+    byte[] prefix = ByteBuffer.allocate(8).putLong(leaseId).array();
+    List<byte[]> keys = new ArrayList<>();
+    try (RocksIterator it = source.iterator(leaseCf)) {
+      for (it.seek(prefix); it.isValid() && Codec.startsWith(it.key(), prefix); it.next()) {
+        byte[] k = it.key();
+        keys.add(Arrays.copyOfRange(k, 8, k.length));
+      }
+    }
+    return keys;
+  }
+}

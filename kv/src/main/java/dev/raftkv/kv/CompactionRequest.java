@@ -1,0 +1,8 @@
+package dev.raftkv.kv;
+
+/**
+ * etcd's {@code CompactionRequest}: drop the history before {@code revision}. Reads at revisions
+ * below it then fail with {@link KvException.Code#COMPACTED}; reads at it or later are unchanged.
+ * Compaction does not change the store revision.
+ */
+public record CompactionRequest(long revision) implements Op {}

@@ -1,0 +1,51 @@
+package dev.raftkv.kv;
+
+/**
+ * A request the store refused. {@link #getMessage()} is etcd's exact error text, which clients
+ * match on; {@link #code()} names the case and the gRPC status the server should map it to.
+ */
+public final class KvException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Every refusal the store can give, with etcd's message and gRPC status. */
+  public enum Code {
+    COMPACTED("mvcc: required revision has been compacted", "OUT_OF_RANGE"),
+    FUTURE_REV("mvcc: required revision is a future revision", "OUT_OF_RANGE"),
+    EMPTY_KEY("etcdserver: key is not provided", "INVALID_ARGUMENT"),
+    KEY_NOT_FOUND("etcdserver: key not found", "INVALID_ARGUMENT"),
+    LEASE_NOT_FOUND("etcdserver: requested lease not found", "NOT_FOUND"),
+    VALUE_PROVIDED("etcdserver: value is provided", "INVALID_ARGUMENT"),
+    LEASE_PROVIDED("etcdserver: lease is provided", "INVALID_ARGUMENT"),
+    TOO_MANY_OPS("etcdserver: too many operations in txn request", "INVALID_ARGUMENT"),
+    DUPLICATE_KEY("etcdserver: duplicate key given in txn request", "INVALID_ARGUMENT");
+
+    private final String message;
+    private final String grpcStatus;
+
+    Code(String message, String grpcStatus) {
+      this.message = message;
+      this.grpcStatus = grpcStatus;
+    }
+
+    /** etcd's error text. */
+    public String message() {
+      return message;
+    }
+
+    /** The gRPC status code name etcd answers with. */
+    public String grpcStatus() {
+      return grpcStatus;
+    }
+  }
+
+  private final Code code;
+
+  public KvException(Code code) {
+    super(code.message(), null, false, false);
+    this.code = code;
+  }
+
+  public Code code() {
+    return code;
+  }
+}

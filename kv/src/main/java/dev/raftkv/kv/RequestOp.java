@@ -1,0 +1,5 @@
+package dev.raftkv.kv;
+
+/** etcd's {@code RequestOp}: one of the requests a txn may contain. */
+public sealed interface RequestOp extends Op
+    permits RangeRequest, PutRequest, DeleteRangeRequest, TxnRequest {}

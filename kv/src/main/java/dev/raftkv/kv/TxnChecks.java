@@ -1,0 +1,107 @@
+package dev.raftkv.kv;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The static checks etcd makes on a txn before it reaches the store ({@code checkTxnRequest} and
+ * {@code checkIntervals} in etcd's v3rpc): op counts, empty keys, and that no key is written twice
+ * (two puts, or a put inside a deleted range) on any path through the txn. The two branches of a
+ * txn exclude each other, so the same put in both is fine.
+ */
+final class TxnChecks {
+  private TxnChecks() {}
+
+  static void check(TxnRequest t, int maxOps) {
+    checkShape(t, maxOps);
+    intervals(t.success());
+    intervals(t.failure());
+  }
+
+  private static void checkShape(TxnRequest t, int maxOps) {
+    if (t.compare().size() > maxOps || t.success().size() > maxOps || t.failure().size() > maxOps) {
+      throw new KvException(KvException.Code.TOO_MANY_OPS);
+    }
+    for (List<RequestOp> branch : List.of(t.success(), t.failure())) {
+      for (RequestOp op : branch) {
+        if (op instanceof RangeRequest r) {
+          Ranges.checkKey(r.key());
+        } else if (op instanceof PutRequest p) {
+          Ranges.checkKey(p.key());
+        } else if (op instanceof DeleteRangeRequest d) {
+          Ranges.checkKey(d.key());
+        } else if (op instanceof TxnRequest nested) {
+          checkShape(nested, maxOps);
+        }
+      }
+    }
+  }
+
+  /** Keys as Latin-1 strings: one char per byte, and String order is unsigned byte order. */
+  private static String s(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /** A deleted interval {@code [start, end)}; {@code end == null} is unbounded. */
+  private record Interval(String start, String end) {
+    boolean contains(String k) {
+      return k.compareTo(start) >= 0 && (end == null || k.compareTo(end) < 0);
+    }
+  }
+
+  private record Writes(Set<String> puts, List<Interval> dels) {
+    boolean deleted(String k) {
+      return dels.stream().anyMatch(i -> i.contains(k));
+    }
+  }
+
+  private static Writes intervals(List<RequestOp> ops) {
+    List<Interval> dels = new ArrayList<>();
+    for (RequestOp op : ops) {
+      if (op instanceof DeleteRangeRequest d) {
+        String k = s(d.key());
+        byte[] e = d.rangeEnd();
+        if (e.length == 0) {
+          dels.add(new Interval(k, k + '\0'));
+        } else if (e.length == 1 && e[0] == 0) {
+          dels.add(new Interval(k, null));
+        } else {
+          dels.add(new Interval(k, s(e)));
+        }
+      }
+    }
+    Writes w = new Writes(new HashSet<>(), dels);
+    for (RequestOp op : ops) {
+      if (op instanceof TxnRequest t) {
+        Writes then = intervals(t.success());
+        Writes orElse = intervals(t.failure());
+        for (String k : then.puts()) {
+          if (w.puts().contains(k) || w.deleted(k)) {
+            throw new KvException(KvException.Code.DUPLICATE_KEY);
+          }
+          w.puts().add(k);
+        }
+        for (String k : orElse.puts()) {
+          if ((w.puts().contains(k) && !then.puts().contains(k)) || w.deleted(k)) {
+            throw new KvException(KvException.Code.DUPLICATE_KEY);
+          }
+          w.puts().add(k);
+        }
+        dels.addAll(then.dels());
+        dels.addAll(orElse.dels());
+      }
+    }
+    for (RequestOp op : ops) {
+      if (op instanceof PutRequest p) {
+        String k = s(p.key());
+        if (!w.puts().add(k) || w.deleted(k)) {
+          throw new KvException(KvException.Code.DUPLICATE_KEY);
+        }
+      }
+    }
+    return w;
+  }
+}

@@ -1,0 +1,261 @@
+package dev.raftkv.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftkv.kv.Compare.Result;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TxnTest extends StoreFixture {
+
+  static TxnRequest txn(List<Compare> cmp, List<RequestOp> success, List<RequestOp> failure) {
+    return new TxnRequest(cmp, success, failure);
+  }
+
+  TxnResponse run(TxnRequest t) {
+    return (TxnResponse) ok(t);
+  }
+
+  @Test
+  void txnIsOneRevisionWithSubRevisionsAndEvents() {
+    put("a", "0"); // 2
+    ApplyResult r =
+        store.apply(
+            ++index,
+            List.of(
+                txn(
+                    List.of(),
+                    List.of(
+                        PutRequest.of("a", "1"),
+                        PutRequest.of("b", "1"),
+                        DeleteRangeRequest.key(b("zz"))),
+                    List.of())));
+    TxnResponse t = (TxnResponse) r.results().get(0).orThrow();
+    assertThat(t.succeeded()).isTrue();
+    assertThat(t.revision()).isEqualTo(3);
+    assertThat(get("a")).isEqualTo(new KeyValue(b("a"), 2, 3, 2, b("1"), 0));
+    assertThat(get("b")).isEqualTo(new KeyValue(b("b"), 3, 3, 1, b("1"), 0));
+    assertThat(r.events()).hasSize(2);
+    assertThat(t.responses()).extracting(Response::revision).containsOnly(3L);
+    // inside a txn each response has the revision etcd gives it; a nested txn's header stays 0
+    TxnResponse u =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    RangeRequest.get(b("a")),
+                    DeleteRangeRequest.key(b("nope")),
+                    PutRequest.of("c", "1"),
+                    RangeRequest.get(b("a")),
+                    DeleteRangeRequest.key(b("nope")),
+                    txn(List.of(), List.of(RangeRequest.get(b("a"))), List.of())),
+                List.of()));
+    assertThat(u.revision()).isEqualTo(4);
+    assertThat(u.responses())
+        .extracting(Response::revision)
+        .containsExactly(3L, 3L, 4L, 4L, 4L, 0L);
+    assertThat(((TxnResponse) u.responses().get(5)).responses().get(0).revision()).isEqualTo(4);
+  }
+
+  @Test
+  void readsInsideTxnSeeItsOwnWrites() {
+    put("a", "0"); // 2
+    TxnResponse t =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    RangeRequest.get(b("a")),
+                    PutRequest.of("a", "1"),
+                    RangeRequest.get(b("a")),
+                    DeleteRangeRequest.key(b("b")),
+                    RangeRequest.get(b("a")).atRevision(2)),
+                List.of()));
+    assertThat(((RangeResponse) t.responses().get(0)).kvs().get(0).value()).isEqualTo(b("0"));
+    assertThat(((RangeResponse) t.responses().get(2)).kvs().get(0).value()).isEqualTo(b("1"));
+    assertThat(((RangeResponse) t.responses().get(4)).kvs().get(0).value()).isEqualTo(b("0"));
+  }
+
+  @Test
+  void comparesOnEveryTargetAndResult() {
+    put("a", "v1", 9); // 2
+    put("a", "v2", 9); // 3 version 2
+    byte[] a = b("a");
+    assertThat(holds(Compare.version(a, Result.EQUAL, 2))).isTrue();
+    assertThat(holds(Compare.version(a, Result.GREATER, 1))).isTrue();
+    assertThat(holds(Compare.version(a, Result.LESS, 2))).isFalse();
+    assertThat(holds(Compare.version(a, Result.NOT_EQUAL, 2))).isFalse();
+    assertThat(holds(Compare.create(a, Result.EQUAL, 2))).isTrue();
+    assertThat(holds(Compare.mod(a, Result.EQUAL, 3))).isTrue();
+    assertThat(holds(Compare.mod(a, Result.LESS, 3))).isFalse();
+    assertThat(holds(Compare.lease(a, Result.EQUAL, 9))).isTrue();
+    assertThat(holds(Compare.value(a, Result.EQUAL, b("v2")))).isTrue();
+    assertThat(holds(Compare.value(a, Result.GREATER, b("v1")))).isTrue();
+    assertThat(holds(Compare.value(a, Result.LESS, b("v1")))).isFalse();
+    // a missing key: version/create/mod/lease are 0, a value compare always fails
+    byte[] m = b("missing");
+    assertThat(holds(Compare.version(m, Result.EQUAL, 0))).isTrue();
+    assertThat(holds(Compare.create(m, Result.EQUAL, 0))).isTrue();
+    assertThat(holds(Compare.value(m, Result.EQUAL, Bytes.EMPTY))).isFalse();
+    assertThat(holds(Compare.value(m, Result.NOT_EQUAL, b("x")))).isFalse();
+    // with a range end, every key in the range must satisfy it
+    put("b", "v1"); // 4
+    assertThat(holds(new Compare(b("a"), b("c"), Compare.Target.VERSION, Result.GREATER, 0, null)))
+        .isTrue();
+    assertThat(holds(new Compare(b("a"), b("c"), Compare.Target.VERSION, Result.EQUAL, 2, null)))
+        .isFalse();
+    assertThat(store.revision()).isEqualTo(4);
+  }
+
+  private boolean holds(Compare c) {
+    return run(txn(List.of(c), List.of(), List.of())).succeeded();
+  }
+
+  @Test
+  void failingTxnRunsFailureBranchAndReadOnlyTxnKeepsRevision() {
+    put("a", "1"); // 2
+    TxnResponse t =
+        run(
+            txn(
+                List.of(Compare.value(b("a"), Result.EQUAL, b("nope"))),
+                List.of(PutRequest.of("a", "2")),
+                List.of(RangeRequest.get(b("a")))));
+    assertThat(t.succeeded()).isFalse();
+    assertThat(t.revision()).isEqualTo(2);
+    assertThat(((RangeResponse) t.responses().get(0)).kvs()).hasSize(1);
+    assertThat(store.revision()).isEqualTo(2);
+    assertThat(get("a").value()).isEqualTo(b("1"));
+  }
+
+  @Test
+  void nestedTxnsDecideOnTheStateBeforeTheTxn() {
+    put("a", "1"); // 2
+    // the outer txn writes a=2 first; the nested compare still sees a=1
+    TxnResponse t =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    PutRequest.of("x", "2"),
+                    txn(
+                        List.of(Compare.value(b("x"), Result.EQUAL, b("2"))),
+                        List.of(PutRequest.of("y", "then")),
+                        List.of(
+                            PutRequest.of("y", "else"),
+                            txn(
+                                List.of(Compare.version(b("a"), Result.EQUAL, 1)),
+                                List.of(PutRequest.of("z", "deep")),
+                                List.of())))),
+                List.of()));
+    TxnResponse nested = (TxnResponse) t.responses().get(1);
+    assertThat(nested.succeeded()).isFalse();
+    assertThat(((TxnResponse) nested.responses().get(1)).succeeded()).isTrue();
+    assertThat(get("y").value()).isEqualTo(b("else"));
+    assertThat(get("z").value()).isEqualTo(b("deep"));
+    assertThat(get("z").modRevision()).isEqualTo(3);
+    assertThat(get("z").createRevision()).isEqualTo(3);
+    assertThat(store.revision()).isEqualTo(3);
+  }
+
+  @Test
+  void duplicateWriteKeysAreRefused() {
+    put("a", "1");
+    long rev = store.revision();
+    String dup = "etcdserver: duplicate key given in txn request";
+    assertThat(
+            refused(
+                    txn(
+                        List.of(),
+                        List.of(PutRequest.of("k", "1"), PutRequest.of("k", "2")),
+                        List.of()))
+                .getMessage())
+        .isEqualTo(dup);
+    // a put inside a deleted range
+    assertThat(
+            refused(
+                    txn(
+                        List.of(),
+                        List.of(DeleteRangeRequest.range(b("a"), b("z")), PutRequest.of("k", "2")),
+                        List.of()))
+                .getMessage())
+        .isEqualTo(dup);
+    // a nested put of a key the outer level also puts
+    assertThat(
+            refused(
+                    txn(
+                        List.of(),
+                        List.of(
+                            PutRequest.of("k", "1"),
+                            txn(List.of(), List.of(PutRequest.of("k", "2")), List.of())),
+                        List.of()))
+                .code())
+        .isEqualTo(KvException.Code.DUPLICATE_KEY);
+    // the same put in both branches of a nested txn is fine, as is the same key in both branches
+    run(
+        txn(
+            List.of(),
+            List.of(
+                txn(List.of(), List.of(PutRequest.of("k", "1")), List.of(PutRequest.of("k", "2")))),
+            List.of(PutRequest.of("k", "3"))));
+    // reads of a written key are fine
+    run(txn(List.of(), List.of(PutRequest.of("k", "1"), RangeRequest.get(b("k"))), List.of()));
+    assertThat(store.revision()).isEqualTo(rev + 2);
+  }
+
+  @Test
+  void opLimitsAndBadRevisionsRefuseTheWholeTxn() {
+    List<RequestOp> many = new ArrayList<>();
+    for (int i = 0; i <= KvOptions.DEFAULT_MAX_TXN_OPS; i++) {
+      many.add(RangeRequest.get(b("k" + i)));
+    }
+    assertThat(refused(txn(List.of(), many, List.of())).getMessage())
+        .isEqualTo("etcdserver: too many operations in txn request");
+    assertThat(refused(txn(List.of(), List.of(), List.of(txn(List.of(), many, List.of())))).code())
+        .isEqualTo(KvException.Code.TOO_MANY_OPS);
+    run(txn(List.of(), many.subList(0, KvOptions.DEFAULT_MAX_TXN_OPS), List.of()));
+
+    put("a", "1");
+    long rev = store.revision();
+    KvException e =
+        refused(
+            txn(
+                List.of(),
+                List.of(PutRequest.of("b", "1"), RangeRequest.get(b("a")).atRevision(rev + 1)),
+                List.of()));
+    assertThat(e.getMessage()).isEqualTo("mvcc: required revision is a future revision");
+    assertThat(get("b")).isNull();
+    e =
+        refused(
+            txn(
+                List.of(),
+                List.of(
+                    PutRequest.of("b", "1"),
+                    new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+    assertThat(get("b")).isNull();
+    assertThat(
+            refused(txn(List.of(), List.of(PutRequest.of(Bytes.EMPTY, b("x"))), List.of())).code())
+        .isEqualTo(KvException.Code.EMPTY_KEY);
+    assertThat(store.revision()).isEqualTo(rev);
+  }
+
+  @Test
+  void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
+    ApplyResult r =
+        store.apply(
+            ++index,
+            List.of(
+                PutRequest.of("a", "1"),
+                txn(
+                    List.of(),
+                    List.of(PutRequest.of("k", "1"), PutRequest.of("k", "2")),
+                    List.of()),
+                PutRequest.of("b", "1")));
+    assertThat(r.results()).extracting(OpResult::isOk).containsExactly(true, false, true);
+    assertThat(r.revision()).isEqualTo(3);
+    assertThat(get("k")).isNull();
+    assertThat(get("b").modRevision()).isEqualTo(3);
+  }
+}
