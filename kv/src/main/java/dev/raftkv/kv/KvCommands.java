@@ -1,0 +1,241 @@
+package dev.raftkv.kv;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary form of the write commands that go through the Raft log: one log entry carries one
+ * {@link Op}. A version byte leads, then a tag per op and its fields in record order; lengths and
+ * counts are 32-bit, numbers 64-bit, big-endian. Reads served through ReadIndex never enter the
+ * log, but a {@link RangeRequest} inside a txn does, so every request op is encoded.
+ */
+public final class KvCommands {
+  private static final int VERSION = 1;
+  private static final int RANGE = 1;
+  private static final int PUT = 2;
+  private static final int DELETE = 3;
+  private static final int TXN = 4;
+  private static final int COMPACT = 5;
+  private static final int LEASE_REVOKE = 6;
+
+  private KvCommands() {}
+
+  /** A log entry's data that is not a valid command. */
+  public static final class BadCommandException extends IllegalArgumentException {
+    BadCommandException(String message) {
+      super(message);
+    }
+  }
+
+  /** Encodes one op for a log entry. */
+  public static byte[] encode(Op op) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(buf)) {
+      out.writeByte(VERSION);
+      writeOp(out, op);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buf.toByteArray();
+  }
+
+  /**
+   * Decodes a log entry's data.
+   *
+   * @throws BadCommandException naming what was wrong (version, tag, truncation, trailing bytes)
+   */
+  public static Op decode(byte[] data) {
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+      int version = in.readUnsignedByte();
+      if (version != VERSION) {
+        throw new BadCommandException("unknown command version " + version);
+      }
+      Op op = readOp(in, 0);
+      if (in.available() > 0) {
+        throw new BadCommandException(in.available() + " bytes after the command");
+      }
+      return op;
+    } catch (EOFException e) {
+      throw new BadCommandException("command truncated (" + data.length + " bytes)");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (BadCommandException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // A field the records refuse (a missing key, say): the data is not a valid command.
+      throw new BadCommandException("invalid command: " + e.getMessage());
+    }
+  }
+
+  private static void writeOp(DataOutputStream out, Op op) throws IOException {
+    if (op instanceof RangeRequest r) {
+      out.writeByte(RANGE);
+      bytes(out, r.key());
+      bytes(out, r.rangeEnd());
+      out.writeLong(r.limit());
+      out.writeLong(r.revision());
+      out.writeByte(r.sortOrder().ordinal());
+      out.writeByte(r.sortTarget().ordinal());
+      out.writeBoolean(r.keysOnly());
+      out.writeBoolean(r.countOnly());
+      out.writeLong(r.minModRevision());
+      out.writeLong(r.maxModRevision());
+      out.writeLong(r.minCreateRevision());
+      out.writeLong(r.maxCreateRevision());
+    } else if (op instanceof PutRequest p) {
+      out.writeByte(PUT);
+      bytes(out, p.key());
+      bytes(out, p.value());
+      out.writeLong(p.lease());
+      out.writeBoolean(p.prevKv());
+      out.writeBoolean(p.ignoreValue());
+      out.writeBoolean(p.ignoreLease());
+    } else if (op instanceof DeleteRangeRequest d) {
+      out.writeByte(DELETE);
+      bytes(out, d.key());
+      bytes(out, d.rangeEnd());
+      out.writeBoolean(d.prevKv());
+    } else if (op instanceof TxnRequest t) {
+      out.writeByte(TXN);
+      out.writeInt(t.compare().size());
+      for (Compare c : t.compare()) {
+        bytes(out, c.key());
+        bytes(out, c.rangeEnd());
+        out.writeByte(c.target().ordinal());
+        out.writeByte(c.result().ordinal());
+        out.writeLong(c.number());
+        bytes(out, c.value());
+      }
+      ops(out, t.success());
+      ops(out, t.failure());
+    } else if (op instanceof CompactionRequest c) {
+      out.writeByte(COMPACT);
+      out.writeLong(c.revision());
+    } else if (op instanceof LeaseRevokeRequest l) {
+      out.writeByte(LEASE_REVOKE);
+      out.writeLong(l.leaseId());
+    } else {
+      throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
+    }
+  }
+
+  private static void ops(DataOutputStream out, List<RequestOp> ops) throws IOException {
+    out.writeInt(ops.size());
+    for (RequestOp op : ops) {
+      writeOp(out, op);
+    }
+  }
+
+  private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+    if (b == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static Op readOp(DataInputStream in, int depth) throws IOException {
+    if (depth > 64) {
+      throw new BadCommandException("txn nested more than 64 deep");
+    }
+    int tag = in.readUnsignedByte();
+    switch (tag) {
+      case RANGE:
+        return new RangeRequest(
+            bytes(in),
+            bytes(in),
+            in.readLong(),
+            in.readLong(),
+            enumOf(RangeRequest.SortOrder.values(), in.readUnsignedByte(), "sort order"),
+            enumOf(RangeRequest.SortTarget.values(), in.readUnsignedByte(), "sort target"),
+            in.readBoolean(),
+            in.readBoolean(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong());
+      case PUT:
+        return new PutRequest(
+            bytes(in),
+            bytes(in),
+            in.readLong(),
+            in.readBoolean(),
+            in.readBoolean(),
+            in.readBoolean());
+      case DELETE:
+        return new DeleteRangeRequest(bytes(in), bytes(in), in.readBoolean());
+      case TXN:
+        {
+          int n = count(in);
+          List<Compare> compares = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            compares.add(
+                new Compare(
+                    bytes(in),
+                    bytes(in),
+                    enumOf(Compare.Target.values(), in.readUnsignedByte(), "compare target"),
+                    enumOf(Compare.Result.values(), in.readUnsignedByte(), "compare result"),
+                    in.readLong(),
+                    bytes(in)));
+          }
+          List<RequestOp> success = requestOps(in, depth);
+          List<RequestOp> failure = requestOps(in, depth);
+          return new TxnRequest(compares, success, failure);
+        }
+      case COMPACT:
+        return new CompactionRequest(in.readLong());
+      case LEASE_REVOKE:
+        return new LeaseRevokeRequest(in.readLong());
+      default:
+        throw new BadCommandException("unknown command tag " + tag);
+    }
+  }
+
+  private static List<RequestOp> requestOps(DataInputStream in, int depth) throws IOException {
+    int n = count(in);
+    List<RequestOp> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Op op = readOp(in, depth + 1);
+      if (!(op instanceof RequestOp r)) {
+        throw new BadCommandException("a txn may hold only range, put, delete and txn ops");
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static int count(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new BadCommandException("bad count " + n);
+    }
+    return n;
+  }
+
+  private static byte[] bytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n == -1) {
+      return null;
+    }
+    if (n < 0 || n > in.available()) {
+      throw new BadCommandException("bad length " + n);
+    }
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return b;
+  }
+
+  private static <E extends Enum<E>> E enumOf(E[] values, int ordinal, String what) {
+    if (ordinal >= values.length) {
+      throw new BadCommandException("unknown " + what + " " + ordinal);
+    }
+    return values[ordinal];
+  }
+}
