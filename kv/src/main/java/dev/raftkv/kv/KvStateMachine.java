@@ -1,0 +1,174 @@
+package dev.raftkv.kv;
+
+import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.EntryType;
+import dev.raftkv.raft.Snapshot;
+import dev.raftkv.runtime.StateMachine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The {@link KvStore} as a Raft {@link StateMachine}: each log entry carries one command ({@link
+ * KvCommands}); a batch of committed entries is applied in one RocksDB write batch with the applied
+ * index. A snapshot is a RocksDB checkpoint packed into one byte array (file name and contents, in
+ * order); restoring unpacks it and replaces the store.
+ *
+ * <p>An entry whose data is not a valid command is applied as a no-op on every member alike. The
+ * results of the last {@value #KEPT_RESULTS} applied entries are kept for {@link #resultAt}, so the
+ * member that proposed a command can answer its client. Called from the apply thread only, except
+ * {@link #store()} and {@link #resultAt}, which are safe from any thread.
+ */
+public final class KvStateMachine implements StateMachine, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(KvStateMachine.class.getName());
+  static final int KEPT_RESULTS = 65_536;
+
+  private final Path dbDir;
+  private final KvOptions options;
+  private volatile KvStore store;
+  private final Map<Long, ApplyResult> results =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, ApplyResult> eldest) {
+          return size() > KEPT_RESULTS;
+        }
+      };
+
+  private KvStateMachine(Path dbDir, KvOptions options) {
+    this.dbDir = dbDir;
+    this.options = options;
+    this.store = KvStore.open(dbDir, options);
+  }
+
+  /** Opens (creating if needed) the store in {@code dbDir}. */
+  public static KvStateMachine open(Path dbDir, KvOptions options) {
+    return new KvStateMachine(dbDir, options);
+  }
+
+  /** The store, for reads (ReadIndex and serializable ranges). */
+  public KvStore store() {
+    return store;
+  }
+
+  @Override
+  public void apply(List<Entry> entries) {
+    List<KvStore.Entry> batch = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      List<Op> ops = List.of();
+      if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+        try {
+          ops = List.of(KvCommands.decode(e.data()));
+        } catch (KvCommands.BadCommandException bad) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "entry " + e.index() + " is not a valid command, applied as a no-op: " + bad);
+        }
+      }
+      batch.add(new KvStore.Entry(e.index(), ops));
+    }
+    List<ApplyResult> applied = store.applyAll(batch);
+    synchronized (results) {
+      for (ApplyResult r : applied) {
+        results.put(r.appliedIndex(), r);
+      }
+    }
+  }
+
+  /** The result of applying the entry at {@code index}, or null if it is no longer kept. */
+  public ApplyResult resultAt(long index) {
+    synchronized (results) {
+      return results.get(index);
+    }
+  }
+
+  @Override
+  public long appliedIndex() {
+    return store.appliedIndex();
+  }
+
+  @Override
+  public byte[] snapshot() {
+    Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".checkpoint-" + System.nanoTime());
+    try {
+      store.checkpoint(tmp);
+      return pack(tmp);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  @Override
+  public void restore(Snapshot snapshot) {
+    Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restore-" + System.nanoTime());
+    try {
+      unpack(snapshot.data(), tmp);
+      store.close();
+      deleteTree(dbDir);
+      store = KvStore.restore(tmp, dbDir, options);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  private static byte[] pack(Path dir) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(buf);
+        Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.sorted().toList()) {
+        byte[] content = Files.readAllBytes(f);
+        out.writeUTF(f.getFileName().toString());
+        out.writeInt(content.length);
+        out.write(content);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("packing checkpoint " + dir, e);
+    }
+    return buf.toByteArray();
+  }
+
+  private static void unpack(byte[] data, Path dir) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      Files.createDirectories(dir);
+      while (in.available() > 0) {
+        String name = in.readUTF();
+        if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+          throw new IllegalArgumentException("bad file name in snapshot: " + name);
+        }
+        byte[] content = new byte[in.readInt()];
+        in.readFully(content);
+        Files.write(dir.resolve(name), content);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("unpacking a snapshot into " + dir, e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting " + dir, e);
+    }
+  }
+}
