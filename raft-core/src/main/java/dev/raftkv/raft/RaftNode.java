@@ -118,6 +118,17 @@ public final class RaftNode {
     }
     long start = Math.min(Math.max(applied, log.applied()), log.committed());
     if (start > log.applied()) {
+      // The state machine already applied these: so did their membership changes, which the
+      // membership storage reports (as of the first index minus one) does not include yet.
+      for (Entry e : log.slice(log.applied() + 1, start + 1, Long.MAX_VALUE)) {
+        if (e.type() == EntryType.CONF_CHANGE) {
+          try {
+            conf = ConfChange.decode(e.data()).applyTo(conf);
+          } catch (IllegalArgumentException invalid) {
+            // a no-op everywhere
+          }
+        }
+      }
       log.appliedTo(start);
     }
     this.prevHardState = hs;

@@ -117,13 +117,11 @@ public final class NodeDriver {
     if (!snap.isEmpty() && stateMachine.appliedIndex() < snap.metadata().index()) {
       stateMachine.restore(snap);
     }
-    this.appliedConf =
-        !snap.isEmpty() && stateMachine.appliedIndex() >= snap.metadata().index()
-            ? snap.metadata().conf()
-            : store.initialState().conf();
     this.lastSnapshotIndex = snap.metadata().index();
     this.appliedIndex = stateMachine.appliedIndex();
     this.node = new RaftNode(config, store, random, stateMachine.appliedIndex());
+    // The membership as of the applied index, which the node worked out from the log.
+    this.appliedConf = node.conf();
     this.status = node.status();
   }
 

@@ -1,0 +1,182 @@
+package dev.raftkv.server;
+
+import dev.raftkv.kv.KvOptions;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.raft.Bootstrap;
+import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.HardState;
+import dev.raftkv.raft.RaftConfig;
+import dev.raftkv.raft.Status;
+import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.storage.DiskStorage;
+import dev.raftkv.storage.StorageOptions;
+import dev.raftkv.transport.TcpTransport;
+import dev.raftkv.transport.TcpTransportConfig;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
+ * state machine ({@code data-dir/db}), the peer transport, the node runtime and the admin HTTP
+ * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
+ * order.
+ */
+public final class RaftkvServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
+
+  private final ServerConfig config;
+  private final DiskStorage log;
+  private final KvStateMachine kv;
+  private final TcpTransport transport;
+  private final RaftRuntime runtime;
+  private final AdminServer admin;
+
+  private RaftkvServer(
+      ServerConfig config,
+      DiskStorage log,
+      KvStateMachine kv,
+      TcpTransport transport,
+      RaftRuntime runtime,
+      AdminServer admin) {
+    this.config = config;
+    this.log = log;
+    this.kv = kv;
+    this.transport = transport;
+    this.runtime = runtime;
+    this.admin = admin;
+  }
+
+  /**
+   * Opens (or creates) the member's data, starts the transport, the runtime and the admin endpoint.
+   *
+   * @throws IOException if a port cannot be bound (the message names it)
+   * @throws dev.raftkv.storage.StorageCorruptedException if the data dir is damaged or belongs to
+   *     another cluster
+   */
+  public static RaftkvServer start(ServerConfig config) throws IOException {
+    long id = config.memberId();
+    DiskStorage log =
+        DiskStorage.open(
+            config.dataDir().resolve("raft"),
+            StorageOptions.DEFAULT,
+            config.clusterId(),
+            id,
+            ConfState.EMPTY);
+    KvStateMachine kv = null;
+    TcpTransport transport = null;
+    RaftRuntime runtime = null;
+    try {
+      if (config.newCluster()
+          && log.lastIndex() == 0
+          && log.initialState().hardState().term() == 0) {
+        // A founding member of a new cluster: its log starts with the founding membership.
+        log.append(Bootstrap.entries(config.peers().keySet()));
+        HardState hs = Bootstrap.hardState(config.peers().keySet());
+        log.setHardState(hs);
+        log.syncNow();
+      }
+      kv = KvStateMachine.open(config.dataDir().resolve("db"), KvOptions.DEFAULTS);
+      int electionTicks = Math.max(2, config.electionMs() / config.heartbeatMs());
+      RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
+      AtomicReference<RaftRuntime> self = new AtomicReference<>();
+      transport =
+          new TcpTransport(
+              TcpTransportConfig.of(
+                  config.clusterId(), id, ServerConfig.address(config.peerUrl()), config.peers()),
+              m -> {
+                RaftRuntime r = self.get();
+                if (r != null) {
+                  r.deliver(m);
+                }
+              });
+      transport.start();
+      runtime =
+          new RaftRuntime(
+              raft,
+              log,
+              kv,
+              transport::send,
+              RaftRuntime.threadTicker(),
+              Duration.ofMillis(config.heartbeatMs()),
+              10_000,
+              new Random(new SecureRandom().nextLong()));
+      self.set(runtime);
+      AdminServer admin = AdminServer.start(config, runtime, transport);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "member "
+              + config.name()
+              + " ("
+              + Long.toHexString(id)
+              + ") of cluster "
+              + Long.toHexString(config.clusterId())
+              + " started; peers on "
+              + config.peerUrl()
+              + ", admin on "
+              + admin.url());
+      return new RaftkvServer(config, log, kv, transport, runtime, admin);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(runtime);
+      closeQuietly(transport);
+      closeQuietly(kv);
+      closeQuietly(log);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.WARNING, "closing " + c + ": " + e);
+    }
+  }
+
+  /** This member's Raft status. */
+  public Status status() {
+    return runtime.status();
+  }
+
+  /** The node runtime (proposals, reads). */
+  public RaftRuntime runtime() {
+    return runtime;
+  }
+
+  /** The KV state machine. */
+  public KvStateMachine kv() {
+    return kv;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** The admin endpoint's base URL. */
+  public String adminUrl() {
+    return admin.url();
+  }
+
+  /** Cuts this member off from its peers (no traffic either way) until {@link #attach()}. */
+  public void detach() {
+    transport.detach();
+  }
+
+  public void attach() {
+    transport.attach();
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(admin);
+    closeQuietly(runtime);
+    closeQuietly(transport);
+    closeQuietly(kv);
+    closeQuietly(log);
+  }
+}

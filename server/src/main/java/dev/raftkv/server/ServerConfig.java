@@ -1,0 +1,152 @@
+package dev.raftkv.server;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What one server needs to start, in etcd's terms: its name, data dir, the URLs it listens on, and
+ * the initial cluster ({@code name=peerURL,...}). Member and cluster ids are derived the way etcd
+ * does it in spirit: a member id is a hash of its peer URL and the cluster token, the cluster id a
+ * hash of all member ids and the token, so every member computes the same ids.
+ *
+ * @param name this member's name (a key of {@code initialCluster})
+ * @param dataDir where the WAL, snapshots and the KV store live
+ * @param clientUrl where clients connect (the etcd API)
+ * @param peerUrl where the other members connect
+ * @param adminUrl the admin HTTP endpoint (health, status, detach, attach)
+ * @param initialCluster every founding member's name and peer URL, in the given order
+ * @param newCluster whether the cluster is being created (etcd's initial-cluster-state=new)
+ * @param token the cluster token (etcd's initial-cluster-token)
+ * @param heartbeatMs the heartbeat interval; one Raft tick
+ * @param electionMs the election timeout; elections draw from [electionMs, 2 * electionMs)
+ */
+public record ServerConfig(
+    String name,
+    Path dataDir,
+    URI clientUrl,
+    URI peerUrl,
+    URI adminUrl,
+    Map<String, URI> initialCluster,
+    boolean newCluster,
+    String token,
+    int heartbeatMs,
+    int electionMs) {
+
+  public ServerConfig {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(dataDir, "dataDir");
+    initialCluster = Collections.unmodifiableMap(new LinkedHashMap<>(initialCluster));
+    if (!initialCluster.containsKey(name)) {
+      throw new IllegalArgumentException(
+          "--initial-cluster has no member named '" + name + "' (--name)");
+    }
+    if (heartbeatMs <= 0) {
+      throw new IllegalArgumentException(
+          "--heartbeat-interval must be positive, got " + heartbeatMs);
+    }
+    if (electionMs < 2 * heartbeatMs) {
+      throw new IllegalArgumentException(
+          "--election-timeout ("
+              + electionMs
+              + " ms) must be at least twice --heartbeat-interval ("
+              + heartbeatMs
+              + " ms)");
+    }
+  }
+
+  /**
+   * Parses etcd's {@code --initial-cluster} value: {@code name=url,name=url}.
+   *
+   * @throws IllegalArgumentException naming the flag and the bad part
+   */
+  public static Map<String, URI> parseInitialCluster(String value) {
+    Map<String, URI> out = new LinkedHashMap<>();
+    for (String part : value.split(",")) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException(
+            "--initial-cluster: '" + p + "' is not of the form name=http://host:port");
+      }
+      String name = p.substring(0, eq);
+      URI url = parseUrl("--initial-cluster", p.substring(eq + 1));
+      if (out.put(name, url) != null) {
+        throw new IllegalArgumentException(
+            "--initial-cluster: member '" + name + "' appears twice");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Parses one URL with host and port, as etcd's URL flags take them.
+   *
+   * @throws IllegalArgumentException naming {@code flag}
+   */
+  public static URI parseUrl(String flag, String value) {
+    try {
+      URI u = new URI(value.trim());
+      if (u.getHost() == null || u.getPort() < 0) {
+        throw new IllegalArgumentException(
+            flag + ": '" + value + "' needs a host and a port, like http://127.0.0.1:2379");
+      }
+      return u;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException(flag + ": '" + value + "' is not a URL", e);
+    }
+  }
+
+  /** The member id of {@code member}: a positive hash of its peer URL and the token. */
+  public long memberId(String member) {
+    return hash(initialCluster.get(member).toString() + "|" + token);
+  }
+
+  /** This member's id. */
+  public long memberId() {
+    return memberId(name);
+  }
+
+  /** Every founding member's id and peer address. */
+  public Map<Long, InetSocketAddress> peers() {
+    Map<Long, InetSocketAddress> out = new TreeMap<>();
+    for (Map.Entry<String, URI> e : initialCluster.entrySet()) {
+      out.put(memberId(e.getKey()), address(e.getValue()));
+    }
+    return out;
+  }
+
+  /** The cluster id: a hash of the sorted member ids and the token. */
+  public long clusterId() {
+    StringBuilder sb = new StringBuilder();
+    peers().keySet().forEach(id -> sb.append(id).append(','));
+    return hash(sb + "|" + token);
+  }
+
+  /** The socket address of a URL. */
+  public static InetSocketAddress address(URI url) {
+    return new InetSocketAddress(url.getHost(), url.getPort());
+  }
+
+  static long hash(String s) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (d[i] & 0xff);
+      }
+      v &= Long.MAX_VALUE;
+      return v == 0 ? 1 : v;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.PutRequest;
+import dev.raftkv.kv.RangeRequest;
+import dev.raftkv.kv.RangeResponse;
+import dev.raftkv.raft.Role;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three servers in this JVM on loopback, with real disks, sockets and the admin endpoint. */
+class RaftkvServerTest {
+  @TempDir Path dir;
+  private final Map<String, RaftkvServer> servers = new LinkedHashMap<>();
+  private final Map<String, ServerConfig> configs = new LinkedHashMap<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stop() {
+    servers.values().forEach(RaftkvServer::close);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void configure(String token) throws IOException {
+    Map<String, URI> cluster = new LinkedHashMap<>();
+    Map<String, int[]> ports = new LinkedHashMap<>();
+    for (String n : new String[] {"n1", "n2", "n3"}) {
+      int[] p = {freePort(), freePort(), freePort()};
+      ports.put(n, p);
+      cluster.put(n, URI.create("http://127.0.0.1:" + p[1]));
+    }
+    for (String n : cluster.keySet()) {
+      int[] p = ports.get(n);
+      configs.put(
+          n,
+          new ServerConfig(
+              n,
+              dir.resolve(n),
+              URI.create("http://127.0.0.1:" + p[0]),
+              cluster.get(n),
+              URI.create("http://127.0.0.1:" + p[2]),
+              cluster,
+              true,
+              token,
+              10,
+              100));
+    }
+  }
+
+  private void startAll() throws IOException {
+    for (Map.Entry<String, ServerConfig> e : configs.entrySet()) {
+      servers.put(e.getKey(), RaftkvServer.start(e.getValue()));
+    }
+  }
+
+  private static void await(String what, BooleanSupplier c) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private String leader() throws InterruptedException {
+    String[] l = new String[1];
+    await(
+        "a leader",
+        () -> {
+          for (Map.Entry<String, RaftkvServer> e : servers.entrySet()) {
+            if (e.getValue().status().role() == Role.LEADER) {
+              l[0] = e.getKey();
+              return true;
+            }
+          }
+          return false;
+        });
+    return l[0];
+  }
+
+  private void put(String at, String key, String value) throws Exception {
+    servers
+        .get(at)
+        .runtime()
+        .propose(
+            KvCommands.encode(
+                PutRequest.of(
+                    key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8))))
+        .get(20, TimeUnit.SECONDS);
+  }
+
+  private String get(String at, String key) throws Exception {
+    RaftkvServer s = servers.get(at);
+    // A member may not have heard from the leader yet; a client retries, so does this test.
+    await(at + " to know the leader", () -> s.status().leader() != 0);
+    s.runtime().readIndex().get(20, TimeUnit.SECONDS);
+    RangeResponse r = s.kv().store().range(RangeRequest.get(key.getBytes(StandardCharsets.UTF_8)));
+    return r.kvs().isEmpty() ? null : new String(r.kvs().get(0).value(), StandardCharsets.UTF_8);
+  }
+
+  private HttpResponse<String> admin(String at, String method, String path) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(servers.get(at).adminUrl() + path));
+    b = method.equals("POST") ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void electsALeaderReplicatesAndAnswersTheAdminQuestions() throws Exception {
+    configure("t1");
+    startAll();
+    String leader = leader();
+    put(leader, "foo", "bar");
+    for (String n : servers.keySet()) {
+      assertThat(get(n, "foo")).isEqualTo("bar");
+    }
+    HttpResponse<String> status = admin(leader, "GET", "/status");
+    assertThat(status.statusCode()).isEqualTo(200);
+    assertThat(status.body()).contains("\"role\":\"leader\"", "\"name\":\"" + leader + "\"");
+    assertThat(admin(leader, "GET", "/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void detachingTheLeaderMovesLeadershipAndAttachingRejoins() throws Exception {
+    configure("t2");
+    startAll();
+    String old = leader();
+    assertThat(admin(old, "POST", "/detach").statusCode()).isEqualTo(200);
+    await(
+        "another leader",
+        () ->
+            servers.entrySet().stream()
+                .anyMatch(
+                    e -> !e.getKey().equals(old) && e.getValue().status().role() == Role.LEADER));
+    String next =
+        servers.entrySet().stream()
+            .filter(e -> !e.getKey().equals(old) && e.getValue().status().role() == Role.LEADER)
+            .findFirst()
+            .orElseThrow()
+            .getKey();
+    put(next, "k", "after-detach");
+    await("the old leader to step down", () -> servers.get(old).status().role() != Role.LEADER);
+    assertThat(admin(old, "GET", "/health").statusCode()).isEqualTo(503);
+    admin(old, "POST", "/attach");
+    await("the old leader to follow", () -> servers.get(old).status().leader() != 0);
+    assertThat(get(old, "k")).isEqualTo("after-detach");
+  }
+
+  @Test
+  void everyAcknowledgedWriteSurvivesAWholeClusterRestart() throws Exception {
+    configure("t3");
+    startAll();
+    String leader = leader();
+    for (int i = 0; i < 20; i++) {
+      put(leader, "k" + i, "v" + i);
+    }
+    servers.values().forEach(RaftkvServer::close);
+    servers.clear();
+    startAll();
+    leader();
+    for (String n : servers.keySet()) {
+      assertThat(get(n, "k19")).isEqualTo("v19");
+      assertThat(get(n, "k0")).isEqualTo("v0");
+    }
+  }
+
+  @Test
+  void aDataDirOfAnotherClusterIsRefused() throws Exception {
+    configure("t4");
+    startAll();
+    leader();
+    servers.values().forEach(RaftkvServer::close);
+    servers.clear();
+    ServerConfig c = configs.get("n1");
+    ServerConfig other =
+        new ServerConfig(
+            c.name(),
+            c.dataDir(),
+            c.clientUrl(),
+            c.peerUrl(),
+            c.adminUrl(),
+            c.initialCluster(),
+            true,
+            "another-token",
+            10,
+            100);
+    assertThatThrownBy(() -> RaftkvServer.start(other)).hasMessageContaining("cluster");
+  }
+
+  @Test
+  void badConfigurationNamesTheFlag() {
+    assertThatThrownBy(() -> ServerConfig.parseInitialCluster("n1=http://127.0.0.1:1,n2"))
+        .hasMessageContaining("--initial-cluster")
+        .hasMessageContaining("'n2'");
+    assertThatThrownBy(() -> ServerConfig.parseUrl("--listen-peer-urls", "http://127.0.0.1"))
+        .hasMessageContaining("--listen-peer-urls")
+        .hasMessageContaining("port");
+  }
+}
