@@ -9,7 +9,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "raftkv 0.1.0-SNAPSHOT",
     description = "A Raft consensus library and replicated key-value store.",
-    subcommands = {SimulateCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServerCommand.class,
+      ClusterCommand.class,
+      StatusCommand.class,
+      AdminCommand.class,
+      SimulateCommand.class,
+      CheckCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

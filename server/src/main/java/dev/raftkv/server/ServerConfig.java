@@ -105,8 +105,14 @@ public record ServerConfig(
     }
   }
 
-  /** The member id of {@code member}: a positive hash of its peer URL and the token. */
+  /**
+   * The member id of {@code member}: its name if the name is a positive number (the seed documents
+   * number their servers), else a positive hash of its peer URL and the token.
+   */
   public long memberId(String member) {
+    if (member.matches("[1-9][0-9]{0,17}")) {
+      return Long.parseLong(member);
+    }
     return hash(initialCluster.get(member).toString() + "|" + token);
   }
 

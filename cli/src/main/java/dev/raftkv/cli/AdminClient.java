@@ -1,0 +1,50 @@
+package dev.raftkv.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Talks to members' admin endpoints (host:port or http://host:port). */
+final class AdminClient {
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  static List<URI> endpoints(String list) {
+    List<URI> out = new ArrayList<>();
+    for (String e : list.split(",")) {
+      String t = e.trim();
+      if (!t.isEmpty()) {
+        out.add(URI.create(t.contains("://") ? t : "http://" + t));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no endpoints given");
+    }
+    return out;
+  }
+
+  /** GETs or POSTs {@code path}; returns the body, or throws naming the endpoint. */
+  String call(URI endpoint, String method, String path) throws IOException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(endpoint.resolve(path)).timeout(Duration.ofSeconds(5));
+    b = "POST".equals(method) ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();
+    try {
+      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return r.body().strip();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (IOException e) {
+      String why =
+          e.getMessage() != null
+              ? e.getMessage()
+              : "cannot connect (" + e.getClass().getSimpleName() + ")";
+      throw new IOException(endpoint + ": " + why, e);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.raftkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Bad flags and configuration files: exit code 2 and a message that names what is wrong. */
+class ServerCommandTest {
+  @TempDir Path dir;
+
+  private static String[] run(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CommandLine cl = new CommandLine(new Main());
+    cl.setErr(new java.io.PrintWriter(new PrintStream(err, true, StandardCharsets.UTF_8), true));
+    int code = cl.execute(args);
+    return new String[] {String.valueOf(code), err.toString(StandardCharsets.UTF_8)};
+  }
+
+  @Test
+  void anInitialClusterWithoutThisMemberIsRefused() {
+    String[] r = run("server", "--name", "n9", "--initial-cluster", "n1=http://127.0.0.1:2380");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--initial-cluster has no member named 'n9'");
+  }
+
+  @Test
+  void aMalformedUrlNamesItsFlag() {
+    String[] r = run("server", "--listen-peer-urls", "http://127.0.0.1");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--listen-peer-urls").contains("port");
+  }
+
+  @Test
+  void anElectionTimeoutTooShortForTheHeartbeatIsRefused() {
+    String[] r = run("server", "--heartbeat-interval", "100", "--election-timeout", "150");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--election-timeout");
+  }
+
+  @Test
+  void aSeedConfigPidOutsidePeersPidIsRefused() throws Exception {
+    Path f = dir.resolve("config.json");
+    Files.writeString(
+        f,
+        "{\"selfHandle\":\"tcp://127.0.0.1:\",\"peersPid\":\"1,2\",\"peersHandle\":\"tcp://127.0.0.1:\","
+            + "\"startAddress\":5000,\"startMsgId\":1000,\"bufSize\":5000,\"timeOutMin\":100,"
+            + "\"timeOutRand\":200}");
+    String[] r = run("server", "--seed-config", f.toString(), "--id", "7");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--id 7 is not in peersPid [1, 2]");
+  }
+
+  @Test
+  void aSeed002PeerJsonWithoutThisIdIsRefused() throws Exception {
+    Path f = dir.resolve("peer.json");
+    Files.writeString(
+        f,
+        "{\"object\": {\"buffer_size\": 100, \"peers\": [{\"logdir\": \"d1\", \"id\": 1,"
+            + " \"host\": \"127.0.0.1:9001\", \"timeout\": 500}]}}");
+    String[] r = run("server", "2", "8002", "--peer-json", f.toString());
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("has no peer with id 2");
+    Files.writeString(f, "{\"object\": {\"peers\": []}}");
+    r = run("server", "1", "8001", "--peer-json", f.toString());
+    assertThat(r[1]).contains("\"object.peers\" must be a non-empty list");
+  }
+}
