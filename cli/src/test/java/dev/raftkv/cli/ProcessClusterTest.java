@@ -1,0 +1,207 @@
+package dev.raftkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Five real server processes on loopback, driven through their admin endpoints: kill -9 of the
+ * leader, restart, detach/attach of the leader, of two and of three members. (Writes through
+ * etcdctl join this test when the etcd API lands.)
+ */
+class ProcessClusterTest {
+  private static final int N = 5;
+  private static final int HEARTBEAT_MS = 50;
+  private static final int ELECTION_MS = 500;
+
+  @TempDir Path dir;
+  private final Map<Integer, Process> procs = new HashMap<>();
+  private final int[][] ports = new int[N + 1][];
+  private String initial;
+  private final AdminClient admin = new AdminClient();
+
+  @AfterEach
+  void stop() {
+    procs.values().forEach(Process::destroyForcibly);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void start(int i) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-Xmx256m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "server",
+            "--name",
+            "n" + i,
+            "--data-dir",
+            dir.resolve("n" + i).toString(),
+            "--listen-client-urls",
+            "http://127.0.0.1:" + ports[i][0],
+            "--listen-peer-urls",
+            "http://127.0.0.1:" + ports[i][1],
+            "--listen-admin-url",
+            "http://127.0.0.1:" + ports[i][2],
+            "--initial-cluster",
+            initial,
+            "--heartbeat-interval",
+            String.valueOf(HEARTBEAT_MS),
+            "--election-timeout",
+            String.valueOf(ELECTION_MS));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(dir.resolve("n" + i + ".log").toFile());
+    procs.put(i, pb.start());
+  }
+
+  private Map<String, String> status(int i) {
+    try {
+      String body = admin.call(URI.create("http://127.0.0.1:" + ports[i][2]), "GET", "/status");
+      Map<String, String> out = new HashMap<>();
+      Matcher m = Pattern.compile("\"(\\w+)\":\"?([^,\"}]*)\"?").matcher(body);
+      while (m.find()) {
+        out.put(m.group(1), m.group(2));
+      }
+      return out;
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  private void post(int i, String path) throws IOException {
+    admin.call(URI.create("http://127.0.0.1:" + ports[i][2]), "POST", path);
+  }
+
+  private static void await(String what, long millis, BooleanSupplier c)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** The member that leads and that a majority of the listed members follow, or 0. */
+  private int leaderAmong(List<Integer> members) {
+    for (int i : members) {
+      Map<String, String> s = status(i);
+      if ("leader".equals(s.get("role"))) {
+        String id = s.get("id");
+        long following = members.stream().filter(j -> id.equals(status(j).get("leader"))).count();
+        if (following > N / 2) {
+          return i;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private List<Integer> all() {
+    List<Integer> l = new ArrayList<>();
+    for (int i = 1; i <= N; i++) {
+      l.add(i);
+    }
+    return l;
+  }
+
+  @Test
+  void survivesKillsAndPartitionsOfRealProcesses() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 1; i <= N; i++) {
+      ports[i] = new int[] {freePort(), freePort(), freePort()};
+      sb.append(i == 1 ? "" : ",")
+          .append("n")
+          .append(i)
+          .append("=http://127.0.0.1:")
+          .append(ports[i][1]);
+    }
+    initial = sb.toString();
+    for (int i = 1; i <= N; i++) {
+      start(i);
+    }
+    await("a leader of all five", 30_000, () -> leaderAmong(all()) != 0);
+    int first = leaderAmong(all());
+
+    // kill -9 the leader: the others elect a new one within 3 election timeouts.
+    procs.remove(first).destroyForcibly().waitFor();
+    List<Integer> rest = new ArrayList<>(all());
+    rest.remove(Integer.valueOf(first));
+    long killedAt = System.nanoTime();
+    await("a new leader", 3 * 2 * ELECTION_MS, () -> leaderAmong(rest) != 0);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt))
+        .as("a new leader within 3 election timeouts")
+        .isLessThan(3L * 2 * ELECTION_MS);
+    int second = leaderAmong(rest);
+
+    // Restart it: it rejoins as a follower and catches up.
+    start(first);
+    await(
+        first + " to follow " + second,
+        30_000,
+        () -> {
+          Map<String, String> s = status(first);
+          return "follower".equals(s.get("role"))
+              && s.get("applied") != null
+              && s.get("applied").equals(status(second).get("applied"));
+        });
+
+    // Detach the leader: the majority elects another; attach: it rejoins as follower.
+    post(second, "/detach");
+    List<Integer> others = new ArrayList<>(all());
+    others.remove(Integer.valueOf(second));
+    await("a leader without " + second, 10_000, () -> leaderAmong(others) != 0);
+    await(
+        second + " to step down (CheckQuorum)",
+        10_000,
+        () -> !"leader".equals(status(second).get("role")));
+    post(second, "/attach");
+    await(
+        second + " to follow again",
+        10_000,
+        () ->
+            "follower".equals(status(second).get("role"))
+                && !status(second).get("leader").isEmpty());
+
+    // Detach two of five: progress goes on. Three of five: no leader until healed.
+    int leader = leaderAmong(all());
+    List<Integer> followers = new ArrayList<>(all());
+    followers.remove(Integer.valueOf(leader));
+    post(followers.get(0), "/detach");
+    post(followers.get(1), "/detach");
+    Thread.sleep(3L * ELECTION_MS);
+    assertThat(status(leader).get("role")).isEqualTo("leader");
+    post(leader, "/detach");
+    await(
+        "no leader anywhere",
+        10_000,
+        () -> all().stream().noneMatch(i -> "leader".equals(status(i).get("role"))));
+    for (int i : all()) {
+      post(i, "/attach");
+    }
+    await("a leader after healing", 10_000, () -> leaderAmong(all()) != 0);
+  }
+}
