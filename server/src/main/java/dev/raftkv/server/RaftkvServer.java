@@ -12,17 +12,20 @@ import dev.raftkv.storage.DiskStorage;
 import dev.raftkv.storage.StorageOptions;
 import dev.raftkv.transport.TcpTransport;
 import dev.raftkv.transport.TcpTransportConfig;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
- * state machine ({@code data-dir/db}), the peer transport, the node runtime and the admin HTTP
- * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
- * order.
+ * state machine ({@code data-dir/db}), the peer transport, the node runtime, the etcd v3 gRPC API
+ * on the client URL (KV, Maintenance.Status, Cluster.MemberList) and the admin HTTP endpoint.
+ * {@link #start} blocks until everything listens; {@link #close} stops it in reverse order.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
@@ -33,6 +36,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final TcpTransport transport;
   private final RaftRuntime runtime;
   private final AdminServer admin;
+  private final Server grpc;
 
   private RaftkvServer(
       ServerConfig config,
@@ -40,13 +44,15 @@ public final class RaftkvServer implements AutoCloseable {
       KvStateMachine kv,
       TcpTransport transport,
       RaftRuntime runtime,
-      AdminServer admin) {
+      AdminServer admin,
+      Server grpc) {
     this.config = config;
     this.log = log;
     this.kv = kv;
     this.transport = transport;
     this.runtime = runtime;
     this.admin = admin;
+    this.grpc = grpc;
   }
 
   /**
@@ -105,6 +111,7 @@ public final class RaftkvServer implements AutoCloseable {
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
       AdminServer admin = AdminServer.start(config, runtime, transport);
+      Server grpc = startGrpc(config, runtime, kv, admin);
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -117,13 +124,41 @@ public final class RaftkvServer implements AutoCloseable {
               + config.peerUrl()
               + ", admin on "
               + admin.url());
-      return new RaftkvServer(config, log, kv, transport, runtime, admin);
+      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc);
     } catch (IOException | RuntimeException e) {
       closeQuietly(runtime);
       closeQuietly(transport);
       closeQuietly(kv);
       closeQuietly(log);
       throw e;
+    }
+  }
+
+  /** The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl). */
+  private static Server startGrpc(
+      ServerConfig config, RaftRuntime runtime, KvStateMachine kv, AdminServer admin)
+      throws IOException {
+    EtcdKvService kvService =
+        new EtcdKvService(
+            runtime,
+            kv,
+            config.clusterId(),
+            config.memberId(),
+            Duration.ofMillis(5_000L + 2L * config.electionMs()));
+    try {
+      return NettyServerBuilder.forAddress(ServerConfig.address(config.clientUrl()))
+          .permitKeepAliveTime(5, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
+          .addService(kvService)
+          .addService(new EtcdMaintenanceService(runtime, kv, kvService))
+          .addService(new EtcdClusterService(config, runtime, kvService))
+          .build()
+          .start();
+    } catch (IOException e) {
+      admin.close();
+      throw new java.net.BindException(
+          "client address " + config.clientUrl() + " is in use (--listen-client-urls)");
     }
   }
 
@@ -173,6 +208,12 @@ public final class RaftkvServer implements AutoCloseable {
 
   @Override
   public void close() {
+    grpc.shutdownNow();
+    try {
+      grpc.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     closeQuietly(admin);
     closeQuietly(runtime);
     closeQuietly(transport);

@@ -1,0 +1,337 @@
+package dev.raftkv.server;
+
+import com.google.protobuf.ByteString;
+import dev.raftkv.api.etcdserverpb.CompactionRequest;
+import dev.raftkv.api.etcdserverpb.CompactionResponse;
+import dev.raftkv.api.etcdserverpb.Compare;
+import dev.raftkv.api.etcdserverpb.DeleteRangeRequest;
+import dev.raftkv.api.etcdserverpb.DeleteRangeResponse;
+import dev.raftkv.api.etcdserverpb.KVGrpc;
+import dev.raftkv.api.etcdserverpb.PutRequest;
+import dev.raftkv.api.etcdserverpb.PutResponse;
+import dev.raftkv.api.etcdserverpb.RangeRequest;
+import dev.raftkv.api.etcdserverpb.RangeResponse;
+import dev.raftkv.api.etcdserverpb.RequestOp;
+import dev.raftkv.api.etcdserverpb.ResponseHeader;
+import dev.raftkv.api.etcdserverpb.ResponseOp;
+import dev.raftkv.api.etcdserverpb.TxnRequest;
+import dev.raftkv.api.etcdserverpb.TxnResponse;
+import dev.raftkv.api.mvccpb.KeyValue;
+import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.KvException;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Op;
+import dev.raftkv.kv.OpResult;
+import dev.raftkv.raft.ProposalRejectedException;
+import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * etcd's {@code KV} service. Writes (Put, DeleteRange, Txn, Compact) go through the Raft log: a
+ * follower's proposal is forwarded to the leader by the Raft core, and the answer comes from the
+ * result of applying it on this member. Ranges are linearizable (ReadIndex) unless {@code
+ * serializable} is set, then served from local state at once. Errors carry etcd's gRPC codes and
+ * exact messages.
+ */
+final class EtcdKvService extends KVGrpc.KVImplBase {
+  /** etcd's default maximum request size (1.5 MiB). */
+  static final int MAX_REQUEST_BYTES = 3 * 512 * 1024;
+
+  private final RaftRuntime runtime;
+  private final KvStateMachine kv;
+  private final long clusterId;
+  private final long memberId;
+  private final Duration timeout;
+
+  EtcdKvService(
+      RaftRuntime runtime, KvStateMachine kv, long clusterId, long memberId, Duration timeout) {
+    this.runtime = runtime;
+    this.kv = kv;
+    this.clusterId = clusterId;
+    this.memberId = memberId;
+    this.timeout = timeout;
+  }
+
+  ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder()
+        .setClusterId(clusterId)
+        .setMemberId(memberId)
+        .setRevision(revision)
+        .setRaftTerm(runtime.status().term())
+        .build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
+    if (req.getKey().isEmpty()) {
+      out.onError(invalid("etcdserver: key is not provided"));
+      return;
+    }
+    CompletableFuture<Long> barrier =
+        req.getSerializable() ? CompletableFuture.completedFuture(0L) : runtime.readIndex();
+    finish(
+        barrier.thenApply(
+            ignored -> {
+              dev.raftkv.kv.RangeResponse r = kv.store().range(toKv(req));
+              return toProto(r);
+            }),
+        out);
+  }
+
+  @Override
+  public void put(PutRequest req, StreamObserver<PutResponse> out) {
+    if (req.getKey().isEmpty()) {
+      out.onError(invalid("etcdserver: key is not provided"));
+      return;
+    }
+    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.PutResponse) r));
+  }
+
+  @Override
+  public void deleteRange(DeleteRangeRequest req, StreamObserver<DeleteRangeResponse> out) {
+    if (req.getKey().isEmpty()) {
+      out.onError(invalid("etcdserver: key is not provided"));
+      return;
+    }
+    propose(
+        toKv(req),
+        req.getSerializedSize(),
+        out,
+        r -> toProto((dev.raftkv.kv.DeleteRangeResponse) r));
+  }
+
+  @Override
+  public void txn(TxnRequest req, StreamObserver<TxnResponse> out) {
+    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.TxnResponse) r));
+  }
+
+  @Override
+  public void compact(CompactionRequest req, StreamObserver<CompactionResponse> out) {
+    propose(
+        new dev.raftkv.kv.CompactionRequest(req.getRevision()),
+        req.getSerializedSize(),
+        out,
+        r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build());
+  }
+
+  private interface Convert<T> {
+    T apply(dev.raftkv.kv.Response r);
+  }
+
+  private <T> void propose(Op op, int size, StreamObserver<T> out, Convert<T> convert) {
+    if (size > MAX_REQUEST_BYTES) {
+      out.onError(invalid("etcdserver: request is too large"));
+      return;
+    }
+    CompletableFuture<T> f =
+        runtime
+            .propose(KvCommands.encode(op))
+            .thenApply(
+                index -> {
+                  ApplyResult applied = kv.resultAt(index);
+                  if (applied == null || applied.results().isEmpty()) {
+                    throw new StatusRuntimeException(
+                        Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
+                  }
+                  OpResult r = applied.results().get(0);
+                  if (r.error() != null) {
+                    throw r.error();
+                  }
+                  return convert.apply(r.response());
+                });
+    finish(f, out);
+  }
+
+  private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (v, e) -> {
+              if (e == null) {
+                out.onNext(v);
+                out.onCompleted();
+              } else {
+                out.onError(toStatus(e));
+              }
+            });
+  }
+
+  /** etcd's gRPC errors for what can go wrong between a request and its answer. */
+  static StatusRuntimeException toStatus(Throwable e) {
+    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (c instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (c instanceof KvException k) {
+      return Status.fromCode(Status.Code.valueOf(k.code().grpcStatus()))
+          .withDescription(
+              k.code() == KvException.Code.COMPACTED || k.code() == KvException.Code.FUTURE_REV
+                  ? "etcdserver: " + k.code().message()
+                  : k.code().message())
+          .asRuntimeException();
+    }
+    if (c instanceof ProposalRejectedException p) {
+      return switch (p.reason()) {
+        case NO_LEADER ->
+            Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException();
+        case LEADERSHIP_TRANSFER ->
+            Status.UNAVAILABLE.withDescription("etcdserver: leader changed").asRuntimeException();
+        default ->
+            Status.FAILED_PRECONDITION
+                .withDescription("etcdserver: " + p.getMessage())
+                .asRuntimeException();
+      };
+    }
+    if (c instanceof TimeoutException) {
+      return Status.UNAVAILABLE
+          .withDescription("etcdserver: request timed out")
+          .asRuntimeException();
+    }
+    return Status.UNAVAILABLE.withDescription("etcdserver: " + c.getMessage()).asRuntimeException();
+  }
+
+  private static StatusRuntimeException invalid(String message) {
+    return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Conversions between the wire messages and the store's records
+
+  private static byte[] bytesOrNull(ByteString b) {
+    return b.isEmpty() ? null : b.toByteArray();
+  }
+
+  static dev.raftkv.kv.RangeRequest toKv(RangeRequest r) {
+    return new dev.raftkv.kv.RangeRequest(
+        r.getKey().toByteArray(),
+        bytesOrNull(r.getRangeEnd()),
+        r.getLimit(),
+        r.getRevision(),
+        dev.raftkv.kv.RangeRequest.SortOrder.valueOf(r.getSortOrder().name()),
+        dev.raftkv.kv.RangeRequest.SortTarget.valueOf(r.getSortTarget().name()),
+        r.getKeysOnly(),
+        r.getCountOnly(),
+        r.getMinModRevision(),
+        r.getMaxModRevision(),
+        r.getMinCreateRevision(),
+        r.getMaxCreateRevision());
+  }
+
+  static dev.raftkv.kv.PutRequest toKv(PutRequest r) {
+    return new dev.raftkv.kv.PutRequest(
+        r.getKey().toByteArray(),
+        r.getValue().toByteArray(),
+        r.getLease(),
+        r.getPrevKv(),
+        r.getIgnoreValue(),
+        r.getIgnoreLease());
+  }
+
+  static dev.raftkv.kv.DeleteRangeRequest toKv(DeleteRangeRequest r) {
+    return new dev.raftkv.kv.DeleteRangeRequest(
+        r.getKey().toByteArray(), bytesOrNull(r.getRangeEnd()), r.getPrevKv());
+  }
+
+  static dev.raftkv.kv.TxnRequest toKv(TxnRequest r) {
+    List<dev.raftkv.kv.Compare> cmp = new ArrayList<>();
+    for (Compare c : r.getCompareList()) {
+      long number =
+          switch (c.getTarget()) {
+            case VERSION -> c.getVersion();
+            case CREATE -> c.getCreateRevision();
+            case MOD -> c.getModRevision();
+            case LEASE -> c.getLease();
+            default -> 0;
+          };
+      cmp.add(
+          new dev.raftkv.kv.Compare(
+              c.getKey().toByteArray(),
+              bytesOrNull(c.getRangeEnd()),
+              dev.raftkv.kv.Compare.Target.valueOf(c.getTarget().name()),
+              dev.raftkv.kv.Compare.Result.valueOf(c.getResult().name()),
+              number,
+              c.getValue().toByteArray()));
+    }
+    return new dev.raftkv.kv.TxnRequest(cmp, ops(r.getSuccessList()), ops(r.getFailureList()));
+  }
+
+  private static List<dev.raftkv.kv.RequestOp> ops(List<RequestOp> ops) {
+    List<dev.raftkv.kv.RequestOp> out = new ArrayList<>();
+    for (RequestOp op : ops) {
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> out.add(toKv(op.getRequestRange()));
+        case REQUEST_PUT -> out.add(toKv(op.getRequestPut()));
+        case REQUEST_DELETE_RANGE -> out.add(toKv(op.getRequestDeleteRange()));
+        case REQUEST_TXN -> out.add(toKv(op.getRequestTxn()));
+        default -> throw invalid("etcdserver: empty request op in txn");
+      }
+    }
+    return out;
+  }
+
+  static KeyValue toProto(dev.raftkv.kv.KeyValue kv) {
+    return KeyValue.newBuilder()
+        .setKey(ByteString.copyFrom(kv.key()))
+        .setCreateRevision(kv.createRevision())
+        .setModRevision(kv.modRevision())
+        .setVersion(kv.version())
+        .setValue(ByteString.copyFrom(kv.value()))
+        .setLease(kv.lease())
+        .build();
+  }
+
+  RangeResponse toProto(dev.raftkv.kv.RangeResponse r) {
+    RangeResponse.Builder b =
+        RangeResponse.newBuilder()
+            .setHeader(header(r.revision()))
+            .setMore(r.more())
+            .setCount(r.count());
+    r.kvs().forEach(kv -> b.addKvs(toProto(kv)));
+    return b.build();
+  }
+
+  PutResponse toProto(dev.raftkv.kv.PutResponse r) {
+    PutResponse.Builder b = PutResponse.newBuilder().setHeader(header(r.revision()));
+    if (r.prevKv() != null) {
+      b.setPrevKv(toProto(r.prevKv()));
+    }
+    return b.build();
+  }
+
+  DeleteRangeResponse toProto(dev.raftkv.kv.DeleteRangeResponse r) {
+    DeleteRangeResponse.Builder b =
+        DeleteRangeResponse.newBuilder().setHeader(header(r.revision())).setDeleted(r.deleted());
+    r.prevKvs().forEach(kv -> b.addPrevKvs(toProto(kv)));
+    return b.build();
+  }
+
+  TxnResponse toProto(dev.raftkv.kv.TxnResponse r) {
+    TxnResponse.Builder b =
+        TxnResponse.newBuilder().setHeader(header(r.revision())).setSucceeded(r.succeeded());
+    for (dev.raftkv.kv.Response sub : r.responses()) {
+      ResponseOp.Builder op = ResponseOp.newBuilder();
+      if (sub instanceof dev.raftkv.kv.RangeResponse x) {
+        op.setResponseRange(toProto(x));
+      } else if (sub instanceof dev.raftkv.kv.PutResponse x) {
+        op.setResponsePut(toProto(x));
+      } else if (sub instanceof dev.raftkv.kv.DeleteRangeResponse x) {
+        op.setResponseDeleteRange(toProto(x));
+      } else if (sub instanceof dev.raftkv.kv.TxnResponse x) {
+        op.setResponseTxn(toProto(x));
+      }
+      b.addResponses(op);
+    }
+    return b.build();
+  }
+}
