@@ -1,8 +1,12 @@
 package dev.raftkv.cli;
 
-import java.io.IOException;
-import java.net.URI;
+import dev.raftkv.api.raftkvpb.AdminGrpc;
+import dev.raftkv.api.raftkvpb.AttachRequest;
+import dev.raftkv.api.raftkvpb.DetachRequest;
+import dev.raftkv.api.raftkvpb.MemberStatus;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,8 +16,8 @@ import picocli.CommandLine.Parameters;
     name = "admin",
     mixinStandardHelpOptions = true,
     description =
-        "detach: cut the members at the given admin endpoints off from their peers (no traffic"
-            + " either way, like the seed's Detach()); attach: join them again.",
+        "detach: cut the members at --endpoints off from their peers (no traffic either way,"
+            + " like the seed's Detach()); attach: join them again.",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:done on every member", "1:a member did not answer", "2:bad usage"})
 final class AdminCommand implements Callable<Integer> {
@@ -21,9 +25,9 @@ final class AdminCommand implements Callable<Integer> {
   String action;
 
   @Option(
-      names = "--admin-endpoints",
+      names = "--endpoints",
       required = true,
-      description = "Admin endpoints, host:port,...")
+      description = "Client endpoints of the members, host:port,...")
   String endpoints;
 
   @Override
@@ -32,14 +36,21 @@ final class AdminCommand implements Callable<Integer> {
       System.err.println("raftkv admin: ACTION must be detach or attach, got '" + action + "'");
       return 2;
     }
-    AdminClient client = new AdminClient();
     int failed = 0;
-    for (URI e : AdminClient.endpoints(endpoints)) {
-      try {
-        System.out.println(e + " " + client.call(e, "POST", "/" + action));
-      } catch (IOException ex) {
-        System.err.println("raftkv admin: " + ex.getMessage());
-        failed++;
+    try (Endpoints e = new Endpoints(endpoints)) {
+      for (int i = 0; i < e.size(); i++) {
+        try {
+          var stub = AdminGrpc.newBlockingStub(e.channel(i)).withDeadlineAfter(3, TimeUnit.SECONDS);
+          MemberStatus s =
+              action.equals("detach")
+                  ? stub.detach(DetachRequest.getDefaultInstance())
+                  : stub.attach(AttachRequest.getDefaultInstance());
+          System.out.println(StatusCommand.line(e.targets().get(i), s));
+        } catch (StatusRuntimeException ex) {
+          System.err.println(
+              "raftkv admin: " + e.targets().get(i) + ": " + ex.getStatus().getCode());
+          failed++;
+        }
       }
     }
     return failed == 0 ? 0 : 1;

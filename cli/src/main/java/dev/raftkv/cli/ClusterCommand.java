@@ -126,10 +126,13 @@ final class ClusterCommand implements Runnable {
           }
         }
         if (healthy == nodes) {
+          String eps = String.join(",", clients);
           System.out.println("raftkv cluster of " + nodes + " members is up");
-          System.out.println("client endpoints: " + String.join(",", clients));
-          System.out.println("admin endpoints:  " + adminList);
-          System.out.println("status:           bin/raftkv status --admin-endpoints " + adminList);
+          System.out.println("client endpoints: " + eps);
+          System.out.println("admin (HTTP):     " + adminList);
+          System.out.println("try:              etcdctl --endpoints " + eps + " put foo bar");
+          System.out.println("                  bin/raftkv get foo --endpoints " + eps);
+          System.out.println("                  bin/raftkv status --endpoints " + eps);
           return 0;
         }
         Thread.sleep(200);

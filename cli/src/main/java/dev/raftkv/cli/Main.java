@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServerCommand.class,
       ClusterCommand.class,
+      KvCommands.Put.class,
+      KvCommands.Get.class,
+      KvCommands.Del.class,
       StatusCommand.class,
       AdminCommand.class,
       SimulateCommand.class,

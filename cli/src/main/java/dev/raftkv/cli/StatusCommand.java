@@ -1,8 +1,11 @@
 package dev.raftkv.cli;
 
-import java.io.IOException;
-import java.net.URI;
+import dev.raftkv.api.raftkvpb.AdminGrpc;
+import dev.raftkv.api.raftkvpb.MemberStatus;
+import dev.raftkv.api.raftkvpb.MemberStatusRequest;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,28 +14,52 @@ import picocli.CommandLine.Option;
     name = "status",
     mixinStandardHelpOptions = true,
     description =
-        "Prints each member's status as JSON, one line per member: role (follower,"
-            + " pre_candidate, candidate, leader), term, leader id, commit and applied index"
-            + " (the seed 002 harness's questions). Asks the members' admin endpoints.",
+        "Prints one line per member: name, id, role (follower, pre_candidate, candidate,"
+            + " leader), term, leader id (0: none known), commit and applied index, and whether"
+            + " it is detached (the seed 002 harness's questions).",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:every member answered", "1:a member did not answer"})
 final class StatusCommand implements Callable<Integer> {
   @Option(
-      names = "--admin-endpoints",
-      required = true,
-      description = "Admin endpoints, host:port,... (printed by 'raftkv cluster start').")
+      names = "--endpoints",
+      defaultValue = "127.0.0.1:2379",
+      description = "Client endpoints, host:port,... (default: ${DEFAULT-VALUE}).")
   String endpoints;
+
+  static String line(String endpoint, MemberStatus s) {
+    return endpoint
+        + " name="
+        + s.getName()
+        + " id="
+        + Long.toHexString(s.getId())
+        + " role="
+        + s.getRole()
+        + " term="
+        + s.getTerm()
+        + " leader="
+        + Long.toHexString(s.getLeader())
+        + " commit="
+        + s.getCommit()
+        + " applied="
+        + s.getApplied()
+        + (s.getDetached() ? " detached" : "");
+  }
 
   @Override
   public Integer call() {
-    AdminClient client = new AdminClient();
     int failed = 0;
-    for (URI e : AdminClient.endpoints(endpoints)) {
-      try {
-        System.out.println(client.call(e, "GET", "/status"));
-      } catch (IOException ex) {
-        System.out.println("{\"endpoint\":\"" + e + "\",\"error\":\"" + ex.getMessage() + "\"}");
-        failed++;
+    try (Endpoints e = new Endpoints(endpoints)) {
+      for (int i = 0; i < e.size(); i++) {
+        try {
+          MemberStatus s =
+              AdminGrpc.newBlockingStub(e.channel(i))
+                  .withDeadlineAfter(3, TimeUnit.SECONDS)
+                  .status(MemberStatusRequest.getDefaultInstance());
+          System.out.println(line(e.targets().get(i), s));
+        } catch (StatusRuntimeException ex) {
+          System.out.println(e.targets().get(i) + " error=" + ex.getStatus().getCode());
+          failed++;
+        }
       }
     }
     return failed == 0 ? 0 : 1;

@@ -62,7 +62,9 @@ public final class RaftRuntime implements AutoCloseable {
                 return t;
               });
       long nanos = period.toNanos();
-      exec.scheduleAtFixedRate(task, nanos, nanos, TimeUnit.NANOSECONDS);
+      // Fixed delay, not fixed rate: after a stall (GC, a busy machine) missed ticks must not
+      // fire in a burst, which would make followers time out at once.
+      exec.scheduleWithFixedDelay(task, nanos, nanos, TimeUnit.NANOSECONDS);
       return exec::shutdownNow;
     };
   }

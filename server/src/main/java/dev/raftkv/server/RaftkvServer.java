@@ -111,7 +111,7 @@ public final class RaftkvServer implements AutoCloseable {
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
       AdminServer admin = AdminServer.start(config, runtime, transport);
-      Server grpc = startGrpc(config, runtime, kv, admin);
+      Server grpc = startGrpc(config, runtime, kv, transport, admin);
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -136,7 +136,11 @@ public final class RaftkvServer implements AutoCloseable {
 
   /** The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl). */
   private static Server startGrpc(
-      ServerConfig config, RaftRuntime runtime, KvStateMachine kv, AdminServer admin)
+      ServerConfig config,
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      TcpTransport transport,
+      AdminServer admin)
       throws IOException {
     EtcdKvService kvService =
         new EtcdKvService(
@@ -153,6 +157,7 @@ public final class RaftkvServer implements AutoCloseable {
           .addService(kvService)
           .addService(new EtcdMaintenanceService(runtime, kv, kvService))
           .addService(new EtcdClusterService(config, runtime, kvService))
+          .addService(new RaftkvAdminService(config.name(), runtime, transport))
           .build()
           .start();
     } catch (IOException e) {

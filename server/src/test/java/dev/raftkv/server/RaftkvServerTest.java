@@ -217,4 +217,95 @@ class RaftkvServerTest {
         .hasMessageContaining("--listen-peer-urls")
         .hasMessageContaining("port");
   }
+
+  private dev.raftkv.api.etcdserverpb.KVGrpc.KVBlockingStub kvStub(String at) {
+    io.grpc.ManagedChannel ch =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                "127.0.0.1", configs.get(at).clientUrl().getPort())
+            .usePlaintext()
+            .maxInboundMessageSize(8 << 20)
+            .build();
+    channels.add(ch);
+    return dev.raftkv.api.etcdserverpb.KVGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  private final java.util.List<io.grpc.ManagedChannel> channels = new java.util.ArrayList<>();
+
+  @AfterEach
+  void closeChannels() {
+    channels.forEach(io.grpc.ManagedChannel::shutdownNow);
+  }
+
+  private static com.google.protobuf.ByteString bs(String s) {
+    return com.google.protobuf.ByteString.copyFromUtf8(s);
+  }
+
+  @Test
+  void theEtcdApiAnswersWithEtcdsHeadersAndErrors() throws Exception {
+    configure("t5");
+    startAll();
+    String leader = leader();
+    String follower =
+        servers.keySet().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    var put =
+        kvStub(follower)
+            .put(
+                dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+                    .setKey(bs("foo"))
+                    .setValue(bs("bar"))
+                    .build());
+    assertThat(put.getHeader().getRevision()).isEqualTo(2);
+    assertThat(put.getHeader().getClusterId()).isEqualTo(configs.get(follower).clusterId());
+    assertThat(put.getHeader().getMemberId()).isEqualTo(configs.get(follower).memberId());
+    assertThat(put.getHeader().getRaftTerm()).isPositive();
+    var got =
+        kvStub(leader)
+            .range(dev.raftkv.api.etcdserverpb.RangeRequest.newBuilder().setKey(bs("foo")).build());
+    assertThat(got.getKvs(0).getValue().toStringUtf8()).isEqualTo("bar");
+    assertThat(got.getKvs(0).getCreateRevision()).isEqualTo(2);
+
+    assertThatThrownBy(
+            () ->
+                kvStub(leader)
+                    .put(
+                        dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+                            .setValue(bs("x"))
+                            .build()))
+        .isInstanceOf(io.grpc.StatusRuntimeException.class)
+        .hasMessage("INVALID_ARGUMENT: etcdserver: key is not provided");
+    byte[] big = new byte[EtcdKvService.MAX_REQUEST_BYTES + 10];
+    assertThatThrownBy(
+            () ->
+                kvStub(leader)
+                    .put(
+                        dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+                            .setKey(bs("big"))
+                            .setValue(com.google.protobuf.ByteString.copyFrom(big))
+                            .build()))
+        .hasMessage("INVALID_ARGUMENT: etcdserver: request is too large");
+
+    // Cut the leader off: it steps down, and a write there finds no leader.
+    servers.get(leader).detach();
+    await("the detached leader to step down", () -> servers.get(leader).status().leader() == 0);
+    assertThatThrownBy(
+            () ->
+                kvStub(leader)
+                    .put(
+                        dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+                            .setKey(bs("k"))
+                            .setValue(bs("v"))
+                            .build()))
+        .hasMessage("UNAVAILABLE: etcdserver: no leader");
+  }
+
+  @Test
+  void aClientPortInUseIsNamed() throws Exception {
+    configure("t6");
+    try (ServerSocket taken = new ServerSocket(configs.get("n1").clientUrl().getPort())) {
+      assertThatThrownBy(() -> RaftkvServer.start(configs.get("n1")))
+          .hasMessageContaining("--listen-client-urls")
+          .hasMessageContaining("in use");
+    }
+  }
 }

@@ -1,0 +1,161 @@
+package dev.raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import dev.raftkv.api.etcdserverpb.DeleteRangeRequest;
+import dev.raftkv.api.etcdserverpb.KVGrpc;
+import dev.raftkv.api.etcdserverpb.PutRequest;
+import dev.raftkv.api.etcdserverpb.RangeRequest;
+import dev.raftkv.api.etcdserverpb.RangeResponse;
+import dev.raftkv.api.mvccpb.KeyValue;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The client verbs {@code put}, {@code get} and {@code del}, over the etcd v3 API. */
+final class KvCommands {
+  private KvCommands() {}
+
+  /** Options every client verb shares. */
+  static final class Client {
+    @Option(
+        names = "--endpoints",
+        defaultValue = "127.0.0.1:2379",
+        description = "Client endpoints, host:port,... (default: ${DEFAULT-VALUE}).")
+    String endpoints;
+
+    @Option(
+        names = "--command-timeout",
+        defaultValue = "5",
+        description = "Seconds to wait for an answer (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    KVGrpc.KVBlockingStub kv(io.grpc.Channel ch) {
+      return KVGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+    }
+  }
+
+  static ByteString bytes(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  }
+
+  static int fail(StatusRuntimeException e) {
+    String d = e.getStatus().getDescription();
+    System.err.println("Error: " + (d != null ? d : e.getStatus().getCode()));
+    return 1;
+  }
+
+  @Command(
+      name = "put",
+      mixinStandardHelpOptions = true,
+      description = "Puts KEY = VALUE; prints OK.")
+  static final class Put implements Callable<Integer> {
+    @Mixin Client client;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Parameters(index = "1", paramLabel = "VALUE")
+    String value;
+
+    @Override
+    public Integer call() {
+      try (Endpoints e = new Endpoints(client.endpoints)) {
+        e.first(
+            ch ->
+                client
+                    .kv(ch)
+                    .put(
+                        PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build()));
+        System.out.println("OK");
+        return 0;
+      } catch (StatusRuntimeException ex) {
+        return fail(ex);
+      }
+    }
+  }
+
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = "Prints KEY and its value (each key of the range with --prefix).")
+  static final class Get implements Callable<Integer> {
+    @Mixin Client client;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Option(names = "--prefix", description = "Every key starting with KEY.")
+    boolean prefix;
+
+    @Option(
+        names = "--consistency",
+        defaultValue = "l",
+        description = "l (linearizable) or s (serializable).")
+    String consistency;
+
+    @Override
+    public Integer call() {
+      RangeRequest.Builder req = RangeRequest.newBuilder().setKey(bytes(key));
+      if (prefix) {
+        req.setRangeEnd(prefixEnd(bytes(key)));
+      }
+      req.setSerializable("s".equals(consistency));
+      try (Endpoints e = new Endpoints(client.endpoints)) {
+        RangeResponse r = e.first(ch -> client.kv(ch).range(req.build()));
+        for (KeyValue kv : r.getKvsList()) {
+          System.out.println(kv.getKey().toStringUtf8());
+          System.out.println(kv.getValue().toStringUtf8());
+        }
+        return 0;
+      } catch (StatusRuntimeException ex) {
+        return fail(ex);
+      }
+    }
+  }
+
+  @Command(
+      name = "del",
+      mixinStandardHelpOptions = true,
+      description = "Deletes KEY; prints how many keys went.")
+  static final class Del implements Callable<Integer> {
+    @Mixin Client client;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Option(names = "--prefix", description = "Every key starting with KEY.")
+    boolean prefix;
+
+    @Override
+    public Integer call() {
+      DeleteRangeRequest.Builder req = DeleteRangeRequest.newBuilder().setKey(bytes(key));
+      if (prefix) {
+        req.setRangeEnd(prefixEnd(bytes(key)));
+      }
+      try (Endpoints e = new Endpoints(client.endpoints)) {
+        System.out.println(e.first(ch -> client.kv(ch).deleteRange(req.build())).getDeleted());
+        return 0;
+      } catch (StatusRuntimeException ex) {
+        return fail(ex);
+      }
+    }
+  }
+
+  /** The end of the range of keys starting with {@code prefix} (etcd's convention). */
+  static ByteString prefixEnd(ByteString prefix) {
+    byte[] b = prefix.toByteArray();
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] != (byte) 0xff) {
+        byte[] end = java.util.Arrays.copyOf(b, i + 1);
+        end[i]++;
+        return ByteString.copyFrom(end);
+      }
+    }
+    return ByteString.copyFrom(new byte[] {0});
+  }
+}
