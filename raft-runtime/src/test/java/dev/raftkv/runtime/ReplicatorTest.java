@@ -32,6 +32,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicatorTest {
   private static final long WAIT_SECONDS = 15;
 
+  /**
+   * The transport reports every connect and disconnect at INFO, for operators; tests show warnings
+   * only. Held in a field: java.util.logging keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger TRANSPORT_LOG =
+      java.util.logging.Logger.getLogger("dev.raftkv.transport");
+
+  static {
+    TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   @TempDir Path dir;
 
   private final Map<Long, Replicator> nodes = new LinkedHashMap<>();
