@@ -57,7 +57,11 @@ class ReplicatorTest {
         .join();
   }
 
-  /** The seed's example config, with five pids and a port base whose five ports are free. */
+  /**
+   * The seed's example config, with the given pids and port base. The seed's example has timeOutMin
+   * 100; 200 (ticks of 20 ms, a CheckQuorum window of 200 ms) keeps a leader in place through the
+   * scheduling stalls of five members on two busy cores.
+   */
   private Path writeConfig(String peersPid, int startAddress) throws IOException {
     Path f = dir.resolve("config.json");
     Files.writeString(
@@ -69,7 +73,7 @@ class ReplicatorTest {
             + "        \"startAddress\":"
             + startAddress
             + ",\n\n        \"startMsgId\":1000,\n\n        \"bufSize\":5000,\n\n"
-            + "\t\"timeOutMin\":100,\n\n\t\"timeOutRand\":200\n\n\t}\n");
+            + "\t\"timeOutMin\":200,\n\n\t\"timeOutRand\":200\n\n\t}\n");
     return f;
   }
 
