@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -54,7 +55,7 @@ public final class Replicator implements AutoCloseable {
   private final AppliedLog log = new AppliedLog();
   private final RaftRuntime runtime;
   private final TcpTransport transport;
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private Replicator(SeedConfig config, long id, Random random) {
     this.id = id;
@@ -89,7 +90,8 @@ public final class Replicator implements AutoCloseable {
    * {@code GetNew("config.json", pid)}. Blocks until the member listens on its port (not until a
    * leader is elected).
    *
-   * @throws IOException if the file cannot be read or the member's port cannot be bound
+   * @throws IOException if the file cannot be read or the member's port cannot be bound (the
+   *     message names the address)
    * @throws IllegalArgumentException naming the file and the field if the config is wrong, or
    *     naming the pid if it is not in {@code peersPid}
    */
@@ -132,7 +134,8 @@ public final class Replicator implements AutoCloseable {
     } catch (UncheckedIOException e) {
       r.runtime.close();
       r.transport.close();
-      throw e.getCause();
+      // The message names the member and the address; the cause is the socket's exception.
+      throw new IOException(e.getMessage(), e.getCause());
     } catch (RuntimeException e) {
       r.runtime.close();
       r.transport.close();
@@ -257,10 +260,9 @@ public final class Replicator implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     try {
       runtime.close();
     } finally {

@@ -287,6 +287,34 @@ class ReplicatorTest {
   }
 
   @Test
+  void aSingleMemberLeadsAloneAndRefusesProposalsOnceClosed() throws Exception {
+    Path config = writeConfig("1", freePortBase(1));
+    Replicator r = Replicator.create(config, 1);
+    nodes.put(1L, r);
+    await("member 1 to lead alone", () -> r.isLeader() && r.leaderId() == 1);
+    long index = r.propose(bytes("alone")).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertThat(r.appliedIndex()).isGreaterThanOrEqualTo(index);
+    assertThat(strings(r)).containsExactly("alone");
+
+    r.close();
+    r.close(); // idempotent
+    assertThatThrownBy(() -> r.propose(bytes("late")).get(WAIT_SECONDS, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aPortInUseIsAnIOExceptionNamingTheAddress() throws Exception {
+    int base = freePortBase(1);
+    Path config = writeConfig("1,2", base);
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), base + 1));
+      assertThatThrownBy(() -> Replicator.create(config, 1))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(String.valueOf(base + 1));
+    }
+  }
+
+  @Test
   void aPidMissingFromPeersPidIsRefusedByName() throws Exception {
     Path config = writeConfig("1,2,3", 5000);
     assertThatThrownBy(() -> Replicator.create(config, 7))
