@@ -15,10 +15,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,11 +40,10 @@ class ReplicatorTest {
    * The transport reports every connect and disconnect at INFO, for operators; tests show warnings
    * only. Held in a field: java.util.logging keeps loggers weakly.
    */
-  private static final java.util.logging.Logger TRANSPORT_LOG =
-      java.util.logging.Logger.getLogger("dev.raftkv.transport");
+  private static final Logger TRANSPORT_LOG = Logger.getLogger("dev.raftkv.transport");
 
   static {
-    TRANSPORT_LOG.setLevel(java.util.logging.Level.WARNING);
+    TRANSPORT_LOG.setLevel(Level.WARNING);
   }
 
   @TempDir Path dir;
@@ -252,7 +255,7 @@ class ReplicatorTest {
     try {
       stuck.get(1, TimeUnit.SECONDS);
       throw new AssertionError("a proposal committed with three of five members detached");
-    } catch (TimeoutException | java.util.concurrent.ExecutionException expected) {
+    } catch (TimeoutException | ExecutionException expected) {
       // not committed: still pending, or refused once the leader stepped down
     }
     for (Replicator r : nodes.values()) {
@@ -278,7 +281,7 @@ class ReplicatorTest {
       try {
         nodes.get(leader).propose(bytes(value)).get(2, TimeUnit.SECONDS);
         return;
-      } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      } catch (TimeoutException | ExecutionException e) {
         if (System.nanoTime() > deadline) {
           throw new AssertionError("could not commit " + value, e);
         }
@@ -335,8 +338,8 @@ class ReplicatorTest {
 
   @Test
   void membersOfOneConfigAgreeOnTheClusterId() {
-    assertThat(Replicator.clusterId(java.util.Set.of(3L, 1L, 2L)))
-        .isEqualTo(Replicator.clusterId(java.util.Set.of(1L, 2L, 3L)))
-        .isNotEqualTo(Replicator.clusterId(java.util.Set.of(1L, 2L)));
+    assertThat(Replicator.clusterId(Set.of(3L, 1L, 2L)))
+        .isEqualTo(Replicator.clusterId(Set.of(1L, 2L, 3L)))
+        .isNotEqualTo(Replicator.clusterId(Set.of(1L, 2L)));
   }
 }
