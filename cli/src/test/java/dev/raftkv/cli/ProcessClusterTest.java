@@ -221,6 +221,9 @@ class ProcessClusterTest {
         second + " to step down (CheckQuorum)",
         10_000,
         () -> !"leader".equals(status(second).get("role")));
+    // A write sent to the old leader does not succeed there.
+    String[] cutOff = etcdctl(List.of(second), "put", "k-detached", "never");
+    assertThat(cutOff[0]).as(cutOff[1]).isNotEqualTo("0");
     post(second, "/attach");
     await(
         second + " to follow again",
@@ -263,6 +266,6 @@ class ProcessClusterTest {
     for (String k : acked) {
       assertThat(all).contains(k);
     }
-    assertThat(all).doesNotContain("k3");
+    assertThat(all).doesNotContain("k3").doesNotContain("k-detached");
   }
 }

@@ -303,6 +303,7 @@ class RaftkvServerTest {
   void aClientPortInUseIsNamed() throws Exception {
     configure("t6");
     try (ServerSocket taken = new ServerSocket(configs.get("n1").clientUrl().getPort())) {
+      assertThat(taken.isBound()).isTrue();
       assertThatThrownBy(() -> RaftkvServer.start(configs.get("n1")))
           .hasMessageContaining("--listen-client-urls")
           .hasMessageContaining("in use");
