@@ -288,7 +288,8 @@ final class ServerCommand implements Callable<Integer> {
         dataDir != null ? dataDir : Path.of(logdir != null ? logdir : "raftkv-data/" + id),
         URI.create("http://" + peer.getHost() + ":" + port),
         peer,
-        URI.create("http://" + peer.getHost() + ":" + (peer.getPort() + 1)),
+        // Peers often sit on consecutive ports here, so the admin endpoint takes a free one.
+        URI.create("http://" + peer.getHost() + ":0"),
         cluster,
         true,
         token,
