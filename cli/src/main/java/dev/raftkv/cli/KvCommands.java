@@ -11,6 +11,8 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,6 +38,16 @@ final class KvCommands {
 
     KVGrpc.KVBlockingStub kv(io.grpc.Channel ch) {
       return KVGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
+    /** Calls {@code rpc} on the first endpoint that can answer, prints the answer: exit code. */
+    <T> int call(Function<KVGrpc.KVBlockingStub, T> rpc, Consumer<T> print) {
+      try (Endpoints e = new Endpoints(endpoints)) {
+        print.accept(e.first(ch -> rpc.apply(kv(ch))));
+        return 0;
+      } catch (StatusRuntimeException ex) {
+        return fail(ex);
+      }
     }
   }
 
@@ -105,16 +117,14 @@ final class KvCommands {
         req.setRangeEnd(prefixEnd(bytes(key)));
       }
       req.setSerializable("s".equals(consistency));
-      try (Endpoints e = new Endpoints(client.endpoints)) {
-        RangeResponse r = e.first(ch -> client.kv(ch).range(req.build()));
-        for (KeyValue kv : r.getKvsList()) {
-          System.out.println(kv.getKey().toStringUtf8());
-          System.out.println(kv.getValue().toStringUtf8());
-        }
-        return 0;
-      } catch (StatusRuntimeException ex) {
-        return fail(ex);
-      }
+      return client.call(
+          kv -> kv.range(req.build()),
+          (RangeResponse r) -> {
+            for (KeyValue kv : r.getKvsList()) {
+              System.out.println(kv.getKey().toStringUtf8());
+              System.out.println(kv.getValue().toStringUtf8());
+            }
+          });
     }
   }
 
@@ -137,12 +147,8 @@ final class KvCommands {
       if (prefix) {
         req.setRangeEnd(prefixEnd(bytes(key)));
       }
-      try (Endpoints e = new Endpoints(client.endpoints)) {
-        System.out.println(e.first(ch -> client.kv(ch).deleteRange(req.build())).getDeleted());
-        return 0;
-      } catch (StatusRuntimeException ex) {
-        return fail(ex);
-      }
+      return client.call(
+          kv -> kv.deleteRange(req.build()), r -> System.out.println(r.getDeleted()));
     }
   }
 

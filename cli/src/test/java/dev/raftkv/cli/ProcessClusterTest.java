@@ -53,6 +53,29 @@ class ProcessClusterTest {
     return new String[] {done ? String.valueOf(p.exitValue()) : "timeout", out};
   }
 
+  /** Runs a raftkv client verb in this JVM; returns exit code and what it printed. */
+  private String[] raftkv(String... args) {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+      int code = Main.execute(args);
+      return new String[] {
+        String.valueOf(code), buf.toString(java.nio.charset.StandardCharsets.UTF_8)
+      };
+    } finally {
+      System.setOut(old);
+    }
+  }
+
+  private String clientEndpoints() {
+    StringBuilder eps = new StringBuilder();
+    for (int i = 1; i <= N; i++) {
+      eps.append(eps.length() == 0 ? "" : ",").append("127.0.0.1:").append(ports[i][0]);
+    }
+    return eps.toString();
+  }
+
   private static boolean haveEtcdctl() {
     try {
       return new ProcessBuilder("etcdctl", "version").start().waitFor() == 0;
@@ -185,6 +208,13 @@ class ProcessClusterTest {
     assertThat(put[1]).contains("OK");
     acked.add("k0");
     assertThat(etcdctl(all(), "get", "k0")[1]).contains("v0");
+    // raftkv's own verbs against the same cluster.
+    assertThat(raftkv("put", "r0", "raftkv-value", "--endpoints", clientEndpoints())[1])
+        .contains("OK");
+    assertThat(raftkv("get", "r0", "--endpoints", clientEndpoints())[1])
+        .contains("r0\nraftkv-value");
+    assertThat(raftkv("status", "--endpoints", clientEndpoints())[1]).contains("role=leader");
+    assertThat(raftkv("del", "r0", "--endpoints", clientEndpoints())[1].strip()).isEqualTo("1");
 
     // kill -9 the leader: the others elect a new one within 3 election timeouts.
     procs.remove(first).destroyForcibly().waitFor();
