@@ -297,5 +297,25 @@ class ProcessClusterTest {
       assertThat(all).contains(k);
     }
     assertThat(all).doesNotContain("k3").doesNotContain("k-detached");
+
+    // Every member has the same hashKV; leadership moves on request.
+    await(
+        "every member to apply everything",
+        10_000,
+        () -> all().stream().map(i -> status(i).get("applied")).distinct().count() == 1);
+    String hashes = etcdctl(all(), "endpoint", "hashkv")[1];
+    assertThat(
+            java.util.Arrays.stream(hashes.strip().split("\n"))
+                .filter(l -> l.contains(", "))
+                .map(l -> l.substring(l.lastIndexOf(", ") + 2))
+                .distinct()
+                .count())
+        .as(hashes)
+        .isEqualTo(1);
+    int now = leaderAmong(all());
+    int target = now == 1 ? 2 : 1;
+    String moved = etcdctl(all(), "move-leader", status(target).get("id"))[1];
+    assertThat(moved).contains("Leadership transferred");
+    await("the target to lead", 10_000, () -> leaderAmong(all()) == target);
   }
 }
