@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       KvCommands.Get.class,
       KvCommands.Del.class,
       StatusCommand.class,
+      BenchCommand.class,
       AdminCommand.class,
       SimulateCommand.class,
       CheckCommand.class,

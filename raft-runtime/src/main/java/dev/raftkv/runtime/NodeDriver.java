@@ -150,8 +150,42 @@ public final class NodeDriver {
     proposals.put(req, f);
     byte[] data =
         ByteBuffer.allocate(HEADER + payload.length).putLong(id).putLong(req).put(payload).array();
-    submitOrFail(f, () -> node.propose(data), () -> proposals.remove(req));
+    // Proposals queued in one batch are proposed together (see runPending), so they share
+    // append messages as well as the fsync.
+    submitOrFail(f, () -> batch.add(req, data), () -> proposals.remove(req));
     return f;
+  }
+
+  /** Proposals gathered while draining the mailbox (loop thread only). */
+  private final ProposalBatch batch = new ProposalBatch();
+
+  private final class ProposalBatch {
+    final List<byte[]> data = new ArrayList<>();
+    final List<Long> requests = new ArrayList<>();
+
+    void add(long req, byte[] d) {
+      requests.add(req);
+      data.add(d);
+    }
+
+    void flush() {
+      if (data.isEmpty()) {
+        return;
+      }
+      try {
+        node.proposeAll(data);
+      } catch (RuntimeException e) {
+        for (long r : requests) {
+          CompletableFuture<Long> f = proposals.remove(r);
+          if (f != null) {
+            f.completeExceptionally(e);
+          }
+        }
+      } finally {
+        data.clear();
+        requests.clear();
+      }
+    }
   }
 
   /**
@@ -273,6 +307,7 @@ public final class NodeDriver {
         }
         r.run();
       }
+      batch.flush();
       handleReadies();
       status = node.status();
     } catch (RuntimeException e) {
