@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
     name = "server",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs one raftkv member. Three ways to say which:",
+      "Runs one raftkv member, named by etcd-style flags or either seed document's form:",
       "  etcd-style flags:   raftkv server --name n1 --initial-cluster n1=http://127.0.0.1:2380,...",
       "  seed document 000:  raftkv server --seed-config config.json --id 1",
       "  seed document 002:  raftkv server 1 9001   (peers from ./peer.json, or --peer-json)",

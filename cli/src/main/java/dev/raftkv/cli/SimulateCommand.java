@@ -11,12 +11,13 @@ import picocli.CommandLine.Option;
     name = "simulate",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the seeded Raft simulator: each seed is a random schedule of proposals, message"
-          + " loss, duplication and delay, partitions (one node, minority/majority, ring,"
-          + " bridge, one-way) and crashes that lose unpersisted writes, checked after every"
-          + " event for Election Safety, Log Matching, Leader Completeness, State Machine"
-          + " Safety and monotonic commit; then the network heals and a leader and a new"
-          + " commit are required within 10 election timeouts.",
+      "Runs the seeded Raft simulator: each seed is a random schedule of proposals and reads,"
+          + " message loss, duplication and delay, partitions (one node, minority/majority, ring,"
+          + " bridge, one-way), crashes that lose unpersisted writes, snapshots, leadership"
+          + " transfers and membership changes, checked after every event for Election Safety,"
+          + " Log Matching, Leader Completeness, State Machine Safety, monotonic commit, one"
+          + " membership change at a time and linearizable reads; then the network heals and a"
+          + " leader and a new commit are required within 10 election timeouts.",
       "Ends with the line 'N passed, M failed'. A failure prints the seed, the broken"
           + " property, the last events and the command that replays it."
     },
