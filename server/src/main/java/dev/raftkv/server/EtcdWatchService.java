@@ -75,6 +75,7 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
         noPut,
         noDelete,
         c.getPrevKv(),
-        c.getProgressNotify());
+        c.getProgressNotify(),
+        c.getFragment());
   }
 }

@@ -48,6 +48,9 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
   /** About how many events one replayed response carries (a revision is never split). */
   static final int REPLAY_EVENTS = 256;
 
+  /** A response to a watcher that asked for {@code fragment} is split above this size, as etcd. */
+  static final int FRAGMENT_BYTES = EtcdKvService.MAX_REQUEST_BYTES;
+
   private final KvStateMachine kv;
   private final LongFunction<ResponseHeader> header;
   private final int queueLimit;
@@ -162,7 +165,8 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
             s.schedule();
             continue;
           }
-          s.enqueue(rev, WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine));
+          s.enqueue(
+              rev, WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine), w.fragment);
           w.sentSinceTick = true;
         }
         w.next = rev + 1;
@@ -237,6 +241,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     final boolean noDelete;
     final boolean prevKv;
     final boolean progressNotify;
+    final boolean fragment;
     long next; // guarded by the hub lock, as the rest below
     boolean synced;
     boolean sentSinceTick;
@@ -248,7 +253,8 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         boolean noPut,
         boolean noDelete,
         boolean prevKv,
-        boolean progressNotify) {
+        boolean progressNotify,
+        boolean fragment) {
       this.id = id;
       this.key = key;
       this.end = end;
@@ -256,6 +262,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       this.noDelete = noDelete;
       this.prevKv = prevKv;
       this.progressNotify = progressNotify;
+      this.fragment = fragment;
     }
 
     boolean wants(Event e) {
@@ -280,9 +287,37 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       boolean noPut,
       boolean noDelete,
       boolean prevKv,
-      boolean progressNotify) {}
+      boolean progressNotify,
+      boolean fragment) {}
 
-  private record Out(long revision, WatchResponse.Builder response) {}
+  private record Out(long revision, WatchResponse.Builder response, boolean fragment) {}
+
+  /**
+   * etcd's fragments: the events of {@code full} in consecutive responses of at most about {@code
+   * maxBytes} each (at least one event each), all but the last marked {@code fragment}.
+   */
+  static List<WatchResponse> fragments(WatchResponse full, int maxBytes) {
+    if (full.getSerializedSize() <= maxBytes || full.getEventsCount() <= 1) {
+      return List.of(full);
+    }
+    WatchResponse base = full.toBuilder().clearEvents().build();
+    int baseSize = base.getSerializedSize();
+    List<WatchResponse> parts = new ArrayList<>();
+    WatchResponse.Builder part = base.toBuilder();
+    int size = baseSize;
+    for (dev.raftkv.api.mvccpb.Event e : full.getEventsList()) {
+      int es = e.getSerializedSize() + 8;
+      if (part.getEventsCount() > 0 && size + es > maxBytes) {
+        parts.add(part.setFragment(true).build());
+        part = base.toBuilder();
+        size = baseSize;
+      }
+      part.addEvents(e);
+      size += es;
+    }
+    parts.add(part.build());
+    return parts;
+  }
 
   /** One Watch RPC: its watchers and its outgoing queue, sent by one sender task at a time. */
   final class Stream {
@@ -324,7 +359,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         }
         Watcher w =
             new Watcher(
-                id, c.key(), c.end(), c.noPut(), c.noDelete(), c.prevKv(), c.progressNotify());
+                id,
+                c.key(),
+                c.end(),
+                c.noPut(),
+                c.noDelete(),
+                c.prevKv(),
+                c.progressNotify(),
+                c.fragment());
         long start = c.startRevision();
         if (start <= 0 || start > notified) {
           w.synced = true;
@@ -402,8 +444,12 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
 
     private void enqueue(long revision, WatchResponse.Builder response) {
+      enqueue(revision, response, false);
+    }
+
+    private void enqueue(long revision, WatchResponse.Builder response, boolean fragment) {
       synchronized (queue) {
-        queue.add(new Out(revision, response));
+        queue.add(new Out(revision, response, fragment));
       }
       schedule();
     }
@@ -435,7 +481,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
             if (o == null) {
               break;
             }
-            out.onNext(o.response().setHeader(header.apply(o.revision())).build());
+            WatchResponse r = o.response().setHeader(header.apply(o.revision())).build();
+            if (o.fragment()) {
+              for (WatchResponse part : fragments(r, FRAGMENT_BYTES)) {
+                out.onNext(part);
+              }
+            } else {
+              out.onNext(r);
+            }
             sent = true;
           }
           boolean replayed = queued() < queueLimit && replayOne();
@@ -531,7 +584,10 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
           }
         }
         if (!mine.isEmpty()) {
-          enqueue(c.revision(), WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine));
+          enqueue(
+              c.revision(),
+              WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine),
+              w.fragment);
           w.sentSinceTick = true;
         }
         w.next = Math.max(w.next, c.nextRevision());

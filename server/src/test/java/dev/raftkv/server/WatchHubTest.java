@@ -6,6 +6,7 @@ import dev.raftkv.api.etcdserverpb.ResponseHeader;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.api.mvccpb.Event;
 import dev.raftkv.kv.CompactionRequest;
+import dev.raftkv.kv.DeleteRangeRequest;
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
@@ -117,7 +118,34 @@ class WatchHubTest {
   }
 
   private static WatchHub.Create watch(String key, long start, boolean progress) {
-    return new WatchHub.Create(0, key.getBytes(), null, start, false, false, false, progress);
+    return new WatchHub.Create(
+        0, key.getBytes(), null, start, false, false, false, progress, false);
+  }
+
+  @Test
+  void aLargeResponseIsSplitIntoFragmentsForAWatcherThatAsked() throws Exception {
+    start(16, Duration.ofMinutes(10));
+    Client c = new Client();
+    c.ready = true;
+    WatchHub.Stream s = hub.open(c);
+    byte[] big = new byte[700 * 1024];
+    for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
+      apply(new PutRequest(k.getBytes(), big, 0, false, false, false));
+    }
+    s.create(
+        new WatchHub.Create(0, "f".getBytes(), "g".getBytes(), 0, false, false, true, false, true));
+    assertThat(c.next().getCreated()).isTrue();
+    apply(new DeleteRangeRequest("f".getBytes(), "g".getBytes(), false));
+    List<WatchResponse> parts = new ArrayList<>();
+    WatchResponse r;
+    do {
+      r = c.next();
+      parts.add(r);
+    } while (r.getFragment());
+    assertThat(parts.size()).isGreaterThan(1);
+    assertThat(parts).allMatch(p -> p.getSerializedSize() <= WatchHub.FRAGMENT_BYTES + 1024);
+    assertThat(parts.stream().mapToInt(WatchResponse::getEventsCount).sum()).isEqualTo(4);
+    assertThat(parts.get(parts.size() - 1).getFragment()).isFalse();
   }
 
   @Test
