@@ -12,7 +12,10 @@ import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.PutRequest;
+import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +123,36 @@ class WatchHubTest {
   private static WatchHub.Create watch(String key, long start, boolean progress) {
     return new WatchHub.Create(
         0, key.getBytes(), null, start, false, false, false, progress, false);
+  }
+
+  @Test
+  void afterASnapshotRestoreWatchersReplayWhatTheSnapshotBrought() throws Exception {
+    start(16, Duration.ofMinutes(10));
+    Client c = new Client();
+    c.ready = true;
+    WatchHub.Stream s = hub.open(c);
+    try (KvStateMachine ahead = KvStateMachine.open(dir.resolve("ahead"), KvOptions.DEFAULTS)) {
+      for (int i = 0; i < 3; i++) {
+        apply(PutRequest.of("k", Integer.toString(i)));
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+      }
+      s.create(watch("k", 0, false));
+      assertThat(c.next().getCreated()).isTrue();
+      for (int i = 3; i < 6; i++) {
+        index++;
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+      }
+      kv.restore(new Snapshot(new SnapshotMetadata(index, 1, ConfState.EMPTY), ahead.snapshot()));
+    }
+    List<Event> evs = new ArrayList<>();
+    while (evs.size() < 3) {
+      evs.addAll(c.next().getEventsList());
+    }
+    assertThat(evs)
+        .extracting(e -> e.getKv().getValue().toStringUtf8())
+        .containsExactly("3", "4", "5");
+    apply(PutRequest.of("k", "6"));
+    assertThat(c.next().getEvents(0).getKv().getValue().toStringUtf8()).isEqualTo("6");
   }
 
   @Test
