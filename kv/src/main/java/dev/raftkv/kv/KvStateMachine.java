@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +45,30 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
           return size() > KEPT_RESULTS;
         }
       };
+
+  private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Told, on the apply thread, what each batch did (after it is durable in the store) and when a
+   * snapshot replaced the store. Must not block: the apply thread waits for it.
+   */
+  public interface ApplyListener {
+    /** The results of one applied batch, in index order (events in revision order). */
+    void applied(List<ApplyResult> results);
+
+    /** The store was replaced by a snapshot at {@code revision}; events before it were not told. */
+    default void restored(long revision) {}
+  }
+
+  /** Adds a listener for applied batches (see {@link ApplyListener}); safe from any thread. */
+  public void addApplyListener(ApplyListener listener) {
+    listeners.add(listener);
+  }
+
+  /** Removes a listener added by {@link #addApplyListener}. */
+  public void removeApplyListener(ApplyListener listener) {
+    listeners.remove(listener);
+  }
 
   private KvStateMachine(Path dbDir, KvOptions options) {
     this.dbDir = dbDir;
@@ -83,6 +108,13 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         results.put(r.appliedIndex(), r);
       }
     }
+    for (ApplyListener l : listeners) {
+      try {
+        l.applied(applied);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "apply listener " + l + " failed", e);
+      }
+    }
   }
 
   /** The result of applying the entry at {@code index}, or null if it is no longer kept. */
@@ -118,6 +150,14 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       store = KvStore.restore(tmp, dbDir, options);
     } finally {
       deleteTree(tmp);
+    }
+    long revision = store.revision();
+    for (ApplyListener l : listeners) {
+      try {
+        l.restored(revision);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "apply listener " + l + " failed", e);
+      }
     }
   }
 

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
  * state machine ({@code data-dir/db}), the peer transport, the node runtime, the etcd v3 gRPC API
- * on the client URL (KV, Maintenance.Status, Cluster.MemberList) and the admin HTTP endpoint.
- * {@link #start} blocks until everything listens; {@link #close} stops it in reverse order.
+ * on the client URL (KV, Watch, Maintenance.Status, Cluster.MemberList) and the admin HTTP
+ * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
+ * order.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
@@ -37,6 +38,10 @@ public final class RaftkvServer implements AutoCloseable {
   private final RaftRuntime runtime;
   private final AdminServer admin;
   private final Server grpc;
+  private final WatchHub watchHub;
+
+  /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
+  static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
   private RaftkvServer(
       ServerConfig config,
@@ -45,7 +50,8 @@ public final class RaftkvServer implements AutoCloseable {
       TcpTransport transport,
       RaftRuntime runtime,
       AdminServer admin,
-      Server grpc) {
+      Server grpc,
+      WatchHub watchHub) {
     this.config = config;
     this.log = log;
     this.kv = kv;
@@ -53,6 +59,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.runtime = runtime;
     this.admin = admin;
     this.grpc = grpc;
+    this.watchHub = watchHub;
   }
 
   /**
@@ -111,7 +118,8 @@ public final class RaftkvServer implements AutoCloseable {
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
       AdminServer admin = AdminServer.start(config, runtime, transport);
-      Server grpc = startGrpc(config, runtime, kv, transport, admin);
+      WatchHub[] hub = new WatchHub[1];
+      Server grpc = startGrpc(config, runtime, kv, transport, admin, hub);
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -124,7 +132,7 @@ public final class RaftkvServer implements AutoCloseable {
               + config.peerUrl()
               + ", admin on "
               + admin.url());
-      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc);
+      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc, hub[0]);
     } catch (IOException | RuntimeException e) {
       closeQuietly(runtime);
       closeQuietly(transport);
@@ -140,7 +148,8 @@ public final class RaftkvServer implements AutoCloseable {
       RaftRuntime runtime,
       KvStateMachine kv,
       TcpTransport transport,
-      AdminServer admin)
+      AdminServer admin,
+      WatchHub[] hub)
       throws IOException {
     EtcdKvService kvService =
         new EtcdKvService(
@@ -149,6 +158,8 @@ public final class RaftkvServer implements AutoCloseable {
             config.clusterId(),
             config.memberId(),
             Duration.ofMillis(5_000L + 2L * config.electionMs()));
+    hub[0] =
+        new WatchHub(kv, kvService::header, WatchHub.DEFAULT_QUEUE_LIMIT, WATCH_PROGRESS_INTERVAL);
     try {
       return NettyServerBuilder.forAddress(ServerConfig.address(config.clientUrl()))
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
@@ -158,9 +169,11 @@ public final class RaftkvServer implements AutoCloseable {
           .addService(new EtcdMaintenanceService(runtime, kv, kvService))
           .addService(new EtcdClusterService(config, runtime, kvService))
           .addService(new RaftkvAdminService(config.name(), runtime, transport))
+          .addService(new EtcdWatchService(hub[0]))
           .build()
           .start();
     } catch (IOException e) {
+      hub[0].close();
       admin.close();
       throw new java.net.BindException(
           "client address " + config.clientUrl() + " is in use (--listen-client-urls)");
@@ -219,6 +232,7 @@ public final class RaftkvServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    closeQuietly(watchHub);
     closeQuietly(admin);
     closeQuietly(runtime);
     closeQuietly(transport);

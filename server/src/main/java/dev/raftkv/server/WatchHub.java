@@ -1,0 +1,602 @@
+package dev.raftkv.server;
+
+import dev.raftkv.api.etcdserverpb.ResponseHeader;
+import dev.raftkv.api.etcdserverpb.WatchResponse;
+import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.Changes;
+import dev.raftkv.kv.Event;
+import dev.raftkv.kv.KvException;
+import dev.raftkv.kv.KvStateMachine;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
+
+/**
+ * Fans the store's changes out to watchers, as etcd's watchable store does. Each watcher has the
+ * next revision it must see. A <em>synced</em> watcher gets live events from {@link
+ * KvStateMachine.ApplyListener#applied} (on the apply thread, which only queues them); an
+ * <em>unsynced</em> one replays {@link dev.raftkv.kv.KvStore#changes} on a sender thread until it
+ * reaches what the hub has been told, then turns synced under the hub lock, so nothing is missed or
+ * sent twice.
+ *
+ * <p>Each stream has a bounded queue of responses. When it is full, a watcher that would get live
+ * events is turned unsynced at the revision it missed and later replays it from history (so a slow
+ * stream never blocks the apply thread and loses nothing); if that history has been compacted
+ * meanwhile, the watcher is canceled with {@code compact_revision}, as etcd does.
+ */
+final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(WatchHub.class.getName());
+
+  /** Responses a stream may hold before live events turn its watchers to replaying. */
+  static final int DEFAULT_QUEUE_LIMIT = 1024;
+
+  /** About how many events one replayed response carries (a revision is never split). */
+  static final int REPLAY_EVENTS = 256;
+
+  /** A response to a watcher that asked for {@code fragment} is split above this size, as etcd. */
+  static final int FRAGMENT_BYTES = EtcdKvService.MAX_REQUEST_BYTES;
+
+  private final KvStateMachine kv;
+  private final LongFunction<ResponseHeader> header;
+  private final int queueLimit;
+  private final ExecutorService senders;
+  private final ScheduledExecutorService timer;
+  private final Object lock = new Object();
+
+  // Guarded by lock.
+  private final Set<Stream> streams = new LinkedHashSet<>();
+
+  /** Every event up to this revision has been handed to the hub (or is in the store's history). */
+  private long notified; // guarded by lock
+
+  WatchHub(
+      KvStateMachine kv,
+      LongFunction<ResponseHeader> header,
+      int queueLimit,
+      Duration progressInterval) {
+    this.kv = kv;
+    this.header = header;
+    this.queueLimit = queueLimit;
+    this.senders = Executors.newFixedThreadPool(2, daemon("watch-send"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("watch-progress"));
+    kv.addApplyListener(this);
+    synchronized (lock) {
+      notified = Math.max(notified, kv.store().revision());
+    }
+    long ms = Math.max(1, progressInterval.toMillis());
+    timer.scheduleAtFixedRate(this::progressTick, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Opens a stream answering on {@code out}; call from the gRPC method, before it returns. */
+  Stream open(ServerCallStreamObserver<WatchResponse> out) {
+    Stream s = new Stream(out);
+    out.setOnReadyHandler(s::schedule);
+    out.setOnCancelHandler(s::close);
+    synchronized (lock) {
+      streams.add(s);
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    kv.removeApplyListener(this);
+    timer.shutdownNow();
+    senders.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The apply thread
+
+  @Override
+  public void applied(List<ApplyResult> results) {
+    synchronized (lock) {
+      for (ApplyResult r : results) {
+        List<Event> evs = r.events();
+        int i = 0;
+        while (i < evs.size()) {
+          long rev = evs.get(i).kv().modRevision();
+          int j = i;
+          while (j < evs.size() && evs.get(j).kv().modRevision() == rev) {
+            j++;
+          }
+          deliver(rev, evs.subList(i, j));
+          i = j;
+        }
+        notified = Math.max(notified, r.revision());
+      }
+    }
+  }
+
+  @Override
+  public void restored(long revision) {
+    synchronized (lock) {
+      for (Stream s : streams) {
+        for (Watcher w : s.watchers.values()) {
+          w.synced = false;
+        }
+        s.schedule();
+      }
+      notified = revision;
+    }
+  }
+
+  /** Queues one revision's events to every synced watcher that wants them. Holds the lock. */
+  private void deliver(long rev, List<Event> group) {
+    Converted converted = new Converted(group);
+    for (Stream s : streams) {
+      for (Watcher w : s.watchers.values()) {
+        if (!w.synced || rev < w.next) {
+          continue;
+        }
+        List<dev.raftkv.api.mvccpb.Event> mine = new ArrayList<>();
+        for (int k = 0; k < group.size(); k++) {
+          if (w.wants(group.get(k))) {
+            mine.add(converted.get(k, w.prevKv));
+          }
+        }
+        if (!mine.isEmpty()) {
+          if (s.queued() >= queueLimit) {
+            w.synced = false; // replays from rev on, once the stream has room
+            s.schedule();
+            continue;
+          }
+          s.enqueue(
+              rev, WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine), w.fragment);
+          w.sentSinceTick = true;
+        }
+        w.next = rev + 1;
+      }
+    }
+  }
+
+  /** A revision's events as protos, each converted at most once with and once without prev_kv. */
+  private static final class Converted {
+    private final List<Event> group;
+    private final dev.raftkv.api.mvccpb.Event[] with;
+    private final dev.raftkv.api.mvccpb.Event[] without;
+
+    Converted(List<Event> group) {
+      this.group = group;
+      this.with = new dev.raftkv.api.mvccpb.Event[group.size()];
+      this.without = new dev.raftkv.api.mvccpb.Event[group.size()];
+    }
+
+    dev.raftkv.api.mvccpb.Event get(int k, boolean prevKv) {
+      dev.raftkv.api.mvccpb.Event[] a = prevKv ? with : without;
+      if (a[k] == null) {
+        a[k] = toProto(group.get(k), prevKv);
+      }
+      return a[k];
+    }
+  }
+
+  static dev.raftkv.api.mvccpb.Event toProto(Event e, boolean prevKv) {
+    dev.raftkv.api.mvccpb.Event.Builder b =
+        dev.raftkv.api.mvccpb.Event.newBuilder()
+            .setType(
+                e.type() == Event.Type.PUT
+                    ? dev.raftkv.api.mvccpb.Event.EventType.PUT
+                    : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
+            .setKv(EtcdKvService.toProto(e.kv()));
+    if (prevKv && e.prevKv() != null) {
+      b.setPrevKv(EtcdKvService.toProto(e.prevKv()));
+    }
+    return b.build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Progress notifications (timer thread)
+
+  private void progressTick() {
+    synchronized (lock) {
+      for (Stream s : streams) {
+        for (Watcher w : s.watchers.values()) {
+          if (w.progressNotify && w.synced && s.queued() < queueLimit) {
+            if (!w.sentSinceTick) {
+              s.enqueue(notified, WatchResponse.newBuilder().setWatchId(w.id));
+            }
+            w.sentSinceTick = false;
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** One watcher: what it watches and the next revision it must see. */
+  static final class Watcher {
+    final long id;
+    final byte[] key;
+
+    /** null: the single key; empty: every key from {@code key} on; else the exclusive end. */
+    final byte[] end;
+
+    final boolean noPut;
+    final boolean noDelete;
+    final boolean prevKv;
+    final boolean progressNotify;
+    final boolean fragment;
+    long next; // guarded by the hub lock, as the rest below
+    boolean synced;
+    boolean sentSinceTick;
+
+    Watcher(
+        long id,
+        byte[] key,
+        byte[] end,
+        boolean noPut,
+        boolean noDelete,
+        boolean prevKv,
+        boolean progressNotify,
+        boolean fragment) {
+      this.id = id;
+      this.key = key;
+      this.end = end;
+      this.noPut = noPut;
+      this.noDelete = noDelete;
+      this.prevKv = prevKv;
+      this.progressNotify = progressNotify;
+      this.fragment = fragment;
+    }
+
+    boolean wants(Event e) {
+      if (e.type() == Event.Type.PUT ? noPut : noDelete) {
+        return false;
+      }
+      byte[] k = e.kv().key();
+      if (end == null) {
+        return Arrays.equals(k, key);
+      }
+      return Arrays.compareUnsigned(k, key) >= 0
+          && (end.length == 0 || Arrays.compareUnsigned(k, end) < 0);
+    }
+  }
+
+  /** What a create request asks for (the service parses the wire message into this). */
+  record Create(
+      long watchId,
+      byte[] key,
+      byte[] end,
+      long startRevision,
+      boolean noPut,
+      boolean noDelete,
+      boolean prevKv,
+      boolean progressNotify,
+      boolean fragment) {}
+
+  private record Out(long revision, WatchResponse.Builder response, boolean fragment) {}
+
+  /**
+   * etcd's fragments: the events of {@code full} in consecutive responses of at most about {@code
+   * maxBytes} each (at least one event each), all but the last marked {@code fragment}.
+   */
+  static List<WatchResponse> fragments(WatchResponse full, int maxBytes) {
+    if (full.getSerializedSize() <= maxBytes || full.getEventsCount() <= 1) {
+      return List.of(full);
+    }
+    WatchResponse base = full.toBuilder().clearEvents().build();
+    int baseSize = base.getSerializedSize();
+    List<WatchResponse> parts = new ArrayList<>();
+    WatchResponse.Builder part = base.toBuilder();
+    int size = baseSize;
+    for (dev.raftkv.api.mvccpb.Event e : full.getEventsList()) {
+      int es = e.getSerializedSize() + 8;
+      if (part.getEventsCount() > 0 && size + es > maxBytes) {
+        parts.add(part.setFragment(true).build());
+        part = base.toBuilder();
+        size = baseSize;
+      }
+      part.addEvents(e);
+      size += es;
+    }
+    parts.add(part.build());
+    return parts;
+  }
+
+  /** One Watch RPC: its watchers and its outgoing queue, sent by one sender task at a time. */
+  final class Stream {
+    private final ServerCallStreamObserver<WatchResponse> out;
+    private final Map<Long, Watcher> watchers = new LinkedHashMap<>(); // guarded by hub lock
+    private long nextId; // guarded by hub lock
+    private boolean progressPending; // guarded by hub lock
+    private final ArrayDeque<Out> queue = new ArrayDeque<>(); // guarded by itself
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile boolean completeRequested;
+
+    private Stream(ServerCallStreamObserver<WatchResponse> out) {
+      this.out = out;
+    }
+
+    /** etcd's create: a created reply (in request order), then the watcher's events. */
+    void create(Create c) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        if (c.watchId() > 0 && watchers.containsKey(c.watchId())) {
+          enqueue(
+              notified,
+              WatchResponse.newBuilder()
+                  .setWatchId(c.watchId())
+                  .setCreated(true)
+                  .setCanceled(true)
+                  .setCancelReason("mvcc: duplicate watch ID provided on the WatchStream"));
+          return;
+        }
+        long id = c.watchId();
+        if (id <= 0) {
+          while (watchers.containsKey(nextId)) {
+            nextId++;
+          }
+          id = nextId++;
+        }
+        Watcher w =
+            new Watcher(
+                id,
+                c.key(),
+                c.end(),
+                c.noPut(),
+                c.noDelete(),
+                c.prevKv(),
+                c.progressNotify(),
+                c.fragment());
+        long start = c.startRevision();
+        if (start <= 0 || start > notified) {
+          w.synced = true;
+          w.next = start <= 0 ? notified + 1 : start;
+        } else {
+          w.synced = false;
+          w.next = start;
+        }
+        enqueue(notified, WatchResponse.newBuilder().setWatchId(id).setCreated(true));
+        watchers.put(id, w);
+      }
+    }
+
+    /** etcd's cancel: a canceled reply for a watcher of this stream; unknown ids are ignored. */
+    void cancel(long watchId) {
+      synchronized (lock) {
+        if (watchers.remove(watchId) != null) {
+          enqueue(notified, WatchResponse.newBuilder().setWatchId(watchId).setCanceled(true));
+          maybeSendProgress();
+        }
+      }
+    }
+
+    /**
+     * etcd's progress request: a reply with watch id -1 and a revision every watcher of the stream
+     * has seen; deferred until the replaying ones catch up.
+     */
+    void progress() {
+      synchronized (lock) {
+        progressPending = true;
+        maybeSendProgress();
+      }
+    }
+
+    /** Holds the hub lock. */
+    private void maybeSendProgress() {
+      if (!progressPending) {
+        return;
+      }
+      for (Watcher w : watchers.values()) {
+        if (!w.synced) {
+          return;
+        }
+      }
+      progressPending = false;
+      enqueue(notified, WatchResponse.newBuilder().setWatchId(-1));
+    }
+
+    /** The client half-closed: drop the watchers and end the call. */
+    void completeFromClient() {
+      synchronized (lock) {
+        watchers.clear();
+        streams.remove(this);
+      }
+      completeRequested = true;
+      schedule();
+    }
+
+    /** The call is gone (cancelled, failed or completed): drop everything. */
+    void close() {
+      closed = true;
+      synchronized (lock) {
+        watchers.clear();
+        streams.remove(this);
+      }
+      synchronized (queue) {
+        queue.clear();
+      }
+    }
+
+    int queued() {
+      synchronized (queue) {
+        return queue.size();
+      }
+    }
+
+    private void enqueue(long revision, WatchResponse.Builder response) {
+      enqueue(revision, response, false);
+    }
+
+    private void enqueue(long revision, WatchResponse.Builder response, boolean fragment) {
+      synchronized (queue) {
+        queue.add(new Out(revision, response, fragment));
+      }
+      schedule();
+    }
+
+    void schedule() {
+      if (!closed && scheduled.compareAndSet(false, true)) {
+        try {
+          senders.execute(this::pump);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          scheduled.set(false);
+        }
+      }
+    }
+
+    private void pump() {
+      try {
+        while (!closed) {
+          if (completeRequested) {
+            closed = true;
+            out.onCompleted();
+            return;
+          }
+          boolean sent = false;
+          while (out.isReady()) {
+            Out o;
+            synchronized (queue) {
+              o = queue.poll();
+            }
+            if (o == null) {
+              break;
+            }
+            WatchResponse r = o.response().setHeader(header.apply(o.revision())).build();
+            if (o.fragment()) {
+              for (WatchResponse part : fragments(r, FRAGMENT_BYTES)) {
+                out.onNext(part);
+              }
+            } else {
+              out.onNext(r);
+            }
+            sent = true;
+          }
+          boolean replayed = queued() < queueLimit && replayOne();
+          if (!sent && !replayed) {
+            break;
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "watch stream failed", e);
+        close();
+        try {
+          out.onError(EtcdKvService.toStatus(e));
+        } catch (RuntimeException ignored) {
+          // the call is already gone
+        }
+      } finally {
+        scheduled.set(false);
+        if (!closed && hasWork()) {
+          schedule();
+        }
+      }
+    }
+
+    private boolean hasWork() {
+      if (completeRequested) {
+        return true;
+      }
+      boolean pending;
+      synchronized (queue) {
+        pending = !queue.isEmpty();
+      }
+      if (pending && out.isReady()) {
+        return true;
+      }
+      if (queued() >= queueLimit) {
+        return false;
+      }
+      synchronized (lock) {
+        for (Watcher w : watchers.values()) {
+          if (!w.synced) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Replays one slice of history to one unsynced watcher; false if none needs it. */
+    private boolean replayOne() {
+      Watcher w = null;
+      long from;
+      synchronized (lock) {
+        for (Watcher x : watchers.values()) {
+          if (!x.synced) {
+            w = x;
+            break;
+          }
+        }
+        if (w == null) {
+          return false;
+        }
+        from = w.next;
+      }
+      Changes c;
+      try {
+        c = kv.store().changes(from, REPLAY_EVENTS, w.prevKv);
+      } catch (RuntimeException e) {
+        WatchResponse.Builder cancel =
+            WatchResponse.newBuilder().setWatchId(w.id).setCanceled(true);
+        if (e instanceof KvException k && k.code() == KvException.Code.COMPACTED) {
+          cancel.setCompactRevision(kv.store().compactedRevision());
+        } else {
+          LOG.log(System.Logger.Level.WARNING, "replaying history for watcher " + w.id, e);
+          cancel.setCancelReason(String.valueOf(e.getMessage()));
+        }
+        synchronized (lock) {
+          if (watchers.get(w.id) == w) {
+            watchers.remove(w.id);
+            enqueue(notified, cancel);
+            maybeSendProgress();
+          }
+        }
+        return true;
+      }
+      synchronized (lock) {
+        if (watchers.get(w.id) != w || w.synced || w.next != from) {
+          return true; // changed meanwhile; look again
+        }
+        List<dev.raftkv.api.mvccpb.Event> mine = new ArrayList<>();
+        for (Event e : c.events()) {
+          if (e.kv().modRevision() >= w.next && w.wants(e)) {
+            mine.add(toProto(e, w.prevKv));
+          }
+        }
+        if (!mine.isEmpty()) {
+          enqueue(
+              c.revision(),
+              WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine),
+              w.fragment);
+          w.sentSinceTick = true;
+        }
+        w.next = Math.max(w.next, c.nextRevision());
+        if (w.next > notified) {
+          w.synced = true;
+          maybeSendProgress();
+        }
+      }
+      return true;
+    }
+  }
+}

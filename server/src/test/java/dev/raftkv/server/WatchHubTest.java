@@ -1,0 +1,244 @@
+package dev.raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftkv.api.etcdserverpb.ResponseHeader;
+import dev.raftkv.api.etcdserverpb.WatchResponse;
+import dev.raftkv.api.mvccpb.Event;
+import dev.raftkv.kv.CompactionRequest;
+import dev.raftkv.kv.DeleteRangeRequest;
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.KvOptions;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Op;
+import dev.raftkv.kv.PutRequest;
+import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.Entry;
+import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hub alone, over a real state machine, with a stream whose readiness the test controls. */
+class WatchHubTest {
+  @TempDir Path dir;
+  private KvStateMachine kv;
+  private WatchHub hub;
+  private long index;
+
+  @BeforeEach
+  void open() {
+    kv = KvStateMachine.open(dir.resolve("db"), KvOptions.DEFAULTS);
+  }
+
+  @AfterEach
+  void close() {
+    if (hub != null) {
+      hub.close();
+    }
+    kv.close();
+  }
+
+  private void start(int queueLimit, Duration progress) {
+    hub =
+        new WatchHub(
+            kv, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), queueLimit, progress);
+  }
+
+  private void apply(Op op) {
+    index++;
+    kv.apply(List.of(Entry.normal(1, index, KvCommands.encode(op))));
+  }
+
+  /** A response stream that is ready only when the test says so. */
+  private static final class Client extends ServerCallStreamObserver<WatchResponse> {
+    final LinkedBlockingQueue<WatchResponse> got = new LinkedBlockingQueue<>();
+    volatile boolean ready;
+    volatile Runnable onReady = () -> {};
+
+    void becomeReady() {
+      ready = true;
+      onReady.run();
+    }
+
+    WatchResponse next() throws InterruptedException {
+      WatchResponse r = got.poll(10, TimeUnit.SECONDS);
+      assertThat(r).as("a response within 10 s").isNotNull();
+      return r;
+    }
+
+    @Override
+    public boolean isReady() {
+      return ready;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable r) {
+      onReady = r;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable r) {}
+
+    @Override
+    public void setCompression(String compression) {}
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
+
+    @Override
+    public void request(int count) {}
+
+    @Override
+    public void setMessageCompression(boolean enable) {}
+
+    @Override
+    public void onNext(WatchResponse r) {
+      got.add(r);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      got.add(WatchResponse.newBuilder().setCancelReason("error: " + t).build());
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  private static WatchHub.Create watch(String key, long start, boolean progress) {
+    return new WatchHub.Create(
+        0, key.getBytes(), null, start, false, false, false, progress, false);
+  }
+
+  @Test
+  void afterASnapshotRestoreWatchersReplayWhatTheSnapshotBrought() throws Exception {
+    start(16, Duration.ofMinutes(10));
+    Client c = new Client();
+    c.ready = true;
+    WatchHub.Stream s = hub.open(c);
+    try (KvStateMachine ahead = KvStateMachine.open(dir.resolve("ahead"), KvOptions.DEFAULTS)) {
+      for (int i = 0; i < 3; i++) {
+        apply(PutRequest.of("k", Integer.toString(i)));
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+      }
+      s.create(watch("k", 0, false));
+      assertThat(c.next().getCreated()).isTrue();
+      for (int i = 3; i < 6; i++) {
+        index++;
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+      }
+      kv.restore(new Snapshot(new SnapshotMetadata(index, 1, ConfState.EMPTY), ahead.snapshot()));
+    }
+    List<Event> evs = new ArrayList<>();
+    while (evs.size() < 3) {
+      evs.addAll(c.next().getEventsList());
+    }
+    assertThat(evs)
+        .extracting(e -> e.getKv().getValue().toStringUtf8())
+        .containsExactly("3", "4", "5");
+    apply(PutRequest.of("k", "6"));
+    assertThat(c.next().getEvents(0).getKv().getValue().toStringUtf8()).isEqualTo("6");
+  }
+
+  @Test
+  void aLargeResponseIsSplitIntoFragmentsForAWatcherThatAsked() throws Exception {
+    start(16, Duration.ofMinutes(10));
+    Client c = new Client();
+    c.ready = true;
+    WatchHub.Stream s = hub.open(c);
+    byte[] big = new byte[700 * 1024];
+    for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
+      apply(new PutRequest(k.getBytes(), big, 0, false, false, false));
+    }
+    s.create(
+        new WatchHub.Create(0, "f".getBytes(), "g".getBytes(), 0, false, false, true, false, true));
+    assertThat(c.next().getCreated()).isTrue();
+    apply(new DeleteRangeRequest("f".getBytes(), "g".getBytes(), false));
+    List<WatchResponse> parts = new ArrayList<>();
+    WatchResponse r;
+    do {
+      r = c.next();
+      parts.add(r);
+    } while (r.getFragment());
+    assertThat(parts.size()).isGreaterThan(1);
+    assertThat(parts).allMatch(p -> p.getSerializedSize() <= WatchHub.FRAGMENT_BYTES + 1024);
+    assertThat(parts.stream().mapToInt(WatchResponse::getEventsCount).sum()).isEqualTo(4);
+    assertThat(parts.get(parts.size() - 1).getFragment()).isFalse();
+  }
+
+  @Test
+  void aStreamThatFallsBehindReplaysFromHistoryWithoutLosingOrRepeatingEvents() throws Exception {
+    start(4, Duration.ofMinutes(10));
+    Client c = new Client();
+    WatchHub.Stream s = hub.open(c);
+    s.create(watch("k", 0, false));
+    for (int i = 0; i < 100; i++) {
+      apply(PutRequest.of("k", Integer.toString(i)));
+    }
+    // the apply thread never waited; now the client reads
+    c.becomeReady();
+    assertThat(c.next().getCreated()).isTrue();
+    List<Event> evs = new ArrayList<>();
+    while (evs.size() < 100) {
+      evs.addAll(c.next().getEventsList());
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(evs.get(i).getKv().getValue().toStringUtf8()).isEqualTo(Integer.toString(i));
+      assertThat(evs.get(i).getKv().getModRevision()).isEqualTo(i + 2);
+    }
+    apply(PutRequest.of("k", "live"));
+    assertThat(c.next().getEvents(0).getKv().getValue().toStringUtf8()).isEqualTo("live");
+    assertThat(c.got.poll(200, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void aWatcherThatFellBehindPastACompactionIsCanceledWithTheCompactRevision() throws Exception {
+    start(2, Duration.ofMinutes(10));
+    Client c = new Client();
+    WatchHub.Stream s = hub.open(c);
+    s.create(watch("k", 0, false));
+    for (int i = 0; i < 10; i++) {
+      apply(PutRequest.of("k", Integer.toString(i)));
+    }
+    apply(new CompactionRequest(11));
+    c.becomeReady();
+    List<WatchResponse> got = new ArrayList<>();
+    WatchResponse r;
+    do {
+      r = c.next();
+      got.add(r);
+    } while (!r.getCanceled());
+    assertThat(got.get(0).getCreated()).isTrue();
+    assertThat(r.getCompactRevision()).isEqualTo(11);
+  }
+
+  @Test
+  void progressNotifyTellsAnIdleWatcherTheRevision() throws Exception {
+    start(16, Duration.ofMillis(50));
+    Client c = new Client();
+    c.ready = true;
+    WatchHub.Stream s = hub.open(c);
+    apply(PutRequest.of("other", "1"));
+    s.create(watch("k", 0, true));
+    assertThat(c.next().getCreated()).isTrue();
+    WatchResponse r = c.next();
+    assertThat(r.getEventsList()).isEmpty();
+    assertThat(r.getWatchId()).isZero();
+    assertThat(r.getHeader().getRevision()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,382 @@
+package dev.raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.raftkv.api.etcdserverpb.CompactionRequest;
+import dev.raftkv.api.etcdserverpb.DeleteRangeRequest;
+import dev.raftkv.api.etcdserverpb.KVGrpc;
+import dev.raftkv.api.etcdserverpb.PutRequest;
+import dev.raftkv.api.etcdserverpb.RequestOp;
+import dev.raftkv.api.etcdserverpb.TxnRequest;
+import dev.raftkv.api.etcdserverpb.WatchCancelRequest;
+import dev.raftkv.api.etcdserverpb.WatchCreateRequest;
+import dev.raftkv.api.etcdserverpb.WatchGrpc;
+import dev.raftkv.api.etcdserverpb.WatchProgressRequest;
+import dev.raftkv.api.etcdserverpb.WatchRequest;
+import dev.raftkv.api.etcdserverpb.WatchResponse;
+import dev.raftkv.api.mvccpb.Event;
+import dev.raftkv.raft.Role;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** etcd's Watch API against one in-JVM member, through a real gRPC client. */
+class WatchServiceTest {
+  @TempDir Path dir;
+  private RaftkvServer server;
+  private ManagedChannel channel;
+  private KVGrpc.KVBlockingStub kv;
+  private final List<Watch> watches = new ArrayList<>();
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    URI peer = URI.create("http://127.0.0.1:" + freePort());
+    ServerConfig config =
+        new ServerConfig(
+            "n1",
+            dir.resolve("n1"),
+            URI.create("http://127.0.0.1:" + freePort()),
+            peer,
+            URI.create("http://127.0.0.1:" + freePort()),
+            Map.of("n1", peer),
+            true,
+            "watch",
+            10,
+            100);
+    server = RaftkvServer.start(config);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.status().role() != Role.LEADER) {
+      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", config.clientUrl().getPort())
+            .usePlaintext()
+            .build();
+    kv = KVGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    watches.forEach(Watch::close);
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static ByteString bs(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  private KVGrpc.KVBlockingStub kv() {
+    return kv.withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  private long put(String k, String v) {
+    return kv().put(PutRequest.newBuilder().setKey(bs(k)).setValue(bs(v)).build())
+        .getHeader()
+        .getRevision();
+  }
+
+  private long delete(String k) {
+    return kv().deleteRange(DeleteRangeRequest.newBuilder().setKey(bs(k)).build())
+        .getHeader()
+        .getRevision();
+  }
+
+  /** One Watch stream, its responses queued for the test to take with a deadline. */
+  private final class Watch implements StreamObserver<WatchResponse> {
+    final LinkedBlockingQueue<Object> in = new LinkedBlockingQueue<>();
+    final StreamObserver<WatchRequest> out;
+
+    Watch() {
+      out = WatchGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).watch(this);
+      watches.add(this);
+    }
+
+    @Override
+    public void onNext(WatchResponse r) {
+      in.add(r);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      in.add(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      in.add("completed");
+    }
+
+    void close() {
+      try {
+        out.onCompleted();
+      } catch (RuntimeException ignored) {
+        // already gone
+      }
+    }
+
+    WatchResponse next() throws InterruptedException {
+      Object o = in.poll(10, TimeUnit.SECONDS);
+      assertThat(o).as("a watch response within 10 s").isInstanceOf(WatchResponse.class);
+      return (WatchResponse) o;
+    }
+
+    /** Sends a create request and returns the created reply. */
+    long create(WatchCreateRequest.Builder c) throws InterruptedException {
+      out.onNext(WatchRequest.newBuilder().setCreateRequest(c).build());
+      WatchResponse r = next();
+      assertThat(r.getCreated()).as("created: " + r).isTrue();
+      assertThat(r.getCanceled()).isFalse();
+      return r.getWatchId();
+    }
+
+    /** The next n events (of any responses), checking that none is split from its revision. */
+    List<Event> events(int n) throws InterruptedException {
+      List<Event> got = new ArrayList<>();
+      while (got.size() < n) {
+        WatchResponse r = next();
+        assertThat(r.getEventsCount()).as("events in " + r).isPositive();
+        got.addAll(r.getEventsList());
+      }
+      assertThat(got).hasSize(n);
+      return got;
+    }
+
+    /** Asks for progress until the stream says it has seen {@code revision}; no events arrive. */
+    void expectNoEventsUpTo(long revision) throws InterruptedException {
+      while (true) {
+        out.onNext(
+            WatchRequest.newBuilder()
+                .setProgressRequest(WatchProgressRequest.getDefaultInstance())
+                .build());
+        WatchResponse r = next();
+        assertThat(r.getEventsList()).as("no events expected: " + r).isEmpty();
+        assertThat(r.getWatchId()).isEqualTo(-1);
+        if (r.getHeader().getRevision() >= revision) {
+          return;
+        }
+        Thread.sleep(10);
+      }
+    }
+  }
+
+  private static String key(Event e) {
+    return e.getKv().getKey().toStringUtf8();
+  }
+
+  private static String value(Event e) {
+    return e.getKv().getValue().toStringUtf8();
+  }
+
+  @Test
+  void liveEventsForOneKeyInRevisionOrder() throws Exception {
+    Watch w = new Watch();
+    long id = w.create(WatchCreateRequest.newBuilder().setKey(bs("a")));
+    assertThat(id).isZero();
+    long r1 = put("a", "1");
+    put("b", "x");
+    long r2 = delete("a");
+    long r3 = put("a", "2");
+    List<Event> evs = w.events(3);
+    assertThat(evs)
+        .extracting(Event::getType)
+        .containsExactly(Event.EventType.PUT, Event.EventType.DELETE, Event.EventType.PUT);
+    assertThat(evs).extracting(e -> e.getKv().getModRevision()).containsExactly(r1, r2, r3);
+    assertThat(value(evs.get(0))).isEqualTo("1");
+    assertThat(key(evs.get(1))).isEqualTo("a");
+    assertThat(evs.get(1).hasPrevKv()).isFalse();
+    assertThat(value(evs.get(2))).isEqualTo("2");
+    w.expectNoEventsUpTo(r3);
+  }
+
+  @Test
+  void aPastStartRevisionReplaysHistoryThenFollowsLiveWithoutGapOrDuplicate() throws Exception {
+    long first = put("k", "0");
+    for (int i = 1; i < 20; i++) {
+      put("k", Integer.toString(i));
+    }
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("k")).setStartRevision(first + 5));
+    // writes racing the replay
+    Thread writer =
+        new Thread(
+            () -> {
+              for (int i = 20; i < 40; i++) {
+                put("k", Integer.toString(i));
+              }
+            });
+    writer.start();
+    List<Event> evs = w.events(35);
+    writer.join(20_000);
+    for (int i = 0; i < 35; i++) {
+      assertThat(value(evs.get(i))).isEqualTo(Integer.toString(i + 5));
+      assertThat(evs.get(i).getKv().getModRevision()).isEqualTo(first + 5 + i);
+    }
+    w.expectNoEventsUpTo(first + 39);
+  }
+
+  @Test
+  void prefixAndFromKeyWatches() throws Exception {
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("p/")).setRangeEnd(bs("p0")));
+    long fromKey =
+        w.create(
+            WatchCreateRequest.newBuilder()
+                .setKey(bs("q"))
+                .setRangeEnd(ByteString.copyFrom(new byte[] {0})));
+    put("p/a", "1");
+    put("o", "1");
+    put("p0", "1");
+    put("p/b", "2");
+    put("zz", "3");
+    List<String> prefix = new ArrayList<>();
+    List<String> from = new ArrayList<>();
+    while (prefix.size() + from.size() < 3) {
+      WatchResponse r = w.next();
+      for (Event e : r.getEventsList()) {
+        (r.getWatchId() == fromKey ? from : prefix).add(key(e));
+      }
+    }
+    assertThat(prefix).containsExactly("p/a", "p/b");
+    assertThat(from).containsExactly("zz");
+  }
+
+  @Test
+  void prevKvAndFilters() throws Exception {
+    put("x", "1");
+    Watch w = new Watch();
+    long withPrev = w.create(WatchCreateRequest.newBuilder().setKey(bs("x")).setPrevKv(true));
+    long noPut =
+        w.create(
+            WatchCreateRequest.newBuilder()
+                .setKey(bs("x"))
+                .addFilters(WatchCreateRequest.FilterType.NOPUT));
+    long noDelete =
+        w.create(
+            WatchCreateRequest.newBuilder()
+                .setKey(bs("x"))
+                .addFilters(WatchCreateRequest.FilterType.NODELETE));
+    long rPut = put("x", "2");
+    long rDel = delete("x");
+    List<WatchResponse> got = new ArrayList<>();
+    while (got.size() < 4) {
+      got.add(w.next());
+    }
+    List<String> seen = new ArrayList<>();
+    for (WatchResponse r : got) {
+      Event e = r.getEvents(0);
+      seen.add(r.getWatchId() + ":" + e.getType() + "@" + e.getKv().getModRevision());
+      if (r.getWatchId() == withPrev) {
+        assertThat(e.hasPrevKv()).isTrue();
+        assertThat(e.getPrevKv().getValue().toStringUtf8())
+            .isEqualTo(e.getType() == Event.EventType.PUT ? "1" : "2");
+      } else {
+        assertThat(e.hasPrevKv()).isFalse();
+      }
+    }
+    assertThat(seen)
+        .containsExactlyInAnyOrder(
+            withPrev + ":PUT@" + rPut,
+            withPrev + ":DELETE@" + rDel,
+            noPut + ":DELETE@" + rDel,
+            noDelete + ":PUT@" + rPut);
+    w.expectNoEventsUpTo(rDel);
+  }
+
+  @Test
+  void cancelStopsTheWatcherAndClientIdsAreKept() throws Exception {
+    Watch w = new Watch();
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("c")).setWatchId(7)))
+        .isEqualTo(7);
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("c")))).isZero();
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("c")).setWatchId(7))
+            .build());
+    WatchResponse dup = w.next();
+    assertThat(dup.getCreated()).isTrue();
+    assertThat(dup.getCanceled()).isTrue();
+    assertThat(dup.getCancelReason()).contains("duplicate watch ID");
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7))
+            .build());
+    WatchResponse canceled = w.next();
+    assertThat(canceled.getCanceled()).isTrue();
+    assertThat(canceled.getWatchId()).isEqualTo(7);
+    long rev = put("c", "1");
+    WatchResponse r = w.next();
+    assertThat(r.getWatchId()).isZero();
+    assertThat(r.getEvents(0).getKv().getModRevision()).isEqualTo(rev);
+    w.expectNoEventsUpTo(rev);
+  }
+
+  @Test
+  void aCompactedStartRevisionIsCreatedThenCanceledWithTheCompactRevision() throws Exception {
+    long first = put("old", "1");
+    put("old", "2");
+    long r3 = put("old", "3");
+    kv().compact(CompactionRequest.newBuilder().setRevision(r3).build());
+    Watch w = new Watch();
+    long id = w.create(WatchCreateRequest.newBuilder().setKey(bs("old")).setStartRevision(first));
+    WatchResponse r = w.next();
+    assertThat(r.getWatchId()).isEqualTo(id);
+    assertThat(r.getCanceled()).isTrue();
+    assertThat(r.getCompactRevision()).isEqualTo(r3);
+    assertThat(r.getEventsList()).isEmpty();
+    // from the compacted revision itself, the history is still there
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("old")).setStartRevision(r3));
+    assertThat(value(w.events(1).get(0))).isEqualTo("3");
+  }
+
+  @Test
+  void aTxnsEventsArriveInOneResponse() throws Exception {
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("t")).setRangeEnd(bs("u")));
+    TxnRequest.Builder txn = TxnRequest.newBuilder();
+    for (String k : new String[] {"t1", "t2", "t3"}) {
+      txn.addSuccess(
+          RequestOp.newBuilder()
+              .setRequestPut(PutRequest.newBuilder().setKey(bs(k)).setValue(bs("v"))));
+    }
+    long rev = kv().txn(txn.build()).getHeader().getRevision();
+    WatchResponse r = w.next();
+    assertThat(r.getEventsList())
+        .extracting(WatchServiceTest::key)
+        .containsExactly("t1", "t2", "t3");
+    assertThat(r.getEventsList()).allMatch(e -> e.getKv().getModRevision() == rev);
+    assertThat(r.getHeader().getRevision()).isEqualTo(rev);
+    // and replayed from history, still one response
+    w.create(
+        WatchCreateRequest.newBuilder().setKey(bs("t")).setRangeEnd(bs("u")).setStartRevision(rev));
+    WatchResponse replayed = w.next();
+    assertThat(replayed.getEventsList())
+        .extracting(WatchServiceTest::key)
+        .containsExactly("t1", "t2", "t3");
+  }
+}
