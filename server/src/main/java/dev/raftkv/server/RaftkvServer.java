@@ -24,11 +24,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
  * state machine ({@code data-dir/db}), the peer transport, the node runtime, the etcd v3 gRPC API
- * on the client URL (KV, Maintenance.Status, Cluster.MemberList) and the admin HTTP endpoint.
- * {@link #start} blocks until everything listens; {@link #close} stops it in reverse order.
+ * on the client URL (KV, Lease, Maintenance.Status, Cluster.MemberList) and the admin HTTP
+ * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
+ * order.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
+
+  /** How often the leader checks for expired leases. */
+  static final long LEASE_CHECK_MS = 500;
 
   private final ServerConfig config;
   private final DiskStorage log;
@@ -37,6 +41,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final RaftRuntime runtime;
   private final AdminServer admin;
   private final Server grpc;
+  private final LeaseManager leases;
 
   private RaftkvServer(
       ServerConfig config,
@@ -45,7 +50,8 @@ public final class RaftkvServer implements AutoCloseable {
       TcpTransport transport,
       RaftRuntime runtime,
       AdminServer admin,
-      Server grpc) {
+      Server grpc,
+      LeaseManager leases) {
     this.config = config;
     this.log = log;
     this.kv = kv;
@@ -53,6 +59,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.runtime = runtime;
     this.admin = admin;
     this.grpc = grpc;
+    this.leases = leases;
   }
 
   /**
@@ -84,7 +91,9 @@ public final class RaftkvServer implements AutoCloseable {
         log.setHardState(hs);
         log.syncNow();
       }
-      kv = KvStateMachine.open(config.dataDir().resolve("db"), KvOptions.DEFAULTS);
+      kv =
+          KvStateMachine.open(
+              config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
       int electionTicks = Math.max(2, config.electionMs() / config.heartbeatMs());
       RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
       AtomicReference<RaftRuntime> self = new AtomicReference<>();
@@ -111,7 +120,15 @@ public final class RaftkvServer implements AutoCloseable {
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
       AdminServer admin = AdminServer.start(config, runtime, transport);
-      Server grpc = startGrpc(config, runtime, kv, transport, admin);
+      LeaseManager leases =
+          new LeaseManager(runtime, kv, System::nanoTime, Duration.ofMillis(LEASE_CHECK_MS));
+      Server grpc;
+      try {
+        grpc = startGrpc(config, runtime, kv, transport, admin, leases);
+      } catch (IOException | RuntimeException e) {
+        leases.close();
+        throw e;
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -124,7 +141,7 @@ public final class RaftkvServer implements AutoCloseable {
               + config.peerUrl()
               + ", admin on "
               + admin.url());
-      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc);
+      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc, leases);
     } catch (IOException | RuntimeException e) {
       closeQuietly(runtime);
       closeQuietly(transport);
@@ -140,7 +157,8 @@ public final class RaftkvServer implements AutoCloseable {
       RaftRuntime runtime,
       KvStateMachine kv,
       TcpTransport transport,
-      AdminServer admin)
+      AdminServer admin,
+      LeaseManager leases)
       throws IOException {
     EtcdKvService kvService =
         new EtcdKvService(
@@ -155,6 +173,13 @@ public final class RaftkvServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
           .addService(kvService)
+          .addService(
+              new EtcdLeaseService(
+                  runtime,
+                  kv,
+                  kvService,
+                  leases,
+                  Duration.ofMillis(5_000L + 2L * config.electionMs())))
           .addService(new EtcdMaintenanceService(runtime, kv, kvService))
           .addService(new EtcdClusterService(config, runtime, kvService))
           .addService(new RaftkvAdminService(config.name(), runtime, transport))
@@ -220,6 +245,7 @@ public final class RaftkvServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     closeQuietly(admin);
+    closeQuietly(leases);
     closeQuietly(runtime);
     closeQuietly(transport);
     closeQuietly(kv);
