@@ -93,10 +93,12 @@ final class LeaseManager implements AutoCloseable {
   }
 
   /**
-   * Whether this member leads; on taking the lead in a new term, every deadline is reset. Leases
-   * not yet tracked get now + TTL, leases no longer in the store are forgotten.
+   * Whether this member leads; on taking the lead in a new term, every deadline is reset. With
+   * {@code scan} (always on taking the lead), leases not yet tracked get now + TTL and leases no
+   * longer in the store are forgotten; otherwise only the leadership is checked (a keep-alive does
+   * not read every lease).
    */
-  private boolean syncLeadership(long now) {
+  private boolean syncLeadership(long now, boolean scan) {
     Status st = runtime.status();
     if (st.role() != Role.LEADER) {
       leaderTerm = -1;
@@ -108,6 +110,10 @@ final class LeaseManager implements AutoCloseable {
       leaderTerm = st.term();
       deadlines.clear();
       revoking.clear();
+      scan = true;
+    }
+    if (!scan) {
+      return true;
     }
     List<Lease> leases = kv.store().leases();
     Set<Long> live = new HashSet<>();
@@ -129,7 +135,7 @@ final class LeaseManager implements AutoCloseable {
   /** Checks expiry once: proposes a revoke for every lease past its deadline (leader only). */
   synchronized void tick() {
     long now = clock.getAsLong();
-    if (!syncLeadership(now)) {
+    if (!syncLeadership(now, true)) {
       return;
     }
     for (Map.Entry<Long, Long> e : deadlines.entrySet()) {
@@ -158,7 +164,7 @@ final class LeaseManager implements AutoCloseable {
   /** A lease granted through this member: its deadline starts now (on the leader). */
   synchronized void granted(long id, long ttlSeconds) {
     long now = clock.getAsLong();
-    if (syncLeadership(now)) {
+    if (syncLeadership(now, false)) {
       deadlines.put(id, now + ttlNanos(ttlSeconds));
     }
   }
@@ -171,12 +177,12 @@ final class LeaseManager implements AutoCloseable {
    */
   synchronized long keepAlive(long id) {
     long now = clock.getAsLong();
-    if (!syncLeadership(now)) {
+    if (!syncLeadership(now, false)) {
       throw new NotLeaderException();
     }
     Lease l = kv.store().lease(id);
     Long deadline = deadlines.get(id);
-    if (l == null || deadline == null || deadline - now <= 0) {
+    if (l == null || (deadline != null && deadline - now <= 0)) {
       return 0;
     }
     deadlines.put(id, now + ttlNanos(l.ttlSeconds()));
@@ -191,7 +197,7 @@ final class LeaseManager implements AutoCloseable {
    */
   synchronized Remaining timeToLive(long id) {
     long now = clock.getAsLong();
-    if (!syncLeadership(now)) {
+    if (!syncLeadership(now, false)) {
       throw new NotLeaderException();
     }
     Lease l = kv.store().lease(id);
