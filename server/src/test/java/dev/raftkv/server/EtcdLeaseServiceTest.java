@@ -162,6 +162,32 @@ class EtcdLeaseServiceTest {
         .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).setKeys(true).build());
   }
 
+  /** One keep-alive on a fresh stream: "TTL n" or the error it ended with. */
+  private String keepAliveOnce(String at, long id) throws InterruptedException {
+    BlockingQueue<String> answer = new LinkedBlockingQueue<>();
+    StreamObserver<LeaseKeepAliveRequest> stream =
+        LeaseGrpc.newStub(channel(at))
+            .leaseKeepAlive(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(LeaseKeepAliveResponse r) {
+                    answer.add("TTL " + r.getTTL());
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.add(String.valueOf(t.getMessage()));
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
+    String a = answer.poll(20, TimeUnit.SECONDS);
+    stream.onCompleted();
+    return a;
+  }
+
   @Test
   void grantPutTimeToLiveLeasesAndRevoke() throws Exception {
     String leader = leader(null);
@@ -193,6 +219,8 @@ class EtcdLeaseServiceTest {
         .extracting(LeaseStatus::getID)
         .containsExactlyInAnyOrder(id, 777L);
     assertThatThrownBy(() -> ttl(follower, id)).hasMessage("UNAVAILABLE: etcdserver: not leader");
+    assertThat(keepAliveOnce(follower, id)).isEqualTo("UNAVAILABLE: etcdserver: not leader");
+    assertThat(keepAliveOnce(leader, id)).isEqualTo("TTL 30");
 
     long rev =
         kv(leader)
