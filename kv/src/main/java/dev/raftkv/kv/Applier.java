@@ -19,6 +19,11 @@ import org.rocksdb.WriteBatchWithIndex;
  * will leave behind and the events it produces. Used once, by one thread.
  */
 final class Applier {
+  /**
+   * The column families. {@code lease} holds, per lease id (8 bytes, big-endian), the granted
+   * lease's record under the id alone (value: its TTL in seconds) followed by one entry per
+   * attached key under id + key (user keys are never empty, so the two cannot collide).
+   */
   record Families(ColumnFamilyHandle kv, ColumnFamilyHandle rev, ColumnFamilyHandle lease) {}
 
   private final WriteBatchWithIndex batch;
@@ -29,6 +34,7 @@ final class Applier {
   private final List<Event> events = new ArrayList<>();
   private long revision;
   private long compacted;
+  private long index;
 
   Applier(
       WriteBatchWithIndex batch,
@@ -52,6 +58,11 @@ final class Applier {
 
   long compacted() {
     return compacted;
+  }
+
+  /** The Raft index of the entry whose ops come next (server-chosen lease ids derive from it). */
+  void atIndex(long raftIndex) {
+    this.index = raftIndex;
   }
 
   List<Event> events() {
@@ -123,7 +134,16 @@ final class Applier {
     } else if (op instanceof CompactionRequest c) {
       compact(c.revision());
       return new CompactionResponse(revision);
+    } else if (op instanceof LeaseGrantRequest g) {
+      return grant(g);
     } else if (op instanceof LeaseRevokeRequest l) {
+      boolean granted = lease(source, cf.lease(), l.leaseId()) != null;
+      if (!granted && options.usesGrantedLeases()) {
+        throw new KvException(KvException.Code.LEASE_NOT_FOUND);
+      }
+      if (granted) {
+        batch.delete(cf.lease(), Codec.longBytes(l.leaseId()));
+      }
       Writer w = new Writer(revision + 1);
       int deleted = 0;
       for (byte[] key : keysWithLease(source, cf.lease(), l.leaseId())) {
@@ -147,7 +167,7 @@ final class Applier {
     if (p.ignoreLease() && p.lease() != 0) {
       throw new KvException(KvException.Code.LEASE_PROVIDED);
     }
-    if (p.lease() != 0 && !options.leaseExists().test(p.lease())) {
+    if (p.lease() != 0 && !leaseExists(p.lease())) {
       throw new KvException(KvException.Code.LEASE_NOT_FOUND);
     }
     if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
@@ -326,13 +346,66 @@ final class Applier {
 
   // ---- leases ----
 
+  private boolean leaseExists(long id) {
+    if (options.usesGrantedLeases()) {
+      return lease(source, cf.lease(), id) != null;
+    }
+    return options.leaseExists().test(id);
+  }
+
+  private LeaseGrantResponse grant(LeaseGrantRequest g) throws RocksDBException {
+    long id = g.id();
+    if (id == 0) {
+      // Chosen from the entry's Raft index: the same on every member. Skips granted ids.
+      id = Math.max(index, 1);
+      while (lease(source, cf.lease(), id) != null) {
+        id++;
+      }
+    } else if (lease(source, cf.lease(), id) != null) {
+      throw new KvException(KvException.Code.LEASE_EXISTS);
+    }
+    batch.put(cf.lease(), Codec.longBytes(id), Codec.longBytes(g.ttlSeconds()));
+    return new LeaseGrantResponse(revision, id, g.ttlSeconds());
+  }
+
+  static Lease lease(Source source, ColumnFamilyHandle leaseCf, long id) {
+    try {
+      byte[] v = source.get(leaseCf, Codec.longBytes(id));
+      return v == null ? null : new Lease(id, Codec.toLong(v, 0));
+    } catch (RocksDBException e) {
+      throw new KvStorageException("lease read failed", e);
+    }
+  }
+
+  /** Every lease record; the attached keys of each lease are skipped with one seek. */
+  static List<Lease> leases(Source source, ColumnFamilyHandle leaseCf) {
+    List<Lease> out = new ArrayList<>();
+    try (RocksIterator it = source.iterator(leaseCf)) {
+      it.seekToFirst();
+      while (it.isValid()) {
+        byte[] k = it.key();
+        long id = ByteBuffer.wrap(k).getLong();
+        if (k.length == 8) {
+          out.add(new Lease(id, Codec.toLong(it.value(), 0)));
+        }
+        if (id == -1L) {
+          break; // the last id (unsigned order)
+        }
+        it.seek(Codec.longBytes(id + 1));
+      }
+    }
+    return out;
+  }
+
   static List<byte[]> keysWithLease(Source source, ColumnFamilyHandle leaseCf, long leaseId) {
     byte[] prefix = ByteBuffer.allocate(8).putLong(leaseId).array();
     List<byte[]> keys = new ArrayList<>();
     try (RocksIterator it = source.iterator(leaseCf)) {
       for (it.seek(prefix); it.isValid() && Codec.startsWith(it.key(), prefix); it.next()) {
         byte[] k = it.key();
-        keys.add(Arrays.copyOfRange(k, 8, k.length));
+        if (k.length > 8) { // the lease's own record is the id alone
+          keys.add(Arrays.copyOfRange(k, 8, k.length));
+        }
       }
     }
     return keys;

@@ -23,6 +23,7 @@ public final class KvCommands {
   private static final int TXN = 4;
   private static final int COMPACT = 5;
   private static final int LEASE_REVOKE = 6;
+  private static final int LEASE_GRANT = 7;
 
   private KvCommands() {}
 
@@ -120,6 +121,10 @@ public final class KvCommands {
     } else if (op instanceof LeaseRevokeRequest l) {
       out.writeByte(LEASE_REVOKE);
       out.writeLong(l.leaseId());
+    } else if (op instanceof LeaseGrantRequest g) {
+      out.writeByte(LEASE_GRANT);
+      out.writeLong(g.id());
+      out.writeLong(g.ttlSeconds());
     } else {
       throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
     }
@@ -193,6 +198,8 @@ public final class KvCommands {
         return new CompactionRequest(in.readLong());
       case LEASE_REVOKE:
         return new LeaseRevokeRequest(in.readLong());
+      case LEASE_GRANT:
+        return new LeaseGrantRequest(in.readLong(), in.readLong());
       default:
         throw new BadCommandException("unknown command tag " + tag);
     }

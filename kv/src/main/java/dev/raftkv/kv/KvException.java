@@ -14,6 +14,7 @@ public final class KvException extends RuntimeException {
     EMPTY_KEY("etcdserver: key is not provided", "INVALID_ARGUMENT"),
     KEY_NOT_FOUND("etcdserver: key not found", "INVALID_ARGUMENT"),
     LEASE_NOT_FOUND("etcdserver: requested lease not found", "NOT_FOUND"),
+    LEASE_EXISTS("etcdserver: lease already exists", "FAILED_PRECONDITION"),
     VALUE_PROVIDED("etcdserver: value is provided", "INVALID_ARGUMENT"),
     LEASE_PROVIDED("etcdserver: lease is provided", "INVALID_ARGUMENT"),
     TOO_MANY_OPS("etcdserver: too many operations in txn request", "INVALID_ARGUMENT"),

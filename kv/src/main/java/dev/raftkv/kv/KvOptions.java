@@ -18,6 +18,23 @@ public record KvOptions(int maxTxnOps, LongPredicate leaseExists) {
   /** etcd's defaults; every lease id is accepted (until there is a lease manager). */
   public static final KvOptions DEFAULTS = new KvOptions(DEFAULT_MAX_TXN_OPS, id -> true);
 
+  /**
+   * The {@code leaseExists} of {@link #withGrantedLeases()}: not called, it tells the store to
+   * check a put's lease against its own replicated lease table ({@link LeaseGrantRequest}).
+   */
+  public static final LongPredicate GRANTED_LEASES =
+      new LongPredicate() {
+        @Override
+        public boolean test(long id) {
+          throw new UnsupportedOperationException("answered by the store's lease table");
+        }
+
+        @Override
+        public String toString() {
+          return "GRANTED_LEASES";
+        }
+      };
+
   public KvOptions {
     if (maxTxnOps < 1) {
       throw new IllegalArgumentException("maxTxnOps must be positive: " + maxTxnOps);
@@ -31,5 +48,19 @@ public record KvOptions(int maxTxnOps, LongPredicate leaseExists) {
 
   public KvOptions withLeaseExists(LongPredicate p) {
     return new KvOptions(maxTxnOps, p);
+  }
+
+  /**
+   * These options with a put's lease checked against the store's lease table: only a lease granted
+   * by {@link LeaseGrantRequest} and not revoked is accepted, and revoking an unknown lease is
+   * refused.
+   */
+  public KvOptions withGrantedLeases() {
+    return new KvOptions(maxTxnOps, GRANTED_LEASES);
+  }
+
+  /** Whether the store's lease table decides (see {@link #withGrantedLeases()}). */
+  public boolean usesGrantedLeases() {
+    return leaseExists == GRANTED_LEASES;
   }
 }

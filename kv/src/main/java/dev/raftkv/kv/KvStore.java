@@ -232,6 +232,7 @@ public final class KvStore implements AutoCloseable {
           out.add(skipped());
           continue;
         }
+        applier.atIndex(e.index());
         int eventMark = applier.events().size();
         List<OpResult> results = new ArrayList<>(e.ops().size());
         for (Op op : e.ops()) {
@@ -324,6 +325,20 @@ public final class KvStore implements AutoCloseable {
   public List<byte[]> keysWithLease(long leaseId) {
     try (Read read = new Read()) {
       return Applier.keysWithLease(read, leaseCf, leaseId);
+    }
+  }
+
+  /** The granted lease {@code leaseId}, or null when it is not granted (or was revoked). */
+  public Lease lease(long leaseId) {
+    try (Read read = new Read()) {
+      return Applier.lease(read, leaseCf, leaseId);
+    }
+  }
+
+  /** Every granted lease, in id order (as unsigned). */
+  public List<Lease> leases() {
+    try (Read read = new Read()) {
+      return Applier.leases(read, leaseCf);
     }
   }
 

@@ -10,6 +10,7 @@ public sealed interface Response
         DeleteRangeResponse,
         TxnResponse,
         CompactionResponse,
-        LeaseRevokeResponse {
+        LeaseRevokeResponse,
+        LeaseGrantResponse {
   long revision();
 }

@@ -24,12 +24,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
  * state machine ({@code data-dir/db}), the peer transport, the node runtime, the etcd v3 gRPC API
- * on the client URL (KV, Watch, Maintenance.Status, Cluster.MemberList) and the admin HTTP
+ * on the client URL (KV, Watch, Lease, Maintenance, Cluster.MemberList) and the admin HTTP
  * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
  * order.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
+
+  /** How often the leader checks for expired leases. */
+  static final long LEASE_CHECK_MS = 500;
 
   private final ServerConfig config;
   private final DiskStorage log;
@@ -39,6 +42,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final AdminServer admin;
   private final Server grpc;
   private final WatchHub watchHub;
+  private final LeaseManager leases;
 
   /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
   static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
@@ -51,7 +55,8 @@ public final class RaftkvServer implements AutoCloseable {
       RaftRuntime runtime,
       AdminServer admin,
       Server grpc,
-      WatchHub watchHub) {
+      WatchHub watchHub,
+      LeaseManager leases) {
     this.config = config;
     this.log = log;
     this.kv = kv;
@@ -60,6 +65,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.admin = admin;
     this.grpc = grpc;
     this.watchHub = watchHub;
+    this.leases = leases;
   }
 
   /**
@@ -91,7 +97,9 @@ public final class RaftkvServer implements AutoCloseable {
         log.setHardState(hs);
         log.syncNow();
       }
-      kv = KvStateMachine.open(config.dataDir().resolve("db"), KvOptions.DEFAULTS);
+      kv =
+          KvStateMachine.open(
+              config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
       int electionTicks = Math.max(2, config.electionMs() / config.heartbeatMs());
       RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
       AtomicReference<RaftRuntime> self = new AtomicReference<>();
@@ -119,7 +127,15 @@ public final class RaftkvServer implements AutoCloseable {
       self.set(runtime);
       AdminServer admin = AdminServer.start(config, runtime, transport);
       WatchHub[] hub = new WatchHub[1];
-      Server grpc = startGrpc(config, runtime, kv, transport, admin, hub);
+      LeaseManager leases =
+          new LeaseManager(runtime, kv, System::nanoTime, Duration.ofMillis(LEASE_CHECK_MS));
+      Server grpc;
+      try {
+        grpc = startGrpc(config, runtime, kv, transport, admin, leases, hub);
+      } catch (IOException | RuntimeException e) {
+        leases.close();
+        throw e;
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -132,7 +148,7 @@ public final class RaftkvServer implements AutoCloseable {
               + config.peerUrl()
               + ", admin on "
               + admin.url());
-      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc, hub[0]);
+      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc, hub[0], leases);
     } catch (IOException | RuntimeException e) {
       closeQuietly(runtime);
       closeQuietly(transport);
@@ -149,6 +165,7 @@ public final class RaftkvServer implements AutoCloseable {
       KvStateMachine kv,
       TcpTransport transport,
       AdminServer admin,
+      LeaseManager leases,
       WatchHub[] hub)
       throws IOException {
     EtcdKvService kvService =
@@ -166,6 +183,13 @@ public final class RaftkvServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
           .addService(kvService)
+          .addService(
+              new EtcdLeaseService(
+                  runtime,
+                  kv,
+                  kvService,
+                  leases,
+                  Duration.ofMillis(5_000L + 2L * config.electionMs())))
           .addService(new EtcdMaintenanceService(runtime, kv, kvService))
           .addService(new EtcdClusterService(config, runtime, kvService))
           .addService(new RaftkvAdminService(config.name(), runtime, transport))
@@ -234,6 +258,7 @@ public final class RaftkvServer implements AutoCloseable {
     }
     closeQuietly(watchHub);
     closeQuietly(admin);
+    closeQuietly(leases);
     closeQuietly(runtime);
     closeQuietly(transport);
     closeQuietly(kv);

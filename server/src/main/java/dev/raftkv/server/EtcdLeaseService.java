@@ -1,0 +1,225 @@
+package dev.raftkv.server;
+
+import com.google.protobuf.ByteString;
+import dev.raftkv.api.etcdserverpb.LeaseGrantRequest;
+import dev.raftkv.api.etcdserverpb.LeaseGrantResponse;
+import dev.raftkv.api.etcdserverpb.LeaseGrpc;
+import dev.raftkv.api.etcdserverpb.LeaseKeepAliveRequest;
+import dev.raftkv.api.etcdserverpb.LeaseKeepAliveResponse;
+import dev.raftkv.api.etcdserverpb.LeaseLeasesRequest;
+import dev.raftkv.api.etcdserverpb.LeaseLeasesResponse;
+import dev.raftkv.api.etcdserverpb.LeaseRevokeRequest;
+import dev.raftkv.api.etcdserverpb.LeaseRevokeResponse;
+import dev.raftkv.api.etcdserverpb.LeaseStatus;
+import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
+import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Lease;
+import dev.raftkv.kv.Op;
+import dev.raftkv.kv.OpResult;
+import dev.raftkv.kv.Response;
+import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * etcd's {@code Lease} service. Grant and revoke go through the Raft log (a follower's proposal is
+ * forwarded by the Raft core); leases are listed from replicated state after a ReadIndex.
+ * Keep-alive and time-to-live need the deadlines only the leader keeps ({@link LeaseManager}): on a
+ * follower they fail with UNAVAILABLE "etcdserver: not leader", and clients retry on another
+ * endpoint (etcd itself forwards them to the leader; raftkv does not yet).
+ */
+final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
+  /** etcd's largest lease TTL in seconds. */
+  static final long MAX_LEASE_TTL = 9_000_000_000L;
+
+  private final RaftRuntime runtime;
+  private final KvStateMachine kv;
+  private final EtcdKvService kvService;
+  private final LeaseManager leases;
+  private final Duration timeout;
+
+  EtcdLeaseService(
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      EtcdKvService kvService,
+      LeaseManager leases,
+      Duration timeout) {
+    this.runtime = runtime;
+    this.kv = kv;
+    this.kvService = kvService;
+    this.leases = leases;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void leaseGrant(LeaseGrantRequest req, StreamObserver<LeaseGrantResponse> out) {
+    if (req.getTTL() > MAX_LEASE_TTL) {
+      out.onError(
+          Status.OUT_OF_RANGE
+              .withDescription("etcdserver: too large lease TTL")
+              .asRuntimeException());
+      return;
+    }
+    // etcd raises a TTL below its minimum; raftkv's minimum is one second.
+    long ttl = Math.max(1, req.getTTL());
+    finish(
+        propose(
+            new dev.raftkv.kv.LeaseGrantRequest(req.getID(), ttl),
+            r -> {
+              dev.raftkv.kv.LeaseGrantResponse g = (dev.raftkv.kv.LeaseGrantResponse) r;
+              leases.granted(g.id(), g.ttlSeconds());
+              return LeaseGrantResponse.newBuilder()
+                  .setHeader(kvService.header(g.revision()))
+                  .setID(g.id())
+                  .setTTL(g.ttlSeconds())
+                  .build();
+            }),
+        out);
+  }
+
+  @Override
+  public void leaseRevoke(LeaseRevokeRequest req, StreamObserver<LeaseRevokeResponse> out) {
+    finish(
+        propose(
+            new dev.raftkv.kv.LeaseRevokeRequest(req.getID()),
+            r ->
+                LeaseRevokeResponse.newBuilder().setHeader(kvService.header(r.revision())).build()),
+        out);
+  }
+
+  @Override
+  public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(
+      StreamObserver<LeaseKeepAliveResponse> out) {
+    return new StreamObserver<>() {
+      private boolean failed;
+
+      @Override
+      public void onNext(LeaseKeepAliveRequest req) {
+        if (failed) {
+          return;
+        }
+        long ttl;
+        try {
+          ttl = leases.keepAlive(req.getID());
+        } catch (LeaseManager.NotLeaderException e) {
+          failed = true;
+          out.onError(notLeader());
+          return;
+        } catch (RuntimeException e) {
+          failed = true;
+          out.onError(EtcdKvService.toStatus(e));
+          return;
+        }
+        out.onNext(
+            LeaseKeepAliveResponse.newBuilder()
+                .setHeader(kvService.header(kv.store().revision()))
+                .setID(req.getID())
+                .setTTL(ttl)
+                .build());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!failed) {
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void leaseTimeToLive(
+      LeaseTimeToLiveRequest req, StreamObserver<LeaseTimeToLiveResponse> out) {
+    finish(
+        runtime
+            .readIndex()
+            .thenApply(
+                ignored -> {
+                  LeaseManager.Remaining rem;
+                  try {
+                    rem = leases.timeToLive(req.getID());
+                  } catch (LeaseManager.NotLeaderException e) {
+                    throw notLeader();
+                  }
+                  LeaseTimeToLiveResponse.Builder b =
+                      LeaseTimeToLiveResponse.newBuilder()
+                          .setHeader(kvService.header(kv.store().revision()))
+                          .setID(req.getID())
+                          .setTTL(rem.ttlSeconds())
+                          .setGrantedTTL(rem.grantedTtlSeconds());
+                  if (req.getKeys() && rem.ttlSeconds() >= 0) {
+                    for (byte[] k : kv.store().keysWithLease(req.getID())) {
+                      b.addKeys(ByteString.copyFrom(k));
+                    }
+                  }
+                  return b.build();
+                }),
+        out);
+  }
+
+  @Override
+  public void leaseLeases(LeaseLeasesRequest req, StreamObserver<LeaseLeasesResponse> out) {
+    finish(
+        runtime
+            .readIndex()
+            .thenApply(
+                ignored -> {
+                  LeaseLeasesResponse.Builder b =
+                      LeaseLeasesResponse.newBuilder()
+                          .setHeader(kvService.header(kv.store().revision()));
+                  for (Lease l : kv.store().leases()) {
+                    b.addLeases(LeaseStatus.newBuilder().setID(l.id()));
+                  }
+                  return b.build();
+                }),
+        out);
+  }
+
+  private static StatusRuntimeException notLeader() {
+    return Status.UNAVAILABLE.withDescription("etcdserver: not leader").asRuntimeException();
+  }
+
+  private <T> CompletableFuture<T> propose(Op op, Function<Response, T> convert) {
+    return runtime
+        .propose(KvCommands.encode(op))
+        .thenApply(
+            index -> {
+              ApplyResult applied = kv.resultAt(index);
+              if (applied == null || applied.results().isEmpty()) {
+                throw new StatusRuntimeException(
+                    Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
+              }
+              OpResult r = applied.results().get(0);
+              if (r.error() != null) {
+                throw r.error();
+              }
+              return convert.apply(r.response());
+            });
+  }
+
+  private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (v, e) -> {
+              if (e == null) {
+                out.onNext(v);
+                out.onCompleted();
+              } else {
+                out.onError(EtcdKvService.toStatus(e));
+              }
+            });
+  }
+}
