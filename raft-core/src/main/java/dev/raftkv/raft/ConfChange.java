@@ -1,6 +1,5 @@
 package dev.raftkv.raft;
 
-import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -35,7 +34,12 @@ public record ConfChange(Type type, long nodeId) {
 
   /** The 9-byte encoding stored in the entry: the type's ordinal, then the id. */
   public byte[] encode() {
-    return ByteBuffer.allocate(9).put((byte) type.ordinal()).putLong(nodeId).array();
+    byte[] b = new byte[9];
+    b[0] = (byte) type.ordinal();
+    for (int i = 0; i < 8; i++) {
+      b[1 + i] = (byte) (nodeId >>> (56 - 8 * i));
+    }
+    return b;
   }
 
   /**
@@ -48,8 +52,11 @@ public record ConfChange(Type type, long nodeId) {
       throw new IllegalArgumentException(
           "not an encoded configuration change (" + data.length + " bytes)");
     }
-    ByteBuffer b = ByteBuffer.wrap(data);
-    return new ConfChange(Type.values()[b.get()], b.getLong());
+    long id = 0;
+    for (int i = 1; i < 9; i++) {
+      id = (id << 8) | (data[i] & 0xff);
+    }
+    return new ConfChange(Type.values()[data[0]], id);
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.raftkv.raft;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
 /**
  * A follower's partly received snapshot. Chunks must arrive in order; the receiver tells the leader
@@ -10,7 +10,11 @@ import java.io.ByteArrayOutputStream;
  */
 final class SnapshotReceiver {
   private SnapshotMetadata metadata;
-  private ByteArrayOutputStream data;
+
+  /** The bytes received so far are {@code data[0, size)}. */
+  private byte[] data;
+
+  private int size;
 
   /** The snapshot index being received, or 0. */
   long index() {
@@ -19,7 +23,7 @@ final class SnapshotReceiver {
 
   /** How many bytes of the current snapshot have arrived. */
   long received() {
-    return data == null ? 0 : data.size();
+    return data == null ? 0 : size;
   }
 
   /**
@@ -33,16 +37,21 @@ final class SnapshotReceiver {
         return null;
       }
       metadata = meta;
-      data = new ByteArrayOutputStream();
+      data = new byte[Math.max(16, chunk.length)];
+      size = 0;
     }
-    if (offset != data.size()) {
+    if (offset != size) {
       return null;
     }
-    data.write(chunk, 0, chunk.length);
+    if (size + chunk.length > data.length) {
+      data = Arrays.copyOf(data, Math.max(size + chunk.length, 2 * data.length));
+    }
+    System.arraycopy(chunk, 0, data, size, chunk.length);
+    size += chunk.length;
     if (!last) {
       return null;
     }
-    Snapshot snap = new Snapshot(metadata, data.toByteArray());
+    Snapshot snap = new Snapshot(metadata, Arrays.copyOf(data, size));
     reset();
     return snap;
   }
@@ -50,5 +59,6 @@ final class SnapshotReceiver {
   void reset() {
     metadata = null;
     data = null;
+    size = 0;
   }
 }
