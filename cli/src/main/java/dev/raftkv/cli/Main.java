@@ -12,9 +12,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServerCommand.class,
       ClusterCommand.class,
-      KvCommands.Put.class,
-      KvCommands.Get.class,
-      KvCommands.Del.class,
+      KvVerbs.Put.class,
+      KvVerbs.Get.class,
+      KvVerbs.Del.class,
       StatusCommand.class,
       BenchCommand.class,
       AdminCommand.class,

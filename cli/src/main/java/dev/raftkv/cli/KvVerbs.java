@@ -7,6 +7,7 @@ import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.api.etcdserverpb.RangeResponse;
 import dev.raftkv.api.mvccpb.KeyValue;
+import dev.raftkv.kv.Bytes;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The client verbs {@code put}, {@code get} and {@code del}, over the etcd v3 API. */
-final class KvCommands {
-  private KvCommands() {}
+final class KvVerbs {
+  private KvVerbs() {}
 
   /** Options every client verb shares. */
   static final class Client {
@@ -154,14 +155,6 @@ final class KvCommands {
 
   /** The end of the range of keys starting with {@code prefix} (etcd's convention). */
   static ByteString prefixEnd(ByteString prefix) {
-    byte[] b = prefix.toByteArray();
-    for (int i = b.length - 1; i >= 0; i--) {
-      if (b[i] != (byte) 0xff) {
-        byte[] end = java.util.Arrays.copyOf(b, i + 1);
-        end[i]++;
-        return ByteString.copyFrom(end);
-      }
-    }
-    return ByteString.copyFrom(new byte[] {0});
+    return ByteString.copyFrom(Bytes.prefixEnd(prefix.toByteArray()));
   }
 }
