@@ -2,8 +2,8 @@ package dev.raftkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftkv.transport.LoopbackPorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,9 +90,7 @@ class ProcessClusterTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return LoopbackPorts.allocate();
   }
 
   private void start(int i) throws IOException {

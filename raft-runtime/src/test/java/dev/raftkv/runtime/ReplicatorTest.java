@@ -3,6 +3,7 @@ package dev.raftkv.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftkv.transport.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,11 +11,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -81,29 +80,8 @@ class ReplicatorTest {
   }
 
   /** A base port such that base+1 .. base+count can all be bound on loopback right now. */
-  private static int freePortBase(int count) throws IOException {
-    Random random = new Random();
-    InetAddress loopback = InetAddress.getByName("127.0.0.1");
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + random.nextInt(40_000);
-      List<ServerSocket> probes = new ArrayList<>();
-      try {
-        for (int i = 1; i <= count; i++) {
-          ServerSocket s = new ServerSocket();
-          probes.add(s);
-          s.setReuseAddress(true);
-          s.bind(new InetSocketAddress(loopback, base + i));
-        }
-        return base;
-      } catch (IOException busy) {
-        // try another base
-      } finally {
-        for (ServerSocket s : probes) {
-          s.close();
-        }
-      }
-    }
-    throw new IOException("no " + count + " consecutive free ports found");
+  private static int freePortBase(int count) {
+    return LoopbackPorts.allocateBase(count);
   }
 
   private void startFive() throws IOException {

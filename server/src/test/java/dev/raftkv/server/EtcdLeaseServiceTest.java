@@ -18,11 +18,11 @@ import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.raft.Role;
+import dev.raftkv.transport.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,9 +82,7 @@ class EtcdLeaseServiceTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return LoopbackPorts.allocate();
   }
 
   private static void await(String what, BooleanSupplier c) throws InterruptedException {

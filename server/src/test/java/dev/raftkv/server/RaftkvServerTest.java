@@ -8,6 +8,7 @@ import dev.raftkv.kv.PutRequest;
 import dev.raftkv.kv.RangeRequest;
 import dev.raftkv.kv.RangeResponse;
 import dev.raftkv.raft.Role;
+import dev.raftkv.transport.LoopbackPorts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -37,9 +38,7 @@ class RaftkvServerTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return LoopbackPorts.allocate();
   }
 
   private void configure(String token) throws IOException {

@@ -17,11 +17,11 @@ import dev.raftkv.api.etcdserverpb.WatchRequest;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.api.mvccpb.Event;
 import dev.raftkv.raft.Role;
+import dev.raftkv.transport.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,9 +43,7 @@ class WatchServiceTest {
   private final List<Watch> watches = new ArrayList<>();
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return LoopbackPorts.allocate();
   }
 
   @BeforeEach
