@@ -1,0 +1,130 @@
+package dev.raftkv.compat;
+
+import dev.raftkv.raft.Role;
+import dev.raftkv.server.RaftkvServer;
+import dev.raftkv.server.ServerConfig;
+import dev.raftkv.transport.LoopbackPorts;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A raftkv cluster of in-process members on loopback ports, for the compatibility tests. Members
+ * can be stopped and restarted on the same ports and data.
+ */
+final class RaftkvCluster implements AutoCloseable {
+  private final List<ServerConfig> configs;
+  private final List<RaftkvServer> servers = new ArrayList<>();
+
+  private RaftkvCluster(List<ServerConfig> configs) {
+    this.configs = configs;
+  }
+
+  /**
+   * Starts {@code size} members under {@code dir} and waits until one of them leads (at most 30
+   * seconds).
+   *
+   * @throws IOException if a member cannot start
+   */
+  static RaftkvCluster start(java.nio.file.Path dir, int size)
+      throws IOException, InterruptedException {
+    int[] ports = LoopbackPorts.allocate(3 * size);
+    Map<String, URI> peers = new LinkedHashMap<>();
+    for (int i = 0; i < size; i++) {
+      peers.put("r" + (i + 1), URI.create("http://127.0.0.1:" + ports[3 * i + 1]));
+    }
+    List<ServerConfig> configs = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      String name = "r" + (i + 1);
+      configs.add(
+          new ServerConfig(
+              name,
+              dir.resolve(name),
+              URI.create("http://127.0.0.1:" + ports[3 * i]),
+              peers.get(name),
+              URI.create("http://127.0.0.1:" + ports[3 * i + 2]),
+              peers,
+              true,
+              "compat-raftkv",
+              20,
+              200));
+    }
+    RaftkvCluster cluster = new RaftkvCluster(configs);
+    try {
+      for (ServerConfig c : configs) {
+        cluster.servers.add(RaftkvServer.start(c));
+      }
+      cluster.leader();
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** The index of the current leader among the running members, waiting up to 30 seconds. */
+  int leader() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      for (int i = 0; i < servers.size(); i++) {
+        RaftkvServer s = servers.get(i);
+        if (s != null && s.status().role() == Role.LEADER) {
+          return i;
+        }
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no raftkv leader within 30 s");
+  }
+
+  /** The running member at {@code index}, or null if stopped. */
+  RaftkvServer server(int index) {
+    return servers.get(index);
+  }
+
+  /** The number of members (running or stopped). */
+  int size() {
+    return configs.size();
+  }
+
+  /** Stops the member at {@code index} (an orderly close; its data stays). */
+  void stop(int index) {
+    RaftkvServer s = servers.set(index, null);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** Restarts a stopped member on the same ports and data. */
+  void restart(int index) throws IOException {
+    if (servers.get(index) != null) {
+      throw new IllegalStateException("member " + index + " is running");
+    }
+    servers.set(index, RaftkvServer.start(configs.get(index)));
+  }
+
+  /** The client endpoints as {@code host:port}, in member order. */
+  List<String> clientEndpoints() {
+    List<String> out = new ArrayList<>();
+    for (ServerConfig c : configs) {
+      out.add(c.clientUrl().getHost() + ":" + c.clientUrl().getPort());
+    }
+    return out;
+  }
+
+  /** The client endpoints joined with commas, as etcdctl's --endpoints wants them. */
+  String endpoints() {
+    return String.join(",", clientEndpoints());
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < servers.size(); i++) {
+      stop(i);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.raftkv.compat;
+
+import dev.raftkv.transport.LoopbackPorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real etcd cluster of separate processes on loopback: the behavioural oracle. Each member logs
+ * to {@code dir/NAME.log}. {@link #close} kills every process.
+ */
+final class RealEtcdCluster implements AutoCloseable {
+  private final List<Process> processes = new ArrayList<>();
+  private final List<String> clientEndpoints = new ArrayList<>();
+
+  private RealEtcdCluster() {}
+
+  /**
+   * Starts {@code size} etcd members under {@code dir} and waits until every member reports healthy
+   * (at most 60 seconds).
+   *
+   * @throws IOException if a process cannot be started
+   * @throws AssertionError if the cluster does not become healthy in time (the logs are named)
+   */
+  static RealEtcdCluster start(Path dir, int size) throws IOException, InterruptedException {
+    RealEtcdCluster cluster = new RealEtcdCluster();
+    try {
+      int[] ports = LoopbackPorts.allocate(2 * size);
+      StringBuilder initial = new StringBuilder();
+      for (int i = 0; i < size; i++) {
+        initial.append(i == 0 ? "" : ",").append("e").append(i + 1);
+        initial.append("=http://127.0.0.1:").append(ports[2 * i + 1]);
+      }
+      for (int i = 0; i < size; i++) {
+        String name = "e" + (i + 1);
+        String client = "http://127.0.0.1:" + ports[2 * i];
+        String peer = "http://127.0.0.1:" + ports[2 * i + 1];
+        Files.createDirectories(dir);
+        ProcessBuilder pb =
+            new ProcessBuilder(
+                "etcd",
+                "--name=" + name,
+                "--data-dir=" + dir.resolve(name + ".etcd"),
+                "--listen-client-urls=" + client,
+                "--advertise-client-urls=" + client,
+                "--listen-peer-urls=" + peer,
+                "--initial-advertise-peer-urls=" + peer,
+                "--initial-cluster=" + initial,
+                "--initial-cluster-state=new",
+                "--initial-cluster-token=compat-oracle",
+                "--heartbeat-interval=20",
+                "--election-timeout=200");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(dir.resolve(name + ".log").toFile());
+        cluster.processes.add(pb.start());
+        cluster.clientEndpoints.add("127.0.0.1:" + ports[2 * i]);
+      }
+      cluster.awaitHealthy(dir);
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void awaitHealthy(Path dir) throws IOException, InterruptedException {
+    Etcdctl etcdctl = new Etcdctl(endpoints());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Etcdctl.Result last = null;
+    while (System.nanoTime() < deadline) {
+      last = etcdctl.run("endpoint", "health");
+      if (last.exitCode() == 0) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(
+        "real etcd did not become healthy in 60 s (logs in " + dir + "): " + last.all());
+  }
+
+  /** The client endpoints as {@code host:port}, in member order. */
+  List<String> clientEndpoints() {
+    return List.copyOf(clientEndpoints);
+  }
+
+  /** The client endpoints joined with commas, as etcdctl's --endpoints wants them. */
+  String endpoints() {
+    return String.join(",", clientEndpoints);
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      p.destroyForcibly();
+    }
+    for (Process p : processes) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
