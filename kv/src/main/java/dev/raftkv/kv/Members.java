@@ -67,6 +67,56 @@ public final class Members {
     }
   }
 
+  /** Encodes a list of members (what a running member tells a joining one). */
+  public static byte[] encodeList(List<Member> members) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(buf)) {
+      out.writeByte(VERSION);
+      out.writeInt(members.size());
+      for (Member m : members) {
+        out.writeLong(m.id());
+        byte[] b = encode(m);
+        out.writeInt(b.length);
+        out.write(b);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buf.toByteArray();
+  }
+
+  /**
+   * Decodes {@link #encodeList}'s output.
+   *
+   * @throws IllegalArgumentException if {@code data} is not such a list
+   */
+  public static List<Member> decodeList(byte[] data) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      int v = in.readUnsignedByte();
+      if (v != VERSION) {
+        throw new IllegalArgumentException("unknown member list version " + v);
+      }
+      int n = in.readInt();
+      if (n < 0 || n > in.available()) {
+        throw new IllegalArgumentException("bad member count " + n);
+      }
+      List<Member> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        long id = in.readLong();
+        int len = in.readInt();
+        if (len < 0 || len > in.available()) {
+          throw new IllegalArgumentException("bad member length " + len);
+        }
+        byte[] b = new byte[len];
+        in.readFully(b);
+        out.add(decode(id, b));
+      }
+      return out;
+    } catch (IOException | KvStorageException e) {
+      throw new IllegalArgumentException("not a member list: " + e.getMessage(), e);
+    }
+  }
+
   static byte[] encode(Member m) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(buf)) {
