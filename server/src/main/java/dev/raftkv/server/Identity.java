@@ -39,6 +39,12 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
   /** How long one existing member may take to answer a joining member. */
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
 
+  /**
+   * How long a joining member keeps asking: the members answering may not have applied its addition
+   * yet (MemberAdd answers once the member that took it applied it), or may be starting.
+   */
+  static final Duration JOIN_PATIENCE = Duration.ofSeconds(5);
+
   Identity {
     peers = Map.copyOf(peers);
   }
@@ -61,23 +67,41 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
   }
 
   private static Identity join(ServerConfig config) {
+    long deadline = System.nanoTime() + JOIN_PATIENCE.toNanos();
+    while (true) {
+      Attempt a = askAll(config);
+      if (a.found != null) {
+        return a.found;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(a.failure);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining: " + a.failure, e);
+      }
+    }
+  }
+
+  /** One round of asking every other member: the identity, or why not. */
+  private record Attempt(Identity found, String failure) {}
+
+  private static Attempt askAll(ServerConfig config) {
     URI myUrl = config.initialCluster().get(config.name());
     List<String> failures = new ArrayList<>();
+    String notAdded = null;
     for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
       if (e.getKey().equals(config.name())) {
         continue;
       }
       ClusterInfo info;
-      try {
-        info = ClusterInfo.ask(ServerConfig.address(e.getValue()), ASK_TIMEOUT);
-      } catch (IOException ex) {
-        failures.add(e.getKey() + "=" + e.getValue() + " (" + ex.getMessage() + ")");
-        continue;
-      }
       List<Member> members;
       try {
+        info = ClusterInfo.ask(ServerConfig.address(e.getValue()), ASK_TIMEOUT);
         members = Members.decodeList(info.info());
-      } catch (IllegalArgumentException ex) {
+      } catch (IOException | IllegalArgumentException ex) {
         failures.add(e.getKey() + "=" + e.getValue() + " (" + ex.getMessage() + ")");
         continue;
       }
@@ -94,23 +118,27 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
           }
         }
       }
-      if (me == 0) {
-        throw new IllegalStateException(
-            "cluster "
-                + Long.toHexString(info.clusterId())
-                + " has no member with peer URL "
-                + myUrl
-                + " (asked "
-                + e.getKey()
-                + "); add it first with 'etcdctl member add "
-                + config.name()
-                + " --peer-urls="
-                + myUrl
-                + "'");
+      if (me != 0) {
+        return new Attempt(new Identity(info.clusterId(), me, peers), null);
       }
-      return new Identity(info.clusterId(), me, peers);
+      notAdded =
+          "cluster "
+              + Long.toHexString(info.clusterId())
+              + " has no member with peer URL "
+              + myUrl
+              + " (asked "
+              + e.getKey()
+              + "); add it first with 'etcdctl member add "
+              + config.name()
+              + " --peer-urls="
+              + myUrl
+              + "'";
     }
-    throw new IllegalStateException(
+    if (notAdded != null) {
+      return new Attempt(null, notAdded);
+    }
+    return new Attempt(
+        null,
         "--initial-cluster-state existing: no existing member of --initial-cluster answered, so"
             + " the cluster id cannot be learned (tried "
             + (failures.isEmpty() ? "none: it names only this member" : String.join(", ", failures))

@@ -152,7 +152,8 @@ class ClusterMembershipTest {
     return list(at).stream().filter(m -> m.getID() == id).findFirst().orElse(null);
   }
 
-  private void put(String at, String key, String value) {
+  private void put(String at, String key, String value) throws InterruptedException {
+    await(at + " to know the leader", () -> servers.get(at).status().leader() != 0);
     KVGrpc.newBlockingStub(channel(at))
         .withDeadlineAfter(30, TimeUnit.SECONDS)
         .put(
@@ -162,7 +163,9 @@ class ClusterMembershipTest {
                 .build());
   }
 
-  private String get(String at, String key) {
+  private String get(String at, String key) throws InterruptedException {
+    // A member that just (re)started may not have heard from the leader yet; clients retry.
+    await(at + " to know the leader", () -> servers.get(at).status().leader() != 0);
     var r =
         KVGrpc.newBlockingStub(channel(at))
             .withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -442,40 +445,67 @@ class ClusterMembershipTest {
         LeaseGrpc.newBlockingStub(onlyFollower)
             .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(5).build())
             .getID();
-    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-    StreamObserver<LeaseKeepAliveRequest> stream =
-        LeaseGrpc.newStub(onlyFollower)
-            .leaseKeepAlive(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(LeaseKeepAliveResponse r) {
-                    answers.add(r);
-                  }
+    // Kept alive for longer than its TTL, only through the follower. Like etcd's clients, start
+    // a new stream when one ends with an error (a leader change under load ends it).
+    long leaderId = servers.get(leader).memberId();
+    int answered = 0;
+    int forwardedByLeader = 0;
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+    while (System.nanoTime() < until) {
+      BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+      StreamObserver<LeaseKeepAliveRequest> stream =
+          LeaseGrpc.newStub(onlyFollower)
+              .leaseKeepAlive(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(LeaseKeepAliveResponse r) {
+                      answers.add(r);
+                    }
 
-                  @Override
-                  public void onError(Throwable t) {
-                    answers.add(t);
-                  }
+                    @Override
+                    public void onError(Throwable t) {
+                      answers.add(t);
+                    }
 
-                  @Override
-                  public void onCompleted() {}
-                });
-    // Kept alive for longer than its TTL, only through the follower.
-    for (int i = 0; i < 8; i++) {
-      stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
-      Object a = answers.poll(20, TimeUnit.SECONDS);
-      assertThat(a).isInstanceOf(LeaseKeepAliveResponse.class);
-      assertThat(((LeaseKeepAliveResponse) a).getTTL()).isEqualTo(5);
-      assertThat(((LeaseKeepAliveResponse) a).getHeader().getMemberId())
-          .isEqualTo(servers.get(leader).memberId());
-      Thread.sleep(1000);
+                    @Override
+                    public void onCompleted() {}
+                  });
+      while (System.nanoTime() < until) {
+        stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
+        Object a = answers.poll(20, TimeUnit.SECONDS);
+        if (!(a instanceof LeaseKeepAliveResponse r)) {
+          assertThat(String.valueOf(a)).contains("UNAVAILABLE");
+          break;
+        }
+        assertThat(r.getTTL()).isEqualTo(5);
+        answered++;
+        if (r.getHeader().getMemberId() == leaderId) {
+          forwardedByLeader++;
+        }
+        Thread.sleep(500);
+      }
+      stream.onCompleted();
     }
-    stream.onCompleted();
-    var ttl =
-        LeaseGrpc.newBlockingStub(onlyFollower)
-            .withDeadlineAfter(20, TimeUnit.SECONDS)
-            .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build());
+    assertThat(answered).isGreaterThanOrEqualTo(8);
+    assertThat(forwardedByLeader).isPositive(); // answered by the leader, not the follower
+    var ttl = ttlWithRetry(onlyFollower, id);
     assertThat(ttl.getGrantedTTL()).isEqualTo(5);
     assertThat(ttl.getTTL()).isBetween(1L, 5L);
+  }
+
+  private static dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse ttlWithRetry(
+      ManagedChannel ch, long id) throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return LeaseGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build());
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (attempt > 20 || e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 }
