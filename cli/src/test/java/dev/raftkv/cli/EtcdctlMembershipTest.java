@@ -204,6 +204,10 @@ class EtcdctlMembershipTest {
                 + ", false");
     assertThat(etcdctl("member", "promote", id)[1])
         .contains("Error: etcdserver: can only promote a learner member");
+    assertThat(etcdctl("member", "update", id, "--peer-urls=" + peer("n4"))[1])
+        .contains("Member " + id + " updated in cluster");
+    assertThat(etcdctl("member", "update", id, "--peer-urls=" + peer("n2"))[1])
+        .contains("Error: etcdserver: Peer URLs already exists");
     assertThat(etcdctl("member", "remove", "1234")[1])
         .contains("Error: etcdserver: member not found");
     assertThat(etcdctl("member", "add", "x", "--peer-urls=" + peer("n1"))[1])
