@@ -11,16 +11,20 @@ import dev.raftkv.api.etcdserverpb.HashResponse;
 import dev.raftkv.api.etcdserverpb.MaintenanceGrpc;
 import dev.raftkv.api.etcdserverpb.MoveLeaderRequest;
 import dev.raftkv.api.etcdserverpb.MoveLeaderResponse;
+import dev.raftkv.api.etcdserverpb.SnapshotRequest;
+import dev.raftkv.api.etcdserverpb.SnapshotResponse;
 import dev.raftkv.api.etcdserverpb.StatusRequest;
 import dev.raftkv.api.etcdserverpb.StatusResponse;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 
 /**
- * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows).
- * The other calls answer UNIMPLEMENTED for now.
+ * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows),
+ * {@code Hash}, {@code HashKV}, {@code Alarm} (never any alarm), {@code Defragment} (nothing to
+ * do), {@code MoveLeader} and {@code Snapshot}. {@code Downgrade} answers UNIMPLEMENTED.
  */
 final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   /** The etcd API version raftkv speaks (etcdctl checks the major and minor). */
@@ -29,11 +33,28 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
   private final EtcdKvService kvService;
+  private final Path snapshotScratch;
 
-  EtcdMaintenanceService(RaftRuntime runtime, KvStateMachine kv, EtcdKvService kvService) {
+  /**
+   * @param snapshotScratch where {@code Snapshot} calls make their checkpoint directories (on the
+   *     same file system as the store; emptied at start)
+   */
+  EtcdMaintenanceService(
+      RaftRuntime runtime, KvStateMachine kv, EtcdKvService kvService, Path snapshotScratch) {
     this.runtime = runtime;
     this.kv = kv;
     this.kvService = kvService;
+    this.snapshotScratch = snapshotScratch;
+  }
+
+  /**
+   * etcd's snapshot stream: a RocksDB checkpoint of this member's store as a tar archive, then its
+   * SHA-256 (see {@link SnapshotStream}). {@code etcdctl snapshot save} accepts it; it is not a
+   * bbolt file, so {@code etcdctl snapshot status/restore} cannot read it.
+   */
+  @Override
+  public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
+    SnapshotStream.start(kv.store(), snapshotScratch, kvService.header(kv.store().revision()), out);
   }
 
   @Override
