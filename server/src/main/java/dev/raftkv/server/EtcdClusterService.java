@@ -7,6 +7,8 @@ import dev.raftkv.api.etcdserverpb.MemberListResponse;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,7 +30,11 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
     MemberListResponse.Builder b = MemberListResponse.newBuilder().setHeader(kvService.header(0));
     var conf = runtime.status().conf();
-    for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
+    List<Map.Entry<String, URI>> members = new ArrayList<>(config.initialCluster().entrySet());
+    // etcd lists members in the order of their ids (unsigned)
+    members.sort(
+        (x, y) -> Long.compareUnsigned(config.memberId(x.getKey()), config.memberId(y.getKey())));
+    for (Map.Entry<String, URI> e : members) {
       long id = config.memberId(e.getKey());
       if (!conf.contains(id)) {
         continue;

@@ -102,10 +102,19 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   @Override
   public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
     long target = req.getTargetID();
-    if (runtime.status().role() != dev.raftkv.raft.Role.LEADER) {
+    Status s = runtime.status();
+    if (s.role() != dev.raftkv.raft.Role.LEADER) {
       out.onError(
           io.grpc.Status.FAILED_PRECONDITION
               .withDescription("etcdserver: not leader")
+              .asRuntimeException());
+      return;
+    }
+    if (!s.conf().voters().contains(target)) {
+      // etcd's answer for an id that is not a voting member (unknown, or a learner)
+      out.onError(
+          io.grpc.Status.FAILED_PRECONDITION
+              .withDescription("etcdserver: bad leader transferee")
               .asRuntimeException());
       return;
     }
@@ -153,6 +162,8 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setRaftIndex(s.commit())
             .setRaftTerm(s.term())
             .setRaftAppliedIndex(runtime.appliedIndex())
+            .setDbSize(kv.store().dbSize())
+            .setDbSizeInUse(kv.store().dbSizeInUse())
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
       b.addErrors("etcdserver: no leader");
