@@ -77,6 +77,15 @@ final class CtlCase implements Step {
     return this;
   }
 
+  /**
+   * Keys that end in a session's lease id in hex ({@code NAME/694d7a4b1c4e2c0b}, printed by {@code
+   * elect}) masked: the lease is granted inside etcdctl, so it cannot be captured.
+   */
+  CtlCase maskSessionKeys() {
+    post = post.andThen(s -> s.replaceAll("(?m)^(\\S+)/[0-9a-f]+$", "$1/<session lease>"))::apply;
+    return this;
+  }
+
   /** The keys of a lease compared sorted (etcd lists them in random order). */
   CtlCase unorderedLeaseKeys() {
     post = OutputNormalizer::sortLeaseKeys;
@@ -159,6 +168,11 @@ final class CtlCase implements Step {
       }
     }
     return r;
+  }
+
+  /** What this case does to normalized output before comparing (sorting, masks); else as is. */
+  String postProcess(String normalized) {
+    return post.apply(normalized);
   }
 
   /** The normalized form of one side's result, as compared. */

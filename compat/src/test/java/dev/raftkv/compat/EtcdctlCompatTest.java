@@ -152,7 +152,7 @@ class EtcdctlCompatTest {
                 ctl("put", "w/1", "a"),
                 ctl("put", "w/1", "b"),
                 ctl("del", "w/1"),
-                ctl("txn").stdin("\nput w/2 x\nput w/3 y\n\n"),
+                ctl("txn").stdin("\nput w/2 x\nput w/3 y\n\n\n"),
                 ctl("put", "w/end", "z")),
             watch(ctl("watch", "w/1", "--rev={wnext}", "--prev-kv"), "DELETE"),
             watch(
@@ -219,6 +219,8 @@ class EtcdctlCompatTest {
             ctl("endpoint", "health", "-w", "table").unordered(),
             ctl("alarm", "list"),
             ctl("defrag"),
+            ctl("lock", "mylock", "echo", "held"),
+            watch(ctl("elect", "myelection", "p1").maskSessionKeys(), "p1"),
             ctl("snapshot", "save", "{dir}/snap.db").on(0),
             ctl("snapshot", "save", "{dir}/snap.db"),
             ctl("move-leader", "ffff")));

@@ -35,16 +35,15 @@ record WatchCase(CtlCase watch, String until, List<Step> during) implements Step
             "the case is wrong: etcd's watch never printed " + until + ": " + want.stop().all());
       }
       got.awaitOutput(until, Duration.ofSeconds(15));
-      CtlCase.compare(
-          name(), expected, want.stop(), actual, got.stop(), WatchCase::normalizedOutput);
+      CtlCase.compare(name(), expected, want.stop(), actual, got.stop(), this::normalizedOutput);
     }
   }
 
   /** The exit code of a killed etcdctl says nothing; stdout and stderr are compared. */
-  private static String normalizedOutput(ClusterSide side, Etcdctl.Result r) {
+  private String normalizedOutput(ClusterSide side, Etcdctl.Result r) {
     return "--- stdout\n"
-        + side.normalizer.normalize(r.stdout())
+        + watch.postProcess(side.normalizer.normalize(r.stdout()))
         + "--- stderr\n"
-        + side.normalizer.normalize(r.stderr());
+        + watch.postProcess(side.normalizer.normalize(r.stderr()));
   }
 }
