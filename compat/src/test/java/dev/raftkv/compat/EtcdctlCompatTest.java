@@ -117,7 +117,16 @@ class EtcdctlCompatTest {
             ctl("del", "nope"),
             ctl("del", "a/", "--prefix", "--prev-kv"),
             ctl("del", "b/1", "--prev-kv", "-w", "json"),
-            ctl("get", "", "--prefix", "--keys-only")));
+            ctl("get", "", "--prefix", "--keys-only"),
+            ctl("put", "h/1", "v1"),
+            ctl("put", "h/1", "--ignore-value"),
+            ctl("put", "h/2", "--ignore-value"),
+            ctl("put", "h/1", "v2", "--ignore-lease"),
+            ctl("get", "h/1", "--hex"),
+            ctl("get", "h/", "--prefix", "-w", "json", "--hex"),
+            ctl("put", "h/3", "v3"),
+            ctl("del", "h/2", "--from-key", "--prev-kv"),
+            ctl("get", "h/", "--prefix", "--rev=0")));
   }
 
   @TestFactory
@@ -182,6 +191,9 @@ class EtcdctlCompatTest {
             ctl("lease", "timetolive", "{lease1}").onLeader(),
             ctl("lease", "revoke", "{lease1}"),
             ctl("put", "--lease=1234abcd", "l/3", "v"),
+            ctl("lease", "grant", "99999999999"),
+            ctl("lease", "timetolive", "1234abcd").onLeader(),
+            ctl("lease", "keep-alive", "--once", "1234abcd").onLeader(),
             ctl("lease", "grant", "1").captureId("lease2", "lease (\\w+) granted"),
             ctl("lease", "list")));
   }
