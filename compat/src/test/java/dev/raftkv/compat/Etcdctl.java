@@ -132,10 +132,17 @@ final class Etcdctl {
       return new Result(process.exitValue(), out.toString(), err.join());
     }
 
+    /** Kills the process if it still runs (an interrupt kills it at once and is kept). */
     @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
+    public void close() {
+      if (!process.isAlive()) {
+        return;
+      }
+      try {
         stop();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
 

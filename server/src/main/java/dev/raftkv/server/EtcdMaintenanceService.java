@@ -27,6 +27,8 @@ import java.nio.file.Path;
  * do), {@code MoveLeader} and {@code Snapshot}. {@code Downgrade} answers UNIMPLEMENTED.
  */
 final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  private static final System.Logger LOG = System.getLogger(EtcdMaintenanceService.class.getName());
+
   /** The etcd API version raftkv speaks (etcdctl checks the major and minor). */
   static final String VERSION = "3.5.0";
 
@@ -153,6 +155,19 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+    StatusResponse r;
+    try {
+      r = statusNow();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "status failed", e);
+      out.onError(EtcdKvService.toStatus(e));
+      return;
+    }
+    out.onNext(r);
+    out.onCompleted();
+  }
+
+  private StatusResponse statusNow() {
     Status s = runtime.status();
     StatusResponse.Builder b =
         StatusResponse.newBuilder()
@@ -168,7 +183,6 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     if (s.leader() == 0) {
       b.addErrors("etcdserver: no leader");
     }
-    out.onNext(b.build());
-    out.onCompleted();
+    return b.build();
   }
 }
