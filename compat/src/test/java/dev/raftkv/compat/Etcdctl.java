@@ -56,6 +56,102 @@ final class Etcdctl {
     return new Result(p.exitValue(), out.join(), err.join());
   }
 
+  /**
+   * Starts {@code etcdctl --endpoints=... args} in the background (for {@code watch}); stdin is
+   * closed at once.
+   */
+  Running start(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add("etcdctl");
+    command.add("--endpoints=" + endpoints);
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("ETCDCTL_API", "3");
+    Process p = pb.start();
+    p.getOutputStream().close();
+    return new Running(p, args);
+  }
+
+  /** An etcdctl running in the background; {@link #stop} ends it and returns what it printed. */
+  static final class Running implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final CompletableFuture<Void> outDone;
+    private final CompletableFuture<String> err;
+    private final String[] args;
+
+    private Running(Process process, String[] args) {
+      this.process = process;
+      this.args = args;
+      this.err = drain(process.getErrorStream());
+      this.outDone =
+          CompletableFuture.runAsync(
+              () -> {
+                byte[] buf = new byte[4096];
+                try (InputStream in = process.getInputStream()) {
+                  int n;
+                  while ((n = in.read(buf)) > 0) {
+                    out.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                  }
+                } catch (IOException e) {
+                  out.append("<unreadable: ").append(e).append('>');
+                }
+              });
+    }
+
+    /**
+     * Waits until what it printed so far contains {@code text} (true) or {@code timeout} passes or
+     * the process ends (false).
+     */
+    boolean awaitOutput(String text, java.time.Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (out.indexOf(text) >= 0) {
+          return true;
+        }
+        if (!process.isAlive()) {
+          outDone.join();
+          return out.indexOf(text) >= 0;
+        }
+        Thread.sleep(20);
+      }
+      return false;
+    }
+
+    /**
+     * Ends the process (SIGTERM, then SIGKILL after 5 s) and returns its output; the exit code is
+     * what the signal made it.
+     */
+    Result stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+      outDone.join();
+      return new Result(process.exitValue(), out.toString(), err.join());
+    }
+
+    /** Kills the process if it still runs (an interrupt kills it at once and is kept). */
+    @Override
+    public void close() {
+      if (!process.isAlive()) {
+        return;
+      }
+      try {
+        stop();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "etcdctl " + String.join(" ", args);
+    }
+  }
+
   private static CompletableFuture<String> drain(InputStream in) {
     return CompletableFuture.supplyAsync(
         () -> {

@@ -116,6 +116,20 @@ final class RaftkvCluster implements AutoCloseable {
     return out;
   }
 
+  /** The peer endpoints as {@code host:port}, in member order. */
+  List<String> peerEndpoints() {
+    List<String> out = new ArrayList<>();
+    for (ServerConfig c : configs) {
+      out.add(c.peerUrl().getHost() + ":" + c.peerUrl().getPort());
+    }
+    return out;
+  }
+
+  /** The member names ({@code r1}, {@code r2}, ...), in member order. */
+  List<String> memberNames() {
+    return configs.stream().map(ServerConfig::name).toList();
+  }
+
   /** The client endpoints joined with commas, as etcdctl's --endpoints wants them. */
   String endpoints() {
     return String.join(",", clientEndpoints());

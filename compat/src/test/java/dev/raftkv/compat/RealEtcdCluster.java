@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 final class RealEtcdCluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<String> clientEndpoints = new ArrayList<>();
+  private final List<String> peerEndpoints = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
 
   private RealEtcdCluster() {}
 
@@ -57,6 +59,8 @@ final class RealEtcdCluster implements AutoCloseable {
         pb.redirectOutput(dir.resolve(name + ".log").toFile());
         cluster.processes.add(pb.start());
         cluster.clientEndpoints.add("127.0.0.1:" + ports[2 * i]);
+        cluster.peerEndpoints.add("127.0.0.1:" + ports[2 * i + 1]);
+        cluster.names.add(name);
       }
       cluster.awaitHealthy(dir);
       return cluster;
@@ -84,6 +88,16 @@ final class RealEtcdCluster implements AutoCloseable {
   /** The client endpoints as {@code host:port}, in member order. */
   List<String> clientEndpoints() {
     return List.copyOf(clientEndpoints);
+  }
+
+  /** The peer endpoints as {@code host:port}, in member order. */
+  List<String> peerEndpoints() {
+    return List.copyOf(peerEndpoints);
+  }
+
+  /** The member names ({@code e1}, {@code e2}, ...), in member order. */
+  List<String> memberNames() {
+    return List.copyOf(names);
   }
 
   /** The client endpoints joined with commas, as etcdctl's --endpoints wants them. */

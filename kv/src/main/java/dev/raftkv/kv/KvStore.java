@@ -59,6 +59,7 @@ public final class KvStore implements AutoCloseable {
   private final ColumnFamilyHandle leaseCf;
   private final ColumnFamilyHandle metaCf;
   private final KvOptions options;
+  private final Path dir;
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
@@ -67,6 +68,7 @@ public final class KvStore implements AutoCloseable {
 
   private KvStore(Path dir, KvOptions options) {
     this.options = options;
+    this.dir = dir;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -426,6 +428,43 @@ public final class KvStore implements AutoCloseable {
     } catch (RocksDBException e) {
       throw new KvStorageException("checkpoint to " + dir + " failed", e);
     }
+  }
+
+  /**
+   * The bytes the store's files take on disk now (every file of its RocksDB directory: tables, WAL,
+   * manifest), what etcd reports as {@code dbSize}.
+   */
+  public long dbSize() {
+    long total = 0;
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        try {
+          total += Files.size(f);
+        } catch (IOException gone) {
+          // a file RocksDB deleted while we looked (compaction) takes no space
+        }
+      }
+    } catch (IOException e) {
+      throw new KvStorageException("cannot list " + dir, e);
+    }
+    return total;
+  }
+
+  /**
+   * The bytes the data itself takes: RocksDB's estimate of live data in tables plus what is in
+   * memtables, summed over the column families; what etcd reports as {@code dbSizeInUse}.
+   */
+  public long dbSizeInUse() {
+    long total = 0;
+    try {
+      for (ColumnFamilyHandle cf : handles) {
+        total += db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
+        total += db.getLongProperty(cf, "rocksdb.cur-size-all-mem-tables");
+      }
+    } catch (RocksDBException e) {
+      throw new KvStorageException("cannot read RocksDB size properties", e);
+    }
+    return total;
   }
 
   /** Makes every applied batch durable (fsyncs RocksDB's WAL). */

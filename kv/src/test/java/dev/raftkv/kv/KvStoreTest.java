@@ -19,6 +19,20 @@ class KvStoreTest extends StoreFixture {
   }
 
   @Test
+  void dbSizeAndSizeInUseAreWhatTheStoreTakesAndGrowWithData() {
+    long emptySize = store.dbSize();
+    assertThat(emptySize).as("a new RocksDB already has a manifest and options").isPositive();
+    for (int i = 0; i < 200; i++) {
+      put("key" + i, "v".repeat(1000));
+    }
+    assertThat(store.dbSizeInUse()).isGreaterThan(200_000);
+    store.sync();
+    assertThat(store.dbSize())
+        .as("the WAL holds the 200 KB written")
+        .isGreaterThan(emptySize + 200_000);
+  }
+
+  @Test
   void putPutDeletePutTracksVersionsAndCreateRevisions() {
     assertThat(put("foo", "1").revision()).isEqualTo(2);
     assertThat(get("foo")).isEqualTo(new KeyValue(b("foo"), 2, 2, 1, b("1"), 0));

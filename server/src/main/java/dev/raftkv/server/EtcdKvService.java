@@ -292,43 +292,64 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
   }
 
   RangeResponse toProto(dev.raftkv.kv.RangeResponse r) {
+    return toProto(r, header(r.revision()));
+  }
+
+  PutResponse toProto(dev.raftkv.kv.PutResponse r) {
+    return toProto(r, header(r.revision()));
+  }
+
+  DeleteRangeResponse toProto(dev.raftkv.kv.DeleteRangeResponse r) {
+    return toProto(r, header(r.revision()));
+  }
+
+  /**
+   * The txn's response; the responses of its operations carry a header with only the revision set
+   * (no cluster or member id, no raft term), as etcd's do.
+   */
+  TxnResponse toProto(dev.raftkv.kv.TxnResponse r) {
+    return toProto(r, header(r.revision()));
+  }
+
+  private static ResponseHeader nestedHeader(long revision) {
+    return ResponseHeader.newBuilder().setRevision(revision).build();
+  }
+
+  private static RangeResponse toProto(dev.raftkv.kv.RangeResponse r, ResponseHeader h) {
     RangeResponse.Builder b =
-        RangeResponse.newBuilder()
-            .setHeader(header(r.revision()))
-            .setMore(r.more())
-            .setCount(r.count());
+        RangeResponse.newBuilder().setHeader(h).setMore(r.more()).setCount(r.count());
     r.kvs().forEach(kv -> b.addKvs(toProto(kv)));
     return b.build();
   }
 
-  PutResponse toProto(dev.raftkv.kv.PutResponse r) {
-    PutResponse.Builder b = PutResponse.newBuilder().setHeader(header(r.revision()));
+  private static PutResponse toProto(dev.raftkv.kv.PutResponse r, ResponseHeader h) {
+    PutResponse.Builder b = PutResponse.newBuilder().setHeader(h);
     if (r.prevKv() != null) {
       b.setPrevKv(toProto(r.prevKv()));
     }
     return b.build();
   }
 
-  DeleteRangeResponse toProto(dev.raftkv.kv.DeleteRangeResponse r) {
+  private static DeleteRangeResponse toProto(
+      dev.raftkv.kv.DeleteRangeResponse r, ResponseHeader h) {
     DeleteRangeResponse.Builder b =
-        DeleteRangeResponse.newBuilder().setHeader(header(r.revision())).setDeleted(r.deleted());
+        DeleteRangeResponse.newBuilder().setHeader(h).setDeleted(r.deleted());
     r.prevKvs().forEach(kv -> b.addPrevKvs(toProto(kv)));
     return b.build();
   }
 
-  TxnResponse toProto(dev.raftkv.kv.TxnResponse r) {
-    TxnResponse.Builder b =
-        TxnResponse.newBuilder().setHeader(header(r.revision())).setSucceeded(r.succeeded());
+  private static TxnResponse toProto(dev.raftkv.kv.TxnResponse r, ResponseHeader h) {
+    TxnResponse.Builder b = TxnResponse.newBuilder().setHeader(h).setSucceeded(r.succeeded());
     for (dev.raftkv.kv.Response sub : r.responses()) {
       ResponseOp.Builder op = ResponseOp.newBuilder();
       if (sub instanceof dev.raftkv.kv.RangeResponse x) {
-        op.setResponseRange(toProto(x));
+        op.setResponseRange(toProto(x, nestedHeader(x.revision())));
       } else if (sub instanceof dev.raftkv.kv.PutResponse x) {
-        op.setResponsePut(toProto(x));
+        op.setResponsePut(toProto(x, nestedHeader(x.revision())));
       } else if (sub instanceof dev.raftkv.kv.DeleteRangeResponse x) {
-        op.setResponseDeleteRange(toProto(x));
+        op.setResponseDeleteRange(toProto(x, nestedHeader(x.revision())));
       } else if (sub instanceof dev.raftkv.kv.TxnResponse x) {
-        op.setResponseTxn(toProto(x));
+        op.setResponseTxn(toProto(x, nestedHeader(x.revision())));
       }
       b.addResponses(op);
     }

@@ -11,29 +11,52 @@ import dev.raftkv.api.etcdserverpb.HashResponse;
 import dev.raftkv.api.etcdserverpb.MaintenanceGrpc;
 import dev.raftkv.api.etcdserverpb.MoveLeaderRequest;
 import dev.raftkv.api.etcdserverpb.MoveLeaderResponse;
+import dev.raftkv.api.etcdserverpb.SnapshotRequest;
+import dev.raftkv.api.etcdserverpb.SnapshotResponse;
 import dev.raftkv.api.etcdserverpb.StatusRequest;
 import dev.raftkv.api.etcdserverpb.StatusResponse;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 
 /**
- * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows).
- * The other calls answer UNIMPLEMENTED for now.
+ * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows),
+ * {@code Hash}, {@code HashKV}, {@code Alarm} (never any alarm), {@code Defragment} (nothing to
+ * do), {@code MoveLeader} and {@code Snapshot}. {@code Downgrade} answers UNIMPLEMENTED.
  */
 final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  private static final System.Logger LOG = System.getLogger(EtcdMaintenanceService.class.getName());
+
   /** The etcd API version raftkv speaks (etcdctl checks the major and minor). */
   static final String VERSION = "3.5.0";
 
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
   private final EtcdKvService kvService;
+  private final Path snapshotScratch;
 
-  EtcdMaintenanceService(RaftRuntime runtime, KvStateMachine kv, EtcdKvService kvService) {
+  /**
+   * @param snapshotScratch where {@code Snapshot} calls make their checkpoint directories (on the
+   *     same file system as the store; emptied at start)
+   */
+  EtcdMaintenanceService(
+      RaftRuntime runtime, KvStateMachine kv, EtcdKvService kvService, Path snapshotScratch) {
     this.runtime = runtime;
     this.kv = kv;
     this.kvService = kvService;
+    this.snapshotScratch = snapshotScratch;
+  }
+
+  /**
+   * etcd's snapshot stream: a RocksDB checkpoint of this member's store as a tar archive, then its
+   * SHA-256 (see {@link SnapshotStream}). {@code etcdctl snapshot save} accepts it; it is not a
+   * bbolt file, so {@code etcdctl snapshot status/restore} cannot read it.
+   */
+  @Override
+  public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
+    SnapshotStream.start(kv.store(), snapshotScratch, kvService.header(kv.store().revision()), out);
   }
 
   @Override
@@ -81,10 +104,19 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   @Override
   public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
     long target = req.getTargetID();
-    if (runtime.status().role() != dev.raftkv.raft.Role.LEADER) {
+    Status s = runtime.status();
+    if (s.role() != dev.raftkv.raft.Role.LEADER) {
       out.onError(
           io.grpc.Status.FAILED_PRECONDITION
               .withDescription("etcdserver: not leader")
+              .asRuntimeException());
+      return;
+    }
+    if (!s.conf().voters().contains(target)) {
+      // etcd's answer for an id that is not a voting member (unknown, or a learner)
+      out.onError(
+          io.grpc.Status.FAILED_PRECONDITION
+              .withDescription("etcdserver: bad leader transferee")
               .asRuntimeException());
       return;
     }
@@ -123,6 +155,19 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+    StatusResponse r;
+    try {
+      r = statusNow();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "status failed", e);
+      out.onError(EtcdKvService.toStatus(e));
+      return;
+    }
+    out.onNext(r);
+    out.onCompleted();
+  }
+
+  private StatusResponse statusNow() {
     Status s = runtime.status();
     StatusResponse.Builder b =
         StatusResponse.newBuilder()
@@ -132,11 +177,12 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setRaftIndex(s.commit())
             .setRaftTerm(s.term())
             .setRaftAppliedIndex(runtime.appliedIndex())
+            .setDbSize(kv.store().dbSize())
+            .setDbSizeInUse(kv.store().dbSizeInUse())
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
       b.addErrors("etcdserver: no leader");
     }
-    out.onNext(b.build());
-    out.onCompleted();
+    return b.build();
   }
 }

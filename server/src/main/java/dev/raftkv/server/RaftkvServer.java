@@ -45,6 +45,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
 
+  /** Under the data dir: where snapshot streams make their checkpoints; emptied at start. */
+  static final String SNAPSHOT_SCRATCH = "snapshot-tmp";
+
   /** How often the leader checks for expired leases. */
   static final long LEASE_CHECK_MS = 500;
 
@@ -140,6 +143,7 @@ public final class RaftkvServer implements AutoCloseable {
         log.setHardState(hs);
         log.syncNow();
       }
+      SnapshotStream.clean(config.dataDir().resolve(SNAPSHOT_SCRATCH));
       kv =
           KvStateMachine.open(
               config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
@@ -296,7 +300,9 @@ public final class RaftkvServer implements AutoCloseable {
           .intercept(LeaderChannels.interceptor())
           .addService(kvService)
           .addService(new EtcdLeaseService(runtime, kv, kvService, leases, leaderChannels, timeout))
-          .addService(new EtcdMaintenanceService(runtime, kv, kvService))
+          .addService(
+              new EtcdMaintenanceService(
+                  runtime, kv, kvService, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
           .addService(clusterService)
           .addService(new RaftkvAdminService(config.name(), runtime, transport))
           .addService(new EtcdWatchService(hub[0]))
