@@ -415,6 +415,29 @@ class ClusterMembershipTest {
   }
 
   @Test
+  void aJoiningMemberAsksPastAMemberThatHasNotAppliedItsAdditionYet() throws Exception {
+    // Regression: the joiner asked only the first member of --initial-cluster, which may lag
+    // behind the member that answered MemberAdd, and refused to start.
+    String leader = leader();
+    awaitPublished(leader, 3);
+    String lagging = follower(leader);
+    servers.get(lagging).detach(); // it cannot learn of the addition, but still answers queries
+    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
+    long id = add(leader, peer, true).getMember().getID();
+    assertThat(servers.get(lagging).kv().store().member(id)).isNull();
+    Map<String, URI> initial = new LinkedHashMap<>();
+    initial.put(lagging, cluster.get(lagging)); // asked first
+    cluster.forEach(initial::putIfAbsent);
+    initial.put("n4", peer);
+    ServerConfig n4 = config("n4", peer, initial, false);
+    configs.put("n4", n4);
+    servers.put("n4", RaftkvServer.start(n4));
+    assertThat(servers.get("n4").memberId()).isEqualTo(id);
+    servers.get(lagging).attach();
+    await("n4 to publish", () -> member(leader, id).getName().equals("n4"));
+  }
+
+  @Test
   void aMemberThatWasNotAddedOrCannotReachTheClusterRefusesToStart() throws Exception {
     leader();
     URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
