@@ -104,7 +104,7 @@ public final class RaftkvServer implements AutoCloseable {
       kv =
           KvStateMachine.open(
               config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
-      int electionTicks = Math.max(2, config.electionMs() / config.heartbeatMs());
+      int electionTicks = electionTicks(config);
       RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
       AtomicReference<RaftRuntime> self = new AtomicReference<>();
       transport =
@@ -162,6 +162,11 @@ public final class RaftkvServer implements AutoCloseable {
     }
   }
 
+  /** The election timeout in heartbeat ticks (at least 2). */
+  static int electionTicks(ServerConfig config) {
+    return Math.max(2, config.electionMs() / config.heartbeatMs());
+  }
+
   /** The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl). */
   private static Server startGrpc(
       ServerConfig config,
@@ -193,7 +198,8 @@ public final class RaftkvServer implements AutoCloseable {
                   kv,
                   kvService,
                   leases,
-                  Duration.ofMillis(5_000L + 2L * config.electionMs())))
+                  Duration.ofMillis(5_000L + 2L * config.electionMs()),
+                  EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config))))
           .addService(
               new EtcdMaintenanceService(
                   runtime, kv, kvService, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
