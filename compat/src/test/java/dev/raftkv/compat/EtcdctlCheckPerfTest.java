@@ -18,7 +18,10 @@ class EtcdctlCheckPerfTest {
   @Test
   void checkPerfSmallLoadPassesAgainstRaftkv() throws Exception {
     Binaries.requireEtcdctl();
-    try (RaftkvCluster raftkv = RaftkvCluster.start(dir, 3)) {
+    // etcd's default timings (heartbeat 100 ms, election 1 s), which check perf is meant for: with
+    // the harness's fast 20/200 ms, a loaded 2-core machine starved a member past 200 ms and an
+    // election mid-run failed 14 puts with "etcdserver: no leader"
+    try (RaftkvCluster raftkv = RaftkvCluster.start(dir, 3, 100, 1000)) {
       Etcdctl.Result r = new Etcdctl(raftkv.endpoints()).run("check", "perf", "--load=s");
       System.out.println("etcdctl check perf --load=s against raftkv:\n" + summary(r.stdout()));
       assertThat(r.stdout()).as(summary(r.stdout()) + r.stderr()).contains("PASS: Throughput is");

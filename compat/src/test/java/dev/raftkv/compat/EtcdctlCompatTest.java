@@ -36,8 +36,9 @@ class EtcdctlCompatTest {
   void start(@TempDir Path dir) throws Exception {
     Binaries.requireEtcdctl();
     Binaries.requireEtcd();
-    etcd = RealEtcdCluster.start(dir.resolve("etcd"), 3);
-    raftkv = RaftkvCluster.start(dir.resolve("raftkv"), 3);
+    // etcd's default timings on both, so a loaded machine does not cause elections mid-suite
+    etcd = RealEtcdCluster.start(dir.resolve("etcd"), 3, 100, 1000);
+    raftkv = RaftkvCluster.start(dir.resolve("raftkv"), 3, 100, 1000);
     expected =
         new ClusterSide(
             "etcd",

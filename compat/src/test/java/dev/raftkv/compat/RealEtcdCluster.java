@@ -28,6 +28,15 @@ final class RealEtcdCluster implements AutoCloseable {
    * @throws AssertionError if the cluster does not become healthy in time (the logs are named)
    */
   static RealEtcdCluster start(Path dir, int size) throws IOException, InterruptedException {
+    return start(dir, size, 20, 200);
+  }
+
+  /**
+   * As {@link #start(Path, int)}, with the given heartbeat interval and election timeout in
+   * milliseconds (etcd's defaults are 100 and 1000).
+   */
+  static RealEtcdCluster start(Path dir, int size, int heartbeatMs, int electionMs)
+      throws IOException, InterruptedException {
     RealEtcdCluster cluster = new RealEtcdCluster();
     try {
       int[] ports = LoopbackPorts.allocate(2 * size);
@@ -53,8 +62,8 @@ final class RealEtcdCluster implements AutoCloseable {
                 "--initial-cluster=" + initial,
                 "--initial-cluster-state=new",
                 "--initial-cluster-token=compat-oracle",
-                "--heartbeat-interval=20",
-                "--election-timeout=200");
+                "--heartbeat-interval=" + heartbeatMs,
+                "--election-timeout=" + electionMs);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve(name + ".log").toFile());
         cluster.processes.add(pb.start());

@@ -50,20 +50,41 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   private final LeaseManager leases;
   private final Duration timeout;
   private final LeaderChannels leader;
+  private final long minTtlSeconds;
 
+  /**
+   * @param minTtlSeconds the smallest TTL a lease is granted with ({@link #minTtlSeconds(int,
+   *     int)})
+   */
   EtcdLeaseService(
       RaftRuntime runtime,
       KvStateMachine kv,
       EtcdKvService kvService,
       LeaseManager leases,
       LeaderChannels leader,
-      Duration timeout) {
+      Duration timeout,
+      long minTtlSeconds) {
     this.leader = leader;
     this.runtime = runtime;
     this.kv = kv;
     this.kvService = kvService;
     this.leases = leases;
     this.timeout = timeout;
+    this.minTtlSeconds = minTtlSeconds;
+  }
+
+  /**
+   * etcd's minimum lease TTL: one and a half election timeouts ({@code (3 * electionTicks) / 2}
+   * ticks, integer division, of one heartbeat each), rounded up to whole seconds; so a lease cannot
+   * expire merely because a leader election took place. With etcd's defaults (100 ms, 1 s) it is 2
+   * s; with 20 ms and 200 ms it is 1 s.
+   *
+   * @param heartbeatMs one Raft tick
+   * @param electionTicks the election timeout in ticks
+   */
+  static long minTtlSeconds(int heartbeatMs, int electionTicks) {
+    long ms = (long) ((3 * electionTicks) / 2) * heartbeatMs;
+    return Math.max(1, (ms + 999) / 1000);
   }
 
   @Override
@@ -75,8 +96,8 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
               .asRuntimeException());
       return;
     }
-    // etcd raises a TTL below its minimum; raftkv's minimum is one second.
-    long ttl = Math.max(1, req.getTTL());
+    // etcd raises a TTL below its minimum (one and a half election timeouts)
+    long ttl = Math.max(minTtlSeconds, req.getTTL());
     finish(
         propose(
             new dev.raftkv.kv.LeaseGrantRequest(req.getID(), ttl),

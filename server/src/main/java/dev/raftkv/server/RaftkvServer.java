@@ -147,7 +147,7 @@ public final class RaftkvServer implements AutoCloseable {
       kv =
           KvStateMachine.open(
               config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
-      int electionTicks = Math.max(2, config.electionMs() / config.heartbeatMs());
+      int electionTicks = electionTicks(config);
       RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
       AtomicReference<RaftRuntime> self = new AtomicReference<>();
       transport =
@@ -276,6 +276,11 @@ public final class RaftkvServer implements AutoCloseable {
     }
   }
 
+  /** The election timeout in heartbeat ticks (at least 2). */
+  static int electionTicks(ServerConfig config) {
+    return Math.max(2, config.electionMs() / config.heartbeatMs());
+  }
+
   /** The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl). */
   private static Server startGrpc(
       ServerConfig config,
@@ -299,7 +304,15 @@ public final class RaftkvServer implements AutoCloseable {
           .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
           .intercept(LeaderChannels.interceptor())
           .addService(kvService)
-          .addService(new EtcdLeaseService(runtime, kv, kvService, leases, leaderChannels, timeout))
+          .addService(
+              new EtcdLeaseService(
+                  runtime,
+                  kv,
+                  kvService,
+                  leases,
+                  leaderChannels,
+                  timeout,
+                  EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config))))
           .addService(
               new EtcdMaintenanceService(
                   runtime, kv, kvService, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
