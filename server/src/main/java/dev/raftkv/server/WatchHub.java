@@ -558,7 +558,8 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       } catch (RuntimeException e) {
         WatchResponse.Builder cancel =
             WatchResponse.newBuilder().setWatchId(w.id).setCanceled(true);
-        if (e instanceof KvException k && k.code() == KvException.Code.COMPACTED) {
+        boolean compacted = e instanceof KvException k && k.code() == KvException.Code.COMPACTED;
+        if (compacted) {
           cancel.setCompactRevision(kv.store().compactedRevision());
         } else {
           LOG.log(System.Logger.Level.WARNING, "replaying history for watcher " + w.id, e);
@@ -567,7 +568,8 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         synchronized (lock) {
           if (watchers.get(w.id) == w) {
             watchers.remove(w.id);
-            enqueue(notified, cancel);
+            // etcd's compaction cancel carries its mvcc response's revision, 0, in the header
+            enqueue(compacted ? 0 : notified, cancel);
             maybeSendProgress();
           }
         }

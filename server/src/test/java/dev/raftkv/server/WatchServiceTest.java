@@ -353,6 +353,21 @@ class WatchServiceTest {
   }
 
   @Test
+  void theCompactionCancelCarriesHeaderRevisionZeroAsEtcd() throws Exception {
+    // etcd answers a compacted watcher with its mvcc response, whose revision is 0, so the header
+    // says revision 0 (found by the differential test against etcd 3.4)
+    long first = put("gone", "1");
+    long r2 = put("gone", "2");
+    kv().compact(CompactionRequest.newBuilder().setRevision(r2).build());
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("gone")).setStartRevision(first));
+    WatchResponse r = w.next();
+    assertThat(r.getCanceled()).isTrue();
+    assertThat(r.getCompactRevision()).isEqualTo(r2);
+    assertThat(r.getHeader().getRevision()).isZero();
+  }
+
+  @Test
   void aTxnsEventsArriveInOneResponse() throws Exception {
     Watch w = new Watch();
     w.create(WatchCreateRequest.newBuilder().setKey(bs("t")).setRangeEnd(bs("u")));
