@@ -312,7 +312,22 @@ final class DiffOpGenerator {
 
   private TxnRequest invalidTxn() {
     TxnRequest.Builder b = TxnRequest.newBuilder();
-    switch (rnd.nextInt(4)) {
+    switch (rnd.nextInt(6)) {
+      case 4 -> { // a nested txn gets the op budget its parent leaves (128 - 10), give or take one
+        for (int i = 0; i < 9; i++) {
+          b.addSuccess(RequestOp.newBuilder().setRequestRange(range(false)));
+        }
+        TxnRequest.Builder nested = TxnRequest.newBuilder();
+        int n = 117 + rnd.nextInt(3);
+        for (int i = 0; i < n; i++) {
+          nested.addFailure(RequestOp.newBuilder().setRequestRange(range(false)));
+        }
+        b.addSuccess(RequestOp.newBuilder().setRequestTxn(nested));
+      }
+      case 5 -> { // an empty request op
+        b.addSuccess(RequestOp.newBuilder().setRequestPut(put(false)));
+        b.addFailure(RequestOp.getDefaultInstance());
+      }
       case 0 -> { // too many ops (129) in one branch
         for (int i = 0; i < 129; i++) {
           b.addSuccess(RequestOp.newBuilder().setRequestRange(range(false)));
@@ -392,6 +407,9 @@ final class DiffOpGenerator {
     }
     if (rnd.nextInt(4) == 0) {
       b.setFragment(true);
+    }
+    if (rnd.nextInt(5) == 0) {
+      b.setWatchId(100 + rnd.nextInt(3)); // a client-chosen id, maybe one in use
     }
     return b.build();
   }

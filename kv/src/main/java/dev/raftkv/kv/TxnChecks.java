@@ -21,8 +21,15 @@ final class TxnChecks {
     intervals(t.failure());
   }
 
+  /**
+   * etcd's {@code checkTxnRequest}: the largest of the compare, success and failure counts must be
+   * at most {@code maxOps}, and a nested txn gets what is left ({@code maxOps} minus that count);
+   * every op of both branches, in order, must have a key, and a put must not give a value with
+   * {@code ignore_value} or a lease with {@code ignore_lease}.
+   */
   private static void checkShape(TxnRequest t, int maxOps) {
-    if (t.compare().size() > maxOps || t.success().size() > maxOps || t.failure().size() > maxOps) {
+    int opc = Math.max(t.compare().size(), Math.max(t.success().size(), t.failure().size()));
+    if (opc > maxOps) {
       throw new KvException(KvException.Code.TOO_MANY_OPS);
     }
     for (List<RequestOp> branch : List.of(t.success(), t.failure())) {
@@ -31,10 +38,16 @@ final class TxnChecks {
           Ranges.checkKey(r.key());
         } else if (op instanceof PutRequest p) {
           Ranges.checkKey(p.key());
+          if (p.ignoreValue() && p.value().length != 0) {
+            throw new KvException(KvException.Code.VALUE_PROVIDED);
+          }
+          if (p.ignoreLease() && p.lease() != 0) {
+            throw new KvException(KvException.Code.LEASE_PROVIDED);
+          }
         } else if (op instanceof DeleteRangeRequest d) {
           Ranges.checkKey(d.key());
         } else if (op instanceof TxnRequest nested) {
-          checkShape(nested, maxOps);
+          checkShape(nested, maxOps - opc);
         }
       }
     }

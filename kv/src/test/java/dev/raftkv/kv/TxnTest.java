@@ -242,6 +242,50 @@ class TxnTest extends StoreFixture {
   }
 
   @Test
+  void putOptionsAreCheckedOnBothBranchesBeforeTheComparesAsEtcd() {
+    // etcd's checkPutRequest runs on every op of both branches before the txn is decided, so a
+    // bad put in the branch not taken still refuses the txn (found by the differential test)
+    long rev = store.revision();
+    PutRequest valueWithIgnoreValue = new PutRequest(b("x"), b("v"), 0, false, true, false);
+    PutRequest leaseWithIgnoreLease = new PutRequest(b("x"), Bytes.EMPTY, 5, false, false, true);
+    assertThat(
+            refused(txn(List.of(), List.of(PutRequest.of("a", "1")), List.of(valueWithIgnoreValue)))
+                .code())
+        .isEqualTo(KvException.Code.VALUE_PROVIDED);
+    assertThat(
+            refused(
+                    txn(
+                        List.of(),
+                        List.of(
+                            txn(List.of(), List.of(), List.of(leaseWithIgnoreLease)),
+                            PutRequest.of("a", "1")),
+                        List.of()))
+                .code())
+        .isEqualTo(KvException.Code.LEASE_PROVIDED);
+    assertThat(store.revision()).isEqualTo(rev);
+  }
+
+  @Test
+  void aNestedTxnGetsTheOpBudgetLeftByItsParentAsEtcd() {
+    // etcd checks a nested txn against maxTxnOps minus the largest of its parent's compare,
+    // success and failure counts: here 128 - 10 = 118
+    int budget = KvOptions.DEFAULT_MAX_TXN_OPS - 10;
+    List<RequestOp> nested = new ArrayList<>();
+    for (int i = 0; i <= budget; i++) {
+      nested.add(RangeRequest.get(b("k" + i)));
+    }
+    List<RequestOp> outer = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      outer.add(RangeRequest.get(b("k" + i)));
+    }
+    outer.add(txn(List.of(), nested.subList(0, budget), List.of()));
+    run(txn(List.of(), outer, List.of()));
+    outer.set(9, txn(List.of(), nested, List.of()));
+    assertThat(refused(txn(List.of(), outer, List.of())).code())
+        .isEqualTo(KvException.Code.TOO_MANY_OPS);
+  }
+
+  @Test
   void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
     ApplyResult r =
         store.apply(

@@ -3,6 +3,7 @@ package dev.raftkv.server;
 import dev.raftkv.api.etcdserverpb.ResponseHeader;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.Bytes;
 import dev.raftkv.kv.Changes;
 import dev.raftkv.kv.Event;
 import dev.raftkv.kv.KvException;
@@ -340,14 +341,13 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         if (closed) {
           return;
         }
+        // etcd refuses these with watch id -1, created and canceled at once
+        if (c.end() != null && c.end().length > 0 && Bytes.compare(c.key(), c.end()) >= 0) {
+          refuse("mvcc: watcher range is empty");
+          return;
+        }
         if (c.watchId() > 0 && watchers.containsKey(c.watchId())) {
-          enqueue(
-              notified,
-              WatchResponse.newBuilder()
-                  .setWatchId(c.watchId())
-                  .setCreated(true)
-                  .setCanceled(true)
-                  .setCancelReason("mvcc: duplicate watch ID provided on the WatchStream"));
+          refuse("mvcc: duplicate watch ID provided on the WatchStream");
           return;
         }
         long id = c.watchId();
@@ -378,6 +378,16 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         enqueue(notified, WatchResponse.newBuilder().setWatchId(id).setCreated(true));
         watchers.put(id, w);
       }
+    }
+
+    private void refuse(String reason) {
+      enqueue(
+          notified,
+          WatchResponse.newBuilder()
+              .setWatchId(-1)
+              .setCreated(true)
+              .setCanceled(true)
+              .setCancelReason(reason));
     }
 
     /** etcd's cancel: a canceled reply for a watcher of this stream; unknown ids are ignored. */

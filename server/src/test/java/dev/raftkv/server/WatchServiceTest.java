@@ -319,7 +319,9 @@ class WatchServiceTest {
     WatchResponse dup = w.next();
     assertThat(dup.getCreated()).isTrue();
     assertThat(dup.getCanceled()).isTrue();
-    assertThat(dup.getCancelReason()).contains("duplicate watch ID");
+    assertThat(dup.getCancelReason())
+        .isEqualTo("mvcc: duplicate watch ID provided on the WatchStream");
+    assertThat(dup.getWatchId()).as("etcd answers a refused create with id -1").isEqualTo(-1);
     w.out.onNext(
         WatchRequest.newBuilder()
             .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7))
@@ -350,6 +352,24 @@ class WatchServiceTest {
     // from the compacted revision itself, the history is still there
     w.create(WatchCreateRequest.newBuilder().setKey(bs("old")).setStartRevision(r3));
     assertThat(value(w.events(1).get(0))).isEqualTo("3");
+  }
+
+  @Test
+  void anEmptyRangeIsCreatedAndCanceledWithIdMinusOneAsEtcd() throws Exception {
+    // etcd refuses a watch whose range end is not above its key: created and canceled at once,
+    // watch id -1, reason "mvcc: watcher range is empty" (found by the differential test)
+    Watch w = new Watch();
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("m")).setRangeEnd(bs("a")))
+            .build());
+    WatchResponse r = w.next();
+    assertThat(r.getCreated()).isTrue();
+    assertThat(r.getCanceled()).isTrue();
+    assertThat(r.getWatchId()).isEqualTo(-1);
+    assertThat(r.getCancelReason()).isEqualTo("mvcc: watcher range is empty");
+    // the refused watcher took no id
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("m")))).isZero();
   }
 
   @Test
