@@ -79,16 +79,22 @@ final class DiffOpGenerator {
     compacted = Math.max(compacted, rev);
   }
 
-  /** A watcher that was created and not canceled; {@code startRevision} 0 means from now. */
-  void watchCreated(long watchId, long startRevision, long revisionAtCreate) {
+  /**
+   * A watcher that was created and not canceled; {@code startRevision} 0 means from now.
+   *
+   * @return true if its start revision is compacted, so the server will cancel it: etcd does so on
+   *     its 100 ms timer and names the compacted revision of that moment, so the runner must wait
+   *     for that cancel before a later compaction could change it
+   */
+  boolean watchCreated(long watchId, long startRevision, long revisionAtCreate) {
     if (startRevision != 0 && startRevision <= revisionAtCreate) {
-      if (startRevision > compacted) {
-        compactionCeiling = Math.min(compactionCeiling, startRevision);
-      } else {
-        return; // etcd cancels it (compacted) on its own timer: never cancel it ourselves
+      if (startRevision < compacted) {
+        return true; // never cancel it ourselves either
       }
+      compactionCeiling = Math.min(compactionCeiling, startRevision);
     }
     cancellableWatches.add(watchId);
+    return false;
   }
 
   /** The leases granted and not revoked, for the runner to revoke at the end of the seed. */

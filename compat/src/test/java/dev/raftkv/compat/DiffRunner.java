@@ -122,8 +122,11 @@ final class DiffRunner implements AutoCloseable {
           WatchResponse r = (WatchResponse) o.response();
           if (r != null && !r.getCanceled()) {
             WatchCreateRequest c = (WatchCreateRequest) op.request();
-            gen.watchCreated(r.getWatchId(), c.getStartRevision(), r.getHeader().getRevision());
             watches.put(r.getWatchId(), new OpenWatch(r.getWatchId(), c, false));
+            if (gen.watchCreated(
+                r.getWatchId(), c.getStartRevision(), r.getHeader().getRevision())) {
+              awaitCompactionCancel(seed, r.getWatchId(), c, log);
+            }
           }
         }
         case WATCH_CANCEL -> {
@@ -152,6 +155,24 @@ final class DiffRunner implements AutoCloseable {
           new DiffOp(
               DiffOp.Kind.LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(lease).build()),
           log);
+    }
+  }
+
+  /** Waits until both clusters canceled a watcher whose start revision is compacted. */
+  private void awaitCompactionCancel(long seed, long id, WatchCreateRequest c, List<String> log)
+      throws Mismatch, InterruptedException {
+    for (DiffTarget t : List.of(etcd, raftkv)) {
+      if (t.watch().awaitCanceled(id, DiffTarget.TIMEOUT_MS) == null) {
+        throw mismatch(
+            seed,
+            "watcher " + id + " " + c,
+            log,
+            t.name() + " did not cancel a watcher whose start revision is compacted",
+            "etcd:   "
+                + etcd.watch().flatHistory(id)
+                + "\nraftkv: "
+                + raftkv.watch().flatHistory(id));
+      }
     }
   }
 
@@ -202,14 +223,19 @@ final class DiffRunner implements AutoCloseable {
       }
     }
     for (OpenWatch w : watches.values()) {
-      List<String> e = etcd.watch().flatHistory(w.id());
-      List<String> r = raftkv.watch().flatHistory(w.id());
+      // up to its own sentinel: later sentinels may still be on their way
+      long upTo = sentinel.getOrDefault(w.id(), Long.MAX_VALUE);
+      List<String> e = etcd.watch().flatHistory(w.id(), upTo);
+      List<String> r = raftkv.watch().flatHistory(w.id(), upTo);
       String grouping = raftkv.watch().groupingViolation(w.id());
       if (grouping != null) {
         throw mismatch(seed, "watcher " + w.id() + " " + w.request(), log, grouping, "");
       }
       if (w.canceledByClient()) {
         // etcd may cancel before it sent a replaying watcher's events: one must extend the other
+        // (the cancel replies themselves were compared when the cancel ran)
+        e.removeIf(l -> l.startsWith("canceled "));
+        r.removeIf(l -> l.startsWith("canceled "));
         List<String> shorter = e.size() <= r.size() ? e : r;
         List<String> longer = e.size() <= r.size() ? r : e;
         if (!longer.subList(0, shorter.size()).equals(shorter)) {

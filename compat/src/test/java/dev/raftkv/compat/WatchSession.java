@@ -133,9 +133,17 @@ final class WatchSession implements AutoCloseable {
    * into responses is etcd's timing, not part of the contract), then the cancel response if any.
    */
   List<String> flatHistory(long id) {
+    return flatHistory(id, Long.MAX_VALUE);
+  }
+
+  /** {@link #flatHistory(long)} without the events above {@code maxRevision}. */
+  List<String> flatHistory(long id, long maxRevision) {
     List<String> lines = new ArrayList<>();
     for (WatchResponse r : responsesOf(id)) {
       for (Event e : r.getEventsList()) {
+        if (e.getKv().getModRevision() > maxRevision) {
+          continue;
+        }
         lines.add("event " + TextFormat.printer().emittingSingleLine(true).printToString(e));
       }
       if (r.getCanceled()) {

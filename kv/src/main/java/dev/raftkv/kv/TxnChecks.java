@@ -10,7 +10,8 @@ import java.util.Set;
  * The static checks etcd makes on a txn before it reaches the store ({@code checkTxnRequest} and
  * {@code checkIntervals} in etcd's v3rpc): op counts, empty keys, and that no key is written twice
  * (two puts, or a put inside a deleted range) on any path through the txn. The two branches of a
- * txn exclude each other, so the same put in both is fine.
+ * txn exclude each other, so the same put in both is fine. As in etcd, a delete's range end is
+ * taken literally, so the from-key end {@code "\0"} makes an empty interval that covers no put.
  */
 final class TxnChecks {
   private TxnChecks() {}
@@ -58,10 +59,10 @@ final class TxnChecks {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  /** A deleted interval {@code [start, end)}; {@code end == null} is unbounded. */
+  /** A deleted interval {@code [start, end)} (empty when end is not above start). */
   private record Interval(String start, String end) {
     boolean contains(String k) {
-      return k.compareTo(start) >= 0 && (end == null || k.compareTo(end) < 0);
+      return k.compareTo(start) >= 0 && k.compareTo(end) < 0;
     }
   }
 
@@ -79,9 +80,8 @@ final class TxnChecks {
         byte[] e = d.rangeEnd();
         if (e.length == 0) {
           dels.add(new Interval(k, k + '\0'));
-        } else if (e.length == 1 && e[0] == 0) {
-          dels.add(new Interval(k, null));
         } else {
+          // etcd takes the end literally here, so a from-key delete ("\0") covers nothing
           dels.add(new Interval(k, s(e)));
         }
       }

@@ -286,6 +286,24 @@ class TxnTest extends StoreFixture {
   }
 
   @Test
+  void aFromKeyDeleteDoesNotCountAsCoveringPutsInTheDuplicateCheckAsEtcd() {
+    // etcd's checkIntervals makes the interval [key, "\0") of a from-key delete literally, which
+    // is empty, so a put above the key in the same branch is accepted (found by the differential
+    // test against etcd 3.4); the txn then deletes first and puts after, as written
+    put("b", "0");
+    TxnResponse t =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, false), PutRequest.of("e", "1")),
+                List.of()));
+    assertThat(t.succeeded()).isTrue();
+    assertThat(get("b")).isNull();
+    assertThat(str(get("e").value())).isEqualTo("1");
+  }
+
+  @Test
   void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
     ApplyResult r =
         store.apply(
