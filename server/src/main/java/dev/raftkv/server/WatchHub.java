@@ -325,6 +325,9 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     private final ServerCallStreamObserver<WatchResponse> out;
     private final Map<Long, Watcher> watchers = new LinkedHashMap<>(); // guarded by hub lock
     private long nextId; // guarded by hub lock
+    // watchers canceled because their history was compacted: as in etcd, their ids stay taken on
+    // the stream until the client cancels them (guarded by hub lock)
+    private final Set<Long> compactedIds = new LinkedHashSet<>();
     private boolean progressPending; // guarded by hub lock
     private final ArrayDeque<Out> queue = new ArrayDeque<>(); // guarded by itself
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -346,13 +349,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
           refuse("mvcc: watcher range is empty");
           return;
         }
-        if (c.watchId() > 0 && watchers.containsKey(c.watchId())) {
+        if (c.watchId() > 0
+            && (watchers.containsKey(c.watchId()) || compactedIds.contains(c.watchId()))) {
           refuse("mvcc: duplicate watch ID provided on the WatchStream");
           return;
         }
         long id = c.watchId();
         if (id <= 0) {
-          while (watchers.containsKey(nextId)) {
+          while (watchers.containsKey(nextId) || compactedIds.contains(nextId)) {
             nextId++;
           }
           id = nextId++;
@@ -393,7 +397,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     /** etcd's cancel: a canceled reply for a watcher of this stream; unknown ids are ignored. */
     void cancel(long watchId) {
       synchronized (lock) {
-        if (watchers.remove(watchId) != null) {
+        if (watchers.remove(watchId) != null || compactedIds.remove(watchId)) {
           enqueue(notified, WatchResponse.newBuilder().setWatchId(watchId).setCanceled(true));
           maybeSendProgress();
         }
@@ -578,6 +582,9 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         synchronized (lock) {
           if (watchers.get(w.id) == w) {
             watchers.remove(w.id);
+            if (compacted) {
+              compactedIds.add(w.id);
+            }
             // etcd's compaction cancel carries its mvcc response's revision, 0, in the header
             enqueue(compacted ? 0 : notified, cancel);
             maybeSendProgress();

@@ -388,6 +388,42 @@ class WatchServiceTest {
   }
 
   @Test
+  void aWatcherCanceledByCompactionKeepsItsIdUntilTheClientCancelsItAsEtcd() throws Exception {
+    // etcd cancels such a watcher but leaves it registered on the stream: its id stays taken
+    // (a create with it is a duplicate) until the client's own cancel, which is answered
+    // (found by the differential test against etcd 3.4)
+    long first = put("cc", "1");
+    long r2 = put("cc", "2");
+    kv().compact(CompactionRequest.newBuilder().setRevision(r2).build());
+    Watch w = new Watch();
+    assertThat(
+            w.create(
+                WatchCreateRequest.newBuilder()
+                    .setKey(bs("cc"))
+                    .setStartRevision(first)
+                    .setWatchId(7)))
+        .isEqualTo(7);
+    assertThat(w.next().getCompactRevision()).isEqualTo(r2);
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("cc")).setWatchId(7))
+            .build());
+    WatchResponse dup = w.next();
+    assertThat(dup.getWatchId()).isEqualTo(-1);
+    assertThat(dup.getCancelReason())
+        .isEqualTo("mvcc: duplicate watch ID provided on the WatchStream");
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7))
+            .build());
+    WatchResponse canceled = w.next();
+    assertThat(canceled.getWatchId()).isEqualTo(7);
+    assertThat(canceled.getCanceled()).isTrue();
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("cc")).setWatchId(7)))
+        .isEqualTo(7);
+  }
+
+  @Test
   void aTxnsEventsArriveInOneResponse() throws Exception {
     Watch w = new Watch();
     w.create(WatchCreateRequest.newBuilder().setKey(bs("t")).setRangeEnd(bs("u")));
