@@ -116,7 +116,7 @@ final class Applier {
       return Ranges.range(view, r, revision, compacted);
     } else if (op instanceof PutRequest p) {
       Ranges.checkKey(p.key());
-      checkPut(p);
+      checkPut(p, false);
       Writer w = new Writer(revision + 1);
       KeyValue prev = put(p, w);
       revision = w.main;
@@ -159,19 +159,32 @@ final class Applier {
 
   // ---- writes ----
 
-  /** etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). */
-  private void checkPut(PutRequest p) {
+  /**
+   * etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). A plain
+   * put looks the lease up before the key (etcd's {@code applierV3backend.Put}); inside a txn the
+   * key comes first (etcd's {@code checkRequestPut}).
+   */
+  private void checkPut(PutRequest p, boolean inTxn) {
     if (p.ignoreValue() && p.value().length != 0) {
       throw new KvException(KvException.Code.VALUE_PROVIDED);
     }
     if (p.ignoreLease() && p.lease() != 0) {
       throw new KvException(KvException.Code.LEASE_PROVIDED);
     }
-    if (p.lease() != 0 && !leaseExists(p.lease())) {
-      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
+    if (!inTxn) {
+      checkLease(p);
     }
     if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
       throw new KvException(KvException.Code.KEY_NOT_FOUND);
+    }
+    if (inTxn) {
+      checkLease(p);
+    }
+  }
+
+  private void checkLease(PutRequest p) {
+    if (p.lease() != 0 && !leaseExists(p.lease())) {
+      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
     }
   }
 
@@ -260,7 +273,7 @@ final class Applier {
       if (op instanceof RangeRequest r) {
         Ranges.readRevision(r.revision(), revision, compacted);
       } else if (op instanceof PutRequest p) {
-        checkPut(p);
+        checkPut(p, true);
       } else if (op instanceof TxnRequest nested) {
         checkPath(nested, path);
       }
