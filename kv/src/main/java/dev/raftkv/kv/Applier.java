@@ -268,14 +268,20 @@ final class Applier {
     return kvs.stream().allMatch(c::test);
   }
 
+  /** etcd's order: every put on the path is checked first, then every range (depth first). */
   private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path) {
+    checkPath(t, path, true);
+    checkPath(t, path, false);
+  }
+
+  private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path, boolean puts) {
     for (RequestOp op : path.get(t) ? t.success() : t.failure()) {
-      if (op instanceof RangeRequest r) {
+      if (op instanceof RangeRequest r && !puts) {
         Ranges.readRevision(r.revision(), revision, compacted);
-      } else if (op instanceof PutRequest p) {
+      } else if (op instanceof PutRequest p && puts) {
         checkPut(p, true);
       } else if (op instanceof TxnRequest nested) {
-        checkPath(nested, path);
+        checkPath(nested, path, puts);
       }
     }
   }

@@ -304,6 +304,26 @@ class TxnTest extends StoreFixture {
   }
 
   @Test
+  void putChecksOnThePathComeBeforeRangeChecksAsEtcd() {
+    // etcd's Txn runs checkRequests(checkPut) over the whole path, then checkRequests(checkRange):
+    // a bad put after a bad range revision is the error reported (found by the differential test)
+    put("a", "1");
+    long rev = store.revision();
+    KvException e =
+        refused(
+            txn(
+                List.of(),
+                List.of(
+                    RangeRequest.get(b("a")).atRevision(rev + 5),
+                    txn(
+                        List.of(),
+                        List.of(new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)),
+                        List.of())),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+  }
+
+  @Test
   void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
     ApplyResult r =
         store.apply(
