@@ -91,7 +91,8 @@ final class DiffOpGenerator {
       if (startRevision < compacted) {
         return true; // never cancel it ourselves either
       }
-      compactionCeiling = Math.min(compactionCeiling, startRevision);
+      // a compaction at the start revision itself drops its tombstones: keep below it
+      compactionCeiling = Math.min(compactionCeiling, startRevision - 1);
     }
     cancellableWatches.add(watchId);
     return false;
