@@ -50,12 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
 class JetcdTest {
   private static final long WAIT_S = 20;
 
-  @TempDir Path dir;
   private RaftkvCluster cluster;
   private Client client;
 
   @BeforeAll
-  void startCluster() throws Exception {
+  void startCluster(@TempDir Path dir) throws Exception {
     cluster = RaftkvCluster.start(dir, 3);
     client = Client.builder().endpoints(urls(List.of(0, 1, 2))).build();
   }
@@ -175,6 +174,7 @@ class JetcdTest {
     others.remove(Integer.valueOf(watched));
     List<String> seen = new CopyOnWriteArrayList<>();
     List<Long> revisions = new CopyOnWriteArrayList<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
     try (Client watchClient = Client.builder().endpoints(urls(List.of(watched))).build();
         Client writer = Client.builder().endpoints(urls(others)).build()) {
       KV kv = writer.getKVClient();
@@ -191,14 +191,15 @@ class JetcdTest {
                       seen.add(e.getEventType() + " " + str(e.getKeyValue().getKey()));
                       revisions.add(e.getKeyValue().getModRevision());
                     }
-                  });
+                  },
+                  errors::add);
       try {
         List<String> expected = new ArrayList<>(List.of("PUT w/0"));
         for (int i = 1; i <= 5; i++) {
           kv.put(bs("w/" + i), bs("x")).get(WAIT_S, TimeUnit.SECONDS);
           expected.add("PUT w/" + i);
         }
-        awaitSize(seen, expected.size());
+        awaitSize(seen, expected.size(), errors);
         cluster.stop(watched);
         for (int i = 6; i <= 10; i++) {
           kv.put(bs("w/" + i), bs("x")).get(WAIT_S, TimeUnit.SECONDS);
@@ -211,7 +212,7 @@ class JetcdTest {
           kv.put(bs("w/" + i), bs("x")).get(WAIT_S, TimeUnit.SECONDS);
           expected.add("PUT w/" + i);
         }
-        awaitSize(seen, expected.size());
+        awaitSize(seen, expected.size(), errors);
         Thread.sleep(300); // nothing more may come
         assertThat(seen).containsExactlyElementsOf(expected);
         assertThat(revisions).isSorted().doesNotHaveDuplicates();
@@ -221,12 +222,15 @@ class JetcdTest {
     }
   }
 
-  private static void awaitSize(List<?> list, int size) throws InterruptedException {
+  private static void awaitSize(List<?> list, int size, List<Throwable> errors)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (list.size() < size && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertThat(list).as("events within 30 s").hasSizeGreaterThanOrEqualTo(size);
+    assertThat(list)
+        .as("events within 30 s; the watch reported " + errors)
+        .hasSizeGreaterThanOrEqualTo(size);
   }
 
   @Test

@@ -59,6 +59,7 @@ public final class KvStore implements AutoCloseable {
   private final ColumnFamilyHandle leaseCf;
   private final ColumnFamilyHandle metaCf;
   private final KvOptions options;
+  private final Path dir;
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
@@ -67,6 +68,7 @@ public final class KvStore implements AutoCloseable {
 
   private KvStore(Path dir, KvOptions options) {
     this.options = options;
+    this.dir = dir;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -156,6 +158,28 @@ public final class KvStore implements AutoCloseable {
   /** The current store revision (1 when empty). */
   public long revision() {
     return revision;
+  }
+
+  /**
+   * The bytes the store takes on disk: the sizes of the files in its directory (RocksDB's tables,
+   * its write-ahead log and manifest), what etcd's Status reports as the database size.
+   */
+  public long dbSize() {
+    try (Stream<Path> files = Files.list(dir)) {
+      long total = 0;
+      for (Path f : (Iterable<Path>) files::iterator) {
+        try {
+          if (Files.isRegularFile(f)) {
+            total += Files.size(f);
+          }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // RocksDB removed it meanwhile (a compaction or a rolled log)
+        }
+      }
+      return total;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The revision history was compacted at (0 when never). Reads below it fail. */

@@ -132,6 +132,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setRaftIndex(s.commit())
             .setRaftTerm(s.term())
             .setRaftAppliedIndex(runtime.appliedIndex())
+            .setDbSize(kv.store().dbSize())
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
       b.addErrors("etcdserver: no leader");

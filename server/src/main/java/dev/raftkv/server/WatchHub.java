@@ -103,10 +103,28 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     return s;
   }
 
+  /**
+   * Stops the hub: every open stream ends with {@code UNAVAILABLE etcdserver: server stopped} (as
+   * etcd's stopping server answers), which clients take as a cue to resume the watch on another
+   * member; a cancelled stream would make them give up.
+   */
   @Override
   public void close() {
     kv.removeApplyListener(this);
+    List<Stream> open;
+    synchronized (lock) {
+      open = new ArrayList<>(streams);
+    }
+    for (Stream s : open) {
+      s.stop();
+    }
     timer.shutdownNow();
+    senders.shutdown();
+    try {
+      senders.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     senders.shutdownNow();
   }
 
@@ -333,6 +351,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean completeRequested;
+    private volatile boolean stopRequested;
 
     private Stream(ServerCallStreamObserver<WatchResponse> out) {
       this.out = out;
@@ -429,6 +448,16 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       enqueue(notified, WatchResponse.newBuilder().setWatchId(-1));
     }
 
+    /** The server stops: drop the watchers and end the call with UNAVAILABLE. */
+    void stop() {
+      synchronized (lock) {
+        watchers.clear();
+        streams.remove(this);
+      }
+      stopRequested = true;
+      schedule();
+    }
+
     /** The client half-closed: drop the watchers and end the call. */
     void completeFromClient() {
       synchronized (lock) {
@@ -481,6 +510,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     private void pump() {
       try {
         while (!closed) {
+          if (stopRequested) {
+            closed = true;
+            out.onError(
+                io.grpc.Status.UNAVAILABLE
+                    .withDescription("etcdserver: server stopped")
+                    .asRuntimeException());
+            return;
+          }
           if (completeRequested) {
             closed = true;
             out.onCompleted();
@@ -527,7 +564,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
 
     private boolean hasWork() {
-      if (completeRequested) {
+      if (completeRequested || stopRequested) {
         return true;
       }
       boolean pending;

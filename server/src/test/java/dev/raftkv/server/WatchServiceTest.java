@@ -19,6 +19,7 @@ import dev.raftkv.api.mvccpb.Event;
 import dev.raftkv.raft.Role;
 import dev.raftkv.transport.LoopbackPorts;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -421,6 +422,23 @@ class WatchServiceTest {
     assertThat(canceled.getCanceled()).isTrue();
     assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("cc")).setWatchId(7)))
         .isEqualTo(7);
+  }
+
+  @Test
+  void stoppingTheServerEndsWatchStreamsWithUnavailableSoClientsResume() throws Exception {
+    // clients (jetcd, etcd's clientv3) resume a watch on another endpoint after UNAVAILABLE but
+    // give up on CANCELLED, which is what a stream got when the server closed under it (found
+    // by the jetcd suite: the watch never came back after its member restarted)
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("s")));
+    server.close();
+    server = null;
+    Object end = w.in.poll(10, TimeUnit.SECONDS);
+    assertThat(end).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) end).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+    assertThat(((StatusRuntimeException) end).getStatus().getDescription())
+        .isEqualTo("etcdserver: server stopped");
   }
 
   @Test
