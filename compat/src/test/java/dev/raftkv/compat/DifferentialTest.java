@@ -44,12 +44,14 @@ class DifferentialTest {
       int total = runner.opCounts().values().stream().mapToInt(Integer::intValue).sum();
       System.out.printf(
           "DifferentialTest: %d seeds, %d ops compared (%s), %d of them errors on both sides,"
-              + " %d watch events compared; clusters up in %.1f s, seeds ran in %.1f s%n",
+              + " %d watch events compared, %d reads retried after UNAVAILABLE;"
+              + " clusters up in %.1f s, seeds ran in %.1f s%n",
           seeds,
           total,
           runner.opCounts(),
           runner.errorAnswers(),
           runner.watchEvents(),
+          runner.readRetries(),
           (clustersUp - started) / 1e9,
           (done - clustersUp) / 1e9);
       assertThat(total).isGreaterThanOrEqualTo(seeds * ops);

@@ -71,24 +71,49 @@ final class WatchSession implements AutoCloseable {
     return r;
   }
 
-  /** The response that canceled watcher {@code id} (not its created reply), or null in time. */
+  /**
+   * The response that canceled watcher {@code id} (its latest creation; not its created reply), or
+   * null in time.
+   */
   WatchResponse awaitCanceled(long id, long timeoutMillis) throws InterruptedException {
-    return await(r -> r.getWatchId() == id && r.getCanceled() && !r.getCreated(), 0, timeoutMillis);
+    return awaitOf(id, WatchResponse::getCanceled, timeoutMillis);
   }
 
   /**
-   * Waits until watcher {@code id} got an event at revision {@code rev} or above, or was canceled.
+   * Waits until watcher {@code id} (its latest creation) got an event at revision {@code rev} or
+   * above, or was canceled.
    *
    * @return whether that happened in time
    */
   boolean awaitEventOrCancel(long id, long rev, long timeoutMillis) throws InterruptedException {
     Predicate<WatchResponse> p =
         r ->
-            r.getWatchId() == id
-                && !r.getCreated()
-                && (r.getCanceled()
-                    || r.getEventsList().stream().anyMatch(e -> e.getKv().getModRevision() >= rev));
-    return await(p, 0, timeoutMillis) != null;
+            r.getCanceled()
+                || r.getEventsList().stream().anyMatch(e -> e.getKv().getModRevision() >= rev);
+    return awaitOf(id, p, timeoutMillis) != null;
+  }
+
+  /**
+   * The first response matching {@code p} among those of watcher {@code id} since its latest
+   * created reply, waiting up to {@code timeoutMillis}; null on timeout or when the stream ended.
+   */
+  private WatchResponse awaitOf(long id, Predicate<WatchResponse> p, long timeoutMillis)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    synchronized (responses) {
+      while (true) {
+        for (WatchResponse r : responsesOf(id)) {
+          if (p.test(r)) {
+            return r;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || failure != null || completed) {
+          return null;
+        }
+        TimeUnit.NANOSECONDS.timedWait(responses, left);
+      }
+    }
   }
 
   /**
@@ -115,12 +140,20 @@ final class WatchSession implements AutoCloseable {
     }
   }
 
-  /** Every response of watcher {@code id} after its created reply, in arrival order. */
+  /**
+   * Every response of watcher {@code id} after its latest created reply, in arrival order (a
+   * client-chosen id can be used again once its watcher is canceled).
+   */
   List<WatchResponse> responsesOf(long id) {
     List<WatchResponse> out = new ArrayList<>();
     synchronized (responses) {
       for (WatchResponse r : responses) {
-        if (r.getWatchId() == id && !r.getCreated()) {
+        if (r.getWatchId() != id) {
+          continue;
+        }
+        if (r.getCreated()) {
+          out.clear();
+        } else {
           out.add(r);
         }
       }

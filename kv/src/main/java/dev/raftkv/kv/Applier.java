@@ -201,6 +201,7 @@ final class Applier {
         Codec.kvKey(Codec.group(key), w.main, w.sub),
         Codec.putValue(create, version, lease, value));
     batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.PUT, key));
+    KeyValue eventPrev = before(key, prev, w);
     w.sub++;
     if (prev != null && prev.lease() != 0 && prev.lease() != lease) {
       batch.delete(cf.lease(), Codec.leaseKey(prev.lease(), key));
@@ -209,8 +210,17 @@ final class Applier {
       batch.put(cf.lease(), Codec.leaseKey(lease, key), Bytes.EMPTY);
     }
     events.add(
-        new Event(Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), prev));
+        new Event(
+            Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), eventPrev));
     return prev;
+  }
+
+  /**
+   * An event's prev kv: the key as of the revision before the event's, as etcd looks it up (and as
+   * {@link KvStore#changes} replays it) — not an earlier write of the same txn.
+   */
+  private KeyValue before(byte[] key, KeyValue current, Writer w) {
+    return w.sub == 0 ? current : view.get(key, w.main - 1, false);
   }
 
   /** Writes a tombstone at {@code w} for every present key of the range; returns them. */
@@ -220,12 +230,14 @@ final class Applier {
     for (KeyValue kv : present) {
       batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
       batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
+      KeyValue eventPrev = before(kv.key(), kv, w);
       w.sub++;
       if (kv.lease() != 0) {
         batch.delete(cf.lease(), Codec.leaseKey(kv.lease(), kv.key()));
       }
       events.add(
-          new Event(Event.Type.DELETE, new KeyValue(kv.key(), 0, w.main, 0, Bytes.EMPTY, 0), kv));
+          new Event(
+              Event.Type.DELETE, new KeyValue(kv.key(), 0, w.main, 0, Bytes.EMPTY, 0), eventPrev));
     }
     return present;
   }

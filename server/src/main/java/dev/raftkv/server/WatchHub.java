@@ -222,7 +222,9 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
                     ? dev.raftkv.api.mvccpb.Event.EventType.PUT
                     : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
             .setKv(EtcdKvService.toProto(e.kv()));
-    if (prevKv && e.prevKv() != null) {
+    // etcd looks no prev kv up for a create (a put at version 1)
+    boolean create = e.type() == Event.Type.PUT && e.kv().version() == 1;
+    if (prevKv && e.prevKv() != null && !create) {
       b.setPrevKv(EtcdKvService.toProto(e.prevKv()));
     }
     return b.build();
