@@ -301,6 +301,46 @@ final class DiffOpGenerator {
   }
 
   private TxnRequest txn(int depth) {
+    TxnRequest t = txnCandidate(depth);
+    while (depth == 0 && panicsEtcd(t)) {
+      t = txnCandidate(depth);
+    }
+    return t;
+  }
+
+  /**
+   * Whether a txn has, anywhere in it, both a from-key delete and a put with ignore_value /
+   * ignore_lease: etcd's checks let a put of a key deleted earlier in the txn through (the from-key
+   * delete covers nothing in its duplicate check), and etcd 3.4 then panics applying it. raftkv
+   * refuses such a txn with "key not found" (kv's TxnTest); the oracle cannot take part, so none is
+   * sent.
+   */
+  private static boolean panicsEtcd(TxnRequest t) {
+    return has(t, true) && has(t, false);
+  }
+
+  private static boolean has(TxnRequest t, boolean fromKeyDelete) {
+    for (List<RequestOp> branch : List.of(t.getSuccessList(), t.getFailureList())) {
+      for (RequestOp op : branch) {
+        if (op.hasRequestTxn() && has(op.getRequestTxn(), fromKeyDelete)) {
+          return true;
+        }
+        if (fromKeyDelete
+            && op.hasRequestDeleteRange()
+            && op.getRequestDeleteRange().getRangeEnd().equals(ByteString.copyFrom(new byte[] {0}))) {
+          return true;
+        }
+        if (!fromKeyDelete
+            && op.hasRequestPut()
+            && (op.getRequestPut().getIgnoreValue() || op.getRequestPut().getIgnoreLease())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private TxnRequest txnCandidate(int depth) {
     TxnRequest.Builder b = TxnRequest.newBuilder();
     int compares = rnd.nextInt(depth == 0 ? 4 : 3);
     for (int i = 0; i < compares; i++) {

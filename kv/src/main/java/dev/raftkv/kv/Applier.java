@@ -192,6 +192,11 @@ final class Applier {
   private KeyValue put(PutRequest p, Writer w) throws RocksDBException {
     byte[] key = p.key();
     KeyValue prev = view.get(key, Long.MAX_VALUE, false);
+    if (prev == null && (p.ignoreValue() || p.ignoreLease())) {
+      // checked before the txn began, but an earlier op of the same txn deleted the key (etcd
+      // panics here); refusing rolls the whole op back
+      throw new KvException(KvException.Code.KEY_NOT_FOUND);
+    }
     byte[] value = p.ignoreValue() ? prev.value() : p.value();
     long lease = p.ignoreLease() ? prev.lease() : p.lease();
     long create = prev == null ? w.main : prev.createRevision();

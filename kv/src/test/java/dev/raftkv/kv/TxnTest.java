@@ -324,6 +324,29 @@ class TxnTest extends StoreFixture {
   }
 
   @Test
+  void anIgnoreLeasePutOfAKeyTheSameTxnDeletedIsRefusedWhole() {
+    // etcd's checks pass this txn (the from-key delete covers nothing in its duplicate check, and
+    // the key exists before the txn) and etcd 3.4 then panics applying it; raftkv refuses it whole
+    // with etcd's error for a missing key instead of failing its apply (found by the differential
+    // test: raftkv's apply threw a NullPointerException and the request timed out)
+    put("a", "1");
+    long rev = store.revision();
+    KvException e =
+        refused(
+            txn(
+                List.of(),
+                List.of(
+                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, true),
+                    new PutRequest(b("a"), b("2"), 0, false, false, true)),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+    assertThat(store.revision()).isEqualTo(rev);
+    assertThat(str(get("a").value())).isEqualTo("1");
+    put("b", "1");
+    assertThat(store.revision()).isEqualTo(rev + 1);
+  }
+
+  @Test
   void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
     ApplyResult r =
         store.apply(
