@@ -327,7 +327,9 @@ final class DiffOpGenerator {
         }
         if (fromKeyDelete
             && op.hasRequestDeleteRange()
-            && op.getRequestDeleteRange().getRangeEnd().equals(ByteString.copyFrom(new byte[] {0}))) {
+            && op.getRequestDeleteRange()
+                .getRangeEnd()
+                .equals(ByteString.copyFrom(new byte[] {0}))) {
           return true;
         }
         if (!fromKeyDelete
