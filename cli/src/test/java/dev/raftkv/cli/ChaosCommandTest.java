@@ -83,6 +83,7 @@ class ChaosCommandTest {
         .contains("linearizability: LINEARIZABLE")
         .contains("acknowledged writes: all present or legitimately overwritten")
         .contains("hashKV: all 5 members agree")
+        .contains("stale reads: 0, 0 of them")
         .contains("verdict: PASS");
     long seconds = Durations.parse(duration).toSeconds();
     // The nemesis injects a fault every 3-8 s; the clients manage well over 20 operations a second.
@@ -118,6 +119,10 @@ class ChaosCommandTest {
         .contains("linearizability: NOT LINEARIZABLE")
         .contains("the violation was complete")
         .contains("verdict: FAIL");
+    // Members the nemesis isolated served stale reads while the majority moved on.
+    assertThat(
+            number(out, "stale reads: \\d+, (\\d+) of them from a member the nemesis had cut off"))
+        .isGreaterThan(0);
     // Stale reads break linearizability only: the writes themselves are all there.
     assertThat(out)
         .contains("acknowledged writes: all present or legitimately overwritten")

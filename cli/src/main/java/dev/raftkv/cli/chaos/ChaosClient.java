@@ -41,6 +41,8 @@ final class ChaosClient implements Runnable {
   private final boolean serializable;
   private final long timeoutMillis;
   private final Map<String, KeyValue> lastSeen = new HashMap<>();
+  private final Map<Long, Integer> memberOf;
+  private int member; // the member the current request goes to
   private long written;
   private volatile boolean stopped;
 
@@ -48,9 +50,11 @@ final class ChaosClient implements Runnable {
       int id,
       long seed,
       HistoryRecorder recorder,
+      Map<Long, Integer> memberOf,
       MemberChannels channels,
       int members,
       ChaosOptions options) {
+    this.memberOf = memberOf;
     this.id = id;
     this.random = new Random(seed * 1_000_003L + id);
     this.recorder = recorder;
@@ -69,7 +73,7 @@ final class ChaosClient implements Runnable {
   @Override
   public void run() {
     while (!stopped) {
-      int member = pickMember();
+      member = pickMember();
       if (member == 0) {
         sleep(50);
         continue;
@@ -102,7 +106,7 @@ final class ChaosClient implements Runnable {
   }
 
   private void get(KVGrpc.KVBlockingStub kv, String key) {
-    long op = recorder.invokeGet(id, key);
+    long op = sentTo(recorder.invokeGet(id, key));
     try {
       RangeResponse r =
           kv.range(
@@ -129,7 +133,7 @@ final class ChaosClient implements Runnable {
 
   private void put(KVGrpc.KVBlockingStub kv, String key) {
     String value = nextValue();
-    long op = recorder.invokePut(id, key, value);
+    long op = sentTo(recorder.invokePut(id, key, value));
     try {
       PutResponse r =
           kv.put(PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build());
@@ -150,11 +154,11 @@ final class ChaosClient implements Runnable {
     if (seen == null || random.nextBoolean()) {
       long modRev = seen == null ? 0 : seen.getModRevision();
       compare.setTarget(Compare.CompareTarget.MOD).setModRevision(modRev);
-      op = recorder.invokeCasModRev(id, key, modRev, value);
+      op = sentTo(recorder.invokeCasModRev(id, key, modRev, value));
     } else {
       String expect = seen.getValue().toStringUtf8();
       compare.setTarget(Compare.CompareTarget.VALUE).setValue(bytes(expect));
-      op = recorder.invokeCasValue(id, key, expect, value);
+      op = sentTo(recorder.invokeCasValue(id, key, expect, value));
     }
     TxnRequest txn =
         TxnRequest.newBuilder()
@@ -176,6 +180,12 @@ final class ChaosClient implements Runnable {
     } catch (StatusRuntimeException e) {
       failOrLeave(op, e);
     }
+  }
+
+  /** Notes which member operation {@code op} goes to; returns {@code op}. */
+  private long sentTo(long op) {
+    memberOf.put(op, member);
+    return op;
   }
 
   private String nextValue() {

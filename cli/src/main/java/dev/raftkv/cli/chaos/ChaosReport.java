@@ -29,6 +29,9 @@ import java.util.Map;
  * @param firstViolationAfter when the history is not linearizable: how long after the clients
  *     started the last operation the violation names was invoked (when the violation could first
  *     have been seen); null otherwise
+ * @param staleReads gets that saw a revision older than one already returned (see {@link
+ *     StaleReads})
+ * @param startNanos when the clients started ({@link System#nanoTime()})
  */
 record ChaosReport(
     ChaosOptions options,
@@ -39,6 +42,8 @@ record ChaosReport(
     List<String> ackedWriteViolations,
     List<Convergence.MemberHash> hashes,
     Duration firstViolationAfter,
+    StaleReads.Count staleReads,
+    long startNanos,
     Path historyFile) {
 
   boolean hashesAgree() {
@@ -114,6 +119,17 @@ record ChaosReport(
           "the violation was complete (its last operation invoked) %.1f s into the run%n",
           firstViolationAfter.toMillis() / 1000.0);
     }
+    out.printf(
+        Locale.ROOT,
+        "stale reads: %d, %d of them from a member the nemesis had cut off%s%n",
+        staleReads.total(),
+        staleReads.fromCutOff(),
+        staleReads.firstNanos() < 0
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; the first %.1f s into the run",
+                (staleReads.firstNanos() - startNanos) / 1e9));
     if (ackedWriteViolations.isEmpty()) {
       out.println("acknowledged writes: all present or legitimately overwritten");
     } else {
@@ -142,7 +158,8 @@ record ChaosReport(
     out.println("verdict: " + verdict);
   }
 
-  private static String human(Duration d) {
+  /** {@code 90s}, {@code 10m}, {@code 500ms}. */
+  static String human(Duration d) {
     long s = d.toSeconds();
     return s % 60 == 0 && s > 0
         ? (s / 60) + "m"

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -79,17 +80,19 @@ public final class ChaosRun {
   private ChaosReport drive(LocalCluster cluster, MemberChannels channels)
       throws IOException, InterruptedException {
     HistoryRecorder recorder = new HistoryRecorder(System::nanoTime);
+    Map<Long, Integer> memberOf = new ConcurrentHashMap<>();
     long start = System.nanoTime();
     say(
         start,
         "leader elected; "
             + options.clients()
             + " clients and the nemesis run for "
-            + options.duration());
+            + ChaosReport.human(options.duration()));
     List<ChaosClient> clients = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < options.clients(); c++) {
-      ChaosClient client = new ChaosClient(c, options.seed(), recorder, channels, MEMBERS, options);
+      ChaosClient client =
+          new ChaosClient(c, options.seed(), recorder, memberOf, channels, MEMBERS, options);
       clients.add(client);
       Thread t = new Thread(client, "chaos-client-" + c);
       t.setDaemon(true);
@@ -144,9 +147,10 @@ public final class ChaosRun {
         "checking "
             + history.size()
             + " operations for linearizability (budget "
-            + options.checkBudget()
+            + ChaosReport.human(options.checkBudget())
             + ")");
     CheckResult lin = LinearizabilityChecker.check(history, options.checkBudget());
+    StaleReads.Count stale = StaleReads.count(history, memberOf, nemesis.windows());
     return new ChaosReport(
         options,
         history,
@@ -156,6 +160,8 @@ public final class ChaosRun {
         acked,
         hashes,
         firstViolation(lin, start),
+        stale,
+        start,
         options.history());
   }
 
@@ -175,8 +181,12 @@ public final class ChaosRun {
     return Duration.ofNanos(Math.max(0, last - start));
   }
 
+  /** Prints a progress line, timed from {@code start} (the clients' start; 0: before it). */
   private void say(long start, String what) {
-    double t = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "[%7.1fs] %s%n", t, what);
+    if (start == 0) {
+      out.printf(Locale.ROOT, "[  setup ] %s%n", what);
+    } else {
+      out.printf(Locale.ROOT, "[%7.1fs] %s%n", (System.nanoTime() - start) / 1e9, what);
+    }
   }
 }

@@ -7,6 +7,14 @@ interface Fault {
    */
   String inject() throws Exception;
 
+  /**
+   * Members this fault cuts off from a majority of the cluster (killed, paused, or partitioned into
+   * a minority); empty when none. Valid after {@link #inject()}.
+   */
+  default java.util.Set<Integer> cutOff() {
+    return java.util.Set.of();
+  }
+
   /** Undoes the fault as far as it can be undone (restart, SIGCONT, unblock). Idempotent. */
   void heal() throws Exception;
 }

@@ -27,6 +27,7 @@ final class Nemesis implements Runnable {
   private final long startNanos;
   private final Map<FaultKind, Integer> injected = new EnumMap<>(FaultKind.class);
   private final List<String> problems = new ArrayList<>();
+  private final List<FaultWindow> windows = new ArrayList<>();
   private volatile boolean stopped;
   private volatile Thread thread;
 
@@ -69,8 +70,10 @@ final class Nemesis implements Runnable {
       FaultKind kind = kinds.get(random.nextInt(kinds.size()));
       long holdMillis = 2000 + random.nextInt(3000);
       Fault fault = create(kind);
+      long injectedAt = System.nanoTime();
+      String what = kind.cliName();
       try {
-        String what = fault.inject();
+        what = fault.inject();
         synchronized (this) {
           injected.merge(kind, 1, Integer::sum);
         }
@@ -79,6 +82,9 @@ final class Nemesis implements Runnable {
       } catch (Exception e) {
         problem(kind + ": " + e);
       } finally {
+        synchronized (this) {
+          windows.add(new FaultWindow(what, fault.cutOff(), injectedAt, System.nanoTime()));
+        }
         try {
           fault.heal();
           say("heal " + kind.cliName());
@@ -102,6 +108,11 @@ final class Nemesis implements Runnable {
   /** How many faults of each kind were injected so far. */
   synchronized Map<FaultKind, Integer> injected() {
     return new EnumMap<>(injected);
+  }
+
+  /** Every fault injected so far, with when it lasted and whom it cut off. */
+  synchronized List<FaultWindow> windows() {
+    return new ArrayList<>(windows);
   }
 
   /** Faults that could not be injected or healed (these are reported, not fatal). */

@@ -98,6 +98,20 @@ final class PartitionFault implements Fault {
     return blocks;
   }
 
+  /** Members that talk to fewer than a majority, themselves included. */
+  @Override
+  public Set<Integer> cutOff() {
+    Set<Integer> out = new TreeSet<>();
+    int majority = cluster.size() / 2 + 1;
+    blocks.forEach(
+        (member, cut) -> {
+          if (cluster.size() - cut.size() < majority) {
+            out.add(member);
+          }
+        });
+    return out;
+  }
+
   @Override
   public String inject() {
     for (Map.Entry<Integer, Set<Integer>> e : blocks.entrySet()) {

@@ -32,6 +32,11 @@ final class ProcessFault implements Fault {
   }
 
   @Override
+  public java.util.Set<Integer> cutOff() {
+    return java.util.Set.of(member);
+  }
+
+  @Override
   public void heal() throws Exception {
     if (kill) {
       if (!cluster.isRunning(member)) {
