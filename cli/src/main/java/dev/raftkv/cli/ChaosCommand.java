@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
       "0:no violation: linearizable, no acknowledged write lost, hashKV agrees",
-      "1:a violation, or a member that did not come back",
+      "1:a violation; or the harness failed (a fault it could not inject or heal, a member"
+          + " that did not come back, a cluster that did not start)",
       "2:bad usage",
       "3:no violation found, but the linearizability verdict is unknown (budget exceeded)"
     })
@@ -74,7 +75,8 @@ final class ChaosCommand implements Callable<Integer> {
       names = "--serializable-reads",
       description =
           "Gets ask for serializable reads (served from the member's local state, possibly"
-              + " stale). Under partitions the history is then expected NOT to be linearizable.")
+              + " stale). The history is then expected NOT to be linearizable: lagging and cut-off"
+              + " members serve stale reads.")
   boolean serializableReads;
 
   @Option(

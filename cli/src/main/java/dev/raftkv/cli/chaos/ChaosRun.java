@@ -115,6 +115,7 @@ public final class ChaosRun {
       }
     }
     nemesis.stop();
+    nemesisThread.join(60_000);
     clients.forEach(ChaosClient::stop);
     for (Thread t : threads) {
       t.join(options.opTimeout().toMillis() + 5_000);

@@ -17,6 +17,8 @@ import java.util.TreeSet;
  * depends on the run.
  *
  * <p>Runs on its own thread ({@link #run()}); {@link #stop()} ends it, healing the fault in force.
+ * It is not interrupted: a kill or SIGCONT cut short by an interrupt would leave the cluster in a
+ * state nobody recorded.
  */
 final class Nemesis implements Runnable {
   private final LocalCluster cluster;
@@ -95,12 +97,14 @@ final class Nemesis implements Runnable {
     }
   }
 
-  /** Ends {@link #run()} soon, healing the fault in force; waits for it. */
+  /**
+   * Ends {@link #run()} soon (within about 50 ms of a wait, or after the inject or heal under way,
+   * which are never interrupted half done), healing the fault in force; waits for it.
+   */
   void stop() throws InterruptedException {
     stopped = true;
     Thread t = thread;
     if (t != null) {
-      t.interrupt();
       t.join(60_000);
     }
   }
@@ -164,12 +168,20 @@ final class Nemesis implements Runnable {
     return lastLeader == 0 ? "no leader known, random" : "leader";
   }
 
-  /** Sleeps; false if stopped meanwhile. */
+  /** Sleeps in steps of at most 50 ms; false as soon as stopped. */
   private boolean pause(long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000L;
     try {
-      Thread.sleep(millis);
-      return !stopped;
+      while (!stopped) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        Thread.sleep(Math.min(50, Math.max(1, left / 1_000_000L)));
+      }
+      return false;
     } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return false;
     }
   }

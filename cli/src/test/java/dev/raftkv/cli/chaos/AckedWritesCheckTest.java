@@ -74,6 +74,13 @@ class AckedWritesCheckTest {
   }
 
   @Test
+  void aKeyThatCouldNotBeReadIsNotCalledLost() throws Exception {
+    put("k", "a", 2, true);
+    storeHas("k", 2, "a", 2);
+    assertThat(check(Map.of())).isEmpty();
+  }
+
+  @Test
   void anAbsentKeyLosesEveryAcknowledgedWrite() throws Exception {
     put("k", "a", 2, true);
     Map<String, Version> finalState = new HashMap<>();
