@@ -119,7 +119,10 @@ final class Nemesis implements Runnable {
     return new ArrayList<>(windows);
   }
 
-  /** Faults that could not be injected or healed (these are reported, not fatal). */
+  /**
+   * Faults that could not be injected or healed; the run reports them and fails, since its checks
+   * cannot be trusted after them.
+   */
   synchronized List<String> problems() {
     return new ArrayList<>(problems);
   }
