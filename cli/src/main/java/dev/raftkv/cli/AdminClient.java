@@ -9,12 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Talks to members' admin endpoints (host:port or http://host:port). */
-final class AdminClient {
+/**
+ * Talks to members' admin HTTP endpoints (host:port or http://host:port); 2 s connect, 5 s request
+ * timeouts.
+ */
+public final class AdminClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  static List<URI> endpoints(String list) {
+  public static List<URI> endpoints(String list) {
     List<URI> out = new ArrayList<>();
     for (String e : list.split(",")) {
       String t = e.trim();
@@ -29,7 +32,7 @@ final class AdminClient {
   }
 
   /** GETs or POSTs {@code path}; returns the body, or throws naming the endpoint. */
-  String call(URI endpoint, String method, String path) throws IOException {
+  public String call(URI endpoint, String method, String path) throws IOException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(endpoint.resolve(path)).timeout(Duration.ofSeconds(5));
     b = "POST".equals(method) ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();

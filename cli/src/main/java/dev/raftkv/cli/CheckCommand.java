@@ -65,21 +65,10 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   private Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
     try {
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      if (t.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-      if (t.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-    } catch (NumberFormatException e) {
-      // fall through to the usage error
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--budget " + e.getMessage());
     }
-    throw new CommandLine.ParameterException(
-        spec.commandLine(), "--budget must look like 500ms, 30s or 5m, got '" + text + "'");
   }
 }

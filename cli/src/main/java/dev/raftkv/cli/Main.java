@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       BenchCommand.class,
       AdminCommand.class,
+      ChaosCommand.class,
       SimulateCommand.class,
       CheckCommand.class,
       CommandLine.HelpCommand.class

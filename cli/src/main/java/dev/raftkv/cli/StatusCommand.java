@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     description =
         "Prints one line per member: name, id, role (follower, pre_candidate, candidate,"
             + " leader), term, leader id (0: none known), commit and applied index, and whether"
-            + " it is detached (the seed 002 harness's questions).",
+            + " it is detached and which peers it blocks (the seed 002 harness's questions).",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:every member answered", "1:a member did not answer"})
 final class StatusCommand implements Callable<Integer> {
@@ -42,7 +42,13 @@ final class StatusCommand implements Callable<Integer> {
         + s.getCommit()
         + " applied="
         + s.getApplied()
-        + (s.getDetached() ? " detached" : "");
+        + (s.getDetached() ? " detached" : "")
+        + (s.getBlockedCount() == 0
+            ? ""
+            : " blocked="
+                + s.getBlockedList().stream()
+                    .map(Long::toHexString)
+                    .collect(java.util.stream.Collectors.joining(",")));
   }
 
   @Override

@@ -2,26 +2,26 @@ package dev.raftkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.cli.chaos.LocalCluster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Five real server processes on loopback, driven through their admin endpoints: kill -9 of the
- * leader, restart, detach/attach of the leader, of two and of three members. (Writes through
- * etcdctl join this test when the etcd API lands.)
+ * Five real server processes on loopback ({@link LocalCluster}), driven through their admin
+ * endpoints: kill -9 of the leader, restart, detach/attach of the leader, of two and of three
+ * members, block lists through {@code raftkv admin block|unblock}. (Writes through etcdctl join
+ * this test when the etcd API lands.)
  */
 class ProcessClusterTest {
   private static final int N = 5;
@@ -29,51 +29,34 @@ class ProcessClusterTest {
   private static final int ELECTION_MS = 500;
 
   @TempDir Path dir;
-  private final Map<Integer, Process> procs = new HashMap<>();
-  private final int[][] ports = new int[N + 1][];
-  private String initial;
-  private final AdminClient admin = new AdminClient();
+  private LocalCluster cluster;
 
   /** Runs etcdctl against the given members; returns exit code and output. */
   private String[] etcdctl(List<Integer> members, String... args) throws Exception {
     List<String> cmd =
         new ArrayList<>(List.of("etcdctl", "--command-timeout=4s", "--dial-timeout=2s"));
-    StringBuilder eps = new StringBuilder();
-    for (int i : members) {
-      eps.append(eps.length() == 0 ? "" : ",").append("127.0.0.1:").append(ports[i][0]);
-    }
-    cmd.add("--endpoints=" + eps);
+    cmd.add(
+        "--endpoints=" + String.join(",", members.stream().map(cluster::clientTarget).toList()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("ETCDCTL_API", "3");
     Process p = pb.start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean done = p.waitFor(20, TimeUnit.SECONDS);
     return new String[] {done ? String.valueOf(p.exitValue()) : "timeout", out};
   }
 
   /** Runs a raftkv client verb in this JVM; returns exit code and what it printed. */
   private String[] raftkv(String... args) {
-    java.io.PrintStream old = System.out;
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try {
-      System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
       int code = Main.execute(args);
-      return new String[] {
-        String.valueOf(code), buf.toString(java.nio.charset.StandardCharsets.UTF_8)
-      };
+      return new String[] {String.valueOf(code), buf.toString(StandardCharsets.UTF_8)};
     } finally {
       System.setOut(old);
     }
-  }
-
-  private String clientEndpoints() {
-    StringBuilder eps = new StringBuilder();
-    for (int i = 1; i <= N; i++) {
-      eps.append(eps.length() == 0 ? "" : ",").append("127.0.0.1:").append(ports[i][0]);
-    }
-    return eps.toString();
   }
 
   private static boolean haveEtcdctl() {
@@ -86,94 +69,32 @@ class ProcessClusterTest {
 
   @AfterEach
   void stop() {
-    procs.values().forEach(Process::destroyForcibly);
-  }
-
-  private static int freePort() throws IOException {
-    return LoopbackPorts.allocate();
-  }
-
-  private void start(int i) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java,
-            "-Xmx256m",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "server",
-            "--name",
-            "n" + i,
-            "--data-dir",
-            dir.resolve("n" + i).toString(),
-            "--listen-client-urls",
-            "http://127.0.0.1:" + ports[i][0],
-            "--listen-peer-urls",
-            "http://127.0.0.1:" + ports[i][1],
-            "--listen-admin-url",
-            "http://127.0.0.1:" + ports[i][2],
-            "--initial-cluster",
-            initial,
-            "--heartbeat-interval",
-            String.valueOf(HEARTBEAT_MS),
-            "--election-timeout",
-            String.valueOf(ELECTION_MS));
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(dir.resolve("n" + i + ".log").toFile());
-    procs.put(i, pb.start());
-  }
-
-  private Map<String, String> status(int i) {
-    try {
-      String body = admin.call(URI.create("http://127.0.0.1:" + ports[i][2]), "GET", "/status");
-      Map<String, String> out = new HashMap<>();
-      Matcher m = Pattern.compile("\"(\\w+)\":\"?([^,\"}]*)\"?").matcher(body);
-      while (m.find()) {
-        out.put(m.group(1), m.group(2));
-      }
-      return out;
-    } catch (IOException e) {
-      return Map.of();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
+  private Map<String, String> status(int i) {
+    return cluster.status(i);
+  }
+
   private void post(int i, String path) throws IOException {
-    admin.call(URI.create("http://127.0.0.1:" + ports[i][2]), "POST", path);
+    cluster.post(i, path);
   }
 
   private static void await(String what, long millis, BooleanSupplier c)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-      }
-      Thread.sleep(20);
+    if (!LocalCluster.await(millis, c)) {
+      throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
     }
   }
 
-  /** The member that leads and that a majority of the listed members follow, or 0. */
   private int leaderAmong(List<Integer> members) {
-    for (int i : members) {
-      Map<String, String> s = status(i);
-      if ("leader".equals(s.get("role"))) {
-        String id = s.get("id");
-        long following = members.stream().filter(j -> id.equals(status(j).get("leader"))).count();
-        if (following > N / 2) {
-          return i;
-        }
-      }
-    }
-    return 0;
+    return cluster.leaderAmong(members);
   }
 
   private List<Integer> all() {
-    List<Integer> l = new ArrayList<>();
-    for (int i = 1; i <= N; i++) {
-      l.add(i);
-    }
-    return l;
+    return cluster.members();
   }
 
   @Test
@@ -186,19 +107,8 @@ class ProcessClusterTest {
       org.junit.jupiter.api.Assumptions.assumeTrue(
           false, "etcdctl is not installed (apt-get install etcd-client); skipping");
     }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 1; i <= N; i++) {
-      ports[i] = new int[] {freePort(), freePort(), freePort()};
-      sb.append(i == 1 ? "" : ",")
-          .append("n")
-          .append(i)
-          .append("=http://127.0.0.1:")
-          .append(ports[i][1]);
-    }
-    initial = sb.toString();
-    for (int i = 1; i <= N; i++) {
-      start(i);
-    }
+    cluster = new LocalCluster(dir, N, HEARTBEAT_MS, ELECTION_MS);
+    cluster.startAll();
     await("a leader of all five", 30_000, () -> leaderAmong(all()) != 0);
     int first = leaderAmong(all());
     List<String> acked = new ArrayList<>();
@@ -207,15 +117,17 @@ class ProcessClusterTest {
     acked.add("k0");
     assertThat(etcdctl(all(), "get", "k0")[1]).contains("v0");
     // raftkv's own verbs against the same cluster.
-    assertThat(raftkv("put", "r0", "raftkv-value", "--endpoints", clientEndpoints())[1])
+    assertThat(raftkv("put", "r0", "raftkv-value", "--endpoints", cluster.clientEndpoints())[1])
         .contains("OK");
-    assertThat(raftkv("get", "r0", "--endpoints", clientEndpoints())[1])
+    assertThat(raftkv("get", "r0", "--endpoints", cluster.clientEndpoints())[1])
         .contains("r0\nraftkv-value");
-    assertThat(raftkv("status", "--endpoints", clientEndpoints())[1]).contains("role=leader");
-    assertThat(raftkv("del", "r0", "--endpoints", clientEndpoints())[1].strip()).isEqualTo("1");
+    assertThat(raftkv("status", "--endpoints", cluster.clientEndpoints())[1])
+        .contains("role=leader");
+    assertThat(raftkv("del", "r0", "--endpoints", cluster.clientEndpoints())[1].strip())
+        .isEqualTo("1");
 
     // kill -9 the leader: the others elect a new one within 3 election timeouts.
-    procs.remove(first).destroyForcibly().waitFor();
+    cluster.kill(first);
     List<Integer> rest = new ArrayList<>(all());
     rest.remove(Integer.valueOf(first));
     long killedAt = System.nanoTime();
@@ -229,7 +141,7 @@ class ProcessClusterTest {
     acked.add("k1");
 
     // Restart it: it rejoins as a follower and catches up.
-    start(first);
+    cluster.start(first);
     await(
         first + " to follow " + second,
         30_000,
@@ -280,15 +192,34 @@ class ProcessClusterTest {
     assertThat(etcdctl(all(), "put", "k4", "v4")[1]).contains("OK");
     acked.add("k4");
 
+    // Block lists through raftkv's admin verb: a leader that blocks every peer is cut off both
+    // ways at itself; the others elect a leader; unblocking lets it rejoin.
+    int blocker = leaderAmong(all());
+    List<Integer> unblocked = new ArrayList<>(all());
+    unblocked.remove(Integer.valueOf(blocker));
+    String peers =
+        String.join(
+            ",", unblocked.stream().map(i -> Long.toHexString(cluster.memberId(i))).toList());
+    String[] blocked =
+        raftkv("admin", "block", "--peers", peers, "--endpoints", cluster.clientTarget(blocker));
+    assertThat(blocked[0]).isEqualTo("0");
+    assertThat(blocked[1]).contains("blocked=" + peers);
+    await("a leader without " + blocker, 10_000, () -> leaderAmong(unblocked) != 0);
+    String[] cleared = raftkv("admin", "unblock", "--endpoints", cluster.clientTarget(blocker));
+    assertThat(cleared[0]).isEqualTo("0");
+    assertThat(cleared[1]).doesNotContain("blocked=");
+    await(
+        blocker + " to follow again",
+        10_000,
+        () ->
+            "follower".equals(status(blocker).get("role"))
+                && !status(blocker).get("leader").isEmpty());
+
     // Restart the whole cluster: every acknowledged write is still there.
-    for (Process p : procs.values()) {
-      p.destroy();
-      p.waitFor(10, TimeUnit.SECONDS);
+    for (int i : all()) {
+      cluster.stop(i);
     }
-    procs.clear();
-    for (int i = 1; i <= N; i++) {
-      start(i);
-    }
+    cluster.startAll();
     await("a leader after the restart", 30_000, () -> leaderAmong(all()) != 0);
     String all = etcdctl(all(), "get", "k", "--prefix", "--keys-only")[1];
     for (String k : acked) {

@@ -3,6 +3,7 @@ package dev.raftkv.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftkv.raft.Bootstrap;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.LogStore;
 import dev.raftkv.raft.MemoryStorage;
@@ -227,6 +228,58 @@ class RaftRuntimeTest {
     await(
         "every acknowledged write re-applied everywhere",
         () -> VOTERS.stream().allMatch(id -> machines.get(id).values().containsAll(acked)));
+    long next = awaitLeader();
+    write(next, "after-restart");
+    awaitEverywhere("after-restart");
+  }
+
+  /** A member's disk storage bootstrapped as the server does: founders as log entries. */
+  private DiskStorage openAsServer(long id) {
+    DiskStorage s =
+        DiskStorage.open(
+            dir.resolve("s" + id),
+            StorageOptions.DEFAULT.withSegmentBytes(1 << 20),
+            7,
+            id,
+            ConfState.EMPTY);
+    if (s.lastIndex() == 0) {
+      s.append(Bootstrap.entries(VOTERS));
+      s.setHardState(Bootstrap.hardState(VOTERS));
+      s.syncNow();
+    }
+    return s;
+  }
+
+  /**
+   * Regression (found by {@code raftkv chaos}): members bootstrapped with their founders in the
+   * log, restarted after their own snapshots compacted those entries away, must still know they are
+   * voters and elect a leader. They used to come back with an empty membership and never campaign.
+   */
+  @Test
+  void membersBootstrappedInTheLogElectALeaderAfterARestartPastTheirSnapshots() throws Exception {
+    for (long id : VOTERS) {
+      stores.put(id, openAsServer(id));
+      start(id, 16);
+    }
+    long leader = awaitLeader();
+    for (int i = 0; i < 60; i++) {
+      write(leader, "s" + i);
+    }
+    awaitEverywhere("s59");
+    await(
+        "every member to compact its founding entries away",
+        () -> VOTERS.stream().allMatch(id -> stores.get(id).firstIndex() > VOTERS.size() + 1));
+    for (long id : VOTERS) {
+      runtimes.remove(id).close();
+      ((DiskStorage) stores.remove(id)).close();
+    }
+    for (long id : VOTERS) {
+      stores.put(id, openAsServer(id));
+      start(id, 16);
+    }
+    for (long id : VOTERS) {
+      assertThat(runtimes.get(id).status().conf().voters()).isEqualTo(VOTERS);
+    }
     long next = awaitLeader();
     write(next, "after-restart");
     awaitEverywhere("after-restart");

@@ -216,9 +216,14 @@ public final class DiskStorage implements LogStore, AutoCloseable {
       // When segments were deleted, the term of the entry before the first one left is unknown
       // (replayed as 0); the snapshot at exactly that index supplies it.
       boolean termUnknown = si == base && baseTermUnknown;
+      // Either way the log is rebased at the snapshot, so the membership as of its first index
+      // minus one is the snapshot's. The CONF records replayed after the snapshot was loaded are
+      // not newer: segment heads repeat the membership the storage was opened or last reset with
+      // (for a server, the empty bootstrap one, its founders being conf-change entries in the log),
+      // and a snapshot the node took itself writes none.
+      conf = snap.metadata().conf();
       if (si > mem.lastIndex() || (!termUnknown && mem.term(si) != st)) {
         resetToSnapshot = true;
-        conf = snap.metadata().conf();
         mem = reset(si, st);
       } else {
         List<Entry> rest =

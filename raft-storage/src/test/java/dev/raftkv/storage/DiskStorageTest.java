@@ -126,6 +126,37 @@ class DiskStorageTest {
     }
   }
 
+  /**
+   * Regression (found by {@code raftkv chaos}): a server bootstraps with an empty membership and
+   * puts its founding members in the log as conf-change entries. After a snapshot taken by its own
+   * state machine and a compaction, the membership must come from the snapshot on restart; the
+   * segments' head records still carry the empty bootstrap membership and used to win, so a
+   * restarted member thought it was no voter and never campaigned. Once every member of a 5-member
+   * cluster had been restarted that way, no leader could ever be elected again.
+   */
+  @Test
+  void aLocallyTakenSnapshotsMembershipSurvivesARestartOverTheBootstrapOne() {
+    try (DiskStorage s = DiskStorage.open(dir, SMALL, 7, 1, ConfState.EMPTY)) {
+      s.persist(range(1, 1, 60), new HardState(1, 1, 60)).join();
+      s.saveSnapshot(new Snapshot(new SnapshotMetadata(50, 1, CONF), new byte[] {7}));
+      s.compact(50);
+      assertThat(s.firstIndex()).isEqualTo(51);
+    }
+    try (DiskStorage s = DiskStorage.open(dir, SMALL, 7, 1, ConfState.EMPTY)) {
+      assertThat(s.initialState().conf()).isEqualTo(CONF);
+      assertThat(s.firstIndex()).isEqualTo(51);
+      assertThat(s.entries(51, 61, Long.MAX_VALUE)).isEqualTo(range(1, 51, 60));
+    }
+    // And again, after the restart wrote its own head records and more entries came.
+    try (DiskStorage s = DiskStorage.open(dir, SMALL, 7, 1, ConfState.EMPTY)) {
+      s.persist(range(1, 61, 120), new HardState(1, 1, 120)).join();
+    }
+    try (DiskStorage s = DiskStorage.open(dir, SMALL, 7, 1, ConfState.EMPTY)) {
+      assertThat(s.initialState().conf()).isEqualTo(CONF);
+      assertThat(s.lastIndex()).isEqualTo(120);
+    }
+  }
+
   @Test
   void hardStateAndMembershipSurviveDeletionOfTheSegmentsThatHeldThem() throws IOException {
     ConfState four = ConfState.ofVoters(Set.of(1L, 2L, 3L, 4L));

@@ -68,6 +68,14 @@ import java.util.function.Supplier;
  * (counted in {@link #stats()}): Raft retransmits, and a slow peer cannot make the sender buffer
  * without bound.
  *
+ * <p><b>Blocked peers.</b> {@link #setBlocked} names peers this member must not talk to, for fault
+ * injection ({@code raftkv chaos}): messages to them are dropped before they are queued (and what
+ * was queued is dropped), messages from them are dropped on arrival, and connections both ways are
+ * closed when the block starts, so nothing crosses the link at this member in either direction. A
+ * partition between two members is a block on both sides; a one-way partition is a block on one
+ * side only (the other side's messages still leave, and are dropped at the blocking member). Drops
+ * are counted as {@link TransportStats#droppedUnreachable()}.
+ *
  * <p><b>Threads.</b> A small Netty event-loop group (see {@link TcpTransportConfig#ioThreads()})
  * does all I/O. The handler runs on an event-loop thread, or on the {@link Executor} given to the
  * constructor; messages of one connection reach it in order.
@@ -106,6 +114,7 @@ public final class TcpTransport implements Transport {
   private volatile Set<Long> removed = Set.of();
   private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
   private volatile Consumer<String> removedListener = reason -> {};
+  private volatile Set<Long> blocked = Set.of(); // immutable; replaced whole by setBlocked
   private volatile State state = State.NEW;
   private volatile EventLoopGroup group;
   private volatile Channel serverChannel;
@@ -315,6 +324,10 @@ public final class TcpTransport implements Transport {
       return null;
     }
     long to = message.to();
+    if (blocked.contains(to)) {
+      counters.droppedUnreachable.increment();
+      return null;
+    }
     if (state != State.STARTED || to == memberId || !addresses.containsKey(to)) {
       counters.droppedUnreachable.increment();
       if (state == State.STARTED) {
@@ -350,6 +363,39 @@ public final class TcpTransport implements Transport {
   @Override
   public boolean isDetached() {
     return detached;
+  }
+
+  /**
+   * Replaces the set of blocked peers: from when this returns until the next call, no message goes
+   * to or comes from a listed member (see the class comment). Connections to and from newly blocked
+   * peers are closed and their queued messages dropped; traffic with peers no longer listed flows
+   * again, reconnecting as needed. Ids that are not peers (or this member's own) are kept but have
+   * no effect. Thread-safe; an empty set unblocks every peer.
+   */
+  public void setBlocked(Set<Long> peerIds) {
+    Set<Long> now = Set.copyOf(peerIds);
+    blocked = now;
+    for (Peer p : peers.values()) {
+      if (now.contains(p.id)) {
+        p.onLoop(() -> p.disconnect(counters.droppedUnreachable));
+      }
+    }
+    for (Channel ch : inbound) {
+      Long from = ch.attr(PEER_ID).get();
+      if (from != null && now.contains(from)) {
+        ch.close();
+      }
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "member {0} blocks peers {1}",
+        Long.toHexString(memberId),
+        now.isEmpty() ? "(none)" : now.stream().map(Long::toHexString).sorted().toList());
+  }
+
+  /** The peers blocked by {@link #setBlocked} (an immutable set; empty when none). */
+  public Set<Long> blocked() {
+    return blocked;
   }
 
   @Override
@@ -494,6 +540,10 @@ public final class TcpTransport implements Transport {
       }
       if (detached) {
         dropQueued(counters.droppedDetached);
+        return;
+      }
+      if (blocked.contains(id)) {
+        dropQueued(counters.droppedUnreachable);
         return;
       }
       if (connected) {
@@ -668,7 +718,7 @@ public final class TcpTransport implements Transport {
       // What waited for this connection is dropped rather than sent late in a burst: Raft
       // retransmits, and by the next attempt newer messages will have been queued.
       dropQueued(counters.droppedUnreachable);
-      if (removed || state != State.STARTED || detached) {
+      if (removed || state != State.STARTED || detached || blocked.contains(id)) {
         return;
       }
       long initial = config.initialBackoff().toNanos();
@@ -840,7 +890,7 @@ public final class TcpTransport implements Transport {
       }
       if (detached) {
         counters.droppedDetached.increment();
-      } else if (state != State.STARTED) {
+      } else if (state != State.STARTED || blocked.contains(peerId)) {
         counters.droppedUnreachable.increment();
       } else if (m.from() != peerId || m.to() != memberId) {
         counters.droppedUnreachable.increment();

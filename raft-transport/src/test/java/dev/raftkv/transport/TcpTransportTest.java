@@ -401,6 +401,110 @@ class TcpTransportTest {
         .isTrue();
   }
 
+  /** Sends a heartbeat with {@code context} from each of {@code t} to each other, for a while. */
+  private static void chatter(TcpTransport[] t, long context) {
+    for (int from = 1; from <= t.length; from++) {
+      for (int to = 1; to <= t.length; to++) {
+        if (from != to) {
+          t[from - 1].send(new Message.Heartbeat(from, to, 1, 0, context));
+        }
+      }
+    }
+  }
+
+  private static boolean got(Inbox inbox, long from, long context) {
+    return inbox.count(m -> m.from() == from && ((Message.Heartbeat) m).context() == context) > 0;
+  }
+
+  @Test
+  void aBlockedPeerIsCutOffBothWaysAtTheBlockingMemberOnly() {
+    Inbox[] in = {new Inbox(), new Inbox(), new Inbox()};
+    TcpTransport[] t = {
+      start(CLUSTER, 1, in[0]), start(CLUSTER, 2, in[1]), start(CLUSTER, 3, in[2])
+    };
+    introduce(t);
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  chatter(t, 1);
+                  return got(in[0], 2, 1)
+                      && got(in[1], 1, 1)
+                      && got(in[0], 3, 1)
+                      && got(in[2], 1, 1);
+                }))
+        .isTrue();
+
+    // Member 1 blocks member 2 (one side only): 1 and 2 hear nothing from each other, while 3
+    // still talks to both.
+    t[0].setBlocked(java.util.Set.of(2L));
+    assertThat(t[0].blocked()).containsExactly(2L);
+    long droppedBefore = t[0].stats().droppedUnreachable();
+    for (int i = 0; i < 20; i++) {
+      chatter(t, 2);
+    }
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  chatter(t, 3);
+                  return got(in[0], 3, 3)
+                      && got(in[2], 1, 3)
+                      && got(in[1], 3, 3)
+                      && got(in[2], 2, 3);
+                }))
+        .isTrue();
+    assertThat(got(in[0], 2, 2) || got(in[0], 2, 3)).as("1 heard from 2").isFalse();
+    assertThat(got(in[1], 1, 2) || got(in[1], 1, 3)).as("2 heard from 1").isFalse();
+    assertThat(t[0].stats().droppedUnreachable()).isGreaterThan(droppedBefore + 20);
+
+    // Unblocking restores the link (reconnecting as needed).
+    t[0].setBlocked(java.util.Set.of());
+    assertThat(t[0].blocked()).isEmpty();
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  chatter(t, 4);
+                  return got(in[0], 2, 4) && got(in[1], 1, 4);
+                }))
+        .isTrue();
+  }
+
+  @Test
+  void blockingReplacesTheWholeSetAndClosesConnectionsToNewlyBlockedPeers() {
+    Inbox[] in = {new Inbox(), new Inbox(), new Inbox()};
+    TcpTransport[] t = {
+      start(CLUSTER, 1, in[0]), start(CLUSTER, 2, in[1]), start(CLUSTER, 3, in[2])
+    };
+    introduce(t);
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  chatter(t, 1);
+                  return t[0].isConnected(2) && t[0].isConnected(3);
+                }))
+        .isTrue();
+    t[0].setBlocked(java.util.Set.of(2L, 3L));
+    assertThat(Inbox.await(WAIT, () -> !t[0].isConnected(2) && !t[0].isConnected(3))).isTrue();
+    t[0].setBlocked(java.util.Set.of(3L));
+    in[1].clear();
+    in[2].clear();
+    assertThat(
+            Inbox.await(
+                WAIT,
+                () -> {
+                  chatter(t, 5);
+                  return got(in[1], 1, 5);
+                }))
+        .isTrue();
+    chatter(t, 6);
+    assertThat(Inbox.await(Duration.ofMillis(300), () -> got(in[2], 1, 5) || got(in[2], 1, 6)))
+        .as("3 is still blocked at 1")
+        .isFalse();
+  }
+
   @Test
   void aFullQueueDropsAndCounts() throws Exception {
     // A peer that accepts TCP connections but never answers the handshake: nothing drains.

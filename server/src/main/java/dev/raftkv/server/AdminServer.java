@@ -4,19 +4,26 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
-import dev.raftkv.transport.Transport;
+import dev.raftkv.transport.TcpTransport;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
  * leader is known, 503 otherwise), {@code GET /status} (role, term, leader, commit and applied
- * index as JSON: the seed 002 harness's questions), {@code POST /detach} and {@code POST /attach}
- * (the seed 000 partition switch).
+ * index, whether detached and the blocked peers as JSON: the seed 002 harness's questions), {@code
+ * POST /detach} and {@code POST /attach} (the seed 000 partition switch), {@code POST
+ * /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see {@link
+ * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
+ * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
+ * 400 on a malformed id.
  */
 final class AdminServer implements AutoCloseable {
   private final HttpServer http;
@@ -28,7 +35,7 @@ final class AdminServer implements AutoCloseable {
     this.url = "http://" + a.getHostString() + ":" + a.getPort();
   }
 
-  static AdminServer start(ServerConfig config, RaftRuntime runtime, Transport transport)
+  static AdminServer start(ServerConfig config, RaftRuntime runtime, TcpTransport transport)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
@@ -67,7 +74,39 @@ final class AdminServer implements AutoCloseable {
                   + runtime.appliedIndex()
                   + ",\"detached\":"
                   + transport.isDetached()
+                  + ",\"blocked\":"
+                  + blockedJson(transport)
                   + "}");
+        });
+    http.createContext(
+        "/block",
+        ex -> {
+          if (post(ex)) {
+            Set<Long> peers = peers(ex);
+            if (peers != null) {
+              Set<Long> now = new HashSet<>(transport.blocked());
+              now.addAll(peers);
+              transport.setBlocked(now);
+              reply(ex, 200, "{\"blocked\":" + blockedJson(transport) + "}");
+            }
+          }
+        });
+    http.createContext(
+        "/unblock",
+        ex -> {
+          if (post(ex)) {
+            Set<Long> peers = peers(ex);
+            if (peers != null) {
+              Set<Long> now = new HashSet<>(transport.blocked());
+              if (peers.isEmpty()) {
+                now.clear();
+              } else {
+                now.removeAll(peers);
+              }
+              transport.setBlocked(now);
+              reply(ex, 200, "{\"blocked\":" + blockedJson(transport) + "}");
+            }
+          }
         });
     http.createContext(
         "/detach",
@@ -87,6 +126,43 @@ final class AdminServer implements AutoCloseable {
         });
     http.start();
     return new AdminServer(http);
+  }
+
+  /** The blocked peers as a JSON array of hex id strings, ascending. */
+  static String blockedJson(TcpTransport transport) {
+    return transport.blocked().stream()
+        .sorted()
+        .map(id -> "\"" + Long.toHexString(id) + "\"")
+        .collect(Collectors.joining(",", "[", "]"));
+  }
+
+  /**
+   * The {@code peers} query parameter as member ids (hex, comma-separated); empty when absent; null
+   * after answering 400 when an id is malformed.
+   */
+  private static Set<Long> peers(HttpExchange ex) throws IOException {
+    Set<Long> out = new HashSet<>();
+    String query = ex.getRequestURI().getRawQuery();
+    if (query == null) {
+      return out;
+    }
+    for (String param : query.split("&")) {
+      if (!param.startsWith("peers=")) {
+        continue;
+      }
+      for (String id : param.substring("peers=".length()).split("(,|%2C|%2c)")) {
+        if (id.isBlank()) {
+          continue;
+        }
+        try {
+          out.add(Long.parseUnsignedLong(id.strip(), 16));
+        } catch (NumberFormatException e) {
+          reply(ex, 400, "{\"error\":\"peers: not a hex member id: " + id.strip() + "\"}");
+          return null;
+        }
+      }
+    }
+    return out;
   }
 
   private static boolean post(HttpExchange ex) throws IOException {

@@ -2,22 +2,26 @@ package dev.raftkv.server;
 
 import dev.raftkv.api.raftkvpb.AdminGrpc;
 import dev.raftkv.api.raftkvpb.AttachRequest;
+import dev.raftkv.api.raftkvpb.BlockRequest;
 import dev.raftkv.api.raftkvpb.DetachRequest;
 import dev.raftkv.api.raftkvpb.MemberStatus;
 import dev.raftkv.api.raftkvpb.MemberStatusRequest;
+import dev.raftkv.api.raftkvpb.UnblockRequest;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
-import dev.raftkv.transport.Transport;
+import dev.raftkv.transport.TcpTransport;
 import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
-/** raftkv's own {@code raftkvpb.Admin} service: detach, attach, status. */
+/** raftkv's own {@code raftkvpb.Admin} service: detach, attach, block, unblock, status. */
 final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
   private final String name;
   private final RaftRuntime runtime;
-  private final Transport transport;
+  private final TcpTransport transport;
 
-  RaftkvAdminService(String name, RaftRuntime runtime, Transport transport) {
+  RaftkvAdminService(String name, RaftRuntime runtime, TcpTransport transport) {
     this.name = name;
     this.runtime = runtime;
     this.transport = transport;
@@ -34,6 +38,7 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
         .setCommit(s.commit())
         .setApplied(runtime.appliedIndex())
         .setDetached(transport.isDetached())
+        .addAllBlocked(transport.blocked().stream().sorted().toList())
         .build();
   }
 
@@ -47,6 +52,28 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void attach(AttachRequest req, StreamObserver<MemberStatus> out) {
     transport.attach();
+    out.onNext(status());
+    out.onCompleted();
+  }
+
+  @Override
+  public void block(BlockRequest req, StreamObserver<MemberStatus> out) {
+    Set<Long> now = new HashSet<>(transport.blocked());
+    now.addAll(req.getPeersList());
+    transport.setBlocked(now);
+    out.onNext(status());
+    out.onCompleted();
+  }
+
+  @Override
+  public void unblock(UnblockRequest req, StreamObserver<MemberStatus> out) {
+    Set<Long> now = new HashSet<>(transport.blocked());
+    if (req.getPeersCount() == 0) {
+      now.clear();
+    } else {
+      now.removeAll(req.getPeersList());
+    }
+    transport.setBlocked(now);
     out.onNext(status());
     out.onCompleted();
   }

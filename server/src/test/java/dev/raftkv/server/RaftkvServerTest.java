@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -164,6 +165,38 @@ class RaftkvServerTest {
     admin(old, "POST", "/attach");
     await("the old leader to follow", () -> servers.get(old).status().leader() != 0);
     assertThat(get(old, "k")).isEqualTo("after-detach");
+  }
+
+  @Test
+  void blockingItsPeersAtTheLeaderAloneIsolatesItUntilUnblocked() throws Exception {
+    configure("t2b");
+    startAll();
+    String old = leader();
+    List<String> others = servers.keySet().stream().filter(n -> !n.equals(old)).toList();
+    String ids =
+        others.stream()
+            .map(n -> Long.toHexString(servers.get(n).status().id()))
+            .collect(java.util.stream.Collectors.joining(","));
+    assertThat(admin(old, "POST", "/block?peers=zz").statusCode()).isEqualTo(400);
+    assertThat(admin(old, "GET", "/block?peers=" + ids).statusCode()).isEqualTo(405);
+    HttpResponse<String> blocked = admin(old, "POST", "/block?peers=" + ids);
+    assertThat(blocked.statusCode()).isEqualTo(200);
+    assertThat(blocked.body()).contains(Long.toHexString(servers.get(others.get(0)).status().id()));
+    assertThat(admin(old, "GET", "/status").body()).contains("\"blocked\":[\"");
+    // Only the old leader blocks; the others' messages are dropped at it, so they elect anew.
+    await(
+        "another leader",
+        () -> others.stream().anyMatch(n -> servers.get(n).status().role() == Role.LEADER));
+    String next =
+        others.stream()
+            .filter(n -> servers.get(n).status().role() == Role.LEADER)
+            .findFirst()
+            .orElseThrow();
+    put(next, "k", "while-blocked");
+    await("the old leader to step down", () -> servers.get(old).status().role() != Role.LEADER);
+    assertThat(admin(old, "POST", "/unblock").body()).contains("\"blocked\":[]");
+    await("the old leader to follow", () -> servers.get(old).status().leader() != 0);
+    assertThat(get(old, "k")).isEqualTo("while-blocked");
   }
 
   @Test
