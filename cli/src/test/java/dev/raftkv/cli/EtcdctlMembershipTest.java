@@ -113,6 +113,13 @@ class EtcdctlMembershipTest {
     return new String[] {done ? String.valueOf(p.exitValue()) : "timeout", out + errLines};
   }
 
+  /**
+   * How long a process start (a JVM each) or a membership change may take: generous, because this
+   * machine is shared and a JVM starting under a load of 20 or more takes tens of seconds; a member
+   * that never comes up still fails the test.
+   */
+  private static final long STARTUP_MS = 120_000;
+
   private static void await(String what, long millis, java.util.concurrent.Callable<Boolean> c)
       throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
@@ -144,7 +151,7 @@ class EtcdctlMembershipTest {
     }
     await(
         "three started members",
-        30_000,
+        STARTUP_MS,
         () -> {
           String[] r = etcdctl("member", "list");
           return r[0].equals("0")
@@ -187,11 +194,11 @@ class EtcdctlMembershipTest {
     start("n4", ic.group(1), "existing");
     await(
         "n4 to start",
-        30_000,
+        STARTUP_MS,
         () -> etcdctl("member", "list")[1].contains(id + ", started, n4, " + peer("n4")));
     await(
         "the promotion",
-        30_000,
+        STARTUP_MS,
         () ->
             etcdctl("member", "promote", id)[1].contains("Member " + id + " promoted in cluster"));
     assertThat(etcdctl("member", "list")[1])
@@ -216,7 +223,7 @@ class EtcdctlMembershipTest {
     String[] removed = etcdctl("member", "remove", id);
     assertThat(removed[1]).contains("Member " + id + " removed from cluster");
     Process n4 = procs.get("n4");
-    assertThat(n4.waitFor(30, TimeUnit.SECONDS)).as("n4 stops after its removal").isTrue();
+    assertThat(n4.waitFor(120, TimeUnit.SECONDS)).as("n4 stops after its removal").isTrue();
     assertThat(n4.exitValue()).isZero();
     assertThat(Files.readString(dir.resolve("n4.log")))
         .contains("the member has been permanently removed from the cluster");

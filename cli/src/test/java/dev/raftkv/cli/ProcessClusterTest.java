@@ -82,6 +82,12 @@ class ProcessClusterTest {
     cluster.post(i, path);
   }
 
+  /** A JVM start on this shared machine under heavy load takes tens of seconds. */
+  private static final long STARTUP_MS = 120_000;
+
+  /** An election among running processes; generous for the same reason. */
+  private static final long ELECTION_UNDER_LOAD_MS = 30_000;
+
   private static void await(String what, long millis, BooleanSupplier c)
       throws InterruptedException {
     if (!LocalCluster.await(millis, c)) {
@@ -109,7 +115,7 @@ class ProcessClusterTest {
     }
     cluster = new LocalCluster(dir, N, HEARTBEAT_MS, ELECTION_MS);
     cluster.startAll();
-    await("a leader of all five", 30_000, () -> leaderAmong(all()) != 0);
+    await("a leader of all five", STARTUP_MS, () -> leaderAmong(all()) != 0);
     int first = leaderAmong(all());
     List<String> acked = new ArrayList<>();
     String[] put = etcdctl(all(), "put", "k0", "v0");
@@ -144,7 +150,7 @@ class ProcessClusterTest {
     cluster.start(first);
     await(
         first + " to follow " + second,
-        30_000,
+        STARTUP_MS,
         () -> {
           Map<String, String> s = status(first);
           return "follower".equals(s.get("role"))
@@ -156,10 +162,10 @@ class ProcessClusterTest {
     post(second, "/detach");
     List<Integer> others = new ArrayList<>(all());
     others.remove(Integer.valueOf(second));
-    await("a leader without " + second, 10_000, () -> leaderAmong(others) != 0);
+    await("a leader without " + second, ELECTION_UNDER_LOAD_MS, () -> leaderAmong(others) != 0);
     await(
         second + " to step down (CheckQuorum)",
-        10_000,
+        ELECTION_UNDER_LOAD_MS,
         () -> !"leader".equals(status(second).get("role")));
     // A write sent to the old leader does not succeed there.
     String[] cutOff = etcdctl(List.of(second), "put", "k-detached", "never");
@@ -167,7 +173,7 @@ class ProcessClusterTest {
     post(second, "/attach");
     await(
         second + " to follow again",
-        10_000,
+        ELECTION_UNDER_LOAD_MS,
         () ->
             "follower".equals(status(second).get("role"))
                 && !status(second).get("leader").isEmpty());
@@ -183,12 +189,12 @@ class ProcessClusterTest {
     post(leader, "/detach");
     await(
         "no leader anywhere",
-        10_000,
+        ELECTION_UNDER_LOAD_MS,
         () -> all().stream().noneMatch(i -> "leader".equals(status(i).get("role"))));
     for (int i : all()) {
       post(i, "/attach");
     }
-    await("a leader after healing", 10_000, () -> leaderAmong(all()) != 0);
+    await("a leader after healing", ELECTION_UNDER_LOAD_MS, () -> leaderAmong(all()) != 0);
     assertThat(etcdctl(all(), "put", "k4", "v4")[1]).contains("OK");
     acked.add("k4");
 
@@ -204,13 +210,13 @@ class ProcessClusterTest {
         raftkv("admin", "block", "--peers", peers, "--endpoints", cluster.clientTarget(blocker));
     assertThat(blocked[0]).isEqualTo("0");
     assertThat(blocked[1]).contains("blocked=" + peers);
-    await("a leader without " + blocker, 10_000, () -> leaderAmong(unblocked) != 0);
+    await("a leader without " + blocker, ELECTION_UNDER_LOAD_MS, () -> leaderAmong(unblocked) != 0);
     String[] cleared = raftkv("admin", "unblock", "--endpoints", cluster.clientTarget(blocker));
     assertThat(cleared[0]).isEqualTo("0");
     assertThat(cleared[1]).doesNotContain("blocked=");
     await(
         blocker + " to follow again",
-        10_000,
+        ELECTION_UNDER_LOAD_MS,
         () ->
             "follower".equals(status(blocker).get("role"))
                 && !status(blocker).get("leader").isEmpty());
@@ -220,7 +226,7 @@ class ProcessClusterTest {
       cluster.stop(i);
     }
     cluster.startAll();
-    await("a leader after the restart", 30_000, () -> leaderAmong(all()) != 0);
+    await("a leader after the restart", STARTUP_MS, () -> leaderAmong(all()) != 0);
     String all = etcdctl(all(), "get", "k", "--prefix", "--keys-only")[1];
     for (String k : acked) {
       assertThat(all).contains(k);
@@ -230,7 +236,7 @@ class ProcessClusterTest {
     // Every member has the same hashKV; leadership moves on request.
     await(
         "every member to apply everything",
-        10_000,
+        ELECTION_UNDER_LOAD_MS,
         () -> all().stream().map(i -> status(i).get("applied")).distinct().count() == 1);
     String hashes = etcdctl(all(), "endpoint", "hashkv")[1];
     assertThat(
@@ -245,6 +251,6 @@ class ProcessClusterTest {
     int target = now == 1 ? 2 : 1;
     String moved = etcdctl(all(), "move-leader", status(target).get("id"))[1];
     assertThat(moved).contains("Leadership transferred");
-    await("the target to lead", 10_000, () -> leaderAmong(all()) == target);
+    await("the target to lead", ELECTION_UNDER_LOAD_MS, () -> leaderAmong(all()) == target);
   }
 }
