@@ -175,8 +175,8 @@ final class WatchSession implements AutoCloseable {
   }
 
   /**
-   * {@link #flatHistory(long, long)}, the events' prev kvs left out unless {@code withPrevKv}
-   * (etcd drops a canceled watcher's prev_kv flag before it sends the events it still had).
+   * {@link #flatHistory(long, long)}, the events' prev kvs left out unless {@code withPrevKv} (etcd
+   * drops a canceled watcher's prev_kv flag before it sends the events it still had).
    */
   List<String> flatHistory(long id, long maxRevision, boolean withPrevKv) {
     List<String> lines = new ArrayList<>();
