@@ -171,12 +171,21 @@ final class WatchSession implements AutoCloseable {
 
   /** {@link #flatHistory(long)} without the events above {@code maxRevision}. */
   List<String> flatHistory(long id, long maxRevision) {
+    return flatHistory(id, maxRevision, true);
+  }
+
+  /**
+   * {@link #flatHistory(long, long)}, the events' prev kvs left out unless {@code withPrevKv} (etcd
+   * drops a canceled watcher's prev_kv flag before it sends the events it still had).
+   */
+  List<String> flatHistory(long id, long maxRevision, boolean withPrevKv) {
     List<String> lines = new ArrayList<>();
     for (WatchResponse r : responsesOf(id)) {
-      for (Event e : r.getEventsList()) {
-        if (e.getKv().getModRevision() > maxRevision) {
+      for (Event ev : r.getEventsList()) {
+        if (ev.getKv().getModRevision() > maxRevision) {
           continue;
         }
+        Event e = withPrevKv ? ev : ev.toBuilder().clearPrevKv().build();
         lines.add("event " + TextFormat.printer().emittingSingleLine(true).printToString(e));
       }
       if (r.getCanceled()) {
