@@ -131,6 +131,8 @@ final class ServerCommand implements Callable<Integer> {
                   server.close();
                   stopped.countDown();
                 }));
+    // A member removed from its cluster stops itself (as etcd's does); the command then ends.
+    server.stopped().thenRun(stopped::countDown);
     System.out.println(
         "raftkv member "
             + config.name()

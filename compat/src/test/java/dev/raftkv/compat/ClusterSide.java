@@ -46,6 +46,9 @@ final class ClusterSide {
     this.scratch = scratch;
     this.normalizer = new OutputNormalizer(clientEndpoints, peerEndpoints, memberNames, ids);
     ids.put("dir", scratch.toString());
+    for (int i = 0; i < peerEndpoints.size(); i++) {
+      args.put("peer" + (i + 1), "http://" + peerEndpoints.get(i));
+    }
   }
 
   /** etcdctl against every endpoint. */

@@ -18,7 +18,8 @@ final class CtlCase implements Step {
   private enum Target {
     ALL,
     MEMBER,
-    LEADER
+    LEADER,
+    FOLLOWER
   }
 
   private record Capture(String variable, Pattern pattern, boolean id, long add) {}
@@ -29,7 +30,6 @@ final class CtlCase implements Step {
   private int member;
   private UnaryOperator<String> post = UnaryOperator.identity();
   private final List<Capture> captures = new ArrayList<>();
-  private String gap = "";
 
   private CtlCase(List<String> args) {
     this.args = List.copyOf(args);
@@ -59,21 +59,15 @@ final class CtlCase implements Step {
     return this;
   }
 
-  /** Lines compared as a sorted list (output in completion order, or sorted by random ids). */
-  CtlCase unordered() {
-    post = OutputNormalizer::sortLines;
+  /** Against one follower only (a follower forwards lease calls to the leader, as etcd's do). */
+  CtlCase onFollower() {
+    this.target = Target.FOLLOWER;
     return this;
   }
 
-  /**
-   * A known, documented gap: the client URLs of members other than the one answering are masked in
-   * member list output. raftkv members learn each other's client URLs only once they are published
-   * through the log (the membership work, branch {@code members}); drop this call from the cases
-   * when that is merged.
-   */
-  CtlCase clientUrlsOfOtherMembersUnknown() {
-    post = post.andThen(OutputNormalizer::maskMemberClientUrls)::apply;
-    gap = " (known gap: other members' client URLs)";
+  /** Lines compared as a sorted list (output in completion order, or sorted by random ids). */
+  CtlCase unordered() {
+    post = OutputNormalizer::sortLines;
     return this;
   }
 
@@ -117,12 +111,12 @@ final class CtlCase implements Step {
           case ALL -> "";
           case MEMBER -> " [member " + (member + 1) + " only]";
           case LEADER -> " [leader only]";
+          case FOLLOWER -> " [a follower only]";
         };
     return "etcdctl "
         + String.join(" ", args)
         + (stdin.isEmpty() ? "" : " <<< " + stdin.replace("\n", "\\n"))
-        + where
-        + gap;
+        + where;
   }
 
   /** Starts the command in the background on one side (watch); captures do not apply. */
@@ -140,6 +134,13 @@ final class CtlCase implements Step {
           throw new AssertionError(side + " has no leader for " + name());
         }
         yield side.member(leader);
+      }
+      case FOLLOWER -> {
+        int leader = side.leaderIndex();
+        if (leader < 0) {
+          throw new AssertionError(side + " has no leader for " + name());
+        }
+        yield side.member(leader == 0 ? 1 : 0);
       }
     };
   }

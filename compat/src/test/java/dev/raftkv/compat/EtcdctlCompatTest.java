@@ -181,20 +181,20 @@ class EtcdctlCompatTest {
             ctl("lease", "grant", "60").captureId("lease1", "lease (\\w+) granted"),
             ctl("put", "--lease={lease1}", "l/1", "v"),
             ctl("put", "--lease={lease1}", "l/2", "v"),
-            ctl("lease", "timetolive", "{lease1}", "--keys").onLeader().unorderedLeaseKeys(),
-            ctl("lease", "timetolive", "{lease1}", "--keys", "-w", "json")
-                .onLeader()
-                .unorderedLeaseKeys(),
-            ctl("lease", "keep-alive", "--once", "{lease1}").onLeader(),
+            ctl("lease", "timetolive", "{lease1}", "--keys").unorderedLeaseKeys(),
+            ctl("lease", "timetolive", "{lease1}", "--keys").onFollower().unorderedLeaseKeys(),
+            ctl("lease", "timetolive", "{lease1}", "--keys", "-w", "json").unorderedLeaseKeys(),
+            ctl("lease", "keep-alive", "--once", "{lease1}"),
+            ctl("lease", "keep-alive", "--once", "{lease1}").onFollower(),
             ctl("lease", "list"),
             ctl("lease", "revoke", "{lease1}"),
             ctl("get", "l/", "--prefix"),
-            ctl("lease", "timetolive", "{lease1}").onLeader(),
+            ctl("lease", "timetolive", "{lease1}"),
             ctl("lease", "revoke", "{lease1}"),
             ctl("put", "--lease=1234abcd", "l/3", "v"),
             ctl("lease", "grant", "99999999999"),
-            ctl("lease", "timetolive", "1234abcd").onLeader(),
-            ctl("lease", "keep-alive", "--once", "1234abcd").onLeader(),
+            ctl("lease", "timetolive", "1234abcd").onFollower(),
+            ctl("lease", "keep-alive", "--once", "1234abcd").onFollower(),
             ctl("lease", "grant", "1").captureId("lease2", "lease (\\w+) granted"),
             ctl("lease", "list")));
   }
@@ -221,8 +221,18 @@ class EtcdctlCompatTest {
   Stream<DynamicTest> maintenanceAndCluster() {
     return steps(
         List.of(
-            ctl("member", "list").unordered().clientUrlsOfOtherMembersUnknown(),
-            ctl("member", "list", "-w", "table").unordered().clientUrlsOfOtherMembersUnknown(),
+            ctl("member", "list").unordered(),
+            ctl("member", "list", "-w", "table").unordered(),
+            ctl("member", "add", "dup", "--peer-urls={peer1}", "--learner"),
+            ctl("member", "add", "newbie", "--peer-urls=http://127.0.0.1:1", "--learner")
+                .captureId("newbie", "Member +(\\w+) added"),
+            ctl("member", "list").unordered(),
+            ctl("member", "promote", "{newbie}"),
+            ctl("member", "update", "{newbie}", "--peer-urls=http://127.0.0.1:2"),
+            ctl("member", "remove", "{newbie}"),
+            ctl("member", "remove", "{newbie}"),
+            ctl("member", "promote", "{member1}"),
+            ctl("member", "list").unordered(),
             SideAction.makeLeader(0),
             ctl("move-leader", "{member2}"),
             ctl("endpoint", "status", "-w", "json"),

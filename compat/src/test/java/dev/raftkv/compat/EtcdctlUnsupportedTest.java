@@ -51,8 +51,6 @@ class EtcdctlUnsupportedTest {
         "auth enable | Method not found: etcdserverpb.Auth/AuthEnable",
         "user list | Method not found: etcdserverpb.Auth/UserList",
         "role list | Method not found: etcdserverpb.Auth/RoleList",
-        "member add x --peer-urls=http://127.0.0.1:1 | Method etcdserverpb.Cluster/MemberAdd is unimplemented",
-        "member remove 1234 | Method etcdserverpb.Cluster/MemberRemove is unimplemented",
       })
   void failsWithTheDocumentedError(String command, String error) throws Exception {
     Etcdctl.Result r = new Etcdctl(raftkv.endpoints()).run(command.strip().split(" "));

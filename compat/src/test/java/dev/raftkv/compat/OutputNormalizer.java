@@ -31,6 +31,10 @@ final class OutputNormalizer {
       Pattern.compile("\"(ts|target|size)\":(\"[^\"]*\"|[0-9.e+-]+)");
   private static final Pattern TOOK = Pattern.compile("took = [0-9.]+[a-zµ]+");
   private static final Pattern REMAINING = Pattern.compile("remaining\\(\\d+s\\)");
+  private static final Pattern CLUSTER_ID =
+      Pattern.compile("(added to|updated in|removed from|promoted in) cluster [0-9a-f]+");
+  private static final Pattern INITIAL_CLUSTER =
+      Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
   private static final Pattern TABLE_BORDER = Pattern.compile("^\\+[-+]+\\+$");
 
   private final List<String> clientEndpoints;
@@ -62,6 +66,7 @@ final class OutputNormalizer {
     s = LOG_NOISE.matcher(s).replaceAll("\"$1\":<$1>");
     s = TOOK.matcher(s).replaceAll("took = <took>");
     s = REMAINING.matcher(s).replaceAll("remaining(<ttl>s)");
+    s = CLUSTER_ID.matcher(s).replaceAll("$1 cluster <cluster id>");
     s = replaceVariables(s);
     for (int i = 0; i < clientEndpoints.size(); i++) {
       s = replaceWord(s, "http://" + clientEndpoints.get(i), "<client " + (i + 1) + ">");
@@ -74,7 +79,22 @@ final class OutputNormalizer {
     for (int i = 0; i < memberNames.size(); i++) {
       s = replaceWord(s, memberNames.get(i), "<name " + (i + 1) + ">");
     }
-    return tables(s);
+    return tables(sortInitialCluster(s));
+  }
+
+  /** member add's ETCD_INITIAL_CLUSTER lists members in id order; ids are random, so sort it. */
+  private static String sortInitialCluster(String text) {
+    Matcher m = INITIAL_CLUSTER.matcher(text);
+    StringBuilder b = new StringBuilder();
+    while (m.find()) {
+      List<String> members = new ArrayList<>(List.of(m.group(1).split(",")));
+      members.sort(Comparator.naturalOrder());
+      m.appendReplacement(
+          b,
+          Matcher.quoteReplacement("ETCD_INITIAL_CLUSTER=\"" + String.join(",", members) + "\""));
+    }
+    m.appendTail(b);
+    return b.toString();
   }
 
   /**
@@ -100,21 +120,6 @@ final class OutputNormalizer {
     }
     j.appendTail(c);
     return c.toString();
-  }
-
-  /**
-   * In {@code member list} output (plain or table), the client URL column masked (see {@link
-   * CtlCase#clientUrlsOfOtherMembersUnknown}).
-   */
-  static String maskMemberClientUrls(String text) {
-    String plain =
-        Pattern.compile("(?m)^(<member\\d>, \\w+, [^,]*, [^,]*), [^,]*, (true|false)$")
-            .matcher(text)
-            .replaceAll("$1, <client urls>, $2");
-    return Pattern.compile(
-            "(?m)^(\\| <member\\d> \\| \\w+ \\| [^|]* \\| [^|]* \\| )[^|]*( \\| (true|false) \\|)$")
-        .matcher(plain)
-        .replaceAll("$1<client urls>$2");
   }
 
   /** Lines sorted, for commands that print in completion order (endpoint health). */

@@ -22,9 +22,14 @@ final class Applier {
   /**
    * The column families. {@code lease} holds, per lease id (8 bytes, big-endian), the granted
    * lease's record under the id alone (value: its TTL in seconds) followed by one entry per
-   * attached key under id + key (user keys are never empty, so the two cannot collide).
+   * attached key under id + key (user keys are never empty, so the two cannot collide). {@code
+   * meta} holds the members ({@link Members}).
    */
-  record Families(ColumnFamilyHandle kv, ColumnFamilyHandle rev, ColumnFamilyHandle lease) {}
+  record Families(
+      ColumnFamilyHandle kv,
+      ColumnFamilyHandle rev,
+      ColumnFamilyHandle lease,
+      ColumnFamilyHandle meta) {}
 
   private final WriteBatchWithIndex batch;
   private final Source source;
@@ -153,6 +158,11 @@ final class Applier {
         revision = w.main;
       }
       return new LeaseRevokeResponse(revision, deleted);
+    } else if (op instanceof MemberChange
+        || op instanceof MemberPublishRequest
+        || op instanceof MemberUpdateRequest) {
+      Members.apply(source, batch, cf.meta(), op);
+      return new MemberResponse(revision);
     }
     throw new IllegalArgumentException("unknown op " + op);
   }

@@ -24,6 +24,8 @@ public final class KvCommands {
   private static final int COMPACT = 5;
   private static final int LEASE_REVOKE = 6;
   private static final int LEASE_GRANT = 7;
+  private static final int MEMBER_PUBLISH = 8;
+  private static final int MEMBER_UPDATE = 9;
 
   private KvCommands() {}
 
@@ -125,9 +127,34 @@ public final class KvCommands {
       out.writeByte(LEASE_GRANT);
       out.writeLong(g.id());
       out.writeLong(g.ttlSeconds());
+    } else if (op instanceof MemberPublishRequest m) {
+      out.writeByte(MEMBER_PUBLISH);
+      out.writeLong(m.memberId());
+      out.writeUTF(m.name());
+      strings(out, m.clientUrls());
+    } else if (op instanceof MemberUpdateRequest m) {
+      out.writeByte(MEMBER_UPDATE);
+      out.writeLong(m.memberId());
+      strings(out, m.peerUrls());
     } else {
       throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
     }
+  }
+
+  private static void strings(DataOutputStream out, List<String> list) throws IOException {
+    out.writeInt(list.size());
+    for (String s : list) {
+      out.writeUTF(s);
+    }
+  }
+
+  private static List<String> strings(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<String> out = new ArrayList<>(Math.min(n, 16));
+    for (int i = 0; i < n; i++) {
+      out.add(in.readUTF());
+    }
+    return out;
   }
 
   private static void ops(DataOutputStream out, List<RequestOp> ops) throws IOException {
@@ -200,6 +227,10 @@ public final class KvCommands {
         return new LeaseRevokeRequest(in.readLong());
       case LEASE_GRANT:
         return new LeaseGrantRequest(in.readLong(), in.readLong());
+      case MEMBER_PUBLISH:
+        return new MemberPublishRequest(in.readLong(), in.readUTF(), strings(in));
+      case MEMBER_UPDATE:
+        return new MemberUpdateRequest(in.readLong(), strings(in));
       default:
         throw new BadCommandException("unknown command tag " + tag);
     }

@@ -18,7 +18,9 @@ public final class KvException extends RuntimeException {
     VALUE_PROVIDED("etcdserver: value is provided", "INVALID_ARGUMENT"),
     LEASE_PROVIDED("etcdserver: lease is provided", "INVALID_ARGUMENT"),
     TOO_MANY_OPS("etcdserver: too many operations in txn request", "INVALID_ARGUMENT"),
-    DUPLICATE_KEY("etcdserver: duplicate key given in txn request", "INVALID_ARGUMENT");
+    DUPLICATE_KEY("etcdserver: duplicate key given in txn request", "INVALID_ARGUMENT"),
+    MEMBER_NOT_FOUND("etcdserver: member not found", "NOT_FOUND"),
+    PEER_URL_EXISTS("etcdserver: Peer URLs already exists", "FAILED_PRECONDITION");
 
     private final String message;
     private final String grpcStatus;

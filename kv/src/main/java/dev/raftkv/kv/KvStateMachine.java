@@ -1,5 +1,6 @@
 package dev.raftkv.kv;
 
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
@@ -26,10 +27,12 @@ import java.util.stream.Stream;
  * index. A snapshot is a RocksDB checkpoint packed into one byte array (file name and contents, in
  * order); restoring unpacks it and replaces the store.
  *
- * <p>An entry whose data is not a valid command is applied as a no-op on every member alike. The
- * results of the last {@value #KEPT_RESULTS} applied entries are kept for {@link #resultAt}, so the
- * member that proposed a command can answer its client. Called from the apply thread only, except
- * {@link #store()} and {@link #resultAt}, which are safe from any thread.
+ * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
+ * store's {@link KvStore#members()} follow the Raft configuration. An entry whose data is not a
+ * valid command is applied as a no-op on every member alike. The results of the last {@value
+ * #KEPT_RESULTS} applied entries are kept for {@link #resultAt}, so the member that proposed a
+ * command can answer its client. Called from the apply thread only, except {@link #store()} and
+ * {@link #resultAt}, which are safe from any thread.
  */
 public final class KvStateMachine implements StateMachine, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(KvStateMachine.class.getName());
@@ -91,7 +94,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     List<KvStore.Entry> batch = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       List<Op> ops = List.of();
-      if (e.type() == EntryType.NORMAL && e.data().length > 0) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        ops = memberChange(e);
+      } else if (e.type() == EntryType.NORMAL && e.data().length > 0) {
         try {
           ops = List.of(KvCommands.decode(e.data()));
         } catch (KvCommands.BadCommandException bad) {
@@ -115,6 +120,26 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "apply listener " + l + " failed", e);
       }
     }
+  }
+
+  /** The store's side of a membership change: the member it adds or removes, with its URLs. */
+  private static List<Op> memberChange(Entry e) {
+    ConfChange cc;
+    try {
+      cc = ConfChange.decode(e.data());
+    } catch (IllegalArgumentException bad) {
+      return List.of(); // the Raft core ignores it too
+    }
+    List<String> peerUrls;
+    try {
+      peerUrls = Members.decodeContext(cc.context());
+    } catch (IllegalArgumentException bad) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "membership change at entry " + e.index() + " has an unreadable context: " + bad);
+      peerUrls = List.of();
+    }
+    return List.of(new MemberChange(cc.type(), cc.nodeId(), peerUrls));
   }
 
   /** The result of applying the entry at {@code index}, or null if it is no longer kept. */

@@ -224,7 +224,7 @@ public final class KvStore implements AutoCloseable {
           new Applier(
               batch,
               source,
-              new Applier.Families(kvCf, revCf, leaseCf),
+              new Applier.Families(kvCf, revCf, leaseCf, metaCf),
               revision,
               compactedRevision,
               options);
@@ -334,6 +334,27 @@ public final class KvStore implements AutoCloseable {
   public Lease lease(long leaseId) {
     try (Read read = new Read()) {
       return Applier.lease(read, leaseCf, leaseId);
+    }
+  }
+
+  /** Every member of the cluster as replicated, in id order (as unsigned). */
+  public List<Member> members() {
+    try (Read read = new Read()) {
+      return Members.all(read, metaCf);
+    }
+  }
+
+  /** The member {@code id}, or null if it is not a member. */
+  public Member member(long id) {
+    try (Read read = new Read()) {
+      return Members.get(read, metaCf, id);
+    }
+  }
+
+  /** The ids of every member that was removed from the cluster. */
+  public java.util.Set<Long> removedMembers() {
+    try (Read read = new Read()) {
+      return Members.removed(read, metaCf);
     }
   }
 

@@ -3,7 +3,13 @@ package dev.raftkv.kv;
 /**
  * A command the replicated log carries to the store: what {@link KvStore#apply} executes. {@link
  * RequestOp}s are the four etcd KV requests (also allowed inside a txn); compaction and lease grant
- * and revocation are only top level.
+ * and revocation, and the member ops, are only top level.
  */
 public sealed interface Op
-    permits RequestOp, CompactionRequest, LeaseRevokeRequest, LeaseGrantRequest {}
+    permits RequestOp,
+        CompactionRequest,
+        LeaseRevokeRequest,
+        LeaseGrantRequest,
+        MemberChange,
+        MemberPublishRequest,
+        MemberUpdateRequest {}

@@ -11,6 +11,7 @@ public sealed interface Response
         TxnResponse,
         CompactionResponse,
         LeaseRevokeResponse,
-        LeaseGrantResponse {
+        LeaseGrantResponse,
+        MemberResponse {
   long revision();
 }

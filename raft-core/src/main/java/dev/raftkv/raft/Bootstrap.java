@@ -2,8 +2,9 @@ package dev.raftkv.raft;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * How a new cluster's log begins: one {@link ConfChange.Type#ADD_VOTER} entry per initial member at
@@ -14,15 +15,27 @@ import java.util.TreeSet;
 public final class Bootstrap {
   private Bootstrap() {}
 
-  /** The founding entries, in ascending member id order. */
+  /** The founding entries, in ascending member id order, without contexts. */
   public static List<Entry> entries(Set<Long> voters) {
+    Map<Long, byte[]> contexts = new TreeMap<>();
+    voters.forEach(v -> contexts.put(v, new byte[0]));
+    return entries(contexts);
+  }
+
+  /**
+   * The founding entries, in ascending member id order, each change carrying the application's
+   * context for its member (see {@link ConfChange#context()}).
+   *
+   * @param voters every founding member's id and context
+   */
+  public static List<Entry> entries(Map<Long, byte[]> voters) {
     if (voters.isEmpty()) {
       throw new IllegalArgumentException("a cluster needs at least one voter");
     }
     List<Entry> out = new ArrayList<>();
     long index = 0;
-    for (long id : new TreeSet<>(voters)) {
-      ConfChange cc = new ConfChange(ConfChange.Type.ADD_VOTER, id);
+    for (Map.Entry<Long, byte[]> v : new TreeMap<>(voters).entrySet()) {
+      ConfChange cc = new ConfChange(ConfChange.Type.ADD_VOTER, v.getKey(), v.getValue());
       out.add(new Entry(1, ++index, EntryType.CONF_CHANGE, cc.encode()));
     }
     return out;

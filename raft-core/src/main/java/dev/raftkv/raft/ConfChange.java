@@ -1,5 +1,6 @@
 package dev.raftkv.raft;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -10,10 +11,15 @@ import java.util.TreeSet;
  * leader accepts a new change only once the previous one is applied, and a new leader only after
  * its first entry is, so at most one change is ever in flight.
  *
+ * <p>The {@code context} is opaque to Raft (like etcd's {@code ConfChange.Context}): the
+ * application carries what it needs to know about the member there (raftkv: its peer URLs). It
+ * travels in the entry and takes no part in {@link #applyTo}.
+ *
  * @param type what changes
  * @param nodeId the member it concerns (positive)
+ * @param context application data about the member; empty when there is none (never null)
  */
-public record ConfChange(Type type, long nodeId) {
+public record ConfChange(Type type, long nodeId, byte[] context) {
 
   /** The kinds of change. */
   public enum Type {
@@ -25,38 +31,61 @@ public record ConfChange(Type type, long nodeId) {
     REMOVE
   }
 
+  private static final byte[] NONE = new byte[0];
+
+  /** The length of the encoding without a context (the original format, still decoded). */
+  public static final int BASE_LENGTH = 9;
+
   public ConfChange {
     Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(context, "context");
     if (nodeId <= 0) {
       throw new IllegalArgumentException("node id must be positive, got " + nodeId);
     }
+    context = context.length == 0 ? NONE : context.clone();
   }
 
-  /** The 9-byte encoding stored in the entry: the type's ordinal, then the id. */
+  /** A change without a context. */
+  public ConfChange(Type type, long nodeId) {
+    this(type, nodeId, NONE);
+  }
+
+  /** A copy of the context. */
+  @Override
+  public byte[] context() {
+    return context.length == 0 ? NONE : context.clone();
+  }
+
+  /**
+   * The encoding stored in the entry: the type's ordinal, the id as 8 bytes big-endian, then the
+   * context's bytes (none: the 9-byte form of earlier versions, which {@link #decode} reads alike).
+   */
   public byte[] encode() {
-    byte[] b = new byte[9];
+    byte[] b = new byte[BASE_LENGTH + context.length];
     b[0] = (byte) type.ordinal();
     for (int i = 0; i < 8; i++) {
       b[1 + i] = (byte) (nodeId >>> (56 - 8 * i));
     }
+    System.arraycopy(context, 0, b, BASE_LENGTH, context.length);
     return b;
   }
 
   /**
-   * Decodes an entry's data.
+   * Decodes an entry's data: the 9-byte form, or the 9 bytes followed by a context.
    *
    * @throws IllegalArgumentException if the data is not a valid encoding
    */
   public static ConfChange decode(byte[] data) {
-    if (data.length != 9 || data[0] < 0 || data[0] >= Type.values().length) {
+    if (data.length < BASE_LENGTH || data[0] < 0 || data[0] >= Type.values().length) {
       throw new IllegalArgumentException(
           "not an encoded configuration change (" + data.length + " bytes)");
     }
     long id = 0;
-    for (int i = 1; i < 9; i++) {
+    for (int i = 1; i < BASE_LENGTH; i++) {
       id = (id << 8) | (data[i] & 0xff);
     }
-    return new ConfChange(Type.values()[data[0]], id);
+    return new ConfChange(
+        Type.values()[data[0]], id, Arrays.copyOfRange(data, BASE_LENGTH, data.length));
   }
 
   /**
@@ -89,7 +118,22 @@ public record ConfChange(Type type, long nodeId) {
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof ConfChange c
+        && c.type == type
+        && c.nodeId == nodeId
+        && Arrays.equals(c.context, context);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, nodeId, Arrays.hashCode(context));
+  }
+
+  @Override
   public String toString() {
-    return type + " " + nodeId;
+    return context.length == 0
+        ? type + " " + nodeId
+        : type + " " + nodeId + " (" + context.length + "-byte context)";
   }
 }

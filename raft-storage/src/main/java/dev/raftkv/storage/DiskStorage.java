@@ -60,6 +60,22 @@ public final class DiskStorage implements LogStore, AutoCloseable {
   }
 
   /**
+   * The cluster and member a data dir belongs to, from its {@code member} file, without opening it:
+   * a member restarting into a cluster it joined cannot compute them from its flags.
+   *
+   * @return {@code {clusterId, memberId}}, or empty if the dir holds no member file (a new member)
+   * @throws StorageCorruptedException if the member file is unreadable
+   */
+  public static java.util.Optional<long[]> storedIdentity(Path dir, StorageOptions options) {
+    try {
+      return java.util.Optional.ofNullable(MemberFile.read(options.fileIo(), dir));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the member file in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Opens (creating if needed) the data dir {@code dir} and recovers it: the newest snapshot, then
    * every WAL record. A torn tail of the last segment is truncated with a warning. Blocks on file
    * I/O.

@@ -66,6 +66,36 @@ final class MemberFile {
     }
   }
 
+  /**
+   * The cluster and member id the file in {@code dataDir} names, or null if there is no file.
+   *
+   * @throws StorageCorruptedException if the file is unreadable
+   */
+  static long[] read(FileIo io, Path dataDir) throws IOException {
+    Path p = dataDir.resolve(NAME);
+    if (!io.exists(p)) {
+      return null;
+    }
+    String text;
+    try (FileIo.Handle h = io.open(p)) {
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(h.size(), 4096));
+      h.read(b, 0);
+      text = new String(b.array(), StandardCharsets.UTF_8);
+    }
+    String[] lines = text.split("\n");
+    if (lines.length != 3
+        || !lines[0].startsWith("cluster-id=")
+        || !lines[1].startsWith("member-id=")
+        || !lines[2].equals(String.format("crc32c=%08x", crc(lines[0] + "\n" + lines[1] + "\n")))) {
+      throw new StorageCorruptedException(
+          "member file " + p + " is unreadable at offset 0: bad format or checksum");
+    }
+    return new long[] {
+      Long.parseUnsignedLong(lines[0].substring("cluster-id=".length()), 16),
+      Long.parseUnsignedLong(lines[1].substring("member-id=".length()), 16)
+    };
+  }
+
   private static long crc(String s) {
     CRC32C c = new CRC32C();
     c.update(s.getBytes(StandardCharsets.UTF_8));

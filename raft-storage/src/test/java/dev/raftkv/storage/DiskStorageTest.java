@@ -417,4 +417,13 @@ class DiskStorageTest {
       assertThat(r.entries(1, 21, Long.MAX_VALUE)).isEqualTo(range(1, 1, 20));
     }
   }
+
+  @Test
+  void storedIdentityNamesTheClusterAndMemberOfADataDir() {
+    assertThat(DiskStorage.storedIdentity(dir, SMALL)).isEmpty();
+    try (DiskStorage s = DiskStorage.open(dir, SMALL, 0xF00DL << 40, 0x8000000000000001L, CONF)) {
+      assertThat(DiskStorage.storedIdentity(dir, SMALL).orElseThrow())
+          .containsExactly(0xF00DL << 40, 0x8000000000000001L);
+    }
+  }
 }

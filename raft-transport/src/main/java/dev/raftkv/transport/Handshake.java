@@ -32,7 +32,9 @@ final class Handshake {
     /** The sender meant another member (its address map is stale). */
     WRONG_MEMBER,
     /** This member is detached and takes no peer traffic until attached. */
-    DETACHED;
+    DETACHED,
+    /** The sender was removed from the cluster; it should stop (etcd answers 410 Gone). */
+    REMOVED;
 
     static Status of(int code) {
       Status[] all = values();

@@ -60,6 +60,8 @@ public final class MessageCodec {
   static final byte SNAPSHOT_RESPONSE = 12;
   static final byte HELLO = 0x70;
   static final byte HELLO_REPLY = 0x71;
+  static final byte CLUSTER_QUERY = 0x72;
+  static final byte CLUSTER_INFO = 0x73;
 
   private static final int FLAG_A = 1;
   private static final int FLAG_B = 2;
@@ -166,9 +168,25 @@ public final class MessageCodec {
     return w.finish(maxFrameBytes, "Reply");
   }
 
+  /** Encodes a joining member's question for the cluster's description ({@link ClusterInfo}). */
+  byte[] encodeQuery() {
+    Writer w = new Writer(16);
+    w.beginFrame(CLUSTER_QUERY);
+    w.u32(Handshake.MAGIC);
+    return w.finish(maxFrameBytes, "ClusterQuery");
+  }
+
+  /** Encodes a running member's answer to {@link #encodeQuery}. */
+  byte[] encodeClusterInfo(ClusterInfo info) {
+    Writer w = new Writer(32 + info.info().length);
+    w.beginFrame(CLUSTER_INFO);
+    w.varlong(info.clusterId()).bytes(info.info());
+    return w.finish(maxFrameBytes, "ClusterInfo");
+  }
+
   /**
-   * Decodes one frame of any kind: a {@link Message}, a {@link Handshake.Hello} or a {@link
-   * Handshake.Reply}.
+   * Decodes one frame of any kind: a {@link Message}, a {@link Handshake.Hello}, a {@link
+   * Handshake.Reply}, a {@link ClusterInfo.Query} or a {@link ClusterInfo}.
    */
   Object decodeFrame(ByteBuffer buffer) {
     ByteBuffer in = buffer.slice().order(ByteOrder.BIG_ENDIAN);
@@ -328,6 +346,20 @@ public final class MessageCodec {
           Handshake.Status status = Handshake.Status.of(r.u8());
           return new Handshake.Reply(status, new String(r.bytes(), StandardCharsets.UTF_8));
         }
+      case CLUSTER_QUERY:
+        {
+          int magic = r.u32();
+          if (magic != Handshake.MAGIC) {
+            throw new CodecException(
+                CodecException.Reason.MALFORMED,
+                String.format(
+                    "bad cluster query magic %08x (expected %08x): not a raftkv peer",
+                    magic, Handshake.MAGIC));
+          }
+          return new ClusterInfo.Query();
+        }
+      case CLUSTER_INFO:
+        return new ClusterInfo(r.varlong(), r.bytes());
       default:
         throw new CodecException(
             CodecException.Reason.UNKNOWN_TAG,
@@ -504,6 +536,8 @@ public final class MessageCodec {
         case SNAPSHOT_RESPONSE -> "SnapshotResponse";
         case HELLO -> "handshake Hello";
         case HELLO_REPLY -> "handshake Reply";
+        case CLUSTER_QUERY -> "ClusterQuery";
+        case CLUSTER_INFO -> "ClusterInfo";
         default -> "tag-" + (tag & 0xff);
       };
     }

@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The {@link Transport} between members over TCP, on Netty.
@@ -102,6 +103,9 @@ public final class TcpTransport implements Transport {
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final Counters counters = new Counters();
   private volatile boolean detached;
+  private volatile Set<Long> removed = Set.of();
+  private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
+  private volatile Consumer<String> removedListener = reason -> {};
   private volatile State state = State.NEW;
   private volatile EventLoopGroup group;
   private volatile Channel serverChannel;
@@ -206,6 +210,61 @@ public final class TcpTransport implements Transport {
         ch.close();
       }
     }
+  }
+
+  /**
+   * Adds member {@code id} at {@code address}, or moves it there (after a membership change); the
+   * other peers stay as they are. See {@link #updatePeers}.
+   */
+  public void addPeer(long id, InetSocketAddress address) {
+    Objects.requireNonNull(address, "address");
+    synchronized (addresses) {
+      Map<Long, InetSocketAddress> next = new HashMap<>(addresses);
+      next.put(id, address);
+      updatePeers(next);
+    }
+  }
+
+  /**
+   * Drops member {@code id} (after a membership change removed it): its queue and connections are
+   * closed and its connections are no longer accepted. See {@link #updatePeers}.
+   */
+  public void removePeer(long id) {
+    synchronized (addresses) {
+      Map<Long, InetSocketAddress> next = new HashMap<>(addresses);
+      next.remove(id);
+      updatePeers(next);
+    }
+  }
+
+  /** The peer address map in force (without this member). */
+  public Map<Long, InetSocketAddress> peers() {
+    return Map.copyOf(addresses);
+  }
+
+  /**
+   * The ids of members removed from the cluster. A removed member that connects is answered with
+   * {@link Handshake.Status#REMOVED} (etcd answers 410 Gone), so that it learns it was removed even
+   * if it never applied its own removal, and stops.
+   */
+  public void setRemovedMembers(Set<Long> ids) {
+    removed = Set.copyOf(ids);
+  }
+
+  /**
+   * Called (on an event-loop thread, at most once) when a peer refuses this member because it was
+   * removed from the cluster; the argument is the peer's explanation. Must not block.
+   */
+  public void onRemoved(Consumer<String> listener) {
+    removedListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * What this member answers a joining member's {@link ClusterInfo} query with, besides the cluster
+   * id (called on an event-loop thread for each query; must not block).
+   */
+  public void setClusterInfo(Supplier<byte[]> info) {
+    clusterInfo = Objects.requireNonNull(info, "info");
   }
 
   private void setAddresses(Map<Long, InetSocketAddress> newPeers) {
@@ -567,6 +626,15 @@ public final class TcpTransport implements Transport {
         pump();
         return;
       }
+      if (reply.status() == Handshake.Status.REMOVED) {
+        Consumer<String> l = removedListener;
+        removedListener = reason -> {};
+        try {
+          l.accept(reply.detail());
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "removed-member listener failed", e);
+        }
+      }
       logOnce(
           "out:" + id + ":refused:" + reply.status(),
           reply.status() == Handshake.Status.DETACHED
@@ -738,6 +806,12 @@ public final class TcpTransport implements Transport {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object frame) {
       if (peerId == 0) {
+        if (frame instanceof ClusterInfo.Query) {
+          byte[] answer = codec.encodeClusterInfo(new ClusterInfo(clusterId, clusterInfo.get()));
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(answer))
+              .addListener(ChannelFutureListener.CLOSE);
+          return;
+        }
         if (!(frame instanceof Handshake.Hello hello)) {
           logOnce(
               "in:" + host(ctx) + ":no-hello",
@@ -828,6 +902,19 @@ public final class TcpTransport implements Transport {
                 + Long.toHexString(clusterId)
                 + " (logged once)");
         return new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, detail);
+      }
+      if (removed.contains(hello.from())) {
+        logOnce(
+            "in:removed:" + hello.from(),
+            System.Logger.Level.WARNING,
+            "member "
+                + memberId
+                + " refused a peer connection from removed member "
+                + hello.from()
+                + " (logged once)");
+        return new Handshake.Reply(
+            Handshake.Status.REMOVED,
+            "member " + hello.from() + " was removed from cluster " + Long.toHexString(clusterId));
       }
       if (hello.from() == memberId || !addresses.containsKey(hello.from())) {
         logOnce(

@@ -1,53 +1,419 @@
 package dev.raftkv.server;
 
 import dev.raftkv.api.etcdserverpb.ClusterGrpc;
-import dev.raftkv.api.etcdserverpb.Member;
+import dev.raftkv.api.etcdserverpb.MemberAddRequest;
+import dev.raftkv.api.etcdserverpb.MemberAddResponse;
 import dev.raftkv.api.etcdserverpb.MemberListRequest;
 import dev.raftkv.api.etcdserverpb.MemberListResponse;
+import dev.raftkv.api.etcdserverpb.MemberPromoteRequest;
+import dev.raftkv.api.etcdserverpb.MemberPromoteResponse;
+import dev.raftkv.api.etcdserverpb.MemberRemoveRequest;
+import dev.raftkv.api.etcdserverpb.MemberRemoveResponse;
+import dev.raftkv.api.etcdserverpb.MemberUpdateRequest;
+import dev.raftkv.api.etcdserverpb.MemberUpdateResponse;
+import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Member;
+import dev.raftkv.kv.Members;
+import dev.raftkv.kv.OpResult;
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * etcd's {@code Cluster} service: {@code MemberList} from the founding configuration and the
- * membership in force. Adding and removing members answer UNIMPLEMENTED for now.
+ * etcd's {@code Cluster} service, backed by Raft membership changes and the replicated members
+ * ({@link dev.raftkv.kv.KvStore#members()}).
+ *
+ * <p>Add and remove propose a {@link ConfChange} (an added member's peer URLs ride in its context)
+ * and answer once the change applied on this member. Update goes through the log as a command.
+ * Promote needs the leader's view of the learner's log, so a follower forwards it to the leader.
+ * Before a change, etcd 3.4's strict reconfiguration checks run ({@link ReconfigChecks}), with
+ * etcd's exact messages. List answers from this member's replicated state.
+ *
+ * <p>An added member's id is a hash of its peer URLs and the cluster token — what a member started
+ * with those flags computes for itself — unless that id was used before, then the hash also covers
+ * the time. A joining member does not rely on this: it asks the cluster for its id ({@link
+ * Identity}).
  */
-final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
+final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements AutoCloseable {
+  static final String NOT_ENOUGH_STARTED =
+      "etcdserver: re-configuration failed due to not enough started members";
+
   private final ServerConfig config;
   private final RaftRuntime runtime;
+  private final KvStateMachine kv;
   private final EtcdKvService kvService;
+  private final LeaderChannels leader;
+  private final Duration timeout;
+  private final ScheduledExecutorService poller =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "raftkv-cluster-service");
+            t.setDaemon(true);
+            return t;
+          });
 
-  EtcdClusterService(ServerConfig config, RaftRuntime runtime, EtcdKvService kvService) {
+  EtcdClusterService(
+      ServerConfig config,
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      EtcdKvService kvService,
+      LeaderChannels leader,
+      Duration timeout) {
     this.config = config;
     this.runtime = runtime;
+    this.kv = kv;
     this.kvService = kvService;
+    this.leader = leader;
+    this.timeout = timeout;
   }
 
   @Override
   public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
-    MemberListResponse.Builder b = MemberListResponse.newBuilder().setHeader(kvService.header(0));
-    var conf = runtime.status().conf();
-    List<Map.Entry<String, URI>> members = new ArrayList<>(config.initialCluster().entrySet());
-    // etcd lists members in the order of their ids (unsigned)
-    members.sort(
-        (x, y) -> Long.compareUnsigned(config.memberId(x.getKey()), config.memberId(y.getKey())));
-    for (Map.Entry<String, URI> e : members) {
-      long id = config.memberId(e.getKey());
-      if (!conf.contains(id)) {
-        continue;
-      }
-      Member.Builder m =
-          Member.newBuilder().setID(id).setName(e.getKey()).addPeerURLs(e.getValue().toString());
-      if (id == config.memberId()) {
-        m.addClientURLs(config.clientUrl().toString());
-      }
-      m.setIsLearner(conf.learners().contains(id));
-      b.addMembers(m);
+    CompletableFuture<Long> barrier =
+        req.getLinearizable() ? runtime.readIndex() : CompletableFuture.completedFuture(0L);
+    finish(
+        barrier.thenApply(
+            ignored ->
+                MemberListResponse.newBuilder()
+                    .setHeader(header())
+                    .addAllMembers(members())
+                    .build()),
+        out);
+  }
+
+  @Override
+  public void memberAdd(MemberAddRequest req, StreamObserver<MemberAddResponse> out) {
+    List<String> urls;
+    try {
+      urls = checkUrls(req.getPeerURLsList());
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
     }
-    out.onNext(b.build());
-    out.onCompleted();
+    List<Member> members = kv.store().members();
+    for (Member m : members) {
+      if (m.peerUrls().stream().anyMatch(urls::contains)) {
+        out.onError(failed("etcdserver: Peer URLs already exists"));
+        return;
+      }
+    }
+    if (req.getIsLearner()) {
+      if (!ReconfigChecks.roomForLearner(members)) {
+        out.onError(failed("etcdserver: too many learner members in cluster"));
+        return;
+      }
+    } else {
+      if (!ReconfigChecks.readyToAddVoter(members)) {
+        out.onError(notEnoughStarted());
+        return;
+      }
+      if (!eventually(() -> ReconfigChecks.allVotersActive(runtime.status()))) {
+        out.onError(unhealthy());
+        return;
+      }
+    }
+    long id = newMemberId(urls);
+    ConfChange cc =
+        new ConfChange(
+            req.getIsLearner() ? ConfChange.Type.ADD_LEARNER : ConfChange.Type.ADD_VOTER,
+            id,
+            Members.encodeContext(urls));
+    finish(
+        change(cc, () -> kv.store().member(id) != null)
+            .thenApply(
+                ignored ->
+                    MemberAddResponse.newBuilder()
+                        .setHeader(header())
+                        .setMember(toProto(kv.store().member(id)))
+                        .addAllMembers(members())
+                        .build()),
+        out);
+  }
+
+  @Override
+  public void memberRemove(MemberRemoveRequest req, StreamObserver<MemberRemoveResponse> out) {
+    long id = req.getID();
+    Member m = kv.store().member(id);
+    if (m == null) {
+      out.onError(notFound());
+      return;
+    }
+    if (!m.learner()) {
+      if (!ReconfigChecks.readyToRemoveVoter(kv.store().members(), id)) {
+        out.onError(notEnoughStarted());
+        return;
+      }
+      if (!eventually(() -> ReconfigChecks.quorumActiveAfterRemoving(runtime.status(), id))) {
+        out.onError(unhealthy());
+        return;
+      }
+    }
+    finish(
+        change(new ConfChange(ConfChange.Type.REMOVE, id), () -> kv.store().member(id) == null)
+            .thenApply(
+                ignored ->
+                    MemberRemoveResponse.newBuilder()
+                        .setHeader(header())
+                        .addAllMembers(members())
+                        .build()),
+        out);
+  }
+
+  @Override
+  public void memberUpdate(MemberUpdateRequest req, StreamObserver<MemberUpdateResponse> out) {
+    List<String> urls;
+    try {
+      urls = checkUrls(req.getPeerURLsList());
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    if (kv.store().member(req.getID()) == null) {
+      out.onError(notFound());
+      return;
+    }
+    byte[] cmd = KvCommands.encode(new dev.raftkv.kv.MemberUpdateRequest(req.getID(), urls));
+    finish(
+        runtime
+            .propose(cmd)
+            .thenApply(
+                index -> {
+                  ApplyResult applied = kv.resultAt(index);
+                  if (applied == null || applied.results().isEmpty()) {
+                    throw timedOut();
+                  }
+                  OpResult r = applied.results().get(0);
+                  if (r.error() != null) {
+                    throw r.error();
+                  }
+                  return MemberUpdateResponse.newBuilder()
+                      .setHeader(header())
+                      .addAllMembers(members())
+                      .build();
+                }),
+        out);
+  }
+
+  @Override
+  public void memberPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
+    long id = req.getID();
+    Member m = kv.store().member(id);
+    if (m == null) {
+      out.onError(notFound());
+      return;
+    }
+    if (!m.learner()) {
+      out.onError(failed("etcdserver: can only promote a learner member"));
+      return;
+    }
+    var status = runtime.status();
+    if (status.leader() != status.id()) {
+      forwardPromote(req, out);
+      return;
+    }
+    if (!ReconfigChecks.learnerReady(status, id)) {
+      out.onError(
+          failed("etcdserver: can only promote a learner member which is in sync with leader"));
+      return;
+    }
+    if (!ReconfigChecks.readyToPromote(kv.store().members())) {
+      out.onError(notEnoughStarted());
+      return;
+    }
+    finish(
+        change(
+                new ConfChange(ConfChange.Type.ADD_VOTER, id),
+                () -> {
+                  Member now = kv.store().member(id);
+                  return now != null && !now.learner();
+                })
+            .thenApply(
+                ignored ->
+                    MemberPromoteResponse.newBuilder()
+                        .setHeader(header())
+                        .addAllMembers(members())
+                        .build()),
+        out);
+  }
+
+  /** A follower hands a promotion to the leader, which alone knows how far the learner is. */
+  private void forwardPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
+    if (LeaderChannels.isForwardedCall()) {
+      out.onError(
+          Status.UNAVAILABLE.withDescription("etcdserver: not leader").asRuntimeException());
+      return;
+    }
+    Optional<ManagedChannel> ch = leader.toLeader();
+    if (ch.isEmpty()) {
+      out.onError(Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException());
+      return;
+    }
+    ClusterGrpc.newStub(ch.get())
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(leader.forwardedHeaders()))
+        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .memberPromote(req, out);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Proposes {@code cc} and completes once {@code applied} holds on this member. */
+  private CompletableFuture<Void> change(ConfChange cc, BooleanSupplier applied) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    runtime
+        .changeMembership(cc)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                done.completeExceptionally(e);
+              } else {
+                poll(applied, done);
+              }
+            });
+    return done;
+  }
+
+  private void poll(BooleanSupplier applied, CompletableFuture<Void> done) {
+    if (done.isDone()) {
+      return;
+    }
+    try {
+      if (applied.getAsBoolean()) {
+        done.complete(null);
+        return;
+      }
+      poller.schedule(() -> poll(applied, done), 10, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Whether {@code check} holds now or within two heartbeats: a leader's view of its followers'
+   * activity restarts every election timeout, and followers show again at their next heartbeat.
+   */
+  private boolean eventually(BooleanSupplier check) {
+    for (int i = 0; i < 3; i++) {
+      if (check.getAsBoolean()) {
+        return true;
+      }
+      try {
+        Thread.sleep(config.heartbeatMs());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return check.getAsBoolean();
+  }
+
+  private long newMemberId(List<String> urls) {
+    String base = String.join(",", new TreeSet<>(urls)) + "|" + config.token();
+    long id = ServerConfig.hash(base);
+    var removed = kv.store().removedMembers();
+    for (int i = 0; kv.store().member(id) != null || removed.contains(id); i++) {
+      id = ServerConfig.hash(base + "|" + System.currentTimeMillis() + "|" + i);
+    }
+    return id;
+  }
+
+  private static List<String> checkUrls(List<String> urls) {
+    if (urls.isEmpty()) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("etcdserver: given member URLs are invalid")
+          .asRuntimeException();
+    }
+    List<String> out = new ArrayList<>();
+    for (String u : urls) {
+      try {
+        URI parsed = new URI(u);
+        if (parsed.getHost() == null || parsed.getPort() < 0) {
+          throw new IllegalArgumentException(u);
+        }
+      } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("etcdserver: given member URLs are invalid")
+            .asRuntimeException();
+      }
+      out.add(u);
+    }
+    return out;
+  }
+
+  private List<dev.raftkv.api.etcdserverpb.Member> members() {
+    List<dev.raftkv.api.etcdserverpb.Member> out = new ArrayList<>();
+    for (Member m : kv.store().members()) {
+      out.add(toProto(m));
+    }
+    return out;
+  }
+
+  static dev.raftkv.api.etcdserverpb.Member toProto(Member m) {
+    return dev.raftkv.api.etcdserverpb.Member.newBuilder()
+        .setID(m.id())
+        .setName(m.name())
+        .addAllPeerURLs(m.peerUrls())
+        .addAllClientURLs(m.clientUrls())
+        .setIsLearner(m.learner())
+        .build();
+  }
+
+  private dev.raftkv.api.etcdserverpb.ResponseHeader header() {
+    return kvService.header(kv.store().revision());
+  }
+
+  private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (v, e) -> {
+              if (e == null) {
+                out.onNext(v);
+                out.onCompleted();
+              } else {
+                out.onError(EtcdKvService.toStatus(e));
+              }
+            });
+  }
+
+  private static StatusRuntimeException failed(String message) {
+    return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
+  }
+
+  private static StatusRuntimeException notFound() {
+    return Status.NOT_FOUND.withDescription("etcdserver: member not found").asRuntimeException();
+  }
+
+  /** etcd 3.4 answers this one with code Unknown (it is missing from its gRPC error table). */
+  private static StatusRuntimeException notEnoughStarted() {
+    return Status.UNKNOWN.withDescription(NOT_ENOUGH_STARTED).asRuntimeException();
+  }
+
+  private static StatusRuntimeException unhealthy() {
+    return Status.UNAVAILABLE.withDescription("etcdserver: unhealthy cluster").asRuntimeException();
+  }
+
+  private static StatusRuntimeException timedOut() {
+    return Status.UNAVAILABLE.withDescription("etcdserver: request timed out").asRuntimeException();
+  }
+
+  @Override
+  public void close() {
+    poller.shutdownNow();
   }
 }

@@ -23,8 +23,10 @@ import dev.raftkv.kv.Response;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,9 +34,11 @@ import java.util.function.Function;
 /**
  * etcd's {@code Lease} service. Grant and revoke go through the Raft log (a follower's proposal is
  * forwarded by the Raft core); leases are listed from replicated state after a ReadIndex.
- * Keep-alive and time-to-live need the deadlines only the leader keeps ({@link LeaseManager}): on a
- * follower they fail with UNAVAILABLE "etcdserver: not leader", and clients retry on another
- * endpoint (etcd itself forwards them to the leader; raftkv does not yet).
+ * Keep-alive and time-to-live need the deadlines only the leader keeps ({@link LeaseManager}): a
+ * follower forwards them to the leader's client URL (known from the replicated members) as etcd
+ * does — a keep-alive stream is relayed whole once its first request found this member not leading.
+ * Without a known leader, or on a call another member already forwarded, they fail with UNAVAILABLE
+ * "etcdserver: not leader" and clients retry.
  */
 final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   /** etcd's largest lease TTL in seconds. */
@@ -46,6 +50,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   private final LeaseManager leases;
   private final Duration timeout;
   private final long minTtlSeconds;
+  private final LeaderChannels leader;
 
   /**
    * @param minTtlSeconds the smallest TTL a lease is granted with ({@link #minTtlSeconds(int,
@@ -56,8 +61,10 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       KvStateMachine kv,
       EtcdKvService kvService,
       LeaseManager leases,
+      LeaderChannels leader,
       Duration timeout,
       long minTtlSeconds) {
+    this.leader = leader;
     this.runtime = runtime;
     this.kv = kv;
     this.kvService = kvService;
@@ -121,18 +128,29 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       StreamObserver<LeaseKeepAliveResponse> out) {
     return new StreamObserver<>() {
       private boolean failed;
+      private StreamObserver<LeaseKeepAliveRequest> upstream; // set once relaying to the leader
 
       @Override
       public void onNext(LeaseKeepAliveRequest req) {
         if (failed) {
           return;
         }
+        if (upstream != null) {
+          upstream.onNext(req);
+          return;
+        }
         long ttl;
         try {
           ttl = leases.keepAlive(req.getID());
         } catch (LeaseManager.NotLeaderException e) {
-          failed = true;
-          out.onError(notLeader());
+          Optional<LeaseGrpc.LeaseStub> stub = leaderStub();
+          if (stub.isEmpty()) {
+            failed = true;
+            out.onError(notLeader());
+            return;
+          }
+          upstream = stub.get().leaseKeepAlive(out);
+          upstream.onNext(req);
           return;
         } catch (RuntimeException e) {
           failed = true;
@@ -150,20 +168,49 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       @Override
       public void onError(Throwable t) {
         failed = true;
+        if (upstream != null) {
+          upstream.onError(t);
+        }
       }
 
       @Override
       public void onCompleted() {
-        if (!failed) {
+        if (upstream != null) {
+          upstream.onCompleted();
+        } else if (!failed) {
           out.onCompleted();
         }
       }
     };
   }
 
+  /** A stub on the leader for a call this member cannot answer, or empty (see the class doc). */
+  private Optional<LeaseGrpc.LeaseStub> leaderStub() {
+    if (LeaderChannels.isForwardedCall()) {
+      return Optional.empty();
+    }
+    return leader
+        .toLeader()
+        .map(
+            ch ->
+                LeaseGrpc.newStub(ch)
+                    .withInterceptors(
+                        MetadataUtils.newAttachHeadersInterceptor(leader.forwardedHeaders())));
+  }
+
   @Override
   public void leaseTimeToLive(
       LeaseTimeToLiveRequest req, StreamObserver<LeaseTimeToLiveResponse> out) {
+    var status = runtime.status();
+    if (status.leader() != status.id()) {
+      Optional<LeaseGrpc.LeaseStub> stub = leaderStub();
+      if (stub.isPresent()) {
+        stub.get()
+            .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .leaseTimeToLive(req, out);
+        return;
+      }
+    }
     finish(
         runtime
             .readIndex()

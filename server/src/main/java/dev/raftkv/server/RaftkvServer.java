@@ -2,6 +2,7 @@ package dev.raftkv.server;
 
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Members;
 import dev.raftkv.raft.Bootstrap;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.HardState;
@@ -15,18 +16,31 @@ import dev.raftkv.transport.TcpTransportConfig;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One raftkv member, wired in plain code: the durable Raft log ({@code data-dir/raft}), the KV
  * state machine ({@code data-dir/db}), the peer transport, the node runtime, the etcd v3 gRPC API
- * on the client URL (KV, Watch, Lease, Maintenance, Cluster.MemberList) and the admin HTTP
- * endpoint. {@link #start} blocks until everything listens; {@link #close} stops it in reverse
- * order.
+ * on the client URL (KV, Watch, Lease, Maintenance, Cluster) and the admin HTTP endpoint. {@link
+ * #start} blocks until everything listens; {@link #close} stops it in reverse order.
+ *
+ * <p>Membership: a founding member starts the log with the founding members (their peer URLs in the
+ * changes' contexts); a joining member learns its cluster and member id from the running cluster
+ * ({@link Identity}). The member then publishes its name and client URLs ({@link
+ * AttributePublisher}); its transport follows the replicated members ({@link Membership}); and a
+ * member that learns it was removed stops itself, as etcd's does ({@link #stopped()}).
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
@@ -46,6 +60,14 @@ public final class RaftkvServer implements AutoCloseable {
   private final Server grpc;
   private final WatchHub watchHub;
   private final LeaseManager leases;
+  private final Identity identity;
+  private final Membership membership;
+  private final LeaderChannels leaderChannels;
+  private final EtcdClusterService clusterService;
+  private final AttributePublisher publisher;
+  private final ScheduledExecutorService background;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
   static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
@@ -59,7 +81,13 @@ public final class RaftkvServer implements AutoCloseable {
       AdminServer admin,
       Server grpc,
       WatchHub watchHub,
-      LeaseManager leases) {
+      LeaseManager leases,
+      Identity identity,
+      Membership membership,
+      LeaderChannels leaderChannels,
+      EtcdClusterService clusterService,
+      AttributePublisher publisher,
+      ScheduledExecutorService background) {
     this.config = config;
     this.log = log;
     this.kv = kv;
@@ -69,6 +97,12 @@ public final class RaftkvServer implements AutoCloseable {
     this.grpc = grpc;
     this.watchHub = watchHub;
     this.leases = leases;
+    this.identity = identity;
+    this.membership = membership;
+    this.leaderChannels = leaderChannels;
+    this.clusterService = clusterService;
+    this.publisher = publisher;
+    this.background = background;
   }
 
   /**
@@ -79,24 +113,33 @@ public final class RaftkvServer implements AutoCloseable {
    *     another cluster
    */
   public static RaftkvServer start(ServerConfig config) throws IOException {
-    long id = config.memberId();
+    Identity identity = Identity.resolve(config, config.dataDir().resolve("raft"));
+    long id = identity.memberId();
     DiskStorage log =
         DiskStorage.open(
             config.dataDir().resolve("raft"),
             StorageOptions.DEFAULT,
-            config.clusterId(),
+            identity.clusterId(),
             id,
             ConfState.EMPTY);
     KvStateMachine kv = null;
     TcpTransport transport = null;
     RaftRuntime runtime = null;
+    LeaderChannels leaderChannels = null;
+    ScheduledExecutorService background = null;
     try {
       if (config.newCluster()
           && log.lastIndex() == 0
           && log.initialState().hardState().term() == 0) {
-        // A founding member of a new cluster: its log starts with the founding membership.
-        log.append(Bootstrap.entries(config.peers().keySet()));
-        HardState hs = Bootstrap.hardState(config.peers().keySet());
+        // A founding member of a new cluster: its log starts with the founding membership, each
+        // change carrying the member's peer URL so every member (and later joiner) knows it.
+        Map<Long, byte[]> founders = new TreeMap<>();
+        for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
+          founders.put(
+              config.memberId(e.getKey()), Members.encodeContext(List.of(e.getValue().toString())));
+        }
+        log.append(Bootstrap.entries(founders));
+        HardState hs = Bootstrap.hardState(founders.keySet());
         log.setHardState(hs);
         log.syncNow();
       }
@@ -110,7 +153,10 @@ public final class RaftkvServer implements AutoCloseable {
       transport =
           new TcpTransport(
               TcpTransportConfig.of(
-                  config.clusterId(), id, ServerConfig.address(config.peerUrl()), config.peers()),
+                  identity.clusterId(),
+                  id,
+                  ServerConfig.address(config.peerUrl()),
+                  identity.peers()),
               m -> {
                 RaftRuntime r = self.get();
                 if (r != null) {
@@ -129,17 +175,60 @@ public final class RaftkvServer implements AutoCloseable {
               10_000,
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
+      AtomicReference<RaftkvServer> server = new AtomicReference<>();
+      Membership membership =
+          new Membership(
+              id,
+              kv,
+              transport,
+              identity.peers(),
+              reason -> {
+                RaftkvServer s = server.get();
+                if (s != null) {
+                  s.stopAfterRemoval();
+                }
+              });
+      membership.start();
+      background =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "raftkv-member-" + Long.toHexString(id));
+                t.setDaemon(true);
+                return t;
+              });
+      Duration timeout = Duration.ofMillis(5_000L + 2L * config.electionMs());
+      AttributePublisher publisher =
+          new AttributePublisher(
+              id, config.name(), List.of(config.clientUrl().toString()), runtime, kv, timeout);
+      leaderChannels = new LeaderChannels(runtime, kv);
       AdminServer admin = AdminServer.start(config, runtime, transport);
       WatchHub[] hub = new WatchHub[1];
       LeaseManager leases =
           new LeaseManager(runtime, kv, System::nanoTime, Duration.ofMillis(LEASE_CHECK_MS));
+      EtcdKvService kvService = new EtcdKvService(runtime, kv, identity.clusterId(), id, timeout);
+      EtcdClusterService clusterService =
+          new EtcdClusterService(config, runtime, kv, kvService, leaderChannels, timeout);
       Server grpc;
       try {
-        grpc = startGrpc(config, runtime, kv, transport, admin, leases, hub);
+        grpc =
+            startGrpc(
+                config,
+                runtime,
+                kv,
+                transport,
+                admin,
+                leases,
+                hub,
+                kvService,
+                clusterService,
+                leaderChannels,
+                timeout);
       } catch (IOException | RuntimeException e) {
         leases.close();
+        clusterService.close();
         throw e;
       }
+      publisher.start(background);
       LOG.log(
           System.Logger.Level.INFO,
           "member "
@@ -147,13 +236,38 @@ public final class RaftkvServer implements AutoCloseable {
               + " ("
               + Long.toHexString(id)
               + ") of cluster "
-              + Long.toHexString(config.clusterId())
+              + Long.toHexString(identity.clusterId())
               + " started; peers on "
               + config.peerUrl()
               + ", admin on "
               + admin.url());
-      return new RaftkvServer(config, log, kv, transport, runtime, admin, grpc, hub[0], leases);
+      RaftkvServer s =
+          new RaftkvServer(
+              config,
+              log,
+              kv,
+              transport,
+              runtime,
+              admin,
+              grpc,
+              hub[0],
+              leases,
+              identity,
+              membership,
+              leaderChannels,
+              clusterService,
+              publisher,
+              background);
+      server.set(s);
+      if (membership.isRemoved()) {
+        s.stopAfterRemoval();
+      }
+      return s;
     } catch (IOException | RuntimeException e) {
+      if (background != null) {
+        background.shutdownNow();
+      }
+      closeQuietly(leaderChannels);
       closeQuietly(runtime);
       closeQuietly(transport);
       closeQuietly(kv);
@@ -175,15 +289,12 @@ public final class RaftkvServer implements AutoCloseable {
       TcpTransport transport,
       AdminServer admin,
       LeaseManager leases,
-      WatchHub[] hub)
+      WatchHub[] hub,
+      EtcdKvService kvService,
+      EtcdClusterService clusterService,
+      LeaderChannels leaderChannels,
+      Duration timeout)
       throws IOException {
-    EtcdKvService kvService =
-        new EtcdKvService(
-            runtime,
-            kv,
-            config.clusterId(),
-            config.memberId(),
-            Duration.ofMillis(5_000L + 2L * config.electionMs()));
     hub[0] =
         new WatchHub(kv, kvService::header, WatchHub.DEFAULT_QUEUE_LIMIT, WATCH_PROGRESS_INTERVAL);
     try {
@@ -191,6 +302,7 @@ public final class RaftkvServer implements AutoCloseable {
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
+          .intercept(LeaderChannels.interceptor())
           .addService(kvService)
           .addService(
               new EtcdLeaseService(
@@ -198,12 +310,13 @@ public final class RaftkvServer implements AutoCloseable {
                   kv,
                   kvService,
                   leases,
-                  Duration.ofMillis(5_000L + 2L * config.electionMs()),
+                  leaderChannels,
+                  timeout,
                   EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config))))
           .addService(
               new EtcdMaintenanceService(
                   runtime, kv, kvService, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
-          .addService(new EtcdClusterService(config, runtime, kvService))
+          .addService(clusterService)
           .addService(new RaftkvAdminService(config.name(), runtime, transport))
           .addService(new EtcdWatchService(hub[0]))
           .build()
@@ -246,6 +359,55 @@ public final class RaftkvServer implements AutoCloseable {
     return config;
   }
 
+  /** This member's id (from its flags, or for a joined member from the cluster). */
+  public long memberId() {
+    return identity.memberId();
+  }
+
+  /** The cluster's id. */
+  public long clusterId() {
+    return identity.clusterId();
+  }
+
+  /** Whether this member learned it was removed from the cluster (it then stops itself). */
+  public boolean removed() {
+    return membership.isRemoved();
+  }
+
+  /** Completes once this member has stopped: closed, or stopped itself after its removal. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  /**
+   * Stops this member after it learned it was removed, as etcd's does: in the background, letting
+   * the calls in progress finish (up to two seconds), so the answer to the request that removed it
+   * still goes out.
+   */
+  private void stopAfterRemoval() {
+    Thread t =
+        new Thread(
+            () -> {
+              grpc.shutdown();
+              try {
+                grpc.awaitTermination(2, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "member "
+                      + config.name()
+                      + " ("
+                      + Long.toHexString(identity.memberId())
+                      + ") stops: the member has been permanently removed from the cluster");
+              close();
+            },
+            "raftkv-removed-" + Long.toHexString(identity.memberId()));
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** The admin endpoint's base URL. */
   public String adminUrl() {
     return admin.url();
@@ -262,6 +424,12 @@ public final class RaftkvServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      stopped.join();
+      return;
+    }
+    publisher.close();
+    background.shutdownNow();
     grpc.shutdownNow();
     try {
       grpc.awaitTermination(2, TimeUnit.SECONDS);
@@ -271,9 +439,12 @@ public final class RaftkvServer implements AutoCloseable {
     closeQuietly(watchHub);
     closeQuietly(admin);
     closeQuietly(leases);
+    closeQuietly(clusterService);
+    closeQuietly(leaderChannels);
     closeQuietly(runtime);
     closeQuietly(transport);
     closeQuietly(kv);
     closeQuietly(log);
+    stopped.complete(null);
   }
 }

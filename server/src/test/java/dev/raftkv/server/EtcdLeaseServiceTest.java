@@ -216,8 +216,21 @@ class EtcdLeaseServiceTest {
     assertThat(lease(follower).leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList())
         .extracting(LeaseStatus::getID)
         .containsExactlyInAnyOrder(id, 777L);
-    assertThatThrownBy(() -> ttl(follower, id)).hasMessage("UNAVAILABLE: etcdserver: not leader");
-    assertThat(keepAliveOnce(follower, id)).isEqualTo("UNAVAILABLE: etcdserver: not leader");
+    // A follower forwards the calls only the leader can answer to the leader's client URL, which
+    // the leader published through the log once it started.
+    long leaderId = servers.get(leader).memberId();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (servers.get(follower).kv().store().member(leaderId).clientUrls().isEmpty()) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    LeaseTimeToLiveResponse viaFollower = ttl(follower, id);
+    assertThat(viaFollower.getTTL()).isBetween(25L, 30L);
+    assertThat(viaFollower.getGrantedTTL()).isEqualTo(30);
+    assertThat(viaFollower.getKeysList())
+        .extracting(ByteString::toStringUtf8)
+        .containsExactly("a", "b");
+    assertThat(keepAliveOnce(follower, id)).isEqualTo("TTL 30");
     assertThat(keepAliveOnce(leader, id)).isEqualTo("TTL 30");
 
     long rev =

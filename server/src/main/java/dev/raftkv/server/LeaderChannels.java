@@ -1,0 +1,112 @@
+package dev.raftkv.server;
+
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.Member;
+import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * gRPC channels from this member to the current leader's client URL, for the calls only the leader
+ * can answer (lease keep-alive and time-to-live, member promotion) — etcd forwards these to its
+ * leader too. The leader's client URL comes from the replicated members. Channels are kept per URL
+ * and closed with this object.
+ *
+ * <p>A forwarded call carries the {@link #FORWARDED} header; a member that receives one and is not
+ * the leader either answers "not leader" instead of forwarding again, so two members with stale
+ * views of the leader cannot bounce a call between them.
+ */
+final class LeaderChannels implements AutoCloseable {
+  /** Marks a call one member forwarded to another. */
+  static final Metadata.Key<String> FORWARDED =
+      Metadata.Key.of("raftkv-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
+
+  private static final io.grpc.Context.Key<String> FORWARDED_BY =
+      io.grpc.Context.key("raftkv-forwarded-by");
+
+  private final RaftRuntime runtime;
+  private final KvStateMachine kv;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  LeaderChannels(RaftRuntime runtime, KvStateMachine kv) {
+    this.runtime = runtime;
+    this.kv = kv;
+  }
+
+  /**
+   * A channel to the leader, or empty if this member leads, no leader is known, or the leader has
+   * not published a client URL yet.
+   */
+  Optional<ManagedChannel> toLeader() {
+    long leader = runtime.status().leader();
+    if (closed || leader == 0 || leader == runtime.id()) {
+      return Optional.empty();
+    }
+    Member m = kv.store().member(leader);
+    if (m == null || m.clientUrls().isEmpty()) {
+      return Optional.empty();
+    }
+    String url = m.clientUrls().get(0);
+    return Optional.of(channels.computeIfAbsent(url, LeaderChannels::open));
+  }
+
+  /**
+   * Notes, for {@link #isForwardedCall}, which incoming calls another member forwarded; install on
+   * the gRPC server.
+   */
+  static io.grpc.ServerInterceptor interceptor() {
+    return new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(
+          io.grpc.ServerCall<Q, A> call, Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
+        String by = headers.get(FORWARDED);
+        if (by == null) {
+          return next.startCall(call, headers);
+        }
+        return io.grpc.Contexts.interceptCall(
+            io.grpc.Context.current().withValue(FORWARDED_BY, by), call, headers, next);
+      }
+    };
+  }
+
+  /** Whether the call being served was forwarded by another member (see {@link #interceptor}). */
+  static boolean isForwardedCall() {
+    return FORWARDED_BY.get() != null;
+  }
+
+  /** The header value this member puts on the calls it forwards. */
+  Metadata forwardedHeaders() {
+    Metadata md = new Metadata();
+    md.put(FORWARDED, Long.toHexString(runtime.id()));
+    return md;
+  }
+
+  private static ManagedChannel open(String url) {
+    URI u = URI.create(url);
+    return NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (ManagedChannel ch : channels.values()) {
+      ch.shutdownNow();
+    }
+    for (ManagedChannel ch : channels.values()) {
+      try {
+        ch.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    channels.clear();
+  }
+}
