@@ -117,6 +117,11 @@ final class RaftkvCluster implements AutoCloseable {
     servers.set(index, RaftkvServer.start(configs.get(index)));
   }
 
+  /** The member id of the member at {@code index}. */
+  long memberId(int index) {
+    return configs.get(index).memberId();
+  }
+
   /** The client endpoints as {@code host:port}, in member order. */
   List<String> clientEndpoints() {
     List<String> out = new ArrayList<>();

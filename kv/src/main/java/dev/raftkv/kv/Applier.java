@@ -121,7 +121,7 @@ final class Applier {
       return Ranges.range(view, r, revision, compacted);
     } else if (op instanceof PutRequest p) {
       Ranges.checkKey(p.key());
-      checkPut(p);
+      checkPut(p, false);
       Writer w = new Writer(revision + 1);
       KeyValue prev = put(p, w);
       revision = w.main;
@@ -169,19 +169,32 @@ final class Applier {
 
   // ---- writes ----
 
-  /** etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). */
-  private void checkPut(PutRequest p) {
+  /**
+   * etcd's checks of a put against the current state (lease, ignore_value / ignore_lease). A plain
+   * put looks the lease up before the key (etcd's {@code applierV3backend.Put}); inside a txn the
+   * key comes first (etcd's {@code checkRequestPut}).
+   */
+  private void checkPut(PutRequest p, boolean inTxn) {
     if (p.ignoreValue() && p.value().length != 0) {
       throw new KvException(KvException.Code.VALUE_PROVIDED);
     }
     if (p.ignoreLease() && p.lease() != 0) {
       throw new KvException(KvException.Code.LEASE_PROVIDED);
     }
-    if (p.lease() != 0 && !leaseExists(p.lease())) {
-      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
+    if (!inTxn) {
+      checkLease(p);
     }
     if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
       throw new KvException(KvException.Code.KEY_NOT_FOUND);
+    }
+    if (inTxn) {
+      checkLease(p);
+    }
+  }
+
+  private void checkLease(PutRequest p) {
+    if (p.lease() != 0 && !leaseExists(p.lease())) {
+      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
     }
   }
 
@@ -189,6 +202,11 @@ final class Applier {
   private KeyValue put(PutRequest p, Writer w) throws RocksDBException {
     byte[] key = p.key();
     KeyValue prev = view.get(key, Long.MAX_VALUE, false);
+    if (prev == null && (p.ignoreValue() || p.ignoreLease())) {
+      // checked before the txn began, but an earlier op of the same txn deleted the key (etcd
+      // panics here); refusing rolls the whole op back
+      throw new KvException(KvException.Code.KEY_NOT_FOUND);
+    }
     byte[] value = p.ignoreValue() ? prev.value() : p.value();
     long lease = p.ignoreLease() ? prev.lease() : p.lease();
     long create = prev == null ? w.main : prev.createRevision();
@@ -198,6 +216,7 @@ final class Applier {
         Codec.kvKey(Codec.group(key), w.main, w.sub),
         Codec.putValue(create, version, lease, value));
     batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.PUT, key));
+    KeyValue eventPrev = before(key, prev, w);
     w.sub++;
     if (prev != null && prev.lease() != 0 && prev.lease() != lease) {
       batch.delete(cf.lease(), Codec.leaseKey(prev.lease(), key));
@@ -206,8 +225,17 @@ final class Applier {
       batch.put(cf.lease(), Codec.leaseKey(lease, key), Bytes.EMPTY);
     }
     events.add(
-        new Event(Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), prev));
+        new Event(
+            Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), eventPrev));
     return prev;
+  }
+
+  /**
+   * An event's prev kv: the key as of the revision before the event's, as etcd looks it up (and as
+   * {@link KvStore#changes} replays it) — not an earlier write of the same txn.
+   */
+  private KeyValue before(byte[] key, KeyValue current, Writer w) {
+    return w.sub == 0 ? current : view.get(key, w.main - 1, false);
   }
 
   /** Writes a tombstone at {@code w} for every present key of the range; returns them. */
@@ -217,12 +245,14 @@ final class Applier {
     for (KeyValue kv : present) {
       batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
       batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
+      KeyValue eventPrev = before(kv.key(), kv, w);
       w.sub++;
       if (kv.lease() != 0) {
         batch.delete(cf.lease(), Codec.leaseKey(kv.lease(), kv.key()));
       }
       events.add(
-          new Event(Event.Type.DELETE, new KeyValue(kv.key(), 0, w.main, 0, Bytes.EMPTY, 0), kv));
+          new Event(
+              Event.Type.DELETE, new KeyValue(kv.key(), 0, w.main, 0, Bytes.EMPTY, 0), eventPrev));
     }
     return present;
   }
@@ -265,14 +295,20 @@ final class Applier {
     return kvs.stream().allMatch(c::test);
   }
 
+  /** etcd's order: every put on the path is checked first, then every range (depth first). */
   private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path) {
+    checkPath(t, path, true);
+    checkPath(t, path, false);
+  }
+
+  private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path, boolean puts) {
     for (RequestOp op : path.get(t) ? t.success() : t.failure()) {
-      if (op instanceof RangeRequest r) {
+      if (op instanceof RangeRequest r && !puts) {
         Ranges.readRevision(r.revision(), revision, compacted);
-      } else if (op instanceof PutRequest p) {
-        checkPut(p);
+      } else if (op instanceof PutRequest p && puts) {
+        checkPut(p, true);
       } else if (op instanceof TxnRequest nested) {
-        checkPath(nested, path);
+        checkPath(nested, path, puts);
       }
     }
   }

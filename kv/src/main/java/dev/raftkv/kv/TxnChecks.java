@@ -10,7 +10,8 @@ import java.util.Set;
  * The static checks etcd makes on a txn before it reaches the store ({@code checkTxnRequest} and
  * {@code checkIntervals} in etcd's v3rpc): op counts, empty keys, and that no key is written twice
  * (two puts, or a put inside a deleted range) on any path through the txn. The two branches of a
- * txn exclude each other, so the same put in both is fine.
+ * txn exclude each other, so the same put in both is fine. As in etcd, a delete's range end is
+ * taken literally, so the from-key end {@code "\0"} makes an empty interval that covers no put.
  */
 final class TxnChecks {
   private TxnChecks() {}
@@ -21,8 +22,15 @@ final class TxnChecks {
     intervals(t.failure());
   }
 
+  /**
+   * etcd's {@code checkTxnRequest}: the largest of the compare, success and failure counts must be
+   * at most {@code maxOps}, and a nested txn gets what is left ({@code maxOps} minus that count);
+   * every op of both branches, in order, must have a key, and a put must not give a value with
+   * {@code ignore_value} or a lease with {@code ignore_lease}.
+   */
   private static void checkShape(TxnRequest t, int maxOps) {
-    if (t.compare().size() > maxOps || t.success().size() > maxOps || t.failure().size() > maxOps) {
+    int opc = Math.max(t.compare().size(), Math.max(t.success().size(), t.failure().size()));
+    if (opc > maxOps) {
       throw new KvException(KvException.Code.TOO_MANY_OPS);
     }
     for (List<RequestOp> branch : List.of(t.success(), t.failure())) {
@@ -31,10 +39,16 @@ final class TxnChecks {
           Ranges.checkKey(r.key());
         } else if (op instanceof PutRequest p) {
           Ranges.checkKey(p.key());
+          if (p.ignoreValue() && p.value().length != 0) {
+            throw new KvException(KvException.Code.VALUE_PROVIDED);
+          }
+          if (p.ignoreLease() && p.lease() != 0) {
+            throw new KvException(KvException.Code.LEASE_PROVIDED);
+          }
         } else if (op instanceof DeleteRangeRequest d) {
           Ranges.checkKey(d.key());
         } else if (op instanceof TxnRequest nested) {
-          checkShape(nested, maxOps);
+          checkShape(nested, maxOps - opc);
         }
       }
     }
@@ -45,10 +59,10 @@ final class TxnChecks {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  /** A deleted interval {@code [start, end)}; {@code end == null} is unbounded. */
+  /** A deleted interval {@code [start, end)} (empty when end is not above start). */
   private record Interval(String start, String end) {
     boolean contains(String k) {
-      return k.compareTo(start) >= 0 && (end == null || k.compareTo(end) < 0);
+      return k.compareTo(start) >= 0 && k.compareTo(end) < 0;
     }
   }
 
@@ -66,9 +80,8 @@ final class TxnChecks {
         byte[] e = d.rangeEnd();
         if (e.length == 0) {
           dels.add(new Interval(k, k + '\0'));
-        } else if (e.length == 1 && e[0] == 0) {
-          dels.add(new Interval(k, null));
         } else {
+          // etcd takes the end literally here, so a from-key delete ("\0") covers nothing
           dels.add(new Interval(k, s(e)));
         }
       }

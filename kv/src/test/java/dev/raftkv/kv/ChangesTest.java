@@ -31,6 +31,35 @@ class ChangesTest extends StoreFixture {
   }
 
   @Test
+  void anEventsPrevKvIsTheKeyBeforeTheRevisionEvenWhenTheTxnWroteItFirst() {
+    // etcd looks prev_kv up at the event's revision - 1, so a key a txn puts and then deletes
+    // (allowed with a from-key delete) has no prev_kv on its delete, live or replayed (found by the
+    // differential test against etcd 3.4)
+    put("b", "1");
+    long rev = store.revision() + 1;
+    List<Event> live =
+        store
+            .apply(
+                ++index,
+                List.of(
+                    new TxnRequest(
+                        List.of(),
+                        List.of(
+                            PutRequest.of("e", "1"),
+                            PutRequest.of("b", "2"),
+                            new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, false)),
+                        List.of())))
+            .events();
+    assertThat(live).hasSize(4);
+    assertThat(live.get(2).kv().key()).isEqualTo(b("b"));
+    assertThat(live.get(2).type()).isEqualTo(Event.Type.DELETE);
+    assertThat(live.get(2).prevKv().value()).as("b before the txn").isEqualTo(b("1"));
+    assertThat(live.get(3).kv().key()).isEqualTo(b("e"));
+    assertThat(live.get(3).prevKv()).as("e did not exist before the txn").isNull();
+    assertThat(store.changes(rev, 10, true).events()).isEqualTo(live);
+  }
+
+  @Test
   void aSliceNeverSplitsARevision() {
     put("a", "1"); // 2
     ok(

@@ -34,6 +34,16 @@ class LeaseTableTest {
   }
 
   @Test
+  void aPutNeedingAMissingKeyWithAnUnknownLeaseFailsOnTheLeaseAloneButInATxnOnTheKey() {
+    // etcd's Put looks the lease up first; its txn check (checkRequestPut) looks for the key first
+    // (found by the differential test against etcd 3.4)
+    PutRequest p = new PutRequest(Bytes.of("missing"), Bytes.EMPTY, 77, false, true, false);
+    assertThat(apply(p).error().code()).isEqualTo(KvException.Code.LEASE_NOT_FOUND);
+    TxnRequest t = new TxnRequest(List.of(), List.of(p), List.of());
+    assertThat(apply(t).error().code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+  }
+
+  @Test
   void grantWithClientIdAndDuplicate() {
     LeaseGrantResponse g = (LeaseGrantResponse) apply(new LeaseGrantRequest(42, 10)).orThrow();
     assertThat(g.id()).isEqualTo(42);

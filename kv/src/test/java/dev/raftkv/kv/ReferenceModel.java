@@ -265,8 +265,8 @@ final class ReferenceModel {
     if (e.length == 0) {
       return k.equals(start);
     }
-    boolean fromKey = e.length == 1 && e[0] == 0;
-    return k.compareTo(start) >= 0 && (fromKey || k.compareTo(s(e)) < 0);
+    // etcd's duplicate check takes the end literally: a from-key end "\0" covers nothing
+    return k.compareTo(start) >= 0 && k.compareTo(s(e)) < 0;
   }
 
   /** Every key present at {@code rev}, in key order. */

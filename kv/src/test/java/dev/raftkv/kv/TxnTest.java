@@ -242,6 +242,111 @@ class TxnTest extends StoreFixture {
   }
 
   @Test
+  void putOptionsAreCheckedOnBothBranchesBeforeTheComparesAsEtcd() {
+    // etcd's checkPutRequest runs on every op of both branches before the txn is decided, so a
+    // bad put in the branch not taken still refuses the txn (found by the differential test)
+    long rev = store.revision();
+    PutRequest valueWithIgnoreValue = new PutRequest(b("x"), b("v"), 0, false, true, false);
+    PutRequest leaseWithIgnoreLease = new PutRequest(b("x"), Bytes.EMPTY, 5, false, false, true);
+    assertThat(
+            refused(txn(List.of(), List.of(PutRequest.of("a", "1")), List.of(valueWithIgnoreValue)))
+                .code())
+        .isEqualTo(KvException.Code.VALUE_PROVIDED);
+    assertThat(
+            refused(
+                    txn(
+                        List.of(),
+                        List.of(
+                            txn(List.of(), List.of(), List.of(leaseWithIgnoreLease)),
+                            PutRequest.of("a", "1")),
+                        List.of()))
+                .code())
+        .isEqualTo(KvException.Code.LEASE_PROVIDED);
+    assertThat(store.revision()).isEqualTo(rev);
+  }
+
+  @Test
+  void aNestedTxnGetsTheOpBudgetLeftByItsParentAsEtcd() {
+    // etcd checks a nested txn against maxTxnOps minus the largest of its parent's compare,
+    // success and failure counts: here 128 - 10 = 118
+    int budget = KvOptions.DEFAULT_MAX_TXN_OPS - 10;
+    List<RequestOp> nested = new ArrayList<>();
+    for (int i = 0; i <= budget; i++) {
+      nested.add(RangeRequest.get(b("k" + i)));
+    }
+    List<RequestOp> outer = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      outer.add(RangeRequest.get(b("k" + i)));
+    }
+    outer.add(txn(List.of(), nested.subList(0, budget), List.of()));
+    run(txn(List.of(), outer, List.of()));
+    outer.set(9, txn(List.of(), nested, List.of()));
+    assertThat(refused(txn(List.of(), outer, List.of())).code())
+        .isEqualTo(KvException.Code.TOO_MANY_OPS);
+  }
+
+  @Test
+  void aFromKeyDeleteDoesNotCountAsCoveringPutsInTheDuplicateCheckAsEtcd() {
+    // etcd's checkIntervals makes the interval [key, "\0") of a from-key delete literally, which
+    // is empty, so a put above the key in the same branch is accepted (found by the differential
+    // test against etcd 3.4); the txn then deletes first and puts after, as written
+    put("b", "0");
+    TxnResponse t =
+        run(
+            txn(
+                List.of(),
+                List.of(
+                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, false), PutRequest.of("e", "1")),
+                List.of()));
+    assertThat(t.succeeded()).isTrue();
+    assertThat(get("b")).isNull();
+    assertThat(str(get("e").value())).isEqualTo("1");
+  }
+
+  @Test
+  void putChecksOnThePathComeBeforeRangeChecksAsEtcd() {
+    // etcd's Txn runs checkRequests(checkPut) over the whole path, then checkRequests(checkRange):
+    // a bad put after a bad range revision is the error reported (found by the differential test)
+    put("a", "1");
+    long rev = store.revision();
+    KvException e =
+        refused(
+            txn(
+                List.of(),
+                List.of(
+                    RangeRequest.get(b("a")).atRevision(rev + 5),
+                    txn(
+                        List.of(),
+                        List.of(new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)),
+                        List.of())),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+  }
+
+  @Test
+  void anIgnoreLeasePutOfAKeyTheSameTxnDeletedIsRefusedWhole() {
+    // etcd's checks pass this txn (the from-key delete covers nothing in its duplicate check, and
+    // the key exists before the txn) and etcd 3.4 then panics applying it; raftkv refuses it whole
+    // with etcd's error for a missing key instead of failing its apply (found by the differential
+    // test: raftkv's apply threw a NullPointerException and the request timed out)
+    put("a", "1");
+    long rev = store.revision();
+    KvException e =
+        refused(
+            txn(
+                List.of(),
+                List.of(
+                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, true),
+                    new PutRequest(b("a"), b("2"), 0, false, false, true)),
+                List.of()));
+    assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+    assertThat(store.revision()).isEqualTo(rev);
+    assertThat(str(get("a").value())).isEqualTo("1");
+    put("b", "1");
+    assertThat(store.revision()).isEqualTo(rev + 1);
+  }
+
+  @Test
   void aRefusedOpDoesNotStopTheOthersOfTheEntry() {
     ApplyResult r =
         store.apply(

@@ -114,7 +114,14 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest req, StreamObserver<TxnResponse> out) {
-    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.TxnResponse) r));
+    dev.raftkv.kv.TxnRequest txn;
+    try {
+      txn = toKv(req);
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    propose(txn, req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.TxnResponse) r));
   }
 
   @Override
@@ -274,7 +281,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
         case REQUEST_PUT -> out.add(toKv(op.getRequestPut()));
         case REQUEST_DELETE_RANGE -> out.add(toKv(op.getRequestDeleteRange()));
         case REQUEST_TXN -> out.add(toKv(op.getRequestTxn()));
-        default -> throw invalid("etcdserver: empty request op in txn");
+        default -> throw invalid("etcdserver: key not found"); // etcd's answer to an empty op
       }
     }
     return out;

@@ -49,8 +49,8 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   private final EtcdKvService kvService;
   private final LeaseManager leases;
   private final Duration timeout;
-  private final long minTtlSeconds;
   private final LeaderChannels leader;
+  private final long minTtlSeconds;
 
   /**
    * @param minTtlSeconds the smallest TTL a lease is granted with ({@link #minTtlSeconds(int,

@@ -430,13 +430,14 @@ public final class RaftkvServer implements AutoCloseable {
     }
     publisher.close();
     background.shutdownNow();
+    grpc.shutdown(); // no new calls
+    closeQuietly(watchHub); // ends the watch streams with UNAVAILABLE, so clients move elsewhere
     grpc.shutdownNow();
     try {
       grpc.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    closeQuietly(watchHub);
     closeQuietly(admin);
     closeQuietly(leases);
     closeQuietly(clusterService);

@@ -3,6 +3,7 @@ package dev.raftkv.server;
 import dev.raftkv.api.etcdserverpb.ResponseHeader;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.Bytes;
 import dev.raftkv.kv.Changes;
 import dev.raftkv.kv.Event;
 import dev.raftkv.kv.KvException;
@@ -102,10 +103,28 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     return s;
   }
 
+  /**
+   * Stops the hub: every open stream ends with {@code UNAVAILABLE etcdserver: server stopped} (as
+   * etcd's stopping server answers), which clients take as a cue to resume the watch on another
+   * member; a cancelled stream would make them give up.
+   */
   @Override
   public void close() {
     kv.removeApplyListener(this);
+    List<Stream> open;
+    synchronized (lock) {
+      open = new ArrayList<>(streams);
+    }
+    for (Stream s : open) {
+      s.stop();
+    }
     timer.shutdownNow();
+    senders.shutdown();
+    try {
+      senders.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     senders.shutdownNow();
   }
 
@@ -203,7 +222,9 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
                     ? dev.raftkv.api.mvccpb.Event.EventType.PUT
                     : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
             .setKv(EtcdKvService.toProto(e.kv()));
-    if (prevKv && e.prevKv() != null) {
+    // etcd looks no prev kv up for a create (a put at version 1)
+    boolean create = e.type() == Event.Type.PUT && e.kv().version() == 1;
+    if (prevKv && e.prevKv() != null && !create) {
       b.setPrevKv(EtcdKvService.toProto(e.prevKv()));
     }
     return b.build();
@@ -324,11 +345,15 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     private final ServerCallStreamObserver<WatchResponse> out;
     private final Map<Long, Watcher> watchers = new LinkedHashMap<>(); // guarded by hub lock
     private long nextId; // guarded by hub lock
+    // watchers canceled because their history was compacted: as in etcd, their ids stay taken on
+    // the stream until the client cancels them (guarded by hub lock)
+    private final Set<Long> compactedIds = new LinkedHashSet<>();
     private boolean progressPending; // guarded by hub lock
     private final ArrayDeque<Out> queue = new ArrayDeque<>(); // guarded by itself
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean completeRequested;
+    private volatile boolean stopRequested;
 
     private Stream(ServerCallStreamObserver<WatchResponse> out) {
       this.out = out;
@@ -340,19 +365,19 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         if (closed) {
           return;
         }
-        if (c.watchId() > 0 && watchers.containsKey(c.watchId())) {
-          enqueue(
-              notified,
-              WatchResponse.newBuilder()
-                  .setWatchId(c.watchId())
-                  .setCreated(true)
-                  .setCanceled(true)
-                  .setCancelReason("mvcc: duplicate watch ID provided on the WatchStream"));
+        // etcd refuses these with watch id -1, created and canceled at once
+        if (c.end() != null && c.end().length > 0 && Bytes.compare(c.key(), c.end()) >= 0) {
+          refuse("mvcc: watcher range is empty");
+          return;
+        }
+        if (c.watchId() > 0
+            && (watchers.containsKey(c.watchId()) || compactedIds.contains(c.watchId()))) {
+          refuse("mvcc: duplicate watch ID provided on the WatchStream");
           return;
         }
         long id = c.watchId();
         if (id <= 0) {
-          while (watchers.containsKey(nextId)) {
+          while (watchers.containsKey(nextId) || compactedIds.contains(nextId)) {
             nextId++;
           }
           id = nextId++;
@@ -380,10 +405,20 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       }
     }
 
+    private void refuse(String reason) {
+      enqueue(
+          notified,
+          WatchResponse.newBuilder()
+              .setWatchId(-1)
+              .setCreated(true)
+              .setCanceled(true)
+              .setCancelReason(reason));
+    }
+
     /** etcd's cancel: a canceled reply for a watcher of this stream; unknown ids are ignored. */
     void cancel(long watchId) {
       synchronized (lock) {
-        if (watchers.remove(watchId) != null) {
+        if (watchers.remove(watchId) != null || compactedIds.remove(watchId)) {
           enqueue(notified, WatchResponse.newBuilder().setWatchId(watchId).setCanceled(true));
           maybeSendProgress();
         }
@@ -413,6 +448,16 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       }
       progressPending = false;
       enqueue(notified, WatchResponse.newBuilder().setWatchId(-1));
+    }
+
+    /** The server stops: drop the watchers and end the call with UNAVAILABLE. */
+    void stop() {
+      synchronized (lock) {
+        watchers.clear();
+        streams.remove(this);
+      }
+      stopRequested = true;
+      schedule();
     }
 
     /** The client half-closed: drop the watchers and end the call. */
@@ -467,6 +512,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     private void pump() {
       try {
         while (!closed) {
+          if (stopRequested) {
+            closed = true;
+            out.onError(
+                io.grpc.Status.UNAVAILABLE
+                    .withDescription("etcdserver: server stopped")
+                    .asRuntimeException());
+            return;
+          }
           if (completeRequested) {
             closed = true;
             out.onCompleted();
@@ -513,7 +566,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
 
     private boolean hasWork() {
-      if (completeRequested) {
+      if (completeRequested || stopRequested) {
         return true;
       }
       boolean pending;
@@ -558,7 +611,8 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       } catch (RuntimeException e) {
         WatchResponse.Builder cancel =
             WatchResponse.newBuilder().setWatchId(w.id).setCanceled(true);
-        if (e instanceof KvException k && k.code() == KvException.Code.COMPACTED) {
+        boolean compacted = e instanceof KvException k && k.code() == KvException.Code.COMPACTED;
+        if (compacted) {
           cancel.setCompactRevision(kv.store().compactedRevision());
         } else {
           LOG.log(System.Logger.Level.WARNING, "replaying history for watcher " + w.id, e);
@@ -567,7 +621,11 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         synchronized (lock) {
           if (watchers.get(w.id) == w) {
             watchers.remove(w.id);
-            enqueue(notified, cancel);
+            if (compacted) {
+              compactedIds.add(w.id);
+            }
+            // etcd's compaction cancel carries its mvcc response's revision, 0, in the header
+            enqueue(compacted ? 0 : notified, cancel);
             maybeSendProgress();
           }
         }

@@ -126,6 +126,29 @@ class WatchHubTest {
   }
 
   @Test
+  void aCreateEventCarriesNoPrevKvAsEtcd() {
+    // etcd skips the prev_kv lookup for a create (a put at version 1), even if the key existed
+    // before the txn that deleted and created it (found by the differential test)
+    dev.raftkv.kv.KeyValue before =
+        new dev.raftkv.kv.KeyValue(new byte[] {'k'}, 2, 3, 2, new byte[] {'1'}, 0);
+    dev.raftkv.kv.KeyValue created =
+        new dev.raftkv.kv.KeyValue(new byte[] {'k'}, 5, 5, 1, new byte[] {'2'}, 0);
+    Event e =
+        WatchHub.toProto(
+            new dev.raftkv.kv.Event(dev.raftkv.kv.Event.Type.PUT, created, before), true);
+    assertThat(e.hasPrevKv()).isFalse();
+    dev.raftkv.kv.KeyValue updated =
+        new dev.raftkv.kv.KeyValue(new byte[] {'k'}, 2, 5, 3, new byte[] {'2'}, 0);
+    assertThat(
+            WatchHub.toProto(
+                    new dev.raftkv.kv.Event(dev.raftkv.kv.Event.Type.PUT, updated, before), true)
+                .getPrevKv()
+                .getValue()
+                .toStringUtf8())
+        .isEqualTo("1");
+  }
+
+  @Test
   void afterASnapshotRestoreWatchersReplayWhatTheSnapshotBrought() throws Exception {
     start(16, Duration.ofMinutes(10));
     Client c = new Client();

@@ -19,6 +19,7 @@ import dev.raftkv.api.mvccpb.Event;
 import dev.raftkv.raft.Role;
 import dev.raftkv.transport.LoopbackPorts;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -319,7 +320,9 @@ class WatchServiceTest {
     WatchResponse dup = w.next();
     assertThat(dup.getCreated()).isTrue();
     assertThat(dup.getCanceled()).isTrue();
-    assertThat(dup.getCancelReason()).contains("duplicate watch ID");
+    assertThat(dup.getCancelReason())
+        .isEqualTo("mvcc: duplicate watch ID provided on the WatchStream");
+    assertThat(dup.getWatchId()).as("etcd answers a refused create with id -1").isEqualTo(-1);
     w.out.onNext(
         WatchRequest.newBuilder()
             .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7))
@@ -350,6 +353,92 @@ class WatchServiceTest {
     // from the compacted revision itself, the history is still there
     w.create(WatchCreateRequest.newBuilder().setKey(bs("old")).setStartRevision(r3));
     assertThat(value(w.events(1).get(0))).isEqualTo("3");
+  }
+
+  @Test
+  void anEmptyRangeIsCreatedAndCanceledWithIdMinusOneAsEtcd() throws Exception {
+    // etcd refuses a watch whose range end is not above its key: created and canceled at once,
+    // watch id -1, reason "mvcc: watcher range is empty" (found by the differential test)
+    Watch w = new Watch();
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("m")).setRangeEnd(bs("a")))
+            .build());
+    WatchResponse r = w.next();
+    assertThat(r.getCreated()).isTrue();
+    assertThat(r.getCanceled()).isTrue();
+    assertThat(r.getWatchId()).isEqualTo(-1);
+    assertThat(r.getCancelReason()).isEqualTo("mvcc: watcher range is empty");
+    // the refused watcher took no id
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("m")))).isZero();
+  }
+
+  @Test
+  void theCompactionCancelCarriesHeaderRevisionZeroAsEtcd() throws Exception {
+    // etcd answers a compacted watcher with its mvcc response, whose revision is 0, so the header
+    // says revision 0 (found by the differential test against etcd 3.4)
+    long first = put("gone", "1");
+    long r2 = put("gone", "2");
+    kv().compact(CompactionRequest.newBuilder().setRevision(r2).build());
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("gone")).setStartRevision(first));
+    WatchResponse r = w.next();
+    assertThat(r.getCanceled()).isTrue();
+    assertThat(r.getCompactRevision()).isEqualTo(r2);
+    assertThat(r.getHeader().getRevision()).isZero();
+  }
+
+  @Test
+  void aWatcherCanceledByCompactionKeepsItsIdUntilTheClientCancelsItAsEtcd() throws Exception {
+    // etcd cancels such a watcher but leaves it registered on the stream: its id stays taken
+    // (a create with it is a duplicate) until the client's own cancel, which is answered
+    // (found by the differential test against etcd 3.4)
+    long first = put("cc", "1");
+    long r2 = put("cc", "2");
+    kv().compact(CompactionRequest.newBuilder().setRevision(r2).build());
+    Watch w = new Watch();
+    assertThat(
+            w.create(
+                WatchCreateRequest.newBuilder()
+                    .setKey(bs("cc"))
+                    .setStartRevision(first)
+                    .setWatchId(7)))
+        .isEqualTo(7);
+    assertThat(w.next().getCompactRevision()).isEqualTo(r2);
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("cc")).setWatchId(7))
+            .build());
+    WatchResponse dup = w.next();
+    assertThat(dup.getWatchId()).isEqualTo(-1);
+    assertThat(dup.getCancelReason())
+        .isEqualTo("mvcc: duplicate watch ID provided on the WatchStream");
+    w.out.onNext(
+        WatchRequest.newBuilder()
+            .setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7))
+            .build());
+    WatchResponse canceled = w.next();
+    assertThat(canceled.getWatchId()).isEqualTo(7);
+    assertThat(canceled.getCanceled()).isTrue();
+    assertThat(w.create(WatchCreateRequest.newBuilder().setKey(bs("cc")).setWatchId(7)))
+        .isEqualTo(7);
+  }
+
+  @Test
+  void stoppingTheServerEndsWatchStreamsWithUnavailableSoClientsResume() throws Exception {
+    // clients (jetcd, etcd's clientv3) resume a watch on another endpoint after UNAVAILABLE but
+    // give up on CANCELLED, which is what a stream got when the server closed under it (found
+    // by the jetcd suite: the watch never came back after its member restarted)
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("s")));
+    server.close();
+    server = null;
+    Object end = w.in.poll(10, TimeUnit.SECONDS);
+    assertThat(end).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) end).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+    assertThat(((StatusRuntimeException) end).getStatus().getDescription())
+        .isEqualTo("etcdserver: server stopped");
   }
 
   @Test
