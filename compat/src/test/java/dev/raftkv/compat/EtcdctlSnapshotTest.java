@@ -24,7 +24,9 @@ class EtcdctlSnapshotTest {
   @Test
   void snapshotSaveWritesARestorableCheckpointArchiveAndItsDigest() throws Exception {
     Binaries.requireEtcdctl();
-    try (RaftkvCluster raftkv = RaftkvCluster.start(dir.resolve("cluster"), 3)) {
+    // etcd's default timings: with 20/200 ms a loaded machine (load average 26) caused an election
+    // between the puts, and a put failed with "etcdserver: no leader"
+    try (RaftkvCluster raftkv = RaftkvCluster.start(dir.resolve("cluster"), 3, 100, 1000)) {
       Etcdctl all = new Etcdctl(raftkv.endpoints());
       for (int i = 0; i < 50; i++) {
         Etcdctl.Result put = all.run("put", "snap/" + i, "value-" + i);

@@ -34,7 +34,8 @@ class EtcdctlUnsupportedTest {
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
     Binaries.requireEtcdctl();
-    raftkv = RaftkvCluster.start(dir, 3);
+    raftkv =
+        RaftkvCluster.start(dir, 3, 100, 1000); // etcd's timings: no elections on a loaded machine
   }
 
   @AfterAll
