@@ -235,11 +235,11 @@ class JetcdTest {
 
   @Test
   void aKeptAliveLeaseKeepsItsKeysAndAnExpiredOneDeletesThem() throws Exception {
-    // keep-alive and time-to-live are served by the leader (raftkv does not forward them yet)
-    try (Client leaderClient =
-        Client.builder().endpoints(urls(List.of(cluster.leader()))).build()) {
-      var lease = leaderClient.getLeaseClient();
-      KV kv = leaderClient.getKVClient();
+    // through a follower only: it forwards keep-alive and time-to-live to the leader, as etcd's do
+    try (Client followerClient =
+        Client.builder().endpoints(urls(List.of((cluster.leader() + 1) % 3))).build()) {
+      var lease = followerClient.getLeaseClient();
+      KV kv = followerClient.getKVClient();
       long id = lease.grant(2).get(WAIT_S, TimeUnit.SECONDS).getID();
       kv.put(bs("lease/a"), bs("1"), PutOption.builder().withLeaseId(id).build())
           .get(WAIT_S, TimeUnit.SECONDS);
