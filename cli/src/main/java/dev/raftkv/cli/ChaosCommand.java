@@ -85,9 +85,9 @@ final class ChaosCommand implements Callable<Integer> {
       paramLabel = "KIND",
       description =
           "Fault kinds the nemesis picks from (default: all): kill, kill-leader, pause,"
-              + " pause-leader, isolate, isolate-leader, split, bridge, ring, transfer-leader;"
-              + " 'none' for no faults. (membership is not available yet: it needs the Cluster"
-              + " MemberAdd/MemberRemove API.)")
+              + " pause-leader, isolate, isolate-leader, split, bridge, ring, transfer-leader,"
+              + " membership (remove a member, add it back on a fresh data dir); 'none' for no"
+              + " faults.")
   List<String> faults;
 
   @Option(

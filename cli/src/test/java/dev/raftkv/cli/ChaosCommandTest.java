@@ -135,7 +135,6 @@ class ChaosCommandTest {
   void badOptionsAreUsageErrors() {
     assertThat(chaos("--duration", "soon")[0]).isEqualTo(2);
     assertThat(chaos("--faults", "meteor")[0]).isEqualTo(2);
-    assertThat(chaos("--faults", "membership")[0]).isEqualTo(2);
     assertThat(chaos("--clients", "0")[0]).isEqualTo(2);
   }
 }

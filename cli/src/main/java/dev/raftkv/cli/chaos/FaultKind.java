@@ -27,9 +27,9 @@ public enum FaultKind {
   /** Leadership transfer (etcd {@code Maintenance.MoveLeader}) to a random other member. */
   TRANSFER_LEADER,
   /**
-   * Remove a member and add it back. Needs the etcd {@code Cluster.MemberAdd/MemberRemove} API,
-   * which the server does not serve yet: see {@link MembershipChanger}. Not in {@link #available()}
-   * until then.
+   * Remove a random member through another one (etcd {@code Cluster.MemberRemove}; it stops itself)
+   * and, on heal, add it back as a new member on a fresh data dir ({@code Cluster.MemberAdd}, then
+   * a start with {@code --initial-cluster-state existing}): see {@link MembershipFault}.
    */
   MEMBERSHIP;
 
@@ -52,8 +52,8 @@ public enum FaultKind {
             + String.join(", ", available().stream().map(FaultKind::cliName).toList()));
   }
 
-  /** Every kind the nemesis can inject today (all but {@link #MEMBERSHIP}). */
+  /** Every kind the nemesis can inject. */
   public static Set<FaultKind> available() {
-    return EnumSet.complementOf(EnumSet.of(MEMBERSHIP));
+    return EnumSet.allOf(FaultKind.class);
   }
 }

@@ -40,6 +40,8 @@ public final class LocalCluster implements AutoCloseable {
   private final int[][] ports; // [member][client, peer, admin]
   private final String initialCluster;
   private final Map<Integer, Process> procs = new HashMap<>();
+  private final long[] ids; // Raft ids; a member added back gets a new one
+  private final boolean[] joined; // added back: starts with --initial-cluster-state existing
   private final AdminClient admin = new AdminClient();
   private final Thread reaper = new Thread(this::killAll, "local-cluster-reaper");
 
@@ -55,6 +57,11 @@ public final class LocalCluster implements AutoCloseable {
     this.heartbeatMs = heartbeatMs;
     this.electionMs = electionMs;
     this.ports = new int[size + 1][];
+    this.ids = new long[size + 1];
+    this.joined = new boolean[size + 1];
+    for (int i = 1; i <= size; i++) {
+      ids[i] = i;
+    }
     StringBuilder initial = new StringBuilder();
     for (int i = 1; i <= size; i++) {
       ports[i] = LoopbackPorts.allocate(3);
@@ -78,9 +85,59 @@ public final class LocalCluster implements AutoCloseable {
     return l;
   }
 
-  /** Member {@code i}'s Raft id (its number). */
-  public long memberId(int i) {
-    return i;
+  /** Member {@code i}'s Raft id: its number, or the id it was given when added back. */
+  public synchronized long memberId(int i) {
+    return ids[i];
+  }
+
+  /** Member {@code i}'s peer URL. */
+  public String peerUrl(int i) {
+    return "http://127.0.0.1:" + ports[i][1];
+  }
+
+  /**
+   * Records that member {@code i} was removed and added back as {@code newId}: its data dir is
+   * deleted (a removed member cannot come back on its old data) and from now on it starts as a
+   * member joining an existing cluster.
+   *
+   * @throws IllegalStateException if it is running
+   */
+  public synchronized void addedBack(int i, long newId) throws IOException {
+    if (isRunning(i)) {
+      throw new IllegalStateException("member " + i + " is running");
+    }
+    deleteTree(dir.resolve("member-" + i));
+    ids[i] = newId;
+    joined[i] = true;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /**
+   * Waits up to {@code millis} for member {@code i}'s process to exit by itself (a removed member
+   * stops itself); true if it did.
+   */
+  public boolean awaitExit(int i, long millis) throws InterruptedException {
+    Process p;
+    synchronized (this) {
+      p = procs.get(i);
+    }
+    if (p == null || p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+      synchronized (this) {
+        procs.remove(i, p);
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Member {@code i}'s gRPC client address, {@code 127.0.0.1:port}. */
@@ -143,6 +200,8 @@ public final class LocalCluster implements AutoCloseable {
             adminUri(i).toString(),
             "--initial-cluster",
             initialCluster,
+            "--initial-cluster-state",
+            joined[i] ? "existing" : "new",
             "--heartbeat-interval",
             String.valueOf(heartbeatMs),
             "--election-timeout",

@@ -46,11 +46,6 @@ final class Nemesis implements Runnable {
     this.kinds = new ArrayList<>(new TreeSet<>(toList(kinds)));
     this.log = log;
     this.startNanos = startNanos;
-    if (this.kinds.contains(FaultKind.MEMBERSHIP)) {
-      throw new IllegalArgumentException(
-          "the membership fault needs etcd's Cluster.MemberAdd/MemberRemove, which raftkv does"
-              + " not serve yet (see MembershipChanger)");
-    }
   }
 
   private static List<FaultKind> toList(Iterable<FaultKind> kinds) {
@@ -154,6 +149,8 @@ final class Nemesis implements Runnable {
         int target = other == leader ? 1 + other % cluster.size() : other;
         return new TransferFault(cluster, channels, leader, target);
       case MEMBERSHIP:
+        return new MembershipFault(
+            cluster, channels, any, any == other ? 1 + any % cluster.size() : other);
       default:
         throw new IllegalStateException("no fault for " + kind);
     }
