@@ -17,6 +17,7 @@ import dev.raftkv.raft.Status;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,6 +68,7 @@ public final class NodeDriver {
   private final AtomicLong nextRequest = new AtomicLong(1);
   private final Map<Long, CompletableFuture<Long>> proposals = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
+  private final Map<Long, Integer> readAges = new HashMap<>(); // loop thread only
 
   // Apply thread only.
   private final PriorityQueue<ReadWaiter> readsWaitingApply = new PriorityQueue<>();
@@ -125,9 +127,35 @@ public final class NodeDriver {
     this.status = node.status();
   }
 
+  /**
+   * Ticks a read waits for its index before it is asked for again: the request or its answer may be
+   * lost (a leader change, a dropped message), and asking again is always safe, since any index
+   * confirmed after the read began serves it.
+   */
+  static final int READ_RETRY_TICKS = 10;
+
   /** Queues one tick of the node's clock. */
   public void tick() {
-    submit(node::tick);
+    submit(
+        () -> {
+          node.tick();
+          retryReads();
+        });
+  }
+
+  /** Loop thread: asks again for the index of every read that has waited READ_RETRY_TICKS. */
+  private void retryReads() {
+    readAges.keySet().retainAll(reads.keySet());
+    for (Long req : reads.keySet()) {
+      int age = readAges.merge(req, 1, Integer::sum);
+      if (age % READ_RETRY_TICKS == 0) {
+        try {
+          node.readIndex(req);
+        } catch (RuntimeException noLeaderYet) {
+          // asked again at the next retry; the caller's own timeout bounds the wait
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

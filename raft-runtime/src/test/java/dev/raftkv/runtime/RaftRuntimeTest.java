@@ -43,6 +43,8 @@ class RaftRuntimeTest {
   private final Map<Long, LogStore> stores = new HashMap<>();
   private final Map<Long, ListStateMachine> machines = new HashMap<>();
   private final Set<Long> cutOff = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger readRequestsToDrop =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @AfterEach
   void stop() throws Exception {
@@ -57,6 +59,10 @@ class RaftRuntimeTest {
   }
 
   private void route(Message m) {
+    if (m instanceof dev.raftkv.raft.Message.ReadIndexRequest
+        && readRequestsToDrop.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return;
+    }
     RaftRuntime to = runtimes.get(m.to());
     if (to != null && !cutOff.contains(m.to()) && !cutOff.contains(m.from())) {
       to.deliver(m);
@@ -151,6 +157,18 @@ class RaftRuntimeTest {
     long readAt = runtimes.get(follower).readIndex().get(20, TimeUnit.SECONDS);
     assertThat(readAt).isGreaterThanOrEqualTo(index);
     assertThat(machines.get(follower).values()).contains("x");
+  }
+
+  @Test
+  void aReadWhoseRequestIsLostIsAskedForAgain() throws Exception {
+    startMemoryCluster(0);
+    long leader = awaitLeader();
+    long follower = VOTERS.stream().filter(id -> id != leader).findFirst().orElseThrow();
+    long index = write(leader, "x");
+    readRequestsToDrop.set(1); // the follower's request for a read index is lost on the way
+    long readAt = runtimes.get(follower).readIndex().get(20, TimeUnit.SECONDS);
+    assertThat(readRequestsToDrop.get()).isZero();
+    assertThat(readAt).isGreaterThanOrEqualTo(index);
   }
 
   @Test
