@@ -28,12 +28,6 @@ class ProcessClusterTest {
   private static final int HEARTBEAT_MS = 50;
   private static final int ELECTION_MS = 500;
 
-  /**
-   * How long five JVMs may take to start and elect: generous, because on a shared 2-core machine
-   * with other builds running (load average above 20) 30 s was not always enough.
-   */
-  private static final int STARTUP_MS = 90_000;
-
   @TempDir Path dir;
   private LocalCluster cluster;
 
