@@ -32,7 +32,7 @@ final class OutputNormalizer {
   private static final Pattern TOOK = Pattern.compile("took = [0-9.]+[a-zµ]+");
   private static final Pattern REMAINING = Pattern.compile("remaining\\(\\d+s\\)");
   private static final Pattern CLUSTER_ID =
-      Pattern.compile("(added to|updated in|removed from|promoted in) cluster [0-9a-f]+");
+      Pattern.compile("(added to|updated in|removed from|promoted in) cluster +[0-9a-f]+");
   private static final Pattern INITIAL_CLUSTER =
       Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
   private static final Pattern TABLE_BORDER = Pattern.compile("^\\+[-+]+\\+$");
