@@ -351,13 +351,15 @@ public final class TcpTransport implements Transport {
     for (Channel ch : inbound) {
       ch.close();
     }
-    LOG.log(System.Logger.Level.INFO, "member {0} detached from its peers", memberId);
+    LOG.log(
+        System.Logger.Level.INFO, "member {0} detached from its peers", Long.toHexString(memberId));
   }
 
   @Override
   public void attach() {
     detached = false;
-    LOG.log(System.Logger.Level.INFO, "member {0} attached to its peers", memberId);
+    LOG.log(
+        System.Logger.Level.INFO, "member {0} attached to its peers", Long.toHexString(memberId));
   }
 
   @Override
@@ -431,7 +433,7 @@ public final class TcpTransport implements Transport {
     if (!onOwnThread) {
       done.awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
-    LOG.log(System.Logger.Level.INFO, "member {0} transport closed", memberId);
+    LOG.log(System.Logger.Level.INFO, "member {0} transport closed", Long.toHexString(memberId));
   }
 
   private void logOnce(String key, System.Logger.Level level, String message) {
@@ -670,8 +672,8 @@ public final class TcpTransport implements Transport {
         LOG.log(
             System.Logger.Level.INFO,
             "member {0} connected to member {1} at {2}",
-            memberId,
-            id,
+            Long.toHexString(memberId),
+            Long.toHexString(id),
             ch.remoteAddress());
         pump();
         return;
@@ -711,7 +713,10 @@ public final class TcpTransport implements Transport {
       }
       if (connected) {
         LOG.log(
-            System.Logger.Level.INFO, "member {0} lost its connection to member {1}", memberId, id);
+            System.Logger.Level.INFO,
+            "member {0} lost its connection to member {1}",
+            Long.toHexString(memberId),
+            Long.toHexString(id));
       }
       channel = null;
       connected = false;
