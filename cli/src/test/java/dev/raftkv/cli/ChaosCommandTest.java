@@ -98,6 +98,32 @@ class ChaosCommandTest {
   }
 
   @Test
+  void removingMembersAndAddingThemBackLosesNothing() throws Exception {
+    Object[] run =
+        chaos(
+            "--duration",
+            "25s",
+            "--seed",
+            "11",
+            "--faults",
+            "membership,kill",
+            "--data-dir",
+            dir.resolve("members").toString(),
+            "--history",
+            dir.resolve("members.jsonl").toString());
+    String out = (String) run[1];
+    assertThat(run[0]).as(out).isEqualTo(0);
+    // Each removal is followed by the member's return under a new id on a fresh data dir.
+    assertThat(out)
+        .containsPattern("nemesis: remove member \\d \\(id \\w+\\) via \\d; it stopped itself")
+        .contains("linearizability: LINEARIZABLE")
+        .contains("acknowledged writes: all present or legitimately overwritten")
+        .contains("hashKV: all 5 members agree")
+        .contains("verdict: PASS");
+    assertThat(number(out, "membership (\\d+)")).isGreaterThan(0);
+  }
+
+  @Test
   void serializableReadsFromAnIsolatedMemberAreCaughtAsNotLinearizable() throws Exception {
     Path history = dir.resolve("stale.jsonl");
     Object[] run =
