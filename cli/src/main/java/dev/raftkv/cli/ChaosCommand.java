@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
           + " (docs/history-format.md). Meanwhile a nemesis seeded by --seed injects one fault at"
           + " a time: kill -9 and restart, SIGSTOP/SIGCONT (of a random member or the leader),"
           + " partitions through the members' block lists (isolate one member or the leader,"
-          + " majority/minority split, bridge, ring) and leadership transfer.",
+          + " majority/minority split, bridge, ring), leadership transfer, and removing a member"
+          + " and adding it back (etcd MemberRemove, MemberAdd, a fresh data dir).",
       "After --duration it heals everything (unblock, SIGCONT, restart), waits for a leader,"
           + " reads every key, and checks (1) the history is linearizable (within --check-budget;"
           + " 'unknown' if that runs out), (2) every acknowledged write is present at its revision"
