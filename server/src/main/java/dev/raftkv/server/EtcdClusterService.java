@@ -11,12 +11,9 @@ import dev.raftkv.api.etcdserverpb.MemberRemoveRequest;
 import dev.raftkv.api.etcdserverpb.MemberRemoveResponse;
 import dev.raftkv.api.etcdserverpb.MemberUpdateRequest;
 import dev.raftkv.api.etcdserverpb.MemberUpdateResponse;
-import dev.raftkv.kv.ApplyResult;
-import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Member;
 import dev.raftkv.kv.Members;
-import dev.raftkv.kv.OpResult;
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.ManagedChannel;
@@ -189,25 +186,14 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
       out.onError(notFound());
       return;
     }
-    byte[] cmd = KvCommands.encode(new dev.raftkv.kv.MemberUpdateRequest(req.getID(), urls));
     finish(
-        runtime
-            .propose(cmd)
-            .thenApply(
-                index -> {
-                  ApplyResult applied = kv.resultAt(index);
-                  if (applied == null || applied.results().isEmpty()) {
-                    throw timedOut();
-                  }
-                  OpResult r = applied.results().get(0);
-                  if (r.error() != null) {
-                    throw r.error();
-                  }
-                  return MemberUpdateResponse.newBuilder()
-                      .setHeader(header())
-                      .addAllMembers(members())
-                      .build();
-                }),
+        kvService.applied(
+            new dev.raftkv.kv.MemberUpdateRequest(req.getID(), urls),
+            ignored ->
+                MemberUpdateResponse.newBuilder()
+                    .setHeader(header())
+                    .addAllMembers(members())
+                    .build()),
         out);
   }
 
@@ -379,16 +365,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
   }
 
   private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
-    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (v, e) -> {
-              if (e == null) {
-                out.onNext(v);
-                out.onCompleted();
-              } else {
-                out.onError(EtcdKvService.toStatus(e));
-              }
-            });
+    kvService.reply(f, out);
   }
 
   private static StatusRuntimeException failed(String message) {
@@ -406,10 +383,6 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
 
   private static StatusRuntimeException unhealthy() {
     return Status.UNAVAILABLE.withDescription("etcdserver: unhealthy cluster").asRuntimeException();
-  }
-
-  private static StatusRuntimeException timedOut() {
-    return Status.UNAVAILABLE.withDescription("etcdserver: request timed out").asRuntimeException();
   }
 
   @Override

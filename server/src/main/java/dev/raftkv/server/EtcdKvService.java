@@ -81,7 +81,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     }
     CompletableFuture<Long> barrier =
         req.getSerializable() ? CompletableFuture.completedFuture(0L) : runtime.readIndex();
-    finish(
+    reply(
         barrier.thenApply(
             ignored -> {
               dev.raftkv.kv.RangeResponse r = kv.store().range(toKv(req));
@@ -142,26 +142,37 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(invalid("etcdserver: request is too large"));
       return;
     }
-    CompletableFuture<T> f =
-        runtime
-            .propose(KvCommands.encode(op))
-            .thenApply(
-                index -> {
-                  ApplyResult applied = kv.resultAt(index);
-                  if (applied == null || applied.results().isEmpty()) {
-                    throw new StatusRuntimeException(
-                        Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
-                  }
-                  OpResult r = applied.results().get(0);
-                  if (r.error() != null) {
-                    throw r.error();
-                  }
-                  return convert.apply(r.response());
-                });
-    finish(f, out);
+    reply(applied(op, convert::apply), out);
   }
 
-  private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
+  /**
+   * Proposes {@code op} and completes with {@code convert} of its answer once it is applied on this
+   * member; fails with the op's own error, or "request timed out" if its result is gone.
+   */
+  <T> CompletableFuture<T> applied(
+      Op op, java.util.function.Function<dev.raftkv.kv.Response, T> convert) {
+    return runtime
+        .propose(KvCommands.encode(op))
+        .thenApply(
+            index -> {
+              ApplyResult applied = kv.resultAt(index);
+              if (applied == null || applied.results().isEmpty()) {
+                throw new StatusRuntimeException(
+                    Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
+              }
+              OpResult r = applied.results().get(0);
+              if (r.error() != null) {
+                throw r.error();
+              }
+              return convert.apply(r.response());
+            });
+  }
+
+  /**
+   * Answers {@code out} with {@code f}'s value, or with etcd's error for its failure; a future not
+   * done within the request timeout fails as "request timed out".
+   */
+  <T> void reply(CompletableFuture<T> f, StreamObserver<T> out) {
     f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (v, e) -> {

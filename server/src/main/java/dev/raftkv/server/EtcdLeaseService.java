@@ -13,12 +13,9 @@ import dev.raftkv.api.etcdserverpb.LeaseRevokeResponse;
 import dev.raftkv.api.etcdserverpb.LeaseStatus;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
-import dev.raftkv.kv.ApplyResult;
-import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Lease;
 import dev.raftkv.kv.Op;
-import dev.raftkv.kv.OpResult;
 import dev.raftkv.kv.Response;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.Status;
@@ -261,33 +258,10 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   }
 
   private <T> CompletableFuture<T> propose(Op op, Function<Response, T> convert) {
-    return runtime
-        .propose(KvCommands.encode(op))
-        .thenApply(
-            index -> {
-              ApplyResult applied = kv.resultAt(index);
-              if (applied == null || applied.results().isEmpty()) {
-                throw new StatusRuntimeException(
-                    Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
-              }
-              OpResult r = applied.results().get(0);
-              if (r.error() != null) {
-                throw r.error();
-              }
-              return convert.apply(r.response());
-            });
+    return kvService.applied(op, convert);
   }
 
   private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
-    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (v, e) -> {
-              if (e == null) {
-                out.onNext(v);
-                out.onCompleted();
-              } else {
-                out.onError(EtcdKvService.toStatus(e));
-              }
-            });
+    kvService.reply(f, out);
   }
 }
