@@ -411,6 +411,13 @@ public final class TcpTransport implements Transport {
     return p != null && p.connected;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>When called from a thread other than the transport's own, the listening port is released
+   * before this returns (waiting at most 5 seconds), so a member restarted in the same process can
+   * listen on it again at once.
+   */
   @Override
   public void close() {
     EventLoopGroup g;
@@ -428,7 +435,24 @@ public final class TcpTransport implements Transport {
     for (EventExecutor e : g) {
       onOwnThread |= e.inEventLoop();
     }
-    // Shutting the group down closes the listening socket and every connection.
+    if (!onOwnThread) {
+      // Close the listening socket and the accepted connections first, and wait: the group's own
+      // shutdown can race an arriving connection and leave the listener open for the life of the
+      // JVM, so a member restarted in the same process found its port "already in use"
+      // (TcpTransportRestartTest).
+      List<ChannelFuture> closing = new ArrayList<>();
+      Channel listener = serverChannel;
+      if (listener != null) {
+        closing.add(listener.close());
+      }
+      for (Channel ch : inbound) {
+        closing.add(ch.close());
+      }
+      for (ChannelFuture f : closing) {
+        f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+      }
+    }
+    // Shutting the group down closes whatever is left: the outgoing connections.
     io.netty.util.concurrent.Future<?> done = g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     if (!onOwnThread) {
       done.awaitUninterruptibly(5, TimeUnit.SECONDS);
