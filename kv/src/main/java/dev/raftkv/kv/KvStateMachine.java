@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,22 +24,26 @@ import java.util.stream.Stream;
  * The {@link KvStore} as a Raft {@link StateMachine}: each log entry carries one command ({@link
  * KvCommands}); a batch of committed entries is applied in one RocksDB write batch with the applied
  * index. A snapshot is a RocksDB checkpoint packed into one byte array (file name and contents, in
- * order); restoring unpacks it and replaces the store.
+ * order); restoring unpacks it and replaces the store's state ({@link KvStore#replaceWith}).
  *
  * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
  * store's {@link KvStore#members()} follow the Raft configuration. An entry whose data is not a
  * valid command is applied as a no-op on every member alike. The results of the last {@value
  * #KEPT_RESULTS} applied entries are kept for {@link #resultAt}, so the member that proposed a
- * command can answer its client. Called from the apply thread only, except {@link #store()} and
- * {@link #resultAt}, which are safe from any thread.
+ * command can answer its client. Called from the apply thread only, except {@link #store()}, {@link
+ * #resultAt}, the listener methods and {@link #close}, which are safe from any thread.
+ *
+ * <p>{@link #store()} is one object for the machine's whole life, so any thread may keep it: a
+ * {@link #restore} swaps the RocksDB instance inside it, and its reads wait while that happens (and
+ * then see the restored state) rather than touch a closed database. After {@link #close} its reads
+ * throw {@link IllegalStateException}.
  */
 public final class KvStateMachine implements StateMachine, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(KvStateMachine.class.getName());
   static final int KEPT_RESULTS = 65_536;
 
   private final Path dbDir;
-  private final KvOptions options;
-  private volatile KvStore store;
+  private final KvStore store;
   private final Map<Long, ApplyResult> results =
       new LinkedHashMap<>() {
         @Override
@@ -75,7 +78,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   private KvStateMachine(Path dbDir, KvOptions options) {
     this.dbDir = dbDir;
-    this.options = options;
     this.store = KvStore.open(dbDir, options);
   }
 
@@ -84,7 +86,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return new KvStateMachine(dbDir, options);
   }
 
-  /** The store, for reads (ReadIndex and serializable ranges). */
+  /**
+   * The store, for reads (ReadIndex and serializable ranges); the same object for the machine's
+   * whole life, restores included (see the class comment).
+   */
   public KvStore store() {
     return store;
   }
@@ -165,14 +170,19 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
   }
 
+  /**
+   * Replaces the store's state with the snapshot's. Waits for the reads under way on other threads
+   * (never closes RocksDB under them); reads that arrive meanwhile wait and see the restored state.
+   *
+   * @throws KvStorageException or {@link UncheckedIOException} when the snapshot cannot be put in
+   *     place; the store is then closed and the node must stop
+   */
   @Override
   public void restore(Snapshot snapshot) {
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restore-" + System.nanoTime());
     try {
       unpack(snapshot.data(), tmp);
-      store.close();
-      deleteTree(dbDir);
-      store = KvStore.restore(tmp, dbDir, options);
+      store.replaceWith(tmp);
     } finally {
       deleteTree(tmp);
     }
@@ -186,6 +196,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     }
   }
 
+  /**
+   * Closes the store once the reads under way on other threads are done; later reads throw {@link
+   * IllegalStateException}. Closing again does nothing.
+   */
   @Override
   public void close() {
     store.close();
@@ -225,15 +239,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("deleting " + dir, e);
-    }
+    KvStore.deleteTree(dir);
   }
 }

@@ -7,7 +7,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.rocksdb.Checkpoint;
@@ -31,11 +36,22 @@ import org.rocksdb.WriteOptions;
  * that changes nothing (a delete of absent keys, a txn that only reads) does not bump it. History
  * is kept per revision so reads at a past revision work until it is compacted.
  *
- * <p>Threading: {@link #apply} and {@link #applyAll} must be called by one thread at a time (the
- * apply thread). The reads ({@link #range}, {@link #changes}, {@link #keysWithLease}, {@link
- * #hashKV}, {@link #hash}) and {@link #checkpoint} may run on any thread concurrently with it; each
- * works on a RocksDB snapshot and sees the state after some whole apply call. {@link #close} must
- * not race with anything.
+ * <p>Threading: {@link #apply}, {@link #applyAll} and {@link #replaceWith} must be called by one
+ * thread at a time (the apply thread). The reads ({@link #range}, {@link #changes}, {@link
+ * #members}, {@link #leases}, {@link #hashKV}, {@link #hash}, ...), {@link #checkpoint}, {@link
+ * #sync} and the sizes may run on any thread concurrently with it; each read works on a RocksDB
+ * snapshot and sees the state after some whole apply call.
+ *
+ * <p>Lifetime: one {@code KvStore} object stands for the store for its whole life, even when {@link
+ * #replaceWith} swaps the RocksDB instance under it, so a caller may keep the reference. Every
+ * method that touches RocksDB holds a shared lock for its whole run (its RocksDB snapshot and
+ * iterators included); {@link #replaceWith} and {@link #close} hold it exclusively while they close
+ * RocksDB. So a RocksDB handle is never used after it was closed (which can crash the JVM
+ * natively): a call that arrives during {@link #replaceWith} waits for it and then sees the new
+ * state; {@link #replaceWith} and {@link #close} wait for the calls under way to finish. After
+ * {@link #close} (or a failed {@link #replaceWith}) every such method throws {@link
+ * IllegalStateException}; {@link #appliedIndex}, {@link #revision} and {@link #compactedRevision}
+ * never block nor throw, they keep the last values.
  *
  * <p>Durability: each apply call is one RocksDB write batch with the applied index in it, written
  * to RocksDB's WAL without fsync. After a process crash the store holds exactly the state after
@@ -49,17 +65,28 @@ public final class KvStore implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
-  private final DBOptions dbOptions;
-  private final ColumnFamilyOptions cfOptions;
-  private final WriteOptions writeOptions;
-  private final RocksDB db;
-  private final List<ColumnFamilyHandle> handles;
-  private final ColumnFamilyHandle kvCf;
-  private final ColumnFamilyHandle revCf;
-  private final ColumnFamilyHandle leaseCf;
-  private final ColumnFamilyHandle metaCf;
   private final KvOptions options;
   private final Path dir;
+
+  /**
+   * Shared by every use of the RocksDB fields below, for its whole run; exclusive to (re)open and
+   * close them. Not fair, but a waiting writer stops new readers (ReentrantReadWriteLock's rule),
+   * so a restore waits only for the reads under way.
+   */
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  // Guarded by lock: assigned under the write lock, used under the read lock. db is null while
+  // closed, and then closedBecause says why.
+  private DBOptions dbOptions;
+  private ColumnFamilyOptions cfOptions;
+  private WriteOptions writeOptions;
+  private RocksDB db;
+  private List<ColumnFamilyHandle> handles;
+  private ColumnFamilyHandle kvCf;
+  private ColumnFamilyHandle revCf;
+  private ColumnFamilyHandle leaseCf;
+  private ColumnFamilyHandle metaCf;
+  private String closedBecause;
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
@@ -69,6 +96,19 @@ public final class KvStore implements AutoCloseable {
   private KvStore(Path dir, KvOptions options) {
     this.options = options;
     this.dir = dir;
+    Lock l = lock.writeLock();
+    l.lock();
+    try {
+      openDb();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  /**
+   * Opens RocksDB in {@link #dir}; on failure closes what it opened and throws. Write lock held.
+   */
+  private void openDb() {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -101,8 +141,10 @@ public final class KvStore implements AutoCloseable {
       appliedIndex = Codec.toLong(db.get(metaCf, Codec.META_APPLIED_INDEX), 0);
       revision = Codec.toLong(db.get(metaCf, Codec.META_REVISION), 1);
       compactedRevision = Codec.toLong(db.get(metaCf, Codec.META_COMPACTED), 0);
+      closedBecause = null;
     } catch (RocksDBException | RuntimeException e) {
-      closeQuietly();
+      closeDb("closed");
+      closedBecause = "closed: opening it failed: " + e;
       if (e instanceof RuntimeException re) {
         throw re;
       }
@@ -130,6 +172,39 @@ public final class KvStore implements AutoCloseable {
 
   /** {@link #restore(Path, Path)} with {@code options}. */
   public static KvStore restore(Path checkpointDir, Path dataDir, KvOptions options) {
+    copyCheckpoint(checkpointDir, dataDir);
+    return open(dataDir, options);
+  }
+
+  /**
+   * Replaces the whole state (history, leases, members, applied index) with the checkpoint in
+   * {@code checkpointDir}, which is left as it was: this object then stands for the restored store.
+   * Waits until the calls under way on other threads are done, closes RocksDB, replaces the store's
+   * directory with a copy of the checkpoint and opens it; calls that arrive meanwhile wait and then
+   * see the restored state. Apply thread only, and never from inside a read.
+   *
+   * @throws IllegalStateException when the store is closed
+   * @throws KvStorageException or {@link UncheckedIOException} when the checkpoint cannot be copied
+   *     or opened; the store is then closed (every later call throws {@link IllegalStateException}
+   *     naming this failure) and the node must stop
+   */
+  public void replaceWith(Path checkpointDir) {
+    Lock l = writeLock("replaceWith");
+    try {
+      checkOpen();
+      closeDb("closed: restoring " + checkpointDir + " into " + dir + " failed");
+      deleteTree(dir);
+      copyCheckpoint(checkpointDir, dir);
+      openDb();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  /**
+   * Copies the files of {@code checkpointDir} into {@code dataDir}, which must be absent or empty.
+   */
+  private static void copyCheckpoint(Path checkpointDir, Path dataDir) {
     try {
       if (Files.isDirectory(dataDir)) {
         try (Stream<Path> s = Files.list(dataDir)) {
@@ -147,7 +222,63 @@ public final class KvStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return open(dataDir, options);
+  }
+
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting " + dir, e);
+    }
+  }
+
+  /**
+   * Runs {@code body} on the open RocksDB, under the read lock (see the class comment).
+   *
+   * @throws IllegalStateException when the store is closed
+   */
+  private <T> T withDb(Supplier<T> body) {
+    Lock l = lock.readLock();
+    l.lock();
+    try {
+      checkOpen();
+      return body.get();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  /** Runs {@code body} on a consistent {@link Read}, under the read lock. */
+  private <T> T read(Function<Read, T> body) {
+    return withDb(
+        () -> {
+          try (Read read = new Read()) {
+            return body.apply(read);
+          }
+        });
+  }
+
+  /** Lock held (either way). */
+  private void checkOpen() {
+    if (db == null) {
+      throw new IllegalStateException("the store in " + dir + " is " + closedBecause);
+    }
+  }
+
+  /** The write lock, refused to a thread inside a read (it would wait for itself forever). */
+  private Lock writeLock(String what) {
+    if (lock.getReadHoldCount() > 0) {
+      throw new IllegalStateException(what + " called from inside a read of the store");
+    }
+    Lock l = lock.writeLock();
+    l.lock();
+    return l;
   }
 
   /** The Raft index of the last applied entry (0 when none). */
@@ -192,8 +323,14 @@ public final class KvStore implements AutoCloseable {
    * @return one result per entry, in order
    * @throws IllegalArgumentException when the indexes do not increase
    * @throws KvStorageException when RocksDB fails; nothing of this call is then visible in memory
+   * @throws IllegalStateException when the store is closed
    */
   public List<ApplyResult> applyAll(List<Entry> entries) {
+    return withDb(() -> applyAllOpen(entries));
+  }
+
+  /** {@link #applyAll} with the read lock held and RocksDB open. */
+  private List<ApplyResult> applyAllOpen(List<Entry> entries) {
     long last = appliedIndex;
     long prev = Long.MIN_VALUE;
     for (Entry e : entries) {
@@ -267,9 +404,7 @@ public final class KvStore implements AutoCloseable {
    * @throws KvException COMPACTED, FUTURE_REV or EMPTY_KEY
    */
   public RangeResponse range(RangeRequest request) {
-    try (Read read = new Read()) {
-      return Ranges.range(read.view(), request, read.revision, read.compacted);
-    }
+    return read(read -> Ranges.range(read.view(), request, read.revision, read.compacted));
   }
 
   /**
@@ -282,87 +417,77 @@ public final class KvStore implements AutoCloseable {
    *     etcd; from exactly the compacted revision, deletes at that revision are already gone)
    */
   public Changes changes(long fromRevision, int maxEvents, boolean prevKv) {
-    try (Read read = new Read()) {
-      long from = Math.max(fromRevision, 1);
-      if (from < read.compacted) {
-        throw new KvException(KvException.Code.COMPACTED);
-      }
-      MvccView view = read.view();
-      List<Event> events = new ArrayList<>();
-      long next = read.revision + 1;
-      try (RocksIterator it = read.iterator(revCf);
-          RocksIterator kvs = read.iterator(kvCf)) {
-        for (it.seek(Codec.revKey(from, 0)); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          long main = Codec.revKeyMain(k);
-          if (main > read.revision) {
-            break;
+    return read(read -> changes(read, fromRevision, maxEvents, prevKv));
+  }
+
+  private Changes changes(Read read, long fromRevision, int maxEvents, boolean prevKv) {
+    long from = Math.max(fromRevision, 1);
+    if (from < read.compacted) {
+      throw new KvException(KvException.Code.COMPACTED);
+    }
+    MvccView view = read.view();
+    List<Event> events = new ArrayList<>();
+    long next = read.revision + 1;
+    try (RocksIterator it = read.iterator(revCf);
+        RocksIterator kvs = read.iterator(kvCf)) {
+      for (it.seek(Codec.revKey(from, 0)); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        long main = Codec.revKeyMain(k);
+        if (main > read.revision) {
+          break;
+        }
+        if (events.size() >= maxEvents
+            && main != events.get(events.size() - 1).kv().modRevision()) {
+          next = main;
+          break;
+        }
+        byte[] v = it.value();
+        byte[] key = Arrays.copyOfRange(v, 1, v.length);
+        KeyValue prev = prevKv ? view.get(key, main - 1, false) : null;
+        if (v[0] == Codec.TOMBSTONE) {
+          events.add(
+              new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), prev));
+        } else {
+          byte[] kvKey = Codec.kvKey(Codec.group(key), main, Codec.revKeySub(k));
+          kvs.seek(kvKey);
+          if (!kvs.isValid() || !Arrays.equals(kvs.key(), kvKey)) {
+            throw new IllegalStateException("rev record without kv record at " + main);
           }
-          if (events.size() >= maxEvents
-              && main != events.get(events.size() - 1).kv().modRevision()) {
-            next = main;
-            break;
-          }
-          byte[] v = it.value();
-          byte[] key = Arrays.copyOfRange(v, 1, v.length);
-          KeyValue prev = prevKv ? view.get(key, main - 1, false) : null;
-          if (v[0] == Codec.TOMBSTONE) {
-            events.add(
-                new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), prev));
-          } else {
-            byte[] kvKey = Codec.kvKey(Codec.group(key), main, Codec.revKeySub(k));
-            kvs.seek(kvKey);
-            if (!kvs.isValid() || !Arrays.equals(kvs.key(), kvKey)) {
-              throw new IllegalStateException("rev record without kv record at " + main);
-            }
-            events.add(new Event(Event.Type.PUT, Codec.decode(kvKey, kvs.value(), false), prev));
-          }
+          events.add(new Event(Event.Type.PUT, Codec.decode(kvKey, kvs.value(), false), prev));
         }
       }
-      return new Changes(events, next, read.revision);
     }
+    return new Changes(events, next, read.revision);
   }
 
   /** The keys currently attached to {@code leaseId}, in key order. */
   public List<byte[]> keysWithLease(long leaseId) {
-    try (Read read = new Read()) {
-      return Applier.keysWithLease(read, leaseCf, leaseId);
-    }
+    return read(read -> Applier.keysWithLease(read, leaseCf, leaseId));
   }
 
   /** The granted lease {@code leaseId}, or null when it is not granted (or was revoked). */
   public Lease lease(long leaseId) {
-    try (Read read = new Read()) {
-      return Applier.lease(read, leaseCf, leaseId);
-    }
+    return read(read -> Applier.lease(read, leaseCf, leaseId));
   }
 
   /** Every member of the cluster as replicated, in id order (as unsigned). */
   public List<Member> members() {
-    try (Read read = new Read()) {
-      return Members.all(read, metaCf);
-    }
+    return read(read -> Members.all(read, metaCf));
   }
 
   /** The member {@code id}, or null if it is not a member. */
   public Member member(long id) {
-    try (Read read = new Read()) {
-      return Members.get(read, metaCf, id);
-    }
+    return read(read -> Members.get(read, metaCf, id));
   }
 
   /** The ids of every member that was removed from the cluster. */
   public java.util.Set<Long> removedMembers() {
-    try (Read read = new Read()) {
-      return Members.removed(read, metaCf);
-    }
+    return read(read -> Members.removed(read, metaCf));
   }
 
   /** Every granted lease, in id order (as unsigned). */
   public List<Lease> leases() {
-    try (Read read = new Read()) {
-      return Applier.leases(read, leaseCf);
-    }
+    return read(read -> Applier.leases(read, leaseCf));
   }
 
   /**
@@ -372,24 +497,26 @@ public final class KvStore implements AutoCloseable {
    * @throws KvException COMPACTED or FUTURE_REV
    */
   public long hashKV(long rev) {
-    try (Read read = new Read()) {
-      long at = Ranges.readRevision(rev, read.revision, read.compacted);
-      CRC32 crc = new CRC32();
-      read.view()
-          .forEach(
-              at,
-              kv -> {
-                crc.update(Codec.longBytes(kv.key().length));
-                crc.update(kv.key());
-                crc.update(Codec.longBytes(kv.createRevision()));
-                crc.update(Codec.longBytes(kv.modRevision()));
-                crc.update(Codec.longBytes(kv.version()));
-                crc.update(Codec.longBytes(kv.lease()));
-                crc.update(Codec.longBytes(kv.value().length));
-                crc.update(kv.value());
-              });
-      return crc.getValue();
-    }
+    return read(read -> hashKV(read, rev));
+  }
+
+  private long hashKV(Read read, long rev) {
+    long at = Ranges.readRevision(rev, read.revision, read.compacted);
+    CRC32 crc = new CRC32();
+    read.view()
+        .forEach(
+            at,
+            kv -> {
+              crc.update(Codec.longBytes(kv.key().length));
+              crc.update(kv.key());
+              crc.update(Codec.longBytes(kv.createRevision()));
+              crc.update(Codec.longBytes(kv.modRevision()));
+              crc.update(Codec.longBytes(kv.version()));
+              crc.update(Codec.longBytes(kv.lease()));
+              crc.update(Codec.longBytes(kv.value().length));
+              crc.update(kv.value());
+            });
+    return crc.getValue();
   }
 
   /**
@@ -397,24 +524,26 @@ public final class KvStore implements AutoCloseable {
    * lease} families) plus the revision and compacted revision; the applied index is left out.
    */
   public long hash() {
-    try (Read read = new Read()) {
-      CRC32 crc = new CRC32();
-      crc.update(Codec.longBytes(read.revision));
-      crc.update(Codec.longBytes(read.compacted));
-      for (ColumnFamilyHandle cf : List.of(kvCf, revCf, leaseCf)) {
-        try (RocksIterator it = read.iterator(cf)) {
-          for (it.seekToFirst(); it.isValid(); it.next()) {
-            byte[] k = it.key();
-            byte[] v = it.value();
-            crc.update(Codec.longBytes(k.length));
-            crc.update(k);
-            crc.update(Codec.longBytes(v.length));
-            crc.update(v);
-          }
+    return read(this::hash);
+  }
+
+  private long hash(Read read) {
+    CRC32 crc = new CRC32();
+    crc.update(Codec.longBytes(read.revision));
+    crc.update(Codec.longBytes(read.compacted));
+    for (ColumnFamilyHandle cf : List.of(kvCf, revCf, leaseCf)) {
+      try (RocksIterator it = read.iterator(cf)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          byte[] v = it.value();
+          crc.update(Codec.longBytes(k.length));
+          crc.update(k);
+          crc.update(Codec.longBytes(v.length));
+          crc.update(v);
         }
       }
-      return crc.getValue();
     }
+    return crc.getValue();
   }
 
   /**
@@ -422,12 +551,15 @@ public final class KvStore implements AutoCloseable {
    * included, to {@code dir}, which must not exist. This is the state machine snapshot.
    */
   public Path checkpoint(Path dir) {
-    try (Checkpoint cp = Checkpoint.create(db)) {
-      cp.createCheckpoint(dir.toString());
-      return dir;
-    } catch (RocksDBException e) {
-      throw new KvStorageException("checkpoint to " + dir + " failed", e);
-    }
+    return withDb(
+        () -> {
+          try (Checkpoint cp = Checkpoint.create(db)) {
+            cp.createCheckpoint(dir.toString());
+            return dir;
+          } catch (RocksDBException e) {
+            throw new KvStorageException("checkpoint to " + dir + " failed", e);
+          }
+        });
   }
 
   /**
@@ -435,19 +567,23 @@ public final class KvStore implements AutoCloseable {
    * manifest), what etcd reports as {@code dbSize}.
    */
   public long dbSize() {
-    long total = 0;
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.toList()) {
-        try {
-          total += Files.size(f);
-        } catch (IOException gone) {
-          // a file RocksDB deleted while we looked (compaction) takes no space
-        }
-      }
-    } catch (IOException e) {
-      throw new KvStorageException("cannot list " + dir, e);
-    }
-    return total;
+    // Under the lock, so the directory is not half replaced while listed.
+    return withDb(
+        () -> {
+          long total = 0;
+          try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+              try {
+                total += Files.size(f);
+              } catch (IOException gone) {
+                // a file RocksDB deleted while we looked (compaction) takes no space
+              }
+            }
+          } catch (IOException e) {
+            throw new KvStorageException("cannot list " + dir, e);
+          }
+          return total;
+        });
   }
 
   /**
@@ -455,45 +591,79 @@ public final class KvStore implements AutoCloseable {
    * memtables, summed over the column families; what etcd reports as {@code dbSizeInUse}.
    */
   public long dbSizeInUse() {
-    long total = 0;
-    try {
-      for (ColumnFamilyHandle cf : handles) {
-        total += db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
-        total += db.getLongProperty(cf, "rocksdb.cur-size-all-mem-tables");
-      }
-    } catch (RocksDBException e) {
-      throw new KvStorageException("cannot read RocksDB size properties", e);
-    }
-    return total;
+    return withDb(
+        () -> {
+          long total = 0;
+          try {
+            for (ColumnFamilyHandle cf : handles) {
+              total += db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
+              total += db.getLongProperty(cf, "rocksdb.cur-size-all-mem-tables");
+            }
+          } catch (RocksDBException e) {
+            throw new KvStorageException("cannot read RocksDB size properties", e);
+          }
+          return total;
+        });
   }
 
   /** Makes every applied batch durable (fsyncs RocksDB's WAL). */
   public void sync() {
+    withDb(
+        () -> {
+          try {
+            db.flushWal(true);
+            return null;
+          } catch (RocksDBException e) {
+            throw new KvStorageException("WAL sync failed", e);
+          }
+        });
+  }
+
+  /**
+   * Closes RocksDB once the calls under way on other threads are done; every later call that
+   * touches RocksDB throws {@link IllegalStateException}. Closing again does nothing.
+   *
+   * @throws IllegalStateException when called from inside a read of this store
+   */
+  @Override
+  public void close() {
+    Lock l = writeLock("close");
     try {
-      db.flushWal(true);
-    } catch (RocksDBException e) {
-      throw new KvStorageException("WAL sync failed", e);
+      closeDb("closed");
+    } finally {
+      l.unlock();
     }
   }
 
-  @Override
-  public void close() {
-    closeQuietly();
-  }
-
-  private void closeQuietly() {
+  /** Closes whatever is open and records why; write lock held. */
+  private void closeDb(String why) {
     if (handles != null) {
       handles.forEach(ColumnFamilyHandle::close);
+      handles = null;
     }
     if (db != null) {
       db.close();
+      db = null;
+      closedBecause = why;
+    } else if (closedBecause == null) {
+      closedBecause = why;
     }
-    writeOptions.close();
-    cfOptions.close();
-    dbOptions.close();
+    if (writeOptions != null) {
+      writeOptions.close();
+      writeOptions = null;
+    }
+    if (cfOptions != null) {
+      cfOptions.close();
+      cfOptions = null;
+    }
+    if (dbOptions != null) {
+      dbOptions.close();
+      dbOptions = null;
+    }
+    kvCf = revCf = leaseCf = metaCf = null;
   }
 
-  /** A consistent read: a RocksDB snapshot and the revisions recorded in it. */
+  /** A consistent read: a RocksDB snapshot and the revisions recorded in it. Read lock held. */
   private final class Read implements Source, AutoCloseable {
     private final Snapshot snapshot = db.getSnapshot();
     private final ReadOptions ro = new ReadOptions().setSnapshot(snapshot);

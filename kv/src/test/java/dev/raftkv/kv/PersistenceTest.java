@@ -160,6 +160,36 @@ class PersistenceTest {
   }
 
   @Test
+  void replaceWithSwapsTheStateUnderTheSameObjectAndCloseIsFinal() {
+    KvStore s = KvStore.open(tmp.resolve("db"));
+    try (KvStore other = KvStore.open(tmp.resolve("other"))) {
+      applyWorkload(other, 1, 80);
+      Path cp = other.checkpoint(tmp.resolve("cp"));
+      applyWorkload(s, 1, 20);
+      s.replaceWith(cp);
+      assertThat(s.appliedIndex()).isEqualTo(80);
+      assertThat(s.revision()).isEqualTo(other.revision());
+      assertThat(s.hash()).isEqualTo(other.hash());
+      applyWorkload(s, 81, 90); // applies go on from the snapshot
+      applyWorkload(other, 81, 90);
+      assertThat(s.hash()).isEqualTo(other.hash());
+      assertThat(cp).isDirectory(); // left as it was
+
+      s.close();
+      s.close(); // again: nothing
+      assertThatThrownBy(() -> s.range(RangeRequest.get(Bytes.of("k"))))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("closed");
+      assertThatThrownBy(() -> s.apply(91, Workload.entry(91)))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> s.replaceWith(cp)).isInstanceOf(IllegalStateException.class);
+      assertThat(s.appliedIndex()).isEqualTo(90); // the last value, without blocking
+    } finally {
+      s.close();
+    }
+  }
+
+  @Test
   void hashKvIsTheSameWhateverTheCompactionHistory() {
     try (KvStore a = KvStore.open(tmp.resolve("a"));
         KvStore b = KvStore.open(tmp.resolve("b"))) {
