@@ -453,6 +453,7 @@ class DiskStorageTest {
   void storedIdentityNamesTheClusterAndMemberOfADataDir() {
     assertThat(DiskStorage.storedIdentity(dir, SMALL)).isEmpty();
     try (DiskStorage s = DiskStorage.open(dir, SMALL, 0xF00DL << 40, 0x8000000000000001L, CONF)) {
+      assertThat(s.lastIndex()).isZero();
       assertThat(DiskStorage.storedIdentity(dir, SMALL).orElseThrow())
           .containsExactly(0xF00DL << 40, 0x8000000000000001L);
     }
