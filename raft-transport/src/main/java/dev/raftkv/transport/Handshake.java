@@ -1,5 +1,7 @@
 package dev.raftkv.transport;
 
+import java.net.InetSocketAddress;
+
 /**
  * The first exchange on every peer connection. The connecting member sends a {@link Hello}; the
  * accepting member answers with a {@link Reply} and, unless it accepted, closes the connection.
@@ -16,18 +18,33 @@ final class Handshake {
   /**
    * The connecting member's introduction.
    *
+   * <p>On the wire {@code address} follows the three ids as an optional trailing field (host
+   * string, port), so a Hello without it, as builds before it sent, still decodes. A listener that
+   * does not know the sender yet answers it at this address (see {@link TcpTransport}).
+   *
    * @param clusterId the cluster the sender belongs to
    * @param from the sender's member id
    * @param to the member id the sender believes it is connecting to
+   * @param address where the sender listens for peers (unresolved; a wildcard host means "the
+   *     address this connection comes from"), or null if it did not say
    */
-  record Hello(long clusterId, long from, long to) {}
+  record Hello(long clusterId, long from, long to, InetSocketAddress address) {
+
+    /** A Hello that does not say where the sender listens. */
+    Hello(long clusterId, long from, long to) {
+      this(clusterId, from, to, null);
+    }
+  }
 
   /** The answer to a {@link Hello}. The wire code is the ordinal: only append new constants. */
   enum Status {
     ACCEPTED,
     /** The sender belongs to another cluster. */
     WRONG_CLUSTER,
-    /** The sender's member id is not a member this node knows. */
+    /**
+     * The sender claims this member's own id. (Until the fix of docs/chaos.md membership bug 2 it
+     * also answered any member id missing from the peer map.)
+     */
     UNKNOWN_MEMBER,
     /** The sender meant another member (its address map is stale). */
     WRONG_MEMBER,

@@ -5,6 +5,7 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.SnapshotMetadata;
+import java.net.InetSocketAddress;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -153,9 +154,14 @@ public final class MessageCodec {
 
   /** Encodes the connecting side's handshake. */
   byte[] encodeHello(Handshake.Hello hello) {
-    Writer w = new Writer(48);
+    Writer w = new Writer(64);
     w.beginFrame(HELLO);
     w.u32(Handshake.MAGIC).varlong(hello.clusterId()).varlong(hello.from()).varlong(hello.to());
+    if (hello.address() != null) {
+      // Optional trailing field: a Hello that ends after "to" (older builds) still decodes.
+      w.bytes(hello.address().getHostString().getBytes(StandardCharsets.UTF_8))
+          .varlong(hello.address().getPort());
+    }
     return w.finish(maxFrameBytes, "Hello");
   }
 
@@ -339,7 +345,19 @@ public final class MessageCodec {
                     "bad handshake magic %08x (expected %08x): not a raftkv peer",
                     magic, Handshake.MAGIC));
           }
-          return new Handshake.Hello(r.varlong(), r.varlong(), r.varlong());
+          long cluster = r.varlong(), from = r.varlong(), to = r.varlong();
+          InetSocketAddress address = null;
+          if (r.hasMore()) {
+            String host = new String(r.bytes(), StandardCharsets.UTF_8);
+            long port = r.varlong();
+            if (host.isEmpty() || port < 1 || port > 0xFFFF) {
+              throw new CodecException(
+                  CodecException.Reason.MALFORMED,
+                  "handshake Hello advertises an invalid address '" + host + "' port " + port);
+            }
+            address = InetSocketAddress.createUnresolved(host, (int) port);
+          }
+          return new Handshake.Hello(cluster, from, to, address);
         }
       case HELLO_REPLY:
         {
@@ -544,6 +562,11 @@ public final class MessageCodec {
 
     int u8() {
       return in.get() & 0xff;
+    }
+
+    /** Whether payload bytes remain (for optional trailing fields). */
+    boolean hasMore() {
+      return in.hasRemaining();
     }
 
     int u32() {

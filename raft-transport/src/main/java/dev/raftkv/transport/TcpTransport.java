@@ -21,11 +21,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.AttributeKey;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -52,14 +54,25 @@ import java.util.function.Supplier;
  * <p><b>Connections.</b> Each member listens on its peer address and opens one connection to each
  * peer it sends to, lazily on the first message. Messages flow only from the member that opened a
  * connection, so every pair of members talking both ways has two connections. A new connection
- * starts with a {@link Handshake}: the opener names its cluster, itself and the member it wants;
- * the listener refuses (and logs, once per offending peer) a peer from another cluster, a member id
- * it does not know, a connection meant for another member, and anything while detached. A broken or
- * refused connection is retried while there are messages for that peer, after a wait that starts at
- * {@link TcpTransportConfig#initialBackoff()} and doubles up to {@link
+ * starts with a {@link Handshake}: the opener names its cluster, itself, the member it wants and
+ * the address it listens on; the listener refuses (and logs, once per offending peer) a peer from
+ * another cluster, a member marked removed ({@link #setRemovedMembers}), one claiming the
+ * listener's own id, a connection meant for another member, and anything while detached. A broken
+ * or refused connection is retried while there are messages for that peer, after a wait that starts
+ * at {@link TcpTransportConfig#initialBackoff()} and doubles up to {@link
  * TcpTransportConfig#maxBackoff()}; a handshake that succeeds resets it. Messages queued for a
  * connection that fails are dropped (Raft retransmits), so a reconnect never replays a stale
  * backlog; messages sent during the wait are kept for the next attempt.
+ *
+ * <p><b>Members it does not know yet.</b> A member of this cluster that is not in the peer map and
+ * not removed is accepted, as etcd accepts messages from any member of its cluster: a member whose
+ * view of the membership is behind (restarted, or partitioned while members were added) must still
+ * take the log from a leader added after it, or it never learns of that leader (docs/chaos.md,
+ * membership bug 2). Its Hello's address is remembered apart from the peer map, so that the answers
+ * Raft sends to the sender id reach it; the first such acceptance of each member is logged at INFO.
+ * A later Hello from it refreshes the address. The entry goes when the member enters the peer map
+ * (the configured address wins) or is marked removed. A sender whose Hello names no address (an
+ * older build) is accepted too, but messages to it drop until the peer map names it.
  *
  * <p><b>Queues and batching.</b> {@link #send} puts the message on the recipient's bounded queue
  * and wakes that peer's event loop at most once per batch; the loop writes up to {@value
@@ -106,6 +119,14 @@ public final class TcpTransport implements Transport {
   private final Executor executor; // null: run the handler on the event loop
   private final MessageCodec codec;
   private final Map<Long, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+
+  /**
+   * Members outside {@link #addresses} accepted by a handshake (same cluster, not removed): where
+   * their Hello said they listen. Never holds a key of {@link #removed} once setRemovedMembers
+   * returns; a key that enters {@link #addresses} is dropped by the next updatePeers.
+   */
+  private final Map<Long, InetSocketAddress> learned = new ConcurrentHashMap<>();
+
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
   private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
@@ -118,6 +139,7 @@ public final class TcpTransport implements Transport {
   private volatile State state = State.NEW;
   private volatile EventLoopGroup group;
   private volatile Channel serverChannel;
+  private volatile InetSocketAddress advertised; // sent in each Hello; set by start()
 
   /** A transport whose handler runs on the Netty event-loop threads. */
   public TcpTransport(TcpTransportConfig config, Consumer<Message> handler) {
@@ -174,6 +196,7 @@ public final class TcpTransport implements Transport {
     }
     group = g;
     serverChannel = bound.channel();
+    advertised = (InetSocketAddress) serverChannel.localAddress();
     state = State.STARTED;
     LOG.log(
         System.Logger.Level.INFO,
@@ -199,13 +222,18 @@ public final class TcpTransport implements Transport {
   /**
    * Replaces the peer address map (after a membership change). Connections to and from members no
    * longer listed are closed and their queues dropped; a member whose address changed is
-   * reconnected; from now on only the listed members' connections are accepted.
+   * reconnected. A listed member's address replaces one learned from its handshake. A member no
+   * longer listed may connect again and is then accepted like any member this member does not know
+   * (see the class comment): only {@link #setRemovedMembers} keeps a member out.
    */
   public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
-    Map<Long, InetSocketAddress> before = new HashMap<>(addresses);
+    Map<Long, InetSocketAddress> before = new HashMap<>(learned);
+    before.putAll(addresses);
+    Set<Long> listedBefore = Set.copyOf(addresses.keySet());
     setAddresses(newPeers);
+    learned.keySet().removeAll(addresses.keySet());
     for (Peer p : peers.values()) {
-      InetSocketAddress now = addresses.get(p.id);
+      InetSocketAddress now = addressOf(p.id);
       if (now == null) {
         peers.remove(p.id, p);
         p.onLoop(() -> p.remove());
@@ -215,7 +243,7 @@ public final class TcpTransport implements Transport {
     }
     for (Channel ch : inbound) {
       Long from = ch.attr(PEER_ID).get();
-      if (from != null && !addresses.containsKey(from)) {
+      if (from != null && listedBefore.contains(from) && !addresses.containsKey(from)) {
         ch.close();
       }
     }
@@ -246,18 +274,47 @@ public final class TcpTransport implements Transport {
     }
   }
 
-  /** The peer address map in force (without this member). */
+  /**
+   * The peer address map in force (without this member), as the application set it: addresses
+   * learned from the handshakes of members it does not list are not included (see {@link
+   * #learnedPeers()}).
+   */
   public Map<Long, InetSocketAddress> peers() {
     return Map.copyOf(addresses);
   }
 
   /**
-   * The ids of members removed from the cluster. A removed member that connects is answered with
-   * {@link Handshake.Status#REMOVED} (etcd answers 410 Gone), so that it learns it was removed even
-   * if it never applied its own removal, and stops.
+   * Members outside {@link #peers()} that this member accepted (same cluster, not removed) and
+   * answers at the address their handshake gave (for tests, diagnostics).
+   */
+  public Map<Long, InetSocketAddress> learnedPeers() {
+    return Map.copyOf(learned);
+  }
+
+  /**
+   * The ids of members removed from the cluster; replaces the previous set. A removed member that
+   * connects is answered with {@link Handshake.Status#REMOVED} (etcd answers 410 Gone), so that it
+   * learns it was removed even if it never applied its own removal, and stops. This is the only
+   * thing that keeps a member of this cluster out: one merely missing from the peer map is
+   * accepted. Open connections from the listed members are closed, and addresses learned from their
+   * handshakes are forgotten (messages to them drop unless the peer map still names them).
    */
   public void setRemovedMembers(Set<Long> ids) {
-    removed = Set.copyOf(ids);
+    Set<Long> now = Set.copyOf(ids);
+    removed = now;
+    learned.keySet().removeAll(now);
+    for (Peer p : peers.values()) {
+      if (now.contains(p.id) && addressOf(p.id) == null) {
+        peers.remove(p.id, p);
+        p.onLoop(() -> p.remove());
+      }
+    }
+    for (Channel ch : inbound) {
+      Long from = ch.attr(PEER_ID).get();
+      if (from != null && now.contains(from)) {
+        ch.close();
+      }
+    }
   }
 
   /**
@@ -274,6 +331,12 @@ public final class TcpTransport implements Transport {
    */
   public void setClusterInfo(Supplier<byte[]> info) {
     clusterInfo = Objects.requireNonNull(info, "info");
+  }
+
+  /** Where to reach {@code id}: the peer map's address, else the learned one, else null. */
+  private InetSocketAddress addressOf(long id) {
+    InetSocketAddress a = addresses.get(id);
+    return a != null ? a : learned.get(id);
   }
 
   private void setAddresses(Map<Long, InetSocketAddress> newPeers) {
@@ -328,7 +391,7 @@ public final class TcpTransport implements Transport {
       counters.droppedUnreachable.increment();
       return null;
     }
-    if (state != State.STARTED || to == memberId || !addresses.containsKey(to)) {
+    if (state != State.STARTED || to == memberId || addressOf(to) == null) {
       counters.droppedUnreachable.increment();
       if (state == State.STARTED) {
         logOnce(
@@ -620,7 +683,7 @@ public final class TcpTransport implements Transport {
     }
 
     private void connect() {
-      InetSocketAddress address = addresses.get(id);
+      InetSocketAddress address = addressOf(id);
       if (address == null) {
         dropQueued(counters.droppedUnreachable);
         return;
@@ -667,7 +730,8 @@ public final class TcpTransport implements Transport {
                 }
                 ch.writeAndFlush(
                     Unpooled.wrappedBuffer(
-                        codec.encodeHello(new Handshake.Hello(clusterId, memberId, id))));
+                        codec.encodeHello(
+                            new Handshake.Hello(clusterId, memberId, id, advertised))));
                 ch.eventLoop()
                     .schedule(
                         () -> {
@@ -995,20 +1059,17 @@ public final class TcpTransport implements Transport {
             Handshake.Status.REMOVED,
             "member " + hello.from() + " was removed from cluster " + Long.toHexString(clusterId));
       }
-      if (hello.from() == memberId || !addresses.containsKey(hello.from())) {
+      if (hello.from() == memberId) {
         logOnce(
-            "in:unknown:" + hello.from(),
+            "in:self:" + hello.from(),
             System.Logger.Level.WARNING,
             "member "
                 + memberId
                 + " refused a peer connection from "
                 + remote
-                + " claiming unknown member "
-                + hello.from()
-                + " (logged once)");
+                + " claiming its own member id (logged once)");
         return new Handshake.Reply(
-            Handshake.Status.UNKNOWN_MEMBER,
-            "member " + hello.from() + " is not a member known to member " + memberId);
+            Handshake.Status.UNKNOWN_MEMBER, "member " + memberId + " is this member");
       }
       if (hello.to() != memberId) {
         logOnce(
@@ -1029,7 +1090,76 @@ public final class TcpTransport implements Transport {
         return new Handshake.Reply(
             Handshake.Status.DETACHED, "member " + memberId + " is detached");
       }
+      if (!addresses.containsKey(hello.from())) {
+        learn(hello, remote);
+      }
       return new Handshake.Reply(Handshake.Status.ACCEPTED, "");
+    }
+
+    /**
+     * Remembers where an accepted member outside the peer map listens, so answers reach it; logs
+     * the first acceptance of each such member at INFO.
+     */
+    private void learn(Handshake.Hello hello, SocketAddress remote) {
+      long from = hello.from();
+      InetSocketAddress at = hello.address();
+      if (at != null) {
+        // An IP literal needs no lookup (a host name is resolved when connecting); a wildcard
+        // means "where this connection comes from".
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(at.getHostString());
+        if (literal != null
+            && literal.isAnyLocalAddress()
+            && remote instanceof InetSocketAddress r
+            && r.getAddress() != null) {
+          literal = r.getAddress();
+        }
+        if (literal != null) {
+          at = new InetSocketAddress(literal, at.getPort());
+        }
+      }
+      if (at == null) {
+        logOnce(
+            "in:unknown:" + from,
+            System.Logger.Level.INFO,
+            "member "
+                + Long.toHexString(memberId)
+                + " accepted member "
+                + Long.toHexString(from)
+                + " of its cluster, which its peer map does not name yet (its view of the"
+                + " membership is behind); the member did not say where it listens, so messages to"
+                + " it drop until a membership change names it");
+        return;
+      }
+      InetSocketAddress before = learned.put(from, at);
+      if (removed.contains(from)) {
+        learned.remove(from); // setRemovedMembers ran meanwhile
+        return;
+      }
+      if (before == null) {
+        logOnce(
+            "in:unknown:" + from,
+            System.Logger.Level.INFO,
+            "member "
+                + Long.toHexString(memberId)
+                + " accepted member "
+                + Long.toHexString(from)
+                + " of its cluster, which its peer map does not name yet (its view of the"
+                + " membership is behind); answering it at "
+                + at
+                + " as its handshake says");
+      } else if (!before.equals(at)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "member {0}: member {1} now says it listens at {2}, not {3}",
+            Long.toHexString(memberId),
+            Long.toHexString(from),
+            at,
+            before);
+        Peer p = peers.get(from);
+        if (p != null) {
+          p.onLoop(() -> p.reconnect());
+        }
+      }
     }
 
     private String host(ChannelHandlerContext ctx) {

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param memberId this member's id
  * @param listenAddress where to accept peer connections (port 0: any free port, see {@link
  *     TcpTransport#localAddress()})
- * @param peers the peer address of every other member (an entry for this member is ignored); the
- *     keys are also the member ids whose connections are accepted
+ * @param peers the peer address of every other member (an entry for this member is ignored);
+ *     members of the cluster missing here are still accepted (see {@link TcpTransport})
  * @param maxFrameBytes the largest frame sent or accepted, length field included
  * @param queueCapacity messages queued per peer before further ones are dropped
  * @param initialBackoff the wait before the first reconnect after a connection failed

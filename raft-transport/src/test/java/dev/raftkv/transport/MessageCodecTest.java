@@ -8,6 +8,7 @@ import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.SnapshotMetadata;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -206,6 +207,22 @@ class MessageCodecTest {
         new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, "cluster c2, not c1");
     assertThat(codec.decodeFrame(ByteBuffer.wrap(codec.encodeReply(reply)))).isEqualTo(reply);
     assertThat(decodeError(hello).reason()).isEqualTo(CodecException.Reason.MALFORMED);
+  }
+
+  @Test
+  void aHelloMayNameWhereTheSenderListensAndOneWithoutStillDecodes() {
+    InetSocketAddress at = InetSocketAddress.createUnresolved("10.0.0.7", 2380);
+    byte[] hello = codec.encodeHello(new Handshake.Hello(0xC1, 1, 2, at));
+    assertThat(codec.decodeFrame(ByteBuffer.wrap(hello)))
+        .isEqualTo(new Handshake.Hello(0xC1, 1, 2, at));
+    // The address is an optional trailing field: the 3-id Hello of older builds still decodes.
+    byte[] old = codec.encodeHello(new Handshake.Hello(0xC1, 1, 2));
+    assertThat(hello.length).isGreaterThan(old.length);
+    assertThat(((Handshake.Hello) codec.decodeFrame(ByteBuffer.wrap(old))).address()).isNull();
+    byte[] badPort =
+        codec.encodeHello(
+            new Handshake.Hello(0xC1, 1, 2, InetSocketAddress.createUnresolved("h", 0)));
+    assertThat(decodeError(badPort).reason()).isEqualTo(CodecException.Reason.MALFORMED);
   }
 
   @Test

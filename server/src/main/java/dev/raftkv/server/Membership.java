@@ -23,8 +23,12 @@ import java.util.function.Consumer;
  * once, so the server can stop as etcd's does.
  *
  * <p>The peers it knows are those it started with (the founding members, or what the cluster told a
- * joining member) together with every member the store has seen, less the removed ones: a member
- * replaying an old log must still accept the current leader, which the old log may not name yet.
+ * joining member) together with every member the store has seen, less the removed ones. A member
+ * whose store is behind (restarted, or cut off while members were added) may not know the current
+ * leader at all: the transport accepts any member of the cluster that is not marked removed and
+ * answers it at the address its handshake gave, until the log that adds it applies here and names
+ * it (see {@link TcpTransport}). So the removed set handed to the transport is what keeps members
+ * out, not the peer map.
  */
 final class Membership implements KvStateMachine.ApplyListener {
   private static final System.Logger LOG = System.getLogger(Membership.class.getName());

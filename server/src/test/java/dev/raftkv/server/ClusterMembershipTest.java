@@ -11,6 +11,7 @@ import dev.raftkv.api.etcdserverpb.LeaseGrpc;
 import dev.raftkv.api.etcdserverpb.LeaseKeepAliveRequest;
 import dev.raftkv.api.etcdserverpb.LeaseKeepAliveResponse;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.raftkv.api.etcdserverpb.MaintenanceGrpc;
 import dev.raftkv.api.etcdserverpb.Member;
 import dev.raftkv.api.etcdserverpb.MemberAddRequest;
 import dev.raftkv.api.etcdserverpb.MemberAddResponse;
@@ -18,6 +19,7 @@ import dev.raftkv.api.etcdserverpb.MemberListRequest;
 import dev.raftkv.api.etcdserverpb.MemberPromoteRequest;
 import dev.raftkv.api.etcdserverpb.MemberRemoveRequest;
 import dev.raftkv.api.etcdserverpb.MemberUpdateRequest;
+import dev.raftkv.api.etcdserverpb.MoveLeaderRequest;
 import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.raft.Role;
@@ -334,6 +336,55 @@ class ClusterMembershipTest {
     }
     put("n1", "after-restart", "3");
     assertThat(get("n4", "after-restart")).isEqualTo("3");
+  }
+
+  /**
+   * docs/chaos.md, membership bug 2: a member that was down while a member was added restarts with
+   * the old membership and must still take the log from the new member once that one leads. It used
+   * to refuse the new leader's connection as an unknown member and stay behind forever.
+   */
+  @Test
+  void aMemberThatMissedAnAdditionCatchesUpFromTheAddedMemberAsLeader() throws Exception {
+    String leader = leader();
+    awaitPublished(leader, 3);
+    put(leader, "before", "1");
+    String behind = follower(leader);
+    ServerConfig behindConfig = configs.get(behind);
+    servers.get(behind).close();
+
+    // With one voter down, etcd refuses to add a voter ("unhealthy cluster"): add a learner,
+    // and promote it once it has caught up.
+    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
+    long id = add(leader, peer, true).getMember().getID();
+    servers.put("n4", RaftkvServer.start(joiner("n4", peer)));
+    await(
+        "n4's promotion",
+        () -> {
+          try {
+            clusterAt(leader).memberPromote(MemberPromoteRequest.newBuilder().setID(id).build());
+            return true;
+          } catch (io.grpc.StatusRuntimeException e) {
+            return false; // not in sync yet
+          }
+        });
+    put("n4", "during", "2");
+    MaintenanceGrpc.newBlockingStub(channel(leader))
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .moveLeader(MoveLeaderRequest.newBuilder().setTargetID(id).build());
+    assertThat(leader()).isEqualTo("n4");
+    put("n4", "led-by-n4", "3");
+
+    servers.put(behind, RaftkvServer.start(behindConfig)); // it knows n1..n3 only
+    await(behind + " to follow n4", () -> servers.get(behind).status().leader() == id);
+    assertThat(get(behind, "led-by-n4")).isEqualTo("3");
+    assertThat(get(behind, "during")).isEqualTo("2");
+    await(
+        behind + " to apply n4's addition",
+        () -> servers.get(behind).kv().store().members().size() == 4);
+    long revision = servers.get("n4").kv().store().revision();
+    await(
+        behind + " to reach n4's revision",
+        () -> servers.get(behind).kv().store().revision() == revision);
   }
 
   @Test
