@@ -164,7 +164,7 @@ public final class TcpTransport implements Transport {
   @Override
   public synchronized void start() {
     if (state != State.NEW) {
-      throw new IllegalStateException("transport of member " + memberId + " is " + state);
+      throw new IllegalStateException("transport of member " + hex(memberId) + " is " + state);
     }
     EventLoopGroup g =
         new MultiThreadIoEventLoopGroup(
@@ -190,7 +190,7 @@ public final class TcpTransport implements Transport {
       state = State.CLOSED;
       Throwable cause = bound.cause();
       String what =
-          "member " + memberId + " cannot listen on " + config.listenAddress() + ": " + cause;
+          "member " + hex(memberId) + " cannot listen on " + config.listenAddress() + ": " + cause;
       throw new UncheckedIOException(
           what, cause instanceof IOException io ? io : new IOException(what, cause));
     }
@@ -201,8 +201,8 @@ public final class TcpTransport implements Transport {
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} of cluster {1} listening for peers on {2}",
-        Long.toHexString(memberId),
-        Long.toHexString(clusterId),
+        hex(memberId),
+        hex(clusterId),
         serverChannel.localAddress());
   }
 
@@ -214,7 +214,7 @@ public final class TcpTransport implements Transport {
   public InetSocketAddress localAddress() {
     Channel ch = serverChannel;
     if (ch == null) {
-      throw new IllegalStateException("transport of member " + memberId + " is not started");
+      throw new IllegalStateException("transport of member " + hex(memberId) + " is not started");
     }
     return (InetSocketAddress) ch.localAddress();
   }
@@ -397,7 +397,11 @@ public final class TcpTransport implements Transport {
         logOnce(
             "send:unknown:" + to,
             System.Logger.Level.WARNING,
-            "member " + memberId + " has no address for member " + to + "; dropping its messages");
+            "member "
+                + hex(memberId)
+                + " has no address for member "
+                + hex(to)
+                + "; dropping its messages");
       }
       return null;
     }
@@ -414,15 +418,13 @@ public final class TcpTransport implements Transport {
     for (Channel ch : inbound) {
       ch.close();
     }
-    LOG.log(
-        System.Logger.Level.INFO, "member {0} detached from its peers", Long.toHexString(memberId));
+    LOG.log(System.Logger.Level.INFO, "member {0} detached from its peers", hex(memberId));
   }
 
   @Override
   public void attach() {
     detached = false;
-    LOG.log(
-        System.Logger.Level.INFO, "member {0} attached to its peers", Long.toHexString(memberId));
+    LOG.log(System.Logger.Level.INFO, "member {0} attached to its peers", hex(memberId));
   }
 
   @Override
@@ -454,7 +456,7 @@ public final class TcpTransport implements Transport {
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} blocks peers {1}",
-        Long.toHexString(memberId),
+        hex(memberId),
         now.isEmpty() ? "(none)" : now.stream().map(Long::toHexString).sorted().toList());
   }
 
@@ -520,7 +522,12 @@ public final class TcpTransport implements Transport {
     if (!onOwnThread) {
       done.awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
-    LOG.log(System.Logger.Level.INFO, "member {0} transport closed", Long.toHexString(memberId));
+    LOG.log(System.Logger.Level.INFO, "member {0} transport closed", hex(memberId));
+  }
+
+  /** Member and cluster ids appear in hex in every message, as etcd prints them. */
+  private static String hex(long id) {
+    return Long.toHexString(id);
   }
 
   private void logOnce(String key, System.Logger.Level level, String message) {
@@ -549,7 +556,8 @@ public final class TcpTransport implements Transport {
     try {
       handler.accept(m);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "member " + memberId + ": handler threw on " + m, e);
+      LOG.log(
+          System.Logger.Level.WARNING, "member " + hex(memberId) + ": handler threw on " + m, e);
     }
   }
 
@@ -591,9 +599,9 @@ public final class TcpTransport implements Transport {
             "queue-full:" + id,
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + ": queue to member "
-                + id
+                + hex(id)
                 + " is full ("
                 + config.queueCapacity()
                 + " messages); dropping, Raft will retransmit (logged once)");
@@ -657,9 +665,9 @@ public final class TcpTransport implements Transport {
               "too-large:" + id,
               System.Logger.Level.WARNING,
               "member "
-                  + memberId
+                  + hex(memberId)
                   + ": dropping a message to member "
-                  + id
+                  + hex(id)
                   + ": "
                   + e.getMessage()
                   + " (logged once)");
@@ -717,9 +725,9 @@ public final class TcpTransport implements Transport {
                       "out:" + id + ":connect",
                       System.Logger.Level.INFO,
                       "member "
-                          + memberId
+                          + hex(memberId)
                           + " cannot connect to member "
-                          + id
+                          + hex(id)
                           + " at "
                           + address
                           + ": "
@@ -739,7 +747,10 @@ public final class TcpTransport implements Transport {
                             logOnce(
                                 "out:" + id + ":handshake-timeout",
                                 System.Logger.Level.WARNING,
-                                "member " + memberId + ": no handshake answer from member " + id);
+                                "member "
+                                    + hex(memberId)
+                                    + ": no handshake answer from member "
+                                    + hex(id));
                             ch.close();
                           }
                         },
@@ -760,8 +771,8 @@ public final class TcpTransport implements Transport {
         LOG.log(
             System.Logger.Level.INFO,
             "member {0} connected to member {1} at {2}",
-            Long.toHexString(memberId),
-            Long.toHexString(id),
+            hex(memberId),
+            hex(id),
             ch.remoteAddress());
         pump();
         return;
@@ -781,9 +792,9 @@ public final class TcpTransport implements Transport {
               ? System.Logger.Level.DEBUG
               : System.Logger.Level.WARNING,
           "member "
-              + memberId
+              + hex(memberId)
               + " was refused by member "
-              + id
+              + hex(id)
               + " at "
               + ch.remoteAddress()
               + ": "
@@ -803,8 +814,8 @@ public final class TcpTransport implements Transport {
         LOG.log(
             System.Logger.Level.INFO,
             "member {0} lost its connection to member {1}",
-            Long.toHexString(memberId),
-            Long.toHexString(id));
+            hex(memberId),
+            hex(id));
       }
       channel = null;
       connected = false;
@@ -890,7 +901,12 @@ public final class TcpTransport implements Transport {
         logOnce(
             "out:" + peer.id + ":unexpected",
             System.Logger.Level.WARNING,
-            "member " + memberId + ": member " + peer.id + " sent an unexpected frame " + frame);
+            "member "
+                + hex(memberId)
+                + ": member "
+                + hex(peer.id)
+                + " sent an unexpected frame "
+                + frame);
         ctx.close();
       }
     }
@@ -915,7 +931,7 @@ public final class TcpTransport implements Transport {
       logOnce(
           "out:" + peer.id + ":error:" + c.getClass().getName(),
           System.Logger.Level.INFO,
-          "member " + memberId + ": connection to member " + peer.id + " failed: " + c);
+          "member " + hex(memberId) + ": connection to member " + hex(peer.id) + " failed: " + c);
       ctx.close();
     }
   }
@@ -959,7 +975,11 @@ public final class TcpTransport implements Transport {
           logOnce(
               "in:" + host(ctx) + ":no-hello",
               System.Logger.Level.WARNING,
-              "member " + memberId + ": " + ctx.channel().remoteAddress() + " sent no handshake");
+              "member "
+                  + hex(memberId)
+                  + ": "
+                  + ctx.channel().remoteAddress()
+                  + " sent no handshake");
           ctx.close();
           return;
         }
@@ -977,7 +997,12 @@ public final class TcpTransport implements Transport {
         logOnce(
             "in:" + peerId + ":unexpected",
             System.Logger.Level.WARNING,
-            "member " + memberId + ": member " + peerId + " sent an unexpected frame " + frame);
+            "member "
+                + hex(memberId)
+                + ": member "
+                + hex(peerId)
+                + " sent an unexpected frame "
+                + frame);
         ctx.close();
         return;
       }
@@ -991,7 +1016,7 @@ public final class TcpTransport implements Transport {
             "in:" + peerId + ":misaddressed",
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + ": dropping misaddressed "
                 + m
                 + " on member "
@@ -1012,7 +1037,7 @@ public final class TcpTransport implements Transport {
           // A bad frame is a bug or a misconfiguration; a reset connection is the network.
           c instanceof CodecException ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
           "member "
-              + memberId
+              + hex(memberId)
               + ": closing the connection from "
               + who
               + ": "
@@ -1025,24 +1050,24 @@ public final class TcpTransport implements Transport {
       if (hello.clusterId() != clusterId) {
         String detail =
             "member "
-                + memberId
+                + hex(memberId)
                 + " is in cluster "
-                + Long.toHexString(clusterId)
+                + hex(clusterId)
                 + ", not "
-                + Long.toHexString(hello.clusterId());
+                + hex(hello.clusterId());
         logOnce(
             "in:cluster:" + hello.clusterId() + ":" + hello.from(),
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + " refused a peer connection from "
                 + remote
                 + " claiming member "
-                + hello.from()
+                + hex(hello.from())
                 + " of cluster "
-                + Long.toHexString(hello.clusterId())
+                + hex(hello.clusterId())
                 + ": this is cluster "
-                + Long.toHexString(clusterId)
+                + hex(clusterId)
                 + " (logged once)");
         return new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, detail);
       }
@@ -1051,44 +1076,44 @@ public final class TcpTransport implements Transport {
             "in:removed:" + hello.from(),
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + " refused a peer connection from removed member "
-                + hello.from()
+                + hex(hello.from())
                 + " (logged once)");
         return new Handshake.Reply(
             Handshake.Status.REMOVED,
-            "member " + hello.from() + " was removed from cluster " + Long.toHexString(clusterId));
+            "member " + hex(hello.from()) + " was removed from cluster " + hex(clusterId));
       }
       if (hello.from() == memberId) {
         logOnce(
             "in:self:" + hello.from(),
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + " refused a peer connection from "
                 + remote
                 + " claiming its own member id (logged once)");
         return new Handshake.Reply(
-            Handshake.Status.UNKNOWN_MEMBER, "member " + memberId + " is this member");
+            Handshake.Status.UNKNOWN_MEMBER, "member " + hex(memberId) + " is this member");
       }
       if (hello.to() != memberId) {
         logOnce(
             "in:wrong-member:" + hello.from(),
             System.Logger.Level.WARNING,
             "member "
-                + memberId
+                + hex(memberId)
                 + " refused member "
-                + hello.from()
+                + hex(hello.from())
                 + ", which meant to reach member "
-                + hello.to()
+                + hex(hello.to())
                 + " (stale address map?) (logged once)");
         return new Handshake.Reply(
             Handshake.Status.WRONG_MEMBER,
-            "this address is member " + memberId + ", not member " + hello.to());
+            "this address is member " + hex(memberId) + ", not member " + hex(hello.to()));
       }
       if (detached) {
         return new Handshake.Reply(
-            Handshake.Status.DETACHED, "member " + memberId + " is detached");
+            Handshake.Status.DETACHED, "member " + hex(memberId) + " is detached");
       }
       if (!addresses.containsKey(hello.from())) {
         learn(hello, remote);
@@ -1122,9 +1147,9 @@ public final class TcpTransport implements Transport {
             "in:unknown:" + from,
             System.Logger.Level.INFO,
             "member "
-                + Long.toHexString(memberId)
+                + hex(memberId)
                 + " accepted member "
-                + Long.toHexString(from)
+                + hex(from)
                 + " of its cluster, which its peer map does not name yet (its view of the"
                 + " membership is behind); the member did not say where it listens, so messages to"
                 + " it drop until a membership change names it");
@@ -1140,9 +1165,9 @@ public final class TcpTransport implements Transport {
             "in:unknown:" + from,
             System.Logger.Level.INFO,
             "member "
-                + Long.toHexString(memberId)
+                + hex(memberId)
                 + " accepted member "
-                + Long.toHexString(from)
+                + hex(from)
                 + " of its cluster, which its peer map does not name yet (its view of the"
                 + " membership is behind); answering it at "
                 + at
@@ -1151,8 +1176,8 @@ public final class TcpTransport implements Transport {
         LOG.log(
             System.Logger.Level.INFO,
             "member {0}: member {1} now says it listens at {2}, not {3}",
-            Long.toHexString(memberId),
-            Long.toHexString(from),
+            hex(memberId),
+            hex(from),
             at,
             before);
         Peer p = peers.get(from);
