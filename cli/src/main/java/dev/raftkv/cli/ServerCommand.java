@@ -63,8 +63,25 @@ final class ServerCommand implements Callable<Integer> {
   String peerUrl;
 
   @Option(
+      names = "--advertise-client-urls",
+      description =
+          "The client URLs this member publishes to the cluster, comma-separated: what"
+              + " 'etcdctl member list' shows and where members forward leader-only calls"
+              + " (default: the --listen-client-urls URL; required if that is 0.0.0.0).")
+  String advertiseClientUrls;
+
+  @Option(
+      names = "--initial-advertise-peer-urls",
+      description =
+          "The peer URL the other members reach this member at; must be this member's URL in"
+              + " --initial-cluster (default: the --listen-peer-urls URL).")
+  String advertisePeerUrls;
+
+  @Option(
       names = "--listen-admin-url",
-      description = "The admin HTTP endpoint (default: the peer port + 1).")
+      description =
+          "The admin HTTP endpoint (default: the peer host and port + 1; 127.0.0.1 when peers"
+              + " listen on 0.0.0.0).")
   String adminUrl;
 
   @Option(
@@ -162,8 +179,33 @@ final class ServerCommand implements Callable<Integer> {
     URI admin =
         ServerConfig.parseUrl(
             "--listen-admin-url",
-            or(adminUrl, "http://" + peer.getHost() + ":" + (peer.getPort() + 1)));
-    Map<String, URI> cluster = ServerConfig.parseInitialCluster(or(initialCluster, n + "=" + peer));
+            or(adminUrl, "http://" + adminHost(peer) + ":" + (peer.getPort() + 1)));
+    URI advertisedPeer = peer;
+    if (advertisePeerUrls != null) {
+      List<URI> urls = ServerConfig.parseUrls("--initial-advertise-peer-urls", advertisePeerUrls);
+      if (urls.size() != 1) {
+        throw new IllegalArgumentException(
+            "--initial-advertise-peer-urls: raftkv members have one peer URL, got " + urls);
+      }
+      advertisedPeer = urls.get(0);
+    }
+    Map<String, URI> cluster =
+        ServerConfig.parseInitialCluster(or(initialCluster, n + "=" + advertisedPeer));
+    if (advertisePeerUrls != null
+        && cluster.containsKey(n)
+        && !cluster.get(n).equals(advertisedPeer)) {
+      throw new IllegalArgumentException(
+          "--initial-cluster has "
+              + n
+              + "="
+              + cluster.get(n)
+              + " but --initial-advertise-peer-urls is "
+              + advertisedPeer);
+    }
+    List<URI> advertisedClients =
+        advertiseClientUrls == null
+            ? List.of()
+            : ServerConfig.parseUrls("--advertise-client-urls", advertiseClientUrls);
     return new ServerConfig(
         n,
         dataDir == null ? Path.of(n + ".raftkv") : dataDir,
@@ -174,7 +216,17 @@ final class ServerCommand implements Callable<Integer> {
         clusterState(),
         token,
         heartbeatMs,
-        electionMs);
+        electionMs,
+        advertisedClients);
+  }
+
+  /**
+   * The admin endpoint's default host: the peer host, but loopback when peers listen on every
+   * interface, since the admin endpoint can detach and block the member and has no access control.
+   */
+  private static String adminHost(URI peer) {
+    String h = peer.getHost();
+    return h.equals("0.0.0.0") || h.equals("[::]") ? "127.0.0.1" : h;
   }
 
   private boolean clusterState() {

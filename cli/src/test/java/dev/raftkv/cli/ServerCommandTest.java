@@ -1,9 +1,12 @@
 package dev.raftkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
+import dev.raftkv.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +45,66 @@ class ServerCommandTest {
     String[] r = run("server", "--heartbeat-interval", "100", "--election-timeout", "150");
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[1]).contains("--election-timeout");
+  }
+
+  private static ServerConfig configure(String... args) throws Exception {
+    ServerCommand c = new ServerCommand();
+    new CommandLine(c).parseArgs(args);
+    return c.configure();
+  }
+
+  @Test
+  void advertisedUrlsAreWhatTheClusterIsToldWhileTheListenUrlsAreWhereTheMemberBinds()
+      throws Exception {
+    ServerConfig c =
+        configure(
+            "--name",
+            "a",
+            "--listen-peer-urls",
+            "http://0.0.0.0:2380",
+            "--initial-advertise-peer-urls",
+            "http://10.0.0.5:2380",
+            "--listen-client-urls",
+            "http://0.0.0.0:2379",
+            "--advertise-client-urls",
+            "http://10.0.0.5:2379,http://a.example:2379");
+    assertThat(c.peerUrl()).hasToString("http://0.0.0.0:2380");
+    assertThat(c.initialCluster()).containsExactly(entry("a", URI.create("http://10.0.0.5:2380")));
+    assertThat(c.clientUrl()).hasToString("http://0.0.0.0:2379");
+    assertThat(c.adminUrl()).hasToString("http://127.0.0.1:2381"); // no access control: loopback
+    assertThat(c.advertiseClientUrls())
+        .containsExactly(URI.create("http://10.0.0.5:2379"), URI.create("http://a.example:2379"));
+
+    ServerConfig plain = configure("--name", "b");
+    assertThat(plain.advertiseClientUrls()).containsExactly(plain.clientUrl());
+  }
+
+  @Test
+  void anAdvertisedPeerUrlOtherThanTheInitialClustersIsRefused() {
+    String[] r =
+        run(
+            "server",
+            "--name",
+            "a",
+            "--initial-cluster",
+            "a=http://127.0.0.1:2380",
+            "--initial-advertise-peer-urls",
+            "http://127.0.0.2:2380");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1])
+        .contains(
+            "--initial-cluster has a=http://127.0.0.1:2380 but --initial-advertise-peer-urls is"
+                + " http://127.0.0.2:2380");
+  }
+
+  @Test
+  void aWildcardClientUrlNeedsAnAdvertisedOne() {
+    String[] r = run("server", "--listen-client-urls", "http://0.0.0.0:2379");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("wildcard").contains("--advertise-client-urls");
+    r = run("server", "--advertise-client-urls", "http://127.0.0.1");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--advertise-client-urls").contains("port");
   }
 
   @Test

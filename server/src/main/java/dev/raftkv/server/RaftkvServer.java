@@ -199,7 +199,12 @@ public final class RaftkvServer implements AutoCloseable {
       Duration timeout = Duration.ofMillis(5_000L + 2L * config.electionMs());
       AttributePublisher publisher =
           new AttributePublisher(
-              id, config.name(), List.of(config.clientUrl().toString()), runtime, kv, timeout);
+              id,
+              config.name(),
+              config.advertiseClientUrls().stream().map(URI::toString).toList(),
+              runtime,
+              kv,
+              timeout);
       leaderChannels = new LeaderChannels(runtime, kv);
       AdminServer admin = AdminServer.start(config, runtime, transport);
       WatchHub[] hub = new WatchHub[1];

@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -28,6 +30,10 @@ import java.util.TreeMap;
  * @param token the cluster token (etcd's initial-cluster-token)
  * @param heartbeatMs the heartbeat interval; one Raft tick
  * @param electionMs the election timeout; elections draw from [electionMs, 2 * electionMs)
+ * @param advertiseClientUrls the client URLs this member publishes to the cluster (what {@code
+ *     etcdctl member list} shows and where other members forward leader-only calls; etcd's
+ *     advertise-client-urls); null or empty means {@code clientUrl}. A wildcard host (0.0.0.0, ::)
+ *     is refused: nobody can connect to it.
  */
 public record ServerConfig(
     String name,
@@ -39,11 +45,36 @@ public record ServerConfig(
     boolean newCluster,
     String token,
     int heartbeatMs,
-    int electionMs) {
+    int electionMs,
+    List<URI> advertiseClientUrls) {
 
+  /**
+   * @throws IllegalArgumentException naming the flag that is wrong
+   */
   public ServerConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(clientUrl, "clientUrl");
+    if (advertiseClientUrls == null || advertiseClientUrls.isEmpty()) {
+      if (isWildcard(clientUrl)) {
+        throw new IllegalArgumentException(
+            "--listen-client-urls "
+                + clientUrl
+                + " is a wildcard address, which clients cannot connect to: give"
+                + " --advertise-client-urls, the URLs clients reach this member at");
+      }
+      advertiseClientUrls = List.of(clientUrl);
+    } else {
+      advertiseClientUrls = List.copyOf(advertiseClientUrls);
+      for (URI u : advertiseClientUrls) {
+        if (isWildcard(u)) {
+          throw new IllegalArgumentException(
+              "--advertise-client-urls: "
+                  + u
+                  + " is a wildcard address, which clients cannot connect to");
+        }
+      }
+    }
     initialCluster = Collections.unmodifiableMap(new LinkedHashMap<>(initialCluster));
     if (!initialCluster.containsKey(name)) {
       throw new IllegalArgumentException(
@@ -61,6 +92,56 @@ public record ServerConfig(
               + heartbeatMs
               + " ms)");
     }
+  }
+
+  /** A configuration whose advertised client URL is {@code clientUrl}. */
+  public ServerConfig(
+      String name,
+      Path dataDir,
+      URI clientUrl,
+      URI peerUrl,
+      URI adminUrl,
+      Map<String, URI> initialCluster,
+      boolean newCluster,
+      String token,
+      int heartbeatMs,
+      int electionMs) {
+    this(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        List.of());
+  }
+
+  /**
+   * Parses a comma-separated list of URLs, as etcd's {@code --advertise-client-urls} and {@code
+   * --initial-advertise-peer-urls} take them.
+   *
+   * @throws IllegalArgumentException naming {@code flag} and the bad URL
+   */
+  public static List<URI> parseUrls(String flag, String value) {
+    List<URI> out = new ArrayList<>();
+    for (String part : value.split(",")) {
+      if (!part.isBlank()) {
+        out.add(parseUrl(flag, part));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(flag + ": no URL given");
+    }
+    return out;
+  }
+
+  private static boolean isWildcard(URI url) {
+    String host = url.getHost();
+    return host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::");
   }
 
   /**

@@ -339,6 +339,79 @@ class ClusterMembershipTest {
   }
 
   /**
+   * A member listening on the wildcard address (as on a host with several interfaces) joins under
+   * the peer URL it was added with and is listed at the client URL it advertises, not at 0.0.0.0.
+   */
+  @Test
+  void aMemberListeningOnTheWildcardAddressIsListedAtItsAdvertisedUrls() throws Exception {
+    String leader = leader();
+    awaitPublished(leader, 3);
+    int peerPort = LoopbackPorts.allocate();
+    int clientPort = LoopbackPorts.allocate();
+    URI peer = URI.create("http://127.0.0.1:" + peerPort);
+    long id = add(leader, peer, false).getMember().getID();
+    Map<String, URI> initial = new LinkedHashMap<>(cluster);
+    initial.put("n4", peer);
+    URI advertised = URI.create("http://localhost:" + clientPort);
+    ServerConfig n4 =
+        new ServerConfig(
+            "n4",
+            dir.resolve("n4"),
+            URI.create("http://0.0.0.0:" + clientPort),
+            URI.create("http://0.0.0.0:" + peerPort),
+            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
+            initial,
+            false,
+            TOKEN,
+            10,
+            100,
+            List.of(advertised));
+    configs.put("n4", n4);
+    servers.put("n4", RaftkvServer.start(n4));
+    assertThat(servers.get("n4").memberId()).isEqualTo(id);
+    awaitPublished(leader, 4);
+    assertThat(member(leader, id).getClientURLsList()).containsExactly(advertised.toString());
+    assertThat(member(leader, id).getPeerURLsList()).containsExactly(peer.toString());
+    put("n4", "via-wildcard", "1");
+    assertThat(get(leader, "via-wildcard")).isEqualTo("1");
+  }
+
+  @Test
+  void aWildcardClientUrlWithoutAnAdvertisedOneIsRefusedNamingTheFlags() {
+    assertThatThrownBy(
+            () ->
+                new ServerConfig(
+                    "n1",
+                    dir.resolve("x"),
+                    URI.create("http://0.0.0.0:2379"),
+                    cluster.get("n1"),
+                    URI.create("http://127.0.0.1:2381"),
+                    cluster,
+                    true,
+                    TOKEN,
+                    10,
+                    100))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--listen-client-urls http://0.0.0.0:2379 is a wildcard address")
+        .hasMessageContaining("--advertise-client-urls");
+    assertThatThrownBy(
+            () ->
+                new ServerConfig(
+                    "n1",
+                    dir.resolve("x"),
+                    URI.create("http://127.0.0.1:2379"),
+                    cluster.get("n1"),
+                    URI.create("http://127.0.0.1:2381"),
+                    cluster,
+                    true,
+                    TOKEN,
+                    10,
+                    100,
+                    List.of(URI.create("http://0.0.0.0:2379"))))
+        .hasMessageContaining("--advertise-client-urls: http://0.0.0.0:2379 is a wildcard");
+  }
+
+  /**
    * docs/chaos.md, membership bug 2: a member that was down while a member was added restarts with
    * the old membership and must still take the log from the new member once that one leads. It used
    * to refuse the new leader's connection as an unknown member and stay behind forever.
