@@ -1143,16 +1143,10 @@ public final class TcpTransport implements Transport {
         }
       }
       if (at == null) {
-        logOnce(
-            "in:unknown:" + from,
-            System.Logger.Level.INFO,
-            "member "
-                + hex(memberId)
-                + " accepted member "
-                + hex(from)
-                + " of its cluster, which its peer map does not name yet (its view of the"
-                + " membership is behind); the member did not say where it listens, so messages to"
-                + " it drop until a membership change names it");
+        logAcceptedUnknown(
+            from,
+            "the member did not say where it listens, so messages to it drop until a"
+                + " membership change names it");
         return;
       }
       InetSocketAddress before = learned.put(from, at);
@@ -1161,17 +1155,7 @@ public final class TcpTransport implements Transport {
         return;
       }
       if (before == null) {
-        logOnce(
-            "in:unknown:" + from,
-            System.Logger.Level.INFO,
-            "member "
-                + hex(memberId)
-                + " accepted member "
-                + hex(from)
-                + " of its cluster, which its peer map does not name yet (its view of the"
-                + " membership is behind); answering it at "
-                + at
-                + " as its handshake says");
+        logAcceptedUnknown(from, "answering it at " + at + " as its handshake says");
       } else if (!before.equals(at)) {
         LOG.log(
             System.Logger.Level.INFO,
@@ -1185,6 +1169,19 @@ public final class TcpTransport implements Transport {
           p.onLoop(() -> p.reconnect());
         }
       }
+    }
+
+    private void logAcceptedUnknown(long from, String how) {
+      logOnce(
+          "in:unknown:" + from,
+          System.Logger.Level.INFO,
+          "member "
+              + hex(memberId)
+              + " accepted member "
+              + hex(from)
+              + " of its cluster, which its peer map does not name yet (its view of the"
+              + " membership is behind); "
+              + how);
     }
 
     private String host(ChannelHandlerContext ctx) {
