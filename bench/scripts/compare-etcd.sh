@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Side by side: a 3-member raftkv cluster and a 3-member etcd cluster on this machine, the same
 # load from `raftkv bench` against each (the leader's endpoint first). Needs etcd (Debian's
-# etcd-server) and a build (./mvnw -q package -DskipTests). Usage: bench/scripts/compare-etcd.sh [REQUESTS]
+# etcd-server) and a build (./mvnw -q package -DskipTests).
+# Usage: bench/scripts/compare-etcd.sh [REQUESTS [WARMUP]]
+# Each run first sends WARMUP untimed requests of its kind (default 20000, the same for both):
+# raftkv's JVMs run interpreted code until the JIT has compiled it, which on a cold cluster costs
+# more CPU than the requests themselves. WARMUP=0 measures the cold start as well.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
 requests="${1:-20000}"
+warmup="${2:-20000}"
 work="$(mktemp -d)"
 trap 'pkill -f "name etcd-bench-" 2>/dev/null || true; (cd "$work" && "$top/bin/raftkv" cluster stop >/dev/null 2>&1) || true; rm -rf "$work"' EXIT
 R="$top/bin/raftkv"
@@ -13,8 +18,8 @@ echo "== raftkv (3 members, data in $work/raftkv-data)"
 (cd "$work" && "$R" cluster start --nodes 3 --base-port 24790 >/dev/null)
 eps=127.0.0.1:24800,127.0.0.1:24810,127.0.0.1:24820
 leader=$("$R" status --endpoints "$eps" | awk '/role=leader/ {print $1}')
-"$R" bench put --endpoints "$leader" --requests "$requests"
-"$R" bench get --endpoints "$leader" --requests "$requests"
+"$R" bench put --endpoints "$leader" --requests "$requests" --warmup "$warmup"
+"$R" bench get --endpoints "$leader" --requests "$requests" --warmup "$warmup"
 (cd "$work" && "$R" cluster stop >/dev/null)
 
 echo "== etcd $(etcd --version | head -1 | awk '{print $3}') (3 members, data in $work/etcd)"
@@ -34,5 +39,5 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 eleader=$(ETCDCTL_API=3 etcdctl --endpoints "$eeps" endpoint status | awk -F', ' '$5 == "true" {print $1}')
-"$R" bench put --endpoints "$eleader" --requests "$requests"
-"$R" bench get --endpoints "$eleader" --requests "$requests"
+"$R" bench put --endpoints "$eleader" --requests "$requests" --warmup "$warmup"
+"$R" bench get --endpoints "$eleader" --requests "$requests" --warmup "$warmup"

@@ -24,6 +24,8 @@ import picocli.CommandLine.Parameters;
       "Sends --requests puts (or linearizable gets) from --clients concurrent clients over"
           + " --conns gRPC connections to the endpoints, then prints throughput and latency"
           + " percentiles. Works against etcd too: run both on the same machine and compare.",
+      "With --warmup N, first sends N requests of the same kind the same way, untimed (a JVM"
+          + " server, and this client, run interpreted code until the JIT has compiled it).",
     },
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:every request succeeded", "1:some requests failed", "2:bad usage"})
@@ -56,6 +58,13 @@ final class BenchCommand implements Callable<Integer> {
   int requests;
 
   @Option(
+      names = "--warmup",
+      defaultValue = "0",
+      description =
+          "Untimed requests sent the same way before the measured ones (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
       names = "--key-space",
       defaultValue = "10000",
       description = "Distinct keys (default: ${DEFAULT-VALUE}).")
@@ -73,9 +82,15 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("raftkv bench: WORKLOAD must be put or get, got '" + workload + "'");
       return 2;
     }
-    if (clients <= 0 || conns <= 0 || requests <= 0 || keySpace <= 0 || valueSize < 0) {
+    if (clients <= 0
+        || conns <= 0
+        || requests <= 0
+        || keySpace <= 0
+        || valueSize < 0
+        || warmup < 0) {
       System.err.println(
-          "raftkv bench: --clients, --conns, --requests, --key-space must be positive");
+          "raftkv bench: --clients, --conns, --requests, --key-space must be positive,"
+              + " --warmup not negative");
       return 2;
     }
     String first = endpoints.split(",")[0];
@@ -84,11 +99,45 @@ final class BenchCommand implements Callable<Integer> {
       channels[i] = new Endpoints(first);
     }
     ByteString value = ByteString.copyFrom(new byte[valueSize]);
+    if (warmup > 0) {
+      run(channels, value, new long[warmup], new AtomicInteger());
+    }
     long[] latencies = new long[requests];
-    AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
-    Thread[] threads = new Thread[clients];
     long start = System.nanoTime();
+    run(channels, value, latencies, failures);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    for (Endpoints e : channels) {
+      e.close();
+    }
+    Arrays.sort(latencies);
+    System.out.printf(
+        "%s: %d requests%s, %d clients, %d conns, %d-byte values: %.0f req/s;"
+            + " latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f; %d failed%n",
+        workload,
+        requests,
+        warmup > 0 ? " (after " + warmup + " warm-up)" : "",
+        clients,
+        conns,
+        valueSize,
+        requests / seconds,
+        latencies[requests / 2] / 1e6,
+        latencies[(int) (requests * 0.9)] / 1e6,
+        latencies[(int) Math.min(requests - 1, requests * 0.99)] / 1e6,
+        latencies[requests - 1] / 1e6,
+        failures.get());
+    return failures.get() == 0 ? 0 : 1;
+  }
+
+  /**
+   * Sends {@code latencies.length} requests from {@link #clients} threads and records each one's
+   * latency; returns when all are answered.
+   */
+  private void run(Endpoints[] channels, ByteString value, long[] latencies, AtomicInteger failures)
+      throws InterruptedException {
+    int total = latencies.length;
+    AtomicInteger next = new AtomicInteger();
+    Thread[] threads = new Thread[clients];
     for (int c = 0; c < clients; c++) {
       KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channels[c % conns].channel(0));
       Random random = new Random(c);
@@ -96,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
           new Thread(
               () -> {
                 int i;
-                while ((i = next.getAndIncrement()) < requests) {
+                while ((i = next.getAndIncrement()) < total) {
                   ByteString key = ByteString.copyFromUtf8("bench-" + random.nextInt(keySpace));
                   long t0 = System.nanoTime();
                   try {
@@ -117,25 +166,5 @@ final class BenchCommand implements Callable<Integer> {
     for (Thread t : threads) {
       t.join();
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    for (Endpoints e : channels) {
-      e.close();
-    }
-    Arrays.sort(latencies);
-    System.out.printf(
-        "%s: %d requests, %d clients, %d conns, %d-byte values: %.0f req/s;"
-            + " latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f; %d failed%n",
-        workload,
-        requests,
-        clients,
-        conns,
-        valueSize,
-        requests / seconds,
-        latencies[requests / 2] / 1e6,
-        latencies[(int) (requests * 0.9)] / 1e6,
-        latencies[(int) Math.min(requests - 1, requests * 0.99)] / 1e6,
-        latencies[requests - 1] / 1e6,
-        failures.get());
-    return failures.get() == 0 ? 0 : 1;
   }
 }

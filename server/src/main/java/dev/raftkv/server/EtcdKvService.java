@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -42,6 +43,12 @@ import java.util.concurrent.TimeoutException;
  * result of applying it on this member. Ranges are linearizable (ReadIndex) unless {@code
  * serializable} is set, then served from local state at once. Errors carry etcd's gRPC codes and
  * exact messages.
+ *
+ * <p>Threads: the handlers never block, so the server runs them on the transport's event loop (no
+ * hand-off per call, see {@link RaftkvServer}); they only queue a proposal or a read barrier, and
+ * the answer is built and sent by the thread that completes it (the apply thread). A serializable
+ * range, which reads RocksDB at once (and waits out a snapshot restore), runs on {@code
+ * blockingReads} instead.
  */
 final class EtcdKvService extends KVGrpc.KVImplBase {
   /** etcd's default maximum request size (1.5 MiB). */
@@ -52,14 +59,25 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
   private final long clusterId;
   private final long memberId;
   private final Duration timeout;
+  private final Executor blockingReads;
 
+  /**
+   * @param blockingReads runs serializable ranges: they read RocksDB at once, which must not hold
+   *     up the event loop the handlers run on
+   */
   EtcdKvService(
-      RaftRuntime runtime, KvStateMachine kv, long clusterId, long memberId, Duration timeout) {
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      long clusterId,
+      long memberId,
+      Duration timeout,
+      Executor blockingReads) {
     this.runtime = runtime;
     this.kv = kv;
     this.clusterId = clusterId;
     this.memberId = memberId;
     this.timeout = timeout;
+    this.blockingReads = blockingReads;
   }
 
   ResponseHeader header(long revision) {
@@ -79,14 +97,12 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(invalid("etcdserver: key is not provided"));
       return;
     }
-    CompletableFuture<Long> barrier =
-        req.getSerializable() ? CompletableFuture.completedFuture(0L) : runtime.readIndex();
+    java.util.function.Function<Long, RangeResponse> read =
+        ignored -> toProto(kv.store().range(toKv(req)));
     reply(
-        barrier.thenApply(
-            ignored -> {
-              dev.raftkv.kv.RangeResponse r = kv.store().range(toKv(req));
-              return toProto(r);
-            }),
+        req.getSerializable()
+            ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, blockingReads)
+            : runtime.readIndex().thenApply(read),
         out);
   }
 

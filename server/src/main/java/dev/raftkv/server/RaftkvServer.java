@@ -1,5 +1,6 @@
 package dev.raftkv.server;
 
+import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Members;
@@ -13,7 +14,10 @@ import dev.raftkv.storage.DiskStorage;
 import dev.raftkv.storage.StorageOptions;
 import dev.raftkv.transport.TcpTransport;
 import dev.raftkv.transport.TcpTransportConfig;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +28,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +72,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final EtcdClusterService clusterService;
   private final AttributePublisher publisher;
   private final ScheduledExecutorService background;
+  private final ExecutorService grpcCalls;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -87,7 +94,8 @@ public final class RaftkvServer implements AutoCloseable {
       LeaderChannels leaderChannels,
       EtcdClusterService clusterService,
       AttributePublisher publisher,
-      ScheduledExecutorService background) {
+      ScheduledExecutorService background,
+      ExecutorService grpcCalls) {
     this.config = config;
     this.log = log;
     this.kv = kv;
@@ -103,6 +111,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.clusterService = clusterService;
     this.publisher = publisher;
     this.background = background;
+    this.grpcCalls = grpcCalls;
   }
 
   /**
@@ -127,6 +136,7 @@ public final class RaftkvServer implements AutoCloseable {
     RaftRuntime runtime = null;
     LeaderChannels leaderChannels = null;
     ScheduledExecutorService background = null;
+    ExecutorService grpcCalls = null;
     try {
       if (config.newCluster()
           && log.lastIndex() == 0
@@ -210,7 +220,15 @@ public final class RaftkvServer implements AutoCloseable {
       WatchHub[] hub = new WatchHub[1];
       LeaseManager leases =
           new LeaseManager(runtime, kv, System::nanoTime, Duration.ofMillis(LEASE_CHECK_MS));
-      EtcdKvService kvService = new EtcdKvService(runtime, kv, identity.clusterId(), id, timeout);
+      grpcCalls =
+          Executors.newCachedThreadPool(
+              r -> {
+                Thread t = new Thread(r, "raftkv-grpc-" + Long.toHexString(id));
+                t.setDaemon(true);
+                return t;
+              });
+      EtcdKvService kvService =
+          new EtcdKvService(runtime, kv, identity.clusterId(), id, timeout, grpcCalls);
       EtcdClusterService clusterService =
           new EtcdClusterService(config, runtime, kv, kvService, leaderChannels, timeout);
       Server grpc;
@@ -227,7 +245,8 @@ public final class RaftkvServer implements AutoCloseable {
                 kvService,
                 clusterService,
                 leaderChannels,
-                timeout);
+                timeout,
+                grpcCalls);
       } catch (IOException | RuntimeException e) {
         leases.close();
         clusterService.close();
@@ -262,7 +281,8 @@ public final class RaftkvServer implements AutoCloseable {
               leaderChannels,
               clusterService,
               publisher,
-              background);
+              background,
+              grpcCalls);
       server.set(s);
       if (membership.isRemoved()) {
         s.stopAfterRemoval();
@@ -271,6 +291,9 @@ public final class RaftkvServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       if (background != null) {
         background.shutdownNow();
+      }
+      if (grpcCalls != null) {
+        grpcCalls.shutdownNow();
       }
       closeQuietly(leaderChannels);
       closeQuietly(runtime);
@@ -286,7 +309,15 @@ public final class RaftkvServer implements AutoCloseable {
     return Math.max(2, config.electionMs() / config.heartbeatMs());
   }
 
-  /** The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl). */
+  /**
+   * The etcd v3 API on the client URL. Keepalive pings from clients are allowed (etcdctl).
+   *
+   * <p>Threads: the KV service's handlers never block (they queue a proposal or a read barrier and
+   * return; see {@link EtcdKvService}), so its calls run on the Netty event loop that read them:
+   * gRPC's default executor would hand every call to a pool thread and back, which on a loaded
+   * machine costs more than the handler. Every other service may block (membership checks wait for
+   * heartbeats, hashes scan the store, snapshots copy files) and runs on {@code calls}.
+   */
   private static Server startGrpc(
       ServerConfig config,
       RaftRuntime runtime,
@@ -298,12 +329,23 @@ public final class RaftkvServer implements AutoCloseable {
       EtcdKvService kvService,
       EtcdClusterService clusterService,
       LeaderChannels leaderChannels,
-      Duration timeout)
+      Duration timeout,
+      ExecutorService calls)
       throws IOException {
     hub[0] =
         new WatchHub(kv, kvService::header, WatchHub.DEFAULT_QUEUE_LIMIT, WATCH_PROGRESS_INTERVAL);
     try {
       return NettyServerBuilder.forAddress(ServerConfig.address(config.clientUrl()))
+          .directExecutor()
+          .callExecutor(
+              new ServerCallExecutorSupplier() {
+                @Override
+                public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
+                  return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                      ? null // the direct executor
+                      : calls;
+                }
+              })
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
@@ -443,6 +485,7 @@ public final class RaftkvServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    grpcCalls.shutdownNow();
     closeQuietly(admin);
     closeQuietly(leases);
     closeQuietly(clusterService);

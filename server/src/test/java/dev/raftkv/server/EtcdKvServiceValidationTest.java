@@ -39,7 +39,8 @@ class EtcdKvServiceValidationTest {
   void aTxnWithAnEmptyRequestOpIsInvalidArgumentKeyNotFoundAsEtcd() {
     // etcd's checkRequestOp answers an op with no request set with ErrGRPCKeyNotFound; raftkv
     // threw out of the handler and the client saw UNKNOWN (found by the differential test)
-    EtcdKvService service = new EtcdKvService(null, null, 1, 2, Duration.ofSeconds(1));
+    EtcdKvService service =
+        new EtcdKvService(null, null, 1, 2, Duration.ofSeconds(1), Runnable::run);
     Recorder<TxnResponse> out = new Recorder<>();
     service.txn(
         TxnRequest.newBuilder()
