@@ -33,6 +33,14 @@ final class OutputNormalizer {
   private static final Pattern REMAINING = Pattern.compile("remaining\\(\\d+s\\)");
   private static final Pattern CLUSTER_ID =
       Pattern.compile("(added to|updated in|removed from|promoted in) cluster +[0-9a-f]+");
+
+  /**
+   * etcdctl prints member ids with {@code %16x}: an id with a leading zero nibble gets a padding
+   * space ("Member 580de42fb0dc3c5 added"). Ids are random, so the padding is too.
+   */
+  private static final Pattern MEMBER_ID =
+      Pattern.compile("Member +(\\S+) (added to|updated in|removed from|promoted in) cluster");
+
   private static final Pattern INITIAL_CLUSTER =
       Pattern.compile("ETCD_INITIAL_CLUSTER=\"([^\"]*)\"");
   private static final Pattern TABLE_BORDER = Pattern.compile("^\\+[-+]+\\+$");
@@ -68,6 +76,7 @@ final class OutputNormalizer {
     s = REMAINING.matcher(s).replaceAll("remaining(<ttl>s)");
     s = CLUSTER_ID.matcher(s).replaceAll("$1 cluster <cluster id>");
     s = replaceVariables(s);
+    s = MEMBER_ID.matcher(s).replaceAll("Member $1 $2 cluster");
     for (int i = 0; i < clientEndpoints.size(); i++) {
       s = replaceWord(s, "http://" + clientEndpoints.get(i), "<client " + (i + 1) + ">");
       s = replaceWord(s, clientEndpoints.get(i), "<client " + (i + 1) + ">");
