@@ -28,13 +28,26 @@ final class ClusterCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing start or stop");
   }
 
+  /**
+   * The JVM options in {@code value} (RAFTKV_JAVA_OPTS), split on whitespace as bin/raftkv's shell
+   * splits them; none for null or blank.
+   */
+  static List<String> javaOptions(String value) {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return List.of(value.trim().split("\\s+"));
+  }
+
   /** Member i (from 1) listens for clients on base+10i, peers on +1, admin on +2. */
   @Command(
       name = "start",
       mixinStandardHelpOptions = true,
       description =
           "Starts --nodes server processes with data under --data-dir, waits until they agree"
-              + " on a leader, and prints the endpoints. Logs go to <data-dir>/<name>.log.")
+              + " on a leader, and prints the endpoints. Logs go to <data-dir>/<name>.log. The"
+              + " servers' JVMs get the options in the environment variable RAFTKV_JAVA_OPTS, as"
+              + " bin/raftkv's own JVM does (e.g. RAFTKV_JAVA_OPTS='-Xmx512m').")
   static final class Start implements Callable<Integer> {
     @Option(
         names = "--nodes",
@@ -84,9 +97,11 @@ final class ClusterCommand implements Runnable {
       for (int i = 1; i <= nodes; i++) {
         String name = "n" + i;
         int port = basePort + 10 * i;
-        ProcessBuilder pb =
-            new ProcessBuilder(
-                java,
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(javaOptions(System.getenv("RAFTKV_JAVA_OPTS")));
+        command.addAll(
+            List.of(
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),
@@ -102,7 +117,8 @@ final class ClusterCommand implements Runnable {
                 "--listen-admin-url",
                 "http://127.0.0.1:" + (port + 2),
                 "--initial-cluster",
-                initial.toString());
+                initial.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dataDir.resolve(name + ".log").toFile());
         Process p = pb.start();
