@@ -225,8 +225,7 @@ final class ServerCommand implements Callable<Integer> {
    * interface, since the admin endpoint can detach and block the member and has no access control.
    */
   private static String adminHost(URI peer) {
-    String h = peer.getHost();
-    return h.equals("0.0.0.0") || h.equals("[::]") ? "127.0.0.1" : h;
+    return ServerConfig.isWildcard(peer) ? "127.0.0.1" : peer.getHost();
   }
 
   private boolean clusterState() {

@@ -139,7 +139,8 @@ public record ServerConfig(
     return out;
   }
 
-  private static boolean isWildcard(URI url) {
+  /** Whether {@code url}'s host is a wildcard address (0.0.0.0 or ::): listen-only, unreachable. */
+  public static boolean isWildcard(URI url) {
     String host = url.getHost();
     return host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::");
   }
