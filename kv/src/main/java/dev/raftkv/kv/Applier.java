@@ -35,11 +35,12 @@ final class Applier {
   private final Source source;
   private final Families cf;
   private final MvccView view;
+  private final KeyIndex index;
   private final KvOptions options;
   private final List<Event> events = new ArrayList<>();
   private long revision;
   private long compacted;
-  private long index;
+  private long raftIndex;
 
   Applier(
       WriteBatchWithIndex batch,
@@ -47,11 +48,13 @@ final class Applier {
       Families cf,
       long revision,
       long compacted,
+      KeyIndex index,
       KvOptions options) {
     this.batch = batch;
     this.source = source;
     this.cf = cf;
     this.view = new MvccView(source, cf.kv());
+    this.index = index;
     this.revision = revision;
     this.compacted = compacted;
     this.options = options;
@@ -67,7 +70,7 @@ final class Applier {
 
   /** The Raft index of the entry whose ops come next (server-chosen lease ids derive from it). */
   void atIndex(long raftIndex) {
-    this.index = raftIndex;
+    this.raftIndex = raftIndex;
   }
 
   List<Event> events() {
@@ -96,6 +99,7 @@ final class Applier {
     int eventMark = events.size();
     long revMark = revision;
     long compactedMark = compacted;
+    int indexMark = index.mark();
     batch.setSavePoint();
     try {
       Response r = dispatch(op);
@@ -108,6 +112,7 @@ final class Applier {
         throw new KvStorageException("rollback of a refused op failed", re);
       }
       events.subList(eventMark, events.size()).clear();
+      index.rollbackTo(indexMark);
       revision = revMark;
       compacted = compactedMark;
       return OpResult.failed(e);
@@ -184,7 +189,7 @@ final class Applier {
     if (!inTxn) {
       checkLease(p);
     }
-    if ((p.ignoreValue() || p.ignoreLease()) && view.get(p.key(), revision, false) == null) {
+    if ((p.ignoreValue() || p.ignoreLease()) && index.get(p.key()) == null) {
       throw new KvException(KvException.Code.KEY_NOT_FOUND);
     }
     if (inTxn) {
@@ -201,7 +206,7 @@ final class Applier {
   /** Writes the put at {@code w}; returns the key as it was before (null when absent). */
   private KeyValue put(PutRequest p, Writer w) throws RocksDBException {
     byte[] key = p.key();
-    KeyValue prev = view.get(key, Long.MAX_VALUE, false);
+    KeyValue prev = current(key, index.get(key));
     if (prev == null && (p.ignoreValue() || p.ignoreLease())) {
       // checked before the txn began, but an earlier op of the same txn deleted the key (etcd
       // panics here); refusing rolls the whole op back
@@ -224,10 +229,33 @@ final class Applier {
     if (lease != 0) {
       batch.put(cf.lease(), Codec.leaseKey(lease, key), Bytes.EMPTY);
     }
+    index.put(key, new KeyIndex.Latest(create, w.main, w.sub - 1, version, lease));
     events.add(
         new Event(
             Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), eventPrev));
     return prev;
+  }
+
+  /** The present key's newest version read from its record, or null when {@code latest} is. */
+  private KeyValue current(byte[] key, KeyIndex.Latest latest) throws RocksDBException {
+    if (latest == null) {
+      return null;
+    }
+    byte[] v = source.get(cf.kv(), latest.kvKey(key));
+    if (v == null || Codec.isTombstone(v)) {
+      throw new IllegalStateException(
+          "key index names a record the store lacks: " + Bytes.show(key) + " at " + latest);
+    }
+    ByteBuffer b = ByteBuffer.wrap(v, 1 + 24, v.length - 1 - 24);
+    byte[] value = new byte[b.remaining()];
+    b.get(value);
+    return new KeyValue(
+        key,
+        latest.createRevision(),
+        latest.modRevision(),
+        latest.version(),
+        value,
+        latest.lease());
   }
 
   /**
@@ -241,8 +269,12 @@ final class Applier {
   /** Writes a tombstone at {@code w} for every present key of the range; returns them. */
   private List<KeyValue> deleteRange(byte[] key, byte[] rangeEnd, Writer w)
       throws RocksDBException {
-    List<KeyValue> present = view.list(key, rangeEnd, Long.MAX_VALUE, false);
+    List<KeyValue> present = new ArrayList<>();
+    for (Map.Entry<byte[], KeyIndex.Latest> e : index.range(key, rangeEnd).entrySet()) {
+      present.add(current(e.getKey(), e.getValue()));
+    }
     for (KeyValue kv : present) {
+      index.remove(kv.key());
       batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
       batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
       KeyValue eventPrev = before(kv.key(), kv, w);
@@ -275,8 +307,14 @@ final class Applier {
     return new TxnResponse(revision, r.succeeded(), r.responses());
   }
 
-  private void decide(TxnRequest t, Map<TxnRequest, Boolean> path) {
-    boolean ok = t.compare().stream().allMatch(this::holds);
+  private void decide(TxnRequest t, Map<TxnRequest, Boolean> path) throws RocksDBException {
+    boolean ok = true;
+    for (Compare c : t.compare()) {
+      if (!holds(c)) {
+        ok = false;
+        break;
+      }
+    }
     path.put(t, ok);
     for (RequestOp op : ok ? t.success() : t.failure()) {
       if (op instanceof TxnRequest nested) {
@@ -285,14 +323,21 @@ final class Applier {
     }
   }
 
-  private boolean holds(Compare c) {
-    List<KeyValue> kvs = view.list(c.key(), c.rangeEnd(), revision, false);
+  private boolean holds(Compare c) throws RocksDBException {
+    List<KeyValue> kvs =
+        c.rangeEnd().length == 0
+            ? listOfNullable(current(c.key(), index.get(c.key())))
+            : view.list(c.key(), c.rangeEnd(), revision, false);
     if (kvs.isEmpty()) {
       // A missing key compares as all zero, except that a value compare always fails.
       return c.target() != Compare.Target.VALUE
           && c.test(new KeyValue(c.key(), 0, 0, 0, Bytes.EMPTY, 0));
     }
     return kvs.stream().allMatch(c::test);
+  }
+
+  private static List<KeyValue> listOfNullable(KeyValue kv) {
+    return kv == null ? List.of() : List.of(kv);
   }
 
   /** etcd's order: every put on the path is checked first, then every range (depth first). */
@@ -403,7 +448,7 @@ final class Applier {
     long id = g.id();
     if (id == 0) {
       // Chosen from the entry's Raft index: the same on every member. Skips granted ids.
-      id = Math.max(index, 1);
+      id = Math.max(raftIndex, 1);
       while (lease(source, cf.lease(), id) != null) {
         id++;
       }

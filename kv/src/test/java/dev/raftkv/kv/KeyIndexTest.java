@@ -1,0 +1,67 @@
+package dev.raftkv.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory key index always equals one rebuilt from the store's records. */
+class KeyIndexTest extends StoreFixture {
+
+  private void assertIndexMatchesStore() {
+    List<Map<byte[], KeyIndex.Latest>> both = store.keyIndexAndRebuiltForTest();
+    assertThat(both.get(0)).isEqualTo(both.get(1));
+  }
+
+  @Test
+  void followsEveryWriteOfAWorkload() {
+    for (long i = 1; i <= 300; i++) {
+      store.apply(++index, Workload.entry(i));
+      if (i % 25 == 0) {
+        assertIndexMatchesStore();
+      }
+      if (i == 150) {
+        ok(new CompactionRequest(store.revision() - 20));
+      }
+    }
+    assertIndexMatchesStore();
+    assertThat(store.keyIndexAndRebuiltForTest().get(0)).isNotEmpty();
+  }
+
+  @Test
+  void aTxnRefusedHalfWayLeavesTheIndexAsItWas() {
+    put("k", "v");
+    put("other", "w");
+    // The from-key delete runs (etcd checks no overlap for it), then the put with ignore_lease
+    // finds
+    // the key gone and refuses the whole txn.
+    TxnRequest txn =
+        new TxnRequest(
+            List.of(),
+            List.of(
+                new DeleteRangeRequest(b("k"), Bytes.FROM_KEY, false),
+                new PutRequest(b("k"), Bytes.EMPTY, 0, false, false, true)),
+            List.of());
+    assertThat(refused(txn).code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
+    assertIndexMatchesStore();
+    assertThat(get("k").value()).isEqualTo(b("v"));
+    // and later writes still see the key's real history
+    assertThat(put("k", "v2").revision()).isEqualTo(4);
+    assertThat(get("k").version()).isEqualTo(2);
+    assertIndexMatchesStore();
+  }
+
+  @Test
+  void isRebuiltWhenTheStoreReopens() {
+    for (long i = 1; i <= 100; i++) {
+      store.apply(++index, Workload.entry(i));
+    }
+    Map<byte[], KeyIndex.Latest> before = store.keyIndexAndRebuiltForTest().get(0);
+    store.close();
+    store = KvStore.open(tmp.resolve("db"));
+    assertThat(store.keyIndexAndRebuiltForTest().get(0)).isEqualTo(before);
+    assertThat(put("k1", "again").revision()).isEqualTo(store.revision());
+    assertIndexMatchesStore();
+  }
+}
