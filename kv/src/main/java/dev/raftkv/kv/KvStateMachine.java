@@ -14,9 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
@@ -28,10 +26,10 @@ import java.util.stream.Stream;
  *
  * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
  * store's {@link KvStore#members()} follow the Raft configuration. An entry whose data is not a
- * valid command is applied as a no-op on every member alike. The results of the last {@value
- * #KEPT_RESULTS} applied entries are kept for {@link #resultAt}, so the member that proposed a
- * command can answer its client. Called from the apply thread only, except {@link #store()}, {@link
- * #resultAt}, the listener methods and {@link #close}, which are safe from any thread.
+ * valid command is applied as a no-op on every member alike. {@link #apply} returns each entry's
+ * result, which the runtime hands to the proposal's future on the member that proposed it (nothing
+ * is kept for other members' entries). Called from the apply thread only, except {@link #store()},
+ * the listener methods and {@link #close}, which are safe from any thread.
  *
  * <p>{@link #store()} is one object for the machine's whole life, so any thread may keep it: a
  * {@link #restore} swaps the RocksDB instance inside it, and its reads wait while that happens (and
@@ -40,17 +38,9 @@ import java.util.stream.Stream;
  */
 public final class KvStateMachine implements StateMachine, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(KvStateMachine.class.getName());
-  static final int KEPT_RESULTS = 65_536;
 
   private final Path dbDir;
   private final KvStore store;
-  private final Map<Long, ApplyResult> results =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, ApplyResult> eldest) {
-          return size() > KEPT_RESULTS;
-        }
-      };
 
   private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -94,8 +84,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return store;
   }
 
+  /** Applies the entries; returns each entry's {@link ApplyResult}, in order. */
   @Override
-  public void apply(List<Entry> entries) {
+  public List<ApplyResult> apply(List<Entry> entries) {
     List<KvStore.Entry> batch = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       List<Op> ops = List.of();
@@ -113,11 +104,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       batch.add(new KvStore.Entry(e.index(), ops));
     }
     List<ApplyResult> applied = store.applyAll(batch);
-    synchronized (results) {
-      for (ApplyResult r : applied) {
-        results.put(r.appliedIndex(), r);
-      }
-    }
     for (ApplyListener l : listeners) {
       try {
         l.applied(applied);
@@ -125,6 +111,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "apply listener " + l + " failed", e);
       }
     }
+    return applied;
   }
 
   /** The store's side of a membership change: the member it adds or removes, with its URLs. */
@@ -145,13 +132,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       peerUrls = List.of();
     }
     return List.of(new MemberChange(cc.type(), cc.nodeId(), peerUrls));
-  }
-
-  /** The result of applying the entry at {@code index}, or null if it is no longer kept. */
-  public ApplyResult resultAt(long index) {
-    synchronized (results) {
-      return results.get(index);
-    }
   }
 
   @Override

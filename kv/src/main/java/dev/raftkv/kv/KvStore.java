@@ -19,7 +19,9 @@ import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -53,12 +55,14 @@ import org.rocksdb.WriteOptions;
  * IllegalStateException}; {@link #appliedIndex}, {@link #revision} and {@link #compactedRevision}
  * never block nor throw, they keep the last values.
  *
- * <p>Durability: each apply call is one RocksDB write batch with the applied index in it, written
- * to RocksDB's WAL without fsync. After a process crash the store holds exactly the state after
- * some whole {@code apply} call (never part of one); after a machine crash it may be older, and the
- * runtime replays the Raft log from {@link #appliedIndex()} + 1. The runtime must not discard Raft
- * log entries above the applied index of a durable state: call {@link #sync()} (or take a {@link
- * #checkpoint}) first.
+ * <p>Durability: the Raft log is the write-ahead log. Each apply call is one RocksDB write batch
+ * with the applied index in it, written to the memtables with RocksDB's own WAL off; the column
+ * families are flushed to disk together (atomic flush) when the memtables fill, on {@link #sync()},
+ * on {@link #checkpoint} and on {@link #close}. After any crash the store holds exactly the state
+ * after some whole {@code apply} call (never part of one), possibly older than the last one, and
+ * the runtime replays the Raft log from {@link #appliedIndex()} + 1 (entries at or below it are
+ * skipped, so nothing is applied twice). The runtime must not discard Raft log entries above the
+ * applied index of a durable state: call {@link #sync()} (or take a {@link #checkpoint}) first.
  */
 public final class KvStore implements AutoCloseable {
   static {
@@ -88,6 +92,9 @@ public final class KvStore implements AutoCloseable {
   private ColumnFamilyHandle metaCf;
   private String closedBecause;
 
+  /** The newest version of every present key; rebuilt at open, changed by the apply thread. */
+  private final KeyIndex index = new KeyIndex();
+
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
   private volatile long revision;
@@ -114,9 +121,20 @@ public final class KvStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
-    cfOptions = new ColumnFamilyOptions();
-    writeOptions = new WriteOptions();
+    // The Raft log is the write-ahead log: applied batches go to the memtables only (no RocksDB
+    // WAL), and the column families are flushed together (atomic flush), so what survives a crash
+    // is the state after some whole apply call, applied index included, and the runtime replays
+    // the log from there. Snapshots (checkpoints) flush first, so the log is never compacted above
+    // what is durable here.
+    dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setAtomicFlush(true);
+    // No compression: values are small and the apply and read paths are CPU-bound (as etcd's
+    // bbolt, the tables hold the bytes as they are).
+    cfOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.NO_COMPRESSION);
+    writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyDescriptor> descriptors =
         List.of(
             new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
@@ -141,6 +159,9 @@ public final class KvStore implements AutoCloseable {
       appliedIndex = Codec.toLong(db.get(metaCf, Codec.META_APPLIED_INDEX), 0);
       revision = Codec.toLong(db.get(metaCf, Codec.META_REVISION), 1);
       compactedRevision = Codec.toLong(db.get(metaCf, Codec.META_COMPACTED), 0);
+      try (RocksIterator it = db.newIterator(kvCf)) {
+        index.rebuild(it);
+      }
       closedBecause = null;
     } catch (RocksDBException | RuntimeException e) {
       closeDb("closed");
@@ -364,6 +385,7 @@ public final class KvStore implements AutoCloseable {
               new Applier.Families(kvCf, revCf, leaseCf, metaCf),
               revision,
               compactedRevision,
+              index,
               options);
       List<ApplyResult> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
@@ -384,12 +406,15 @@ public final class KvStore implements AutoCloseable {
       batch.put(metaCf, Codec.META_REVISION, Codec.longBytes(applier.revision()));
       batch.put(metaCf, Codec.META_COMPACTED, Codec.longBytes(applier.compacted()));
       db.write(writeOptions, batch);
+      index.commit();
       revision = applier.revision();
       compactedRevision = applier.compacted();
       appliedIndex = last;
       return out;
     } catch (RocksDBException e) {
       throw new KvStorageException("apply up to index " + last + " failed", e);
+    } finally {
+      index.rollbackTo(0); // nothing to take back once committed; everything if the write failed
     }
   }
 
@@ -553,6 +578,7 @@ public final class KvStore implements AutoCloseable {
   public Path checkpoint(Path dir) {
     return withDb(
         () -> {
+          flushOpen(); // the checkpoint must hold every applied batch (there is no WAL to copy)
           try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
             return dir;
@@ -606,17 +632,25 @@ public final class KvStore implements AutoCloseable {
         });
   }
 
-  /** Makes every applied batch durable (fsyncs RocksDB's WAL). */
+  /**
+   * Makes every applied batch durable: flushes the memtables of every column family together and
+   * waits for it (the store writes no WAL of its own).
+   */
   public void sync() {
     withDb(
         () -> {
-          try {
-            db.flushWal(true);
-            return null;
-          } catch (RocksDBException e) {
-            throw new KvStorageException("WAL sync failed", e);
-          }
+          flushOpen();
+          return null;
         });
+  }
+
+  /** Flushes every column family atomically and waits; RocksDB open, lock held. */
+  private void flushOpen() {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
+    } catch (RocksDBException e) {
+      throw new KvStorageException("flush of " + dir + " failed", e);
+    }
   }
 
   /**
@@ -629,6 +663,9 @@ public final class KvStore implements AutoCloseable {
   public void close() {
     Lock l = writeLock("close");
     try {
+      if (db != null) {
+        flushOpen(); // what was applied since the last flush is in the memtables only
+      }
       closeDb("closed");
     } finally {
       l.unlock();
@@ -661,6 +698,21 @@ public final class KvStore implements AutoCloseable {
       dbOptions = null;
     }
     kvCf = revCf = leaseCf = metaCf = null;
+  }
+
+  /**
+   * For tests: the in-memory key index as it is, and one rebuilt from RocksDB now (they must be
+   * equal). Apply thread only.
+   */
+  List<java.util.Map<byte[], KeyIndex.Latest>> keyIndexAndRebuiltForTest() {
+    return withDb(
+        () -> {
+          KeyIndex rebuilt = new KeyIndex();
+          try (RocksIterator it = db.newIterator(kvCf)) {
+            rebuilt.rebuild(it);
+          }
+          return List.of(index.snapshotForTest(), rebuilt.snapshotForTest());
+        });
   }
 
   /** A consistent read: a RocksDB snapshot and the revisions recorded in it. Read lock held. */

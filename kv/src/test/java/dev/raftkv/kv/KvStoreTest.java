@@ -41,7 +41,7 @@ class KvStoreTest extends StoreFixture {
     assertThat(store.dbSizeInUse()).isGreaterThan(200_000);
     store.sync();
     assertThat(store.dbSize())
-        .as("the WAL holds the 200 KB written")
+        .as("the flushed tables hold the 200 KB written")
         .isGreaterThan(emptySize + 200_000);
   }
 

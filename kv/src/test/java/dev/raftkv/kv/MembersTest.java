@@ -59,11 +59,21 @@ class MembersTest {
 
       sm.apply(List.of(op(new MemberUpdateRequest(3, List.of("http://c:9")))));
       assertThat(sm.store().member(3).peerUrls()).containsExactly("http://c:9");
-      sm.apply(List.of(op(new MemberUpdateRequest(3, List.of("http://a:1")))));
-      assertThat(sm.resultAt(index).results().get(0).error().code())
+      assertThat(
+              sm.apply(List.of(op(new MemberUpdateRequest(3, List.of("http://a:1")))))
+                  .get(0)
+                  .results()
+                  .get(0)
+                  .error()
+                  .code())
           .isEqualTo(KvException.Code.PEER_URL_EXISTS);
-      sm.apply(List.of(op(new MemberUpdateRequest(2, List.of("http://x:1")))));
-      assertThat(sm.resultAt(index).results().get(0).error().code())
+      assertThat(
+              sm.apply(List.of(op(new MemberUpdateRequest(2, List.of("http://x:1")))))
+                  .get(0)
+                  .results()
+                  .get(0)
+                  .error()
+                  .code())
           .isEqualTo(KvException.Code.MEMBER_NOT_FOUND);
     }
   }

@@ -88,12 +88,13 @@ class ReplicatedKvTest {
   }
 
   private PutResponse put(long at, String key, String value) throws Exception {
-    long index =
-        runtimes
-            .get(at)
-            .propose(KvCommands.encode(PutRequest.of(b(key), b(value))))
-            .get(20, TimeUnit.SECONDS);
-    ApplyResult r = machines.get(at).resultAt(index);
+    ApplyResult r =
+        (ApplyResult)
+            runtimes
+                .get(at)
+                .propose(KvCommands.encode(PutRequest.of(b(key), b(value))))
+                .get(20, TimeUnit.SECONDS)
+                .result();
     return (PutResponse) r.results().get(0).response();
   }
 
