@@ -66,7 +66,7 @@ public final class NodeDriver {
   private final Executor applier;
 
   private final AtomicLong nextRequest = new AtomicLong(1);
-  private final Map<Long, CompletableFuture<Long>> proposals = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<Applied>> proposals = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final Map<Long, Integer> readAges = new HashMap<>(); // loop thread only
 
@@ -167,14 +167,15 @@ public final class NodeDriver {
   }
 
   /**
-   * Proposes {@code payload}. The future completes with the entry's index once it is committed and
-   * applied on this member, or fails with {@link ProposalRejectedException} (no leader, a transfer
-   * in progress) or the runtime's failure. A proposal may also be lost with a leader change;
-   * callers add their own timeout ({@code orTimeout}).
+   * Proposes {@code payload}. The future completes, on the apply thread, with the entry's index and
+   * the state machine's result for it once it is committed and applied on this member, or fails
+   * with {@link ProposalRejectedException} (no leader, a transfer in progress) or the runtime's
+   * failure. A proposal may also be lost with a leader change; callers add their own timeout
+   * ({@code orTimeout}).
    */
-  public CompletableFuture<Long> propose(byte[] payload) {
+  public CompletableFuture<Applied> propose(byte[] payload) {
     long req = nextRequest.getAndIncrement();
-    CompletableFuture<Long> f = new CompletableFuture<>();
+    CompletableFuture<Applied> f = new CompletableFuture<>();
     proposals.put(req, f);
     byte[] data =
         ByteBuffer.allocate(HEADER + payload.length).putLong(id).putLong(req).put(payload).array();
@@ -204,7 +205,7 @@ public final class NodeDriver {
         node.proposeAll(data);
       } catch (RuntimeException e) {
         for (long r : requests) {
-          CompletableFuture<Long> f = proposals.remove(r);
+          CompletableFuture<Applied> f = proposals.remove(r);
           if (f != null) {
             f.completeExceptionally(e);
           }
@@ -349,9 +350,19 @@ public final class NodeDriver {
     return !mailbox.isEmpty();
   }
 
+  /**
+   * Carries out the node's Readys in etcd's order: committed entries (durable here and on a quorum
+   * already) and read states go to the apply thread first, so they are applied while the new
+   * entries are written; then the send-now messages, the write and its one fsync, and only then the
+   * messages that promise it (votes, append acknowledgements). A snapshot received from the leader
+   * is stored before the state machine is restored from it.
+   */
   private void handleReadies() {
     while (node.hasReady()) {
       Ready rd = node.ready();
+      if (rd.snapshot().isEmpty()) {
+        handToApply(rd);
+      }
       for (Message m : rd.messages()) {
         outbound.accept(m);
       }
@@ -371,21 +382,26 @@ public final class NodeDriver {
       if (!rd.snapshot().isEmpty()) {
         Snapshot snap = rd.snapshot();
         applier.execute(() -> restore(snap));
-      }
-      if (!rd.committedEntries().isEmpty()) {
-        List<Entry> committed = rd.committedEntries();
-        applier.execute(() -> apply(committed));
-      }
-      for (ReadState r : rd.readStates()) {
-        CompletableFuture<Long> f = reads.remove(r.requestId());
-        if (f != null) {
-          applier.execute(() -> waitApplied(r.index(), f));
-        }
+        handToApply(rd);
       }
       if (rd.compactTo() > 0) {
         store.compact(Math.min(rd.compactTo(), store.lastIndex()));
       }
       node.advance(rd);
+    }
+  }
+
+  /** Queues the Ready's committed entries and read states on the apply thread, in order. */
+  private void handToApply(Ready rd) {
+    if (!rd.committedEntries().isEmpty()) {
+      List<Entry> committed = rd.committedEntries();
+      applier.execute(() -> apply(committed));
+    }
+    for (ReadState r : rd.readStates()) {
+      CompletableFuture<Long> f = reads.remove(r.requestId());
+      if (f != null) {
+        applier.execute(() -> waitApplied(r.index(), f));
+      }
     }
   }
 
@@ -416,7 +432,7 @@ public final class NodeDriver {
         long proposer = b.getLong();
         long req = b.getLong();
         if (proposer == id) {
-          mine.add(new long[] {req, e.index()});
+          mine.add(new long[] {req, e.index(), payloads.size()});
         }
         payloads.add(
             new Entry(
@@ -428,13 +444,17 @@ public final class NodeDriver {
         payloads.add(e);
       }
     }
-    stateMachine.apply(payloads);
+    List<?> results = stateMachine.apply(payloads);
+    if (results.size() != payloads.size()) {
+      throw new IllegalStateException(
+          "state machine returned " + results.size() + " results for " + payloads.size());
+    }
     Entry last = committed.get(committed.size() - 1);
     appliedIndex = last.index();
     for (long[] m : mine) {
-      CompletableFuture<Long> f = proposals.remove(m[0]);
+      CompletableFuture<Applied> f = proposals.remove(m[0]);
       if (f != null) {
-        f.complete(m[1]);
+        f.complete(new Applied(m[1], results.get((int) m[2])));
       }
     }
     releaseReads();

@@ -85,7 +85,7 @@ public final class RaftRuntime implements AutoCloseable {
   }
 
   /** See {@link NodeDriver#propose}. */
-  public CompletableFuture<Long> propose(byte[] payload) {
+  public CompletableFuture<Applied> propose(byte[] payload) {
     return driver.propose(payload);
   }
 

@@ -238,7 +238,7 @@ public final class Replicator implements AutoCloseable {
    */
   public CompletableFuture<Long> propose(byte[] payload) {
     Objects.requireNonNull(payload, "payload");
-    return runtime.propose(payload.clone());
+    return runtime.propose(payload.clone()).thenApply(Applied::index);
   }
 
   /**
@@ -294,13 +294,14 @@ public final class Replicator implements AutoCloseable {
     private long appliedIndex;
 
     @Override
-    public synchronized void apply(List<Entry> entries) {
+    public synchronized List<?> apply(List<Entry> entries) {
       for (Entry e : entries) {
         if (e.type() == EntryType.NORMAL && e.data().length > 0) {
           values.add(e.data());
         }
         appliedIndex = e.index();
       }
+      return java.util.Collections.nCopies(entries.size(), null);
     }
 
     @Override

@@ -16,8 +16,12 @@ public interface StateMachine {
    * no-op) and membership changes come too, so the state machine can track the applied index. When
    * this returns, the entries count as applied; a state machine that persists itself should store
    * the applied index with the data, atomically.
+   *
+   * @return one result per entry, in order (an element may be null): the member that proposed an
+   *     entry completes the proposal's future with it ({@link Applied#result()}); nothing is kept
+   *     for the entries of other members
    */
-  void apply(List<Entry> entries);
+  List<?> apply(List<Entry> entries);
 
   /** The index of the last entry applied (0 for none). */
   long appliedIndex();

@@ -14,7 +14,7 @@ final class ListStateMachine implements StateMachine {
   private long applied;
 
   @Override
-  public synchronized void apply(List<Entry> entries) {
+  public synchronized List<?> apply(List<Entry> entries) {
     for (Entry e : entries) {
       if (e.index() <= applied) {
         throw new AssertionError("entry " + e.index() + " applied twice (applied " + applied + ")");
@@ -24,6 +24,7 @@ final class ListStateMachine implements StateMachine {
       }
       applied = e.index();
     }
+    return java.util.Collections.nCopies(entries.size(), null);
   }
 
   @Override

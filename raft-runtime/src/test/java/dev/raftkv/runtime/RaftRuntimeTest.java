@@ -122,7 +122,8 @@ class RaftRuntimeTest {
     return runtimes
         .get(at)
         .propose(value.getBytes(StandardCharsets.UTF_8))
-        .get(20, TimeUnit.SECONDS);
+        .get(20, TimeUnit.SECONDS)
+        .index();
   }
 
   private void awaitEverywhere(String value) throws InterruptedException {

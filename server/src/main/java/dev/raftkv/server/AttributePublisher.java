@@ -4,6 +4,7 @@ import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Member;
 import dev.raftkv.kv.MemberPublishRequest;
+import dev.raftkv.runtime.Applied;
 import dev.raftkv.runtime.RaftRuntime;
 import java.time.Duration;
 import java.util.List;
@@ -70,6 +71,7 @@ final class AttributePublisher implements AutoCloseable {
       inFlight =
           runtime
               .propose(KvCommands.encode(new MemberPublishRequest(self, name, clientUrls)))
+              .thenApply(Applied::index)
               .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .exceptionally(e -> 0L);
     } catch (RuntimeException e) {

@@ -170,8 +170,8 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     return runtime
         .propose(KvCommands.encode(op))
         .thenApply(
-            index -> {
-              ApplyResult applied = kv.resultAt(index);
+            done -> {
+              ApplyResult applied = (ApplyResult) done.result();
               if (applied == null || applied.results().isEmpty()) {
                 throw new StatusRuntimeException(
                     Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));

@@ -151,7 +151,7 @@ final class LeaseManager implements AutoCloseable {
       runtime
           .propose(KvCommands.encode(new LeaseRevokeRequest(id)))
           .whenComplete(
-              (index, err) -> {
+              (applied, err) -> {
                 if (err != null) {
                   LOG.log(
                       System.Logger.Level.DEBUG,

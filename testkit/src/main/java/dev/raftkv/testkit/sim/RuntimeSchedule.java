@@ -55,13 +55,14 @@ public final class RuntimeSchedule {
     long applied;
 
     @Override
-    public void apply(List<Entry> entries) {
+    public List<?> apply(List<Entry> entries) {
       for (Entry e : entries) {
         if (e.type() == EntryType.NORMAL && e.data().length > 0) {
           values.add(new String(e.data(), StandardCharsets.UTF_8));
         }
         applied = e.index();
       }
+      return java.util.Collections.nCopies(entries.size(), null);
     }
 
     @Override
@@ -293,7 +294,8 @@ public final class RuntimeSchedule {
     m.driver
         .propose(value.getBytes(StandardCharsets.UTF_8))
         .thenAccept(
-            index -> {
+            applied -> {
+              long index = applied.index();
               acknowledged.add(value);
               ackedAt.putIfAbsent(value, index);
               maxAckedIndex = Math.max(maxAckedIndex, index);
