@@ -113,6 +113,14 @@ final class ServerCommand implements Callable<Integer> {
       description = "Election timeout in milliseconds (default: ${DEFAULT-VALUE}).")
   int electionMs;
 
+  @Option(
+      names = "--snapshot-count",
+      defaultValue = "100000",
+      description =
+          "Applied entries between two snapshots; the Raft log before a snapshot is then"
+              + " discarded (etcd's flag; default: ${DEFAULT-VALUE}).")
+  long snapshotCount;
+
   @Option(names = "--seed-config", description = "Seed document 000's config.json.")
   Path seedConfig;
 
@@ -166,6 +174,10 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   ServerConfig configure() throws IOException {
+    return configureFlags().withSnapshotCount(snapshotCount);
+  }
+
+  private ServerConfig configureFlags() throws IOException {
     if (seedConfig != null) {
       return fromSeed000();
     }

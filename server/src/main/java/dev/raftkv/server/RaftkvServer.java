@@ -182,7 +182,7 @@ public final class RaftkvServer implements AutoCloseable {
               transport::send,
               RaftRuntime.threadTicker(),
               Duration.ofMillis(config.heartbeatMs()),
-              10_000,
+              config.snapshotCount(),
               new Random(new SecureRandom().nextLong()));
       self.set(runtime);
       AtomicReference<RaftkvServer> server = new AtomicReference<>();

@@ -34,6 +34,8 @@ import java.util.TreeMap;
  *     etcdctl member list} shows and where other members forward leader-only calls; etcd's
  *     advertise-client-urls); null or empty means {@code clientUrl}. A wildcard host (0.0.0.0, ::)
  *     is refused: nobody can connect to it.
+ * @param snapshotCount applied entries between two snapshots, after which the Raft log before the
+ *     snapshot is discarded (etcd's snapshot-count; default {@value #DEFAULT_SNAPSHOT_COUNT})
  */
 public record ServerConfig(
     String name,
@@ -46,7 +48,11 @@ public record ServerConfig(
     String token,
     int heartbeatMs,
     int electionMs,
-    List<URI> advertiseClientUrls) {
+    List<URI> advertiseClientUrls,
+    long snapshotCount) {
+
+  /** etcd's default {@code --snapshot-count}. */
+  public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
 
   /**
    * @throws IllegalArgumentException naming the flag that is wrong
@@ -92,6 +98,54 @@ public record ServerConfig(
               + heartbeatMs
               + " ms)");
     }
+    if (snapshotCount <= 0) {
+      throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
+    }
+  }
+
+  /** A configuration with the default {@code --snapshot-count}. */
+  public ServerConfig(
+      String name,
+      Path dataDir,
+      URI clientUrl,
+      URI peerUrl,
+      URI adminUrl,
+      Map<String, URI> initialCluster,
+      boolean newCluster,
+      String token,
+      int heartbeatMs,
+      int electionMs,
+      List<URI> advertiseClientUrls) {
+    this(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        DEFAULT_SNAPSHOT_COUNT);
+  }
+
+  /** This configuration with {@code --snapshot-count} set to {@code count}. */
+  public ServerConfig withSnapshotCount(long count) {
+    return new ServerConfig(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        count);
   }
 
   /** A configuration whose advertised client URL is {@code clientUrl}. */
