@@ -229,7 +229,7 @@ final class Applier {
     if (lease != 0) {
       batch.put(cf.lease(), Codec.leaseKey(lease, key), Bytes.EMPTY);
     }
-    index.put(key, new KeyIndex.Latest(create, w.main, w.sub - 1, version, lease));
+    index.put(key, index.latest(create, w.main, w.sub - 1, version, lease, value));
     events.add(
         new Event(
             Event.Type.PUT, new KeyValue(key, create, w.main, version, value, lease), eventPrev));
@@ -241,21 +241,8 @@ final class Applier {
     if (latest == null) {
       return null;
     }
-    byte[] v = source.get(cf.kv(), latest.kvKey(key));
-    if (v == null || Codec.isTombstone(v)) {
-      throw new IllegalStateException(
-          "key index names a record the store lacks: " + Bytes.show(key) + " at " + latest);
-    }
-    ByteBuffer b = ByteBuffer.wrap(v, 1 + 24, v.length - 1 - 24);
-    byte[] value = new byte[b.remaining()];
-    b.get(value);
-    return new KeyValue(
-        key,
-        latest.createRevision(),
-        latest.modRevision(),
-        latest.version(),
-        value,
-        latest.lease());
+    byte[] record = latest.needsRecord() ? source.get(cf.kv(), latest.kvKey(key)) : null;
+    return latest.toKeyValue(key, record, false);
   }
 
   /**

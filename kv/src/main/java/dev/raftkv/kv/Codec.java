@@ -123,6 +123,11 @@ final class Codec {
     return kvValue[0] == TOMBSTONE;
   }
 
+  /** The user's value in a {@code kv} put record. */
+  static byte[] putValueBytes(byte[] kvValue) {
+    return Arrays.copyOfRange(kvValue, 25, kvValue.length);
+  }
+
   /** Decodes a {@code kv} entry that is a put. */
   static KeyValue decode(byte[] kvKey, byte[] kvValue, boolean keysOnly) {
     if (kvValue[0] != PUT) {
@@ -132,7 +137,7 @@ final class Codec {
     long create = v.getLong();
     long version = v.getLong();
     long lease = v.getLong();
-    byte[] value = keysOnly ? Bytes.EMPTY : Arrays.copyOfRange(kvValue, 25, kvValue.length);
+    byte[] value = keysOnly ? Bytes.EMPTY : putValueBytes(kvValue);
     return new KeyValue(userKey(kvKey), create, mainOf(kvKey), version, value, lease);
   }
 

@@ -12,7 +12,8 @@ import org.rocksdb.RocksIterator;
  * The newest version of every present key, in memory: what a write needs to know about a key
  * (create revision, version, lease, and where its newest record is) without seeking a RocksDB
  * iterator, in the role of etcd's {@code treeIndex}, but for the current revision only (reads at
- * past revisions still scan the {@code kv} family). Values stay in RocksDB.
+ * past revisions still scan the {@code kv} family). The newest values are kept too while they fit
+ * in a byte budget ({@link KvOptions#valueCacheBytes()}); a value past it is read from RocksDB.
  *
  * <p>Rebuilt from the {@code kv} family when the store opens or is replaced by a snapshot. Changed
  * by the apply thread only, through an undo log: {@link #mark()} and {@link #rollbackTo(int)} take
@@ -26,10 +27,58 @@ final class KeyIndex {
    * @param modRevision main revision of the newest record
    * @param sub its sub revision (the newest record's {@code kv} key is {@code group ++ ~mod ++
    *     ~sub})
+   * @param value the value, or null when it is not kept here (read it from the record); never
+   *     changed once built
    */
-  record Latest(long createRevision, long modRevision, long sub, long version, long lease) {
+  record Latest(
+      long createRevision, long modRevision, long sub, long version, long lease, byte[] value) {
     byte[] kvKey(byte[] userKey) {
       return Codec.kvKey(Codec.group(userKey), modRevision, sub);
+    }
+
+    /**
+     * The key as this version has it, its value taken from {@code record} (the {@code kv} record at
+     * {@link #kvKey}); with {@code keysOnly} the value is left empty and {@code record} unread.
+     *
+     * @throws IllegalStateException when {@code record} is not a put (the index and the store
+     *     disagree: a bug)
+     */
+    KeyValue toKeyValue(byte[] userKey, byte[] record, boolean keysOnly) {
+      byte[] value = Bytes.EMPTY;
+      if (!keysOnly && this.value != null) {
+        value = this.value.clone();
+      } else if (!keysOnly) {
+        if (record == null || Codec.isTombstone(record)) {
+          throw new IllegalStateException(
+              "key index names a record the store lacks: " + Bytes.show(userKey) + " at " + this);
+        }
+        value = Codec.putValueBytes(record);
+      }
+      return new KeyValue(userKey, createRevision, modRevision, version, value, lease);
+    }
+
+    /** Whether the value must be read from the record. */
+    boolean needsRecord() {
+      return value == null;
+    }
+
+    private long cachedBytes() {
+      return value == null ? 0 : value.length;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Latest l
+          && createRevision == l.createRevision
+          && modRevision == l.modRevision
+          && sub == l.sub
+          && version == l.version
+          && lease == l.lease;
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(createRevision, modRevision, sub, version, lease);
     }
   }
 
@@ -37,6 +86,22 @@ final class KeyIndex {
 
   private final TreeMap<byte[], Latest> keys = new TreeMap<>(Bytes::compare);
   private final List<Undo> undo = new ArrayList<>();
+  private final long valueBudget;
+  private long cachedBytes;
+
+  /** An empty index that may keep up to {@code valueBudget} bytes of values. */
+  KeyIndex(long valueBudget) {
+    this.valueBudget = valueBudget;
+  }
+
+  /**
+   * The newest version of a key just written, keeping {@code value} (not copied: the caller must
+   * not change it) if the budget has room.
+   */
+  Latest latest(long create, long mod, long sub, long version, long lease, byte[] value) {
+    return new Latest(
+        create, mod, sub, version, lease, cachedBytes + value.length <= valueBudget ? value : null);
+  }
 
   /**
    * The present key's newest version, or null when the key is absent (never written or deleted).
@@ -65,15 +130,22 @@ final class KeyIndex {
 
   /** Records a put of {@code key}. */
   void put(byte[] key, Latest latest) {
-    undo.add(new Undo(key, keys.put(key, latest)));
+    Latest before = keys.put(key, latest);
+    account(before, latest);
+    undo.add(new Undo(key, before));
   }
 
   /** Records a delete of {@code key}. */
   void remove(byte[] key) {
     Latest before = keys.remove(key);
     if (before != null) {
+      account(before, null);
       undo.add(new Undo(key, before));
     }
+  }
+
+  private void account(Latest out, Latest in) {
+    cachedBytes += (in == null ? 0 : in.cachedBytes()) - (out == null ? 0 : out.cachedBytes());
   }
 
   /** A point to roll back to. */
@@ -85,11 +157,8 @@ final class KeyIndex {
   void rollbackTo(int mark) {
     for (int i = undo.size() - 1; i >= mark; i--) {
       Undo u = undo.remove(i);
-      if (u.before() == null) {
-        keys.remove(u.key());
-      } else {
-        keys.put(u.key(), u.before());
-      }
+      Latest now = u.before() == null ? keys.remove(u.key()) : keys.put(u.key(), u.before());
+      account(now, u.before());
     }
   }
 
@@ -103,6 +172,11 @@ final class KeyIndex {
     return keys.size();
   }
 
+  /** How many bytes of values the index keeps. */
+  long cachedBytes() {
+    return cachedBytes;
+  }
+
   /**
    * Rebuilds the index from the {@code kv} family (one pass: each key's newest record comes first
    * in its group).
@@ -110,6 +184,7 @@ final class KeyIndex {
   void rebuild(RocksIterator it) {
     keys.clear();
     undo.clear();
+    cachedBytes = 0;
     byte[] group = null;
     for (it.seekToFirst(); it.isValid(); it.next()) {
       byte[] k = it.key();
@@ -121,11 +196,17 @@ final class KeyIndex {
       if (Codec.isTombstone(v)) {
         continue;
       }
-      KeyValue kv = Codec.decode(k, v, true);
-      keys.put(
-          kv.key(),
-          new Latest(
-              kv.createRevision(), kv.modRevision(), Codec.subOf(k), kv.version(), kv.lease()));
+      KeyValue kv = Codec.decode(k, v, false);
+      Latest latest =
+          latest(
+              kv.createRevision(),
+              kv.modRevision(),
+              Codec.subOf(k),
+              kv.version(),
+              kv.lease(),
+              kv.value());
+      keys.put(kv.key(), latest);
+      cachedBytes += latest.cachedBytes();
     }
   }
 

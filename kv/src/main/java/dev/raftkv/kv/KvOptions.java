@@ -10,13 +10,20 @@ import java.util.function.LongPredicate;
  * @param leaseExists whether a lease id is granted and alive; a put with a lease it rejects is
  *     refused with {@link KvException.Code#LEASE_NOT_FOUND}. It is called on the apply thread and
  *     must answer from replicated state only (the lease manager's), so that every replica agrees.
+ * @param valueCacheBytes how many bytes of the newest values the key index may keep on the heap, so
+ *     that a put or a read of the current revision reads nothing from RocksDB; values past the
+ *     budget are read from RocksDB (0: none kept)
  */
-public record KvOptions(int maxTxnOps, LongPredicate leaseExists) {
+public record KvOptions(int maxTxnOps, LongPredicate leaseExists, long valueCacheBytes) {
   /** etcd's default {@code --max-txn-ops}. */
   public static final int DEFAULT_MAX_TXN_OPS = 128;
 
+  /** The default value cache: 256 MiB. */
+  public static final long DEFAULT_VALUE_CACHE_BYTES = 256L << 20;
+
   /** etcd's defaults; every lease id is accepted (until there is a lease manager). */
-  public static final KvOptions DEFAULTS = new KvOptions(DEFAULT_MAX_TXN_OPS, id -> true);
+  public static final KvOptions DEFAULTS =
+      new KvOptions(DEFAULT_MAX_TXN_OPS, id -> true, DEFAULT_VALUE_CACHE_BYTES);
 
   /**
    * The {@code leaseExists} of {@link #withGrantedLeases()}: not called, it tells the store to
@@ -40,14 +47,22 @@ public record KvOptions(int maxTxnOps, LongPredicate leaseExists) {
       throw new IllegalArgumentException("maxTxnOps must be positive: " + maxTxnOps);
     }
     Objects.requireNonNull(leaseExists, "leaseExists");
+    if (valueCacheBytes < 0) {
+      throw new IllegalArgumentException(
+          "valueCacheBytes must not be negative: " + valueCacheBytes);
+    }
   }
 
   public KvOptions withMaxTxnOps(int n) {
-    return new KvOptions(n, leaseExists);
+    return new KvOptions(n, leaseExists, valueCacheBytes);
   }
 
   public KvOptions withLeaseExists(LongPredicate p) {
-    return new KvOptions(maxTxnOps, p);
+    return new KvOptions(maxTxnOps, p, valueCacheBytes);
+  }
+
+  public KvOptions withValueCacheBytes(long bytes) {
+    return new KvOptions(maxTxnOps, leaseExists, bytes);
   }
 
   /**
@@ -56,7 +71,7 @@ public record KvOptions(int maxTxnOps, LongPredicate leaseExists) {
    * refused.
    */
   public KvOptions withGrantedLeases() {
-    return new KvOptions(maxTxnOps, GRANTED_LEASES);
+    return new KvOptions(maxTxnOps, GRANTED_LEASES, valueCacheBytes);
   }
 
   /** Whether the store's lease table decides (see {@link #withGrantedLeases()}). */

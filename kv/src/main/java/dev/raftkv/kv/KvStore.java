@@ -93,7 +93,14 @@ public final class KvStore implements AutoCloseable {
   private String closedBecause;
 
   /** The newest version of every present key; rebuilt at open, changed by the apply thread. */
-  private final KeyIndex index = new KeyIndex();
+  private final KeyIndex index;
+
+  /**
+   * Exclusive to an apply call for its whole run (it changes {@link #index} as it goes, before its
+   * batch reaches RocksDB); shared by the reads of the current revision that use the index. Taken
+   * after {@link #lock}, never before it.
+   */
+  private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
@@ -103,6 +110,7 @@ public final class KvStore implements AutoCloseable {
   private KvStore(Path dir, KvOptions options) {
     this.options = options;
     this.dir = dir;
+    this.index = new KeyIndex(options.valueCacheBytes());
     Lock l = lock.writeLock();
     l.lock();
     try {
@@ -347,7 +355,16 @@ public final class KvStore implements AutoCloseable {
    * @throws IllegalStateException when the store is closed
    */
   public List<ApplyResult> applyAll(List<Entry> entries) {
-    return withDb(() -> applyAllOpen(entries));
+    return withDb(
+        () -> {
+          Lock l = indexLock.writeLock();
+          l.lock();
+          try {
+            return applyAllOpen(entries);
+          } finally {
+            l.unlock();
+          }
+        });
   }
 
   /** {@link #applyAll} with the read lock held and RocksDB open. */
@@ -429,7 +446,45 @@ public final class KvStore implements AutoCloseable {
    * @throws KvException COMPACTED, FUTURE_REV or EMPTY_KEY
    */
   public RangeResponse range(RangeRequest request) {
+    if (request.rangeEnd().length == 0 && request.revision() <= 0) {
+      return currentKey(request);
+    }
     return read(read -> Ranges.range(read.view(), request, read.revision, read.compacted));
+  }
+
+  /**
+   * A range of one key at the current revision, from the key index and one point read of its newest
+   * record: no RocksDB snapshot or iterator. Under the shared index lock no apply call runs, so the
+   * index, the records and the revision are those after one whole apply call.
+   */
+  private RangeResponse currentKey(RangeRequest request) {
+    return withDb(
+        () -> {
+          Lock l = indexLock.readLock();
+          l.lock();
+          try {
+            Ranges.Scan one =
+                (key, rangeEnd, rev, keysOnly, visitor) -> {
+                  KeyIndex.Latest latest = index.get(key);
+                  if (latest != null) {
+                    visitor.visit(newest(key, latest, keysOnly));
+                  }
+                };
+            return Ranges.range(one, request, revision, compactedRevision);
+          } finally {
+            l.unlock();
+          }
+        });
+  }
+
+  /** The key's newest version; index lock held. */
+  private KeyValue newest(byte[] key, KeyIndex.Latest latest, boolean keysOnly) {
+    try {
+      byte[] record = !keysOnly && latest.needsRecord() ? db.get(kvCf, latest.kvKey(key)) : null;
+      return latest.toKeyValue(key.clone(), record, keysOnly);
+    } catch (RocksDBException e) {
+      throw new KvStorageException("read failed", e);
+    }
   }
 
   /**
@@ -707,7 +762,7 @@ public final class KvStore implements AutoCloseable {
   List<java.util.Map<byte[], KeyIndex.Latest>> keyIndexAndRebuiltForTest() {
     return withDb(
         () -> {
-          KeyIndex rebuilt = new KeyIndex();
+          KeyIndex rebuilt = new KeyIndex(options.valueCacheBytes());
           try (RocksIterator it = db.newIterator(kvCf)) {
             rebuilt.rebuild(it);
           }

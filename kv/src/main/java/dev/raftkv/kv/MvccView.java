@@ -11,7 +11,7 @@ import org.rocksdb.RocksIterator;
  * Reads of the multi-version {@code kv} family through a {@link Source}: the keys of a range as
  * they were at a revision. No validation of revisions here; callers check compaction first.
  */
-final class MvccView {
+final class MvccView implements Ranges.Scan {
   private final Source source;
   private final ColumnFamilyHandle kvCf;
 
@@ -31,7 +31,8 @@ final class MvccView {
    * Visits, in key order, every key of {@code [key, rangeEnd)} (etcd conventions, see {@link
    * RangeRequest}) that is present at {@code rev}. Stops when {@code visitor} returns false.
    */
-  void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, Visitor visitor) {
+  @Override
+  public void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, Visitor visitor) {
     if (rangeEnd.length == 0) {
       KeyValue kv = get(key, rev, keysOnly);
       if (kv != null) {

@@ -8,6 +8,11 @@ import java.util.List;
 final class Ranges {
   private Ranges() {}
 
+  /** Where a range reads its keys: see {@link MvccView#scan}. */
+  interface Scan {
+    void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, MvccView.Visitor visitor);
+  }
+
   /**
    * Checks a read revision the way etcd does: 0 means current; above the current revision is a
    * future revision; below the compacted revision is compacted (reading at it is allowed).
@@ -35,7 +40,7 @@ final class Ranges {
    * Runs {@code r} against {@code view}. {@code current} is the revision the response header
    * carries and the revision read when {@code r.revision()} is 0.
    */
-  static RangeResponse range(MvccView view, RangeRequest r, long current, long compacted) {
+  static RangeResponse range(Scan view, RangeRequest r, long current, long compacted) {
     checkKey(r.key());
     long rev = readRevision(r.revision(), current, compacted);
     boolean filtered =

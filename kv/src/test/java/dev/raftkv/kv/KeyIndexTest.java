@@ -12,6 +12,37 @@ class KeyIndexTest extends StoreFixture {
   private void assertIndexMatchesStore() {
     List<Map<byte[], KeyIndex.Latest>> both = store.keyIndexAndRebuiltForTest();
     assertThat(both.get(0)).isEqualTo(both.get(1));
+    both.get(0)
+        .forEach(
+            (key, latest) -> {
+              if (!latest.needsRecord()) {
+                assertThat(latest.value()).as(Bytes.show(key)).isEqualTo(get(str(key)).value());
+              }
+            });
+  }
+
+  @Test
+  void readsAndWritesAreTheSameWhateverTheValueBudget() {
+    try (KvStore none =
+            KvStore.open(tmp.resolve("none"), KvOptions.DEFAULTS.withValueCacheBytes(0));
+        KvStore some =
+            KvStore.open(tmp.resolve("some"), KvOptions.DEFAULTS.withValueCacheBytes(40))) {
+      for (long i = 1; i <= 200; i++) {
+        List<Op> ops = Workload.entry(i);
+        ApplyResult expected = store.apply(i, ops);
+        assertThat(none.apply(i, ops)).isEqualTo(expected);
+        assertThat(some.apply(i, ops)).isEqualTo(expected);
+      }
+      for (int k = 0; k < 20; k++) {
+        RangeRequest get = RangeRequest.get(b("k" + k));
+        assertThat(none.range(get)).isEqualTo(store.range(get));
+        assertThat(some.range(get)).isEqualTo(store.range(get));
+      }
+      assertThat(none.hash()).isEqualTo(store.hash());
+      assertThat(some.hash()).isEqualTo(store.hash());
+    }
+    index = 200;
+    assertIndexMatchesStore();
   }
 
   @Test
