@@ -397,11 +397,16 @@ public final class NodeDriver {
       List<Entry> committed = rd.committedEntries();
       applier.execute(() -> apply(committed));
     }
+    List<ReadWaiter> served = new ArrayList<>(rd.readStates().size());
     for (ReadState r : rd.readStates()) {
       CompletableFuture<Long> f = reads.remove(r.requestId());
       if (f != null) {
-        applier.execute(() -> waitApplied(r.index(), f));
+        served.add(new ReadWaiter(r.index(), f));
       }
+    }
+    if (!served.isEmpty()) {
+      // One task for the whole heartbeat round's reads.
+      applier.execute(() -> waitApplied(served));
     }
   }
 
@@ -472,8 +477,8 @@ public final class NodeDriver {
     }
   }
 
-  private void waitApplied(long index, CompletableFuture<Long> f) {
-    readsWaitingApply.add(new ReadWaiter(index, f));
+  private void waitApplied(List<ReadWaiter> served) {
+    readsWaitingApply.addAll(served);
     releaseReads();
   }
 
