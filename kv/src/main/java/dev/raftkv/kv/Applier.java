@@ -85,12 +85,20 @@ final class Applier {
     final long main;
     long sub;
 
+    /** The keys this revision wrote so far (a txn may write several). */
+    private final java.util.Set<ByteBuffer> written = new java.util.HashSet<>();
+
     Writer(long main) {
       this.main = main;
     }
 
     boolean wrote() {
       return sub > 0;
+    }
+
+    /** Records a write of {@code key} at this revision; returns whether it wrote the key before. */
+    boolean write(byte[] key) {
+      return !written.add(ByteBuffer.wrap(key));
     }
   }
 
@@ -250,7 +258,8 @@ final class Applier {
    * {@link KvStore#changes} replays it) — not an earlier write of the same txn.
    */
   private KeyValue before(byte[] key, KeyValue current, Writer w) {
-    return w.sub == 0 ? current : view.get(key, w.main - 1, false);
+    // Only an earlier write of the same key in this revision makes them differ.
+    return w.write(key) ? view.get(key, w.main - 1, false) : current;
   }
 
   /** Writes a tombstone at {@code w} for every present key of the range; returns them. */
