@@ -68,7 +68,27 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   private KvStateMachine(Path dbDir, KvOptions options) {
     this.dbDir = dbDir;
+    deleteLeftovers(dbDir);
     this.store = KvStore.open(dbDir, options);
+  }
+
+  /** Deletes the checkpoints and restores a crash left beside {@code dbDir} half done. */
+  private static void deleteLeftovers(Path dbDir) {
+    Path parent = dbDir.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      return;
+    }
+    String prefix = dbDir.getFileName() + ".";
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : s.toList()) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(prefix + "checkpoint-") || n.startsWith(prefix + "restore-")) {
+          deleteTree(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing " + parent, e);
+    }
   }
 
   /** Opens (creating if needed) the store in {@code dbDir}. */
@@ -141,13 +161,30 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
 
   @Override
   public byte[] snapshot() {
+    return captureSnapshot().get();
+  }
+
+  /**
+   * Takes a RocksDB checkpoint now (a flush and hard links: the apply thread waits for that only)
+   * and packs its files when the supplier is called, on any thread; the checkpoint is deleted then.
+   * A checkpoint never packed is deleted at the next open of the store's directory.
+   */
+  @Override
+  public java.util.function.Supplier<byte[]> captureSnapshot() {
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".checkpoint-" + System.nanoTime());
     try {
       store.checkpoint(tmp);
-      return pack(tmp);
-    } finally {
+    } catch (RuntimeException e) {
       deleteTree(tmp);
+      throw e;
     }
+    return () -> {
+      try {
+        return pack(tmp);
+      } finally {
+        deleteTree(tmp);
+      }
+    };
   }
 
   /**

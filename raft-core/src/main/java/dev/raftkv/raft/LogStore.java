@@ -35,6 +35,24 @@ public interface LogStore extends Storage {
   /** Stores a snapshot this node's state machine took. Durable when it returns. */
   void saveSnapshot(Snapshot snapshot);
 
+  /**
+   * The first half of {@link #saveSnapshot}, for a runtime that writes snapshots off its node loop:
+   * makes the snapshot durable without making it the store's snapshot yet. Unlike every other
+   * method, it may be called from another thread, concurrently with them (one such call at a time).
+   * Blocks on the write and its fsyncs.
+   *
+   * @throws RuntimeException if the write failed; the store is then unusable
+   */
+  default void writeSnapshot(Snapshot snapshot) {}
+
+  /**
+   * The second half of {@link #saveSnapshot}, on the node loop: makes a snapshot that {@link
+   * #writeSnapshot} made durable the store's snapshot (ignored if the store has a newer one).
+   */
+  default void installSnapshot(Snapshot snapshot) {
+    saveSnapshot(snapshot);
+  }
+
   /** Discards entries up to and including {@code index}, which a snapshot covers. */
   void compact(long index);
 }

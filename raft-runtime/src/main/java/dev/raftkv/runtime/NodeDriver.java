@@ -64,6 +64,11 @@ public final class NodeDriver {
 
   private final LinkedBlockingQueue<Runnable> mailbox = new LinkedBlockingQueue<>();
   private final Executor applier;
+  private final Executor snapshotter;
+
+  /** Whether a snapshot is being serialized or written (set by the apply thread). */
+  private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final AtomicLong nextRequest = new AtomicLong(1);
   private final Map<Long, CompletableFuture<Applied>> proposals = new ConcurrentHashMap<>();
@@ -109,6 +114,30 @@ public final class NodeDriver {
       Executor applier,
       long snapshotEvery,
       Random random) {
+    this(config, store, stateMachine, outbound, applier, Runnable::run, snapshotEvery, random);
+  }
+
+  /**
+   * Creates the driver with a thread of its own for snapshots: every {@code snapshotEvery} applied
+   * entries the apply thread only captures the state ({@link StateMachine#captureSnapshot}); the
+   * bytes are made and written durably ({@link LogStore#writeSnapshot}) on {@code snapshotter}, and
+   * the node loop then installs the snapshot and lets the log be compacted. Neither the apply
+   * thread nor the loop waits for the write.
+   *
+   * @param snapshotter runs snapshot serialization and writes (one at a time)
+   * @see #NodeDriver(RaftConfig, LogStore, StateMachine, Consumer, Executor, long, Random) the
+   *     other parameters
+   */
+  public NodeDriver(
+      RaftConfig config,
+      LogStore store,
+      StateMachine stateMachine,
+      Consumer<Message> outbound,
+      Executor applier,
+      Executor snapshotter,
+      long snapshotEvery,
+      Random random) {
+    this.snapshotter = Objects.requireNonNull(snapshotter, "snapshotter");
     this.id = config.id();
     this.store = Objects.requireNonNull(store, "store");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
@@ -463,17 +492,36 @@ public final class NodeDriver {
       }
     }
     releaseReads();
-    if (snapshotEvery > 0 && appliedIndex - lastSnapshotIndex >= snapshotEvery) {
-      Snapshot snap =
-          new Snapshot(
-              new SnapshotMetadata(appliedIndex, last.term(), appliedConf),
-              stateMachine.snapshot());
+    if (snapshotEvery > 0
+        && appliedIndex - lastSnapshotIndex >= snapshotEvery
+        && snapshotting.compareAndSet(false, true)) {
+      SnapshotMetadata md = new SnapshotMetadata(appliedIndex, last.term(), appliedConf);
+      java.util.function.Supplier<byte[]> data = stateMachine.captureSnapshot();
       lastSnapshotIndex = appliedIndex;
+      snapshotter.execute(() -> writeSnapshot(md, data));
+    }
+  }
+
+  /**
+   * The snapshotter: serializes and durably writes a captured snapshot, then has the loop install
+   * it. A failure stops the driver (through the loop, like any storage failure).
+   */
+  private void writeSnapshot(SnapshotMetadata md, java.util.function.Supplier<byte[]> data) {
+    try {
+      Snapshot snap = new Snapshot(md, data.get());
+      store.writeSnapshot(snap);
       submit(
           () -> {
-            store.saveSnapshot(snap);
-            node.snapshotTaken(snap.metadata().index());
+            store.installSnapshot(snap);
+            node.snapshotTaken(md.index());
           });
+    } catch (RuntimeException e) {
+      submit(
+          () -> {
+            throw e;
+          });
+    } finally {
+      snapshotting.set(false);
     }
   }
 

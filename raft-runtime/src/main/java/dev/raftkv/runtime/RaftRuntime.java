@@ -22,6 +22,7 @@ public final class RaftRuntime implements AutoCloseable {
 
   private final NodeDriver driver;
   private final ExecutorService applier;
+  private final ExecutorService snapshotter;
   private final Thread loop;
   private final AutoCloseable ticks;
   private volatile boolean closing;
@@ -44,8 +45,11 @@ public final class RaftRuntime implements AutoCloseable {
       Random random) {
     this.applier =
         Executors.newSingleThreadExecutor(r -> new Thread(r, "raftkv-apply-" + config.id()));
+    this.snapshotter =
+        Executors.newSingleThreadExecutor(r -> new Thread(r, "raftkv-snapshot-" + config.id()));
     this.driver =
-        new NodeDriver(config, store, stateMachine, outbound, applier, snapshotEvery, random);
+        new NodeDriver(
+            config, store, stateMachine, outbound, applier, snapshotter, snapshotEvery, random);
     this.loop = new Thread(this::runLoop, "raftkv-node-" + config.id());
     this.loop.start();
     this.ticks = ticker.every(tick, driver::tick);
@@ -124,8 +128,8 @@ public final class RaftRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops the ticks, the node loop and the apply thread (after the entries already handed to it).
-   * Pending requests fail. Does not close the store.
+   * Stops the ticks, the node loop and the apply thread (after the entries already handed to it),
+   * then waits for a snapshot being written. Pending requests fail. Does not close the store.
    */
   @Override
   public void close() {
@@ -139,6 +143,8 @@ public final class RaftRuntime implements AutoCloseable {
       loop.join(5_000);
       applier.shutdown();
       applier.awaitTermination(5, TimeUnit.SECONDS);
+      snapshotter.shutdown();
+      snapshotter.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

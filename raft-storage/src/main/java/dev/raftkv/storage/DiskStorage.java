@@ -360,14 +360,33 @@ public final class DiskStorage implements LogStore, AutoCloseable {
    */
   @Override
   public void saveSnapshot(Snapshot snap) {
-    wal.checkNotFailed();
     if (snap.metadata().index() <= snapshot.metadata().index()) {
       return;
     }
+    writeSnapshot(snap);
+    installSnapshot(snap);
+  }
+
+  /**
+   * Writes the snapshot file (under a temporary name, fsynced, renamed, directory fsynced); safe
+   * from a thread other than the node loop's. A failure fails the whole storage.
+   */
+  @Override
+  public void writeSnapshot(Snapshot snap) {
+    wal.checkNotFailed();
     try {
       snapshots.save(snap);
     } catch (IOException e) {
       throw wal.fail(new IOException("cannot write snapshot " + snap.metadata() + ": " + e, e));
+    }
+  }
+
+  /** Makes a snapshot written by {@link #writeSnapshot} the current one, if it is newer. */
+  @Override
+  public void installSnapshot(Snapshot snap) {
+    wal.checkNotFailed();
+    if (snap.metadata().index() <= snapshot.metadata().index()) {
+      return;
     }
     snapshot = snap;
     mem.setSnapshot(snap);

@@ -57,8 +57,11 @@ final class SnapshotStore {
     return out;
   }
 
-  /** Durably writes {@code snap}, then prunes old files. Blocks on file I/O and two fsyncs. */
-  void save(Snapshot snap) throws IOException {
+  /**
+   * Durably writes {@code snap}, then prunes old files. Blocks on file I/O and two fsyncs. One call
+   * at a time: the node loop (a snapshot from the leader) and a snapshot writer may both call.
+   */
+  synchronized void save(Snapshot snap) throws IOException {
     SnapshotMetadata md = snap.metadata();
     ConfState c = md.conf();
     int size =
