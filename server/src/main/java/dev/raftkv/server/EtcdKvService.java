@@ -28,13 +28,11 @@ import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -58,10 +56,11 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
   private final KvStateMachine kv;
   private final long clusterId;
   private final long memberId;
-  private final Duration timeout;
+  private final RequestTimeouts timeouts;
   private final Executor blockingReads;
 
   /**
+   * @param timeouts fails the calls not answered within the request timeout
    * @param blockingReads runs serializable ranges: they read RocksDB at once, which must not hold
    *     up the event loop the handlers run on
    */
@@ -70,13 +69,13 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       KvStateMachine kv,
       long clusterId,
       long memberId,
-      Duration timeout,
+      RequestTimeouts timeouts,
       Executor blockingReads) {
     this.runtime = runtime;
     this.kv = kv;
     this.clusterId = clusterId;
     this.memberId = memberId;
-    this.timeout = timeout;
+    this.timeouts = timeouts;
     this.blockingReads = blockingReads;
   }
 
@@ -189,7 +188,8 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
    * done within the request timeout fails as "request timed out".
    */
   <T> void reply(CompletableFuture<T> f, StreamObserver<T> out) {
-    f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+    timeouts
+        .watch(f)
         .whenComplete(
             (v, e) -> {
               if (e == null) {

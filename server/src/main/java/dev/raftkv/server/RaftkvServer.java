@@ -207,6 +207,9 @@ public final class RaftkvServer implements AutoCloseable {
                 return t;
               });
       Duration timeout = Duration.ofMillis(5_000L + 2L * config.electionMs());
+      RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
+      background.scheduleWithFixedDelay(
+          timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
       AttributePublisher publisher =
           new AttributePublisher(
               id,
@@ -228,7 +231,7 @@ public final class RaftkvServer implements AutoCloseable {
                 return t;
               });
       EtcdKvService kvService =
-          new EtcdKvService(runtime, kv, identity.clusterId(), id, timeout, grpcCalls);
+          new EtcdKvService(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls);
       EtcdClusterService clusterService =
           new EtcdClusterService(config, runtime, kv, kvService, leaderChannels, timeout);
       Server grpc;

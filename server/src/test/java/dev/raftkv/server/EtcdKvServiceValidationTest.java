@@ -40,7 +40,13 @@ class EtcdKvServiceValidationTest {
     // etcd's checkRequestOp answers an op with no request set with ErrGRPCKeyNotFound; raftkv
     // threw out of the handler and the client saw UNKNOWN (found by the differential test)
     EtcdKvService service =
-        new EtcdKvService(null, null, 1, 2, Duration.ofSeconds(1), Runnable::run);
+        new EtcdKvService(
+            null,
+            null,
+            1,
+            2,
+            new RequestTimeouts(Duration.ofSeconds(1), System::nanoTime),
+            Runnable::run);
     Recorder<TxnResponse> out = new Recorder<>();
     service.txn(
         TxnRequest.newBuilder()
