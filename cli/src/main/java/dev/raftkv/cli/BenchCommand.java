@@ -9,6 +9,7 @@ import dev.raftkv.api.etcdserverpb.RangeResponse;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -23,10 +24,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -34,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -70,12 +75,14 @@ import picocli.CommandLine.Parameters;
           + " measured phase after it is timed, and CPU is counted over that phase alone.",
       "Prints one line; --csv FILE appends the same figures as one CSV line (with a header"
           + " line first if FILE is new or empty). Failed requests (any gRPC error, or no"
-          + " answer within --timeout) are counted, not timed, and not in the throughput.",
+          + " answer within --timeout) are counted, not timed, and not in the throughput;"
+          + " stderr names their gRPC status codes.",
     },
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
       "0:every request succeeded",
-      "1:some requests failed, or a --cpu-pids process went away",
+      "1:some requests failed (warm-up included; stderr says how), or a --cpu-pids process went"
+          + " away",
       "2:bad usage"
     })
 final class BenchCommand implements Callable<Integer> {
@@ -284,9 +291,7 @@ final class BenchCommand implements Callable<Integer> {
     try (Load load =
         new Load(
             channels, keys, ByteString.copyFrom(new byte[valueSize]), reads, fill, timeoutNanos)) {
-      if (warmup > 0) {
-        load.run(warmup, 1_000_003L, new Recorder(3));
-      }
+      long warmupFailed = warmup > 0 ? load.run(warmup, 1_000_003L, new Recorder(3)).failed() : 0;
       long clientCpu0 = processCpuNanos();
       long[] ticks0 = cpuTicks(cpuPids);
       Recorder recorder = new Recorder(3);
@@ -324,6 +329,15 @@ final class BenchCommand implements Callable<Integer> {
               clientCpu0 < 0 || clientCpu1 < 0 ? -1 : clientCpu1 - clientCpu0,
               serverUs);
       System.out.println(report.human());
+      if (!errors.isEmpty()) {
+        System.err.println(
+            "raftkv bench: "
+                + (warmupFailed + phase.failed())
+                + " requests failed ("
+                + warmupFailed
+                + " of them in the warm-up): "
+                + errorSummary());
+      }
       if (gone) {
         System.err.println("raftkv bench: a --cpu-pids process went away during the run");
       }
@@ -336,7 +350,7 @@ final class BenchCommand implements Callable<Integer> {
             StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
       }
-      return phase.failed() == 0 && !gone ? 0 : 1;
+      return warmupFailed == 0 && phase.failed() == 0 && !gone ? 0 : 1;
     } finally {
       for (ManagedChannel ch : channels) {
         ch.shutdownNow();
@@ -527,8 +541,34 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /** Failed requests of every phase by gRPC status code, and the first description of each. */
+  private final Map<Status.Code, LongAdder> errors = new ConcurrentHashMap<>();
+
+  private final Map<Status.Code, String> firstErrors = new ConcurrentHashMap<>();
+
+  private void noteError(Throwable t) {
+    Status status = Status.fromThrowable(t);
+    errors.computeIfAbsent(status.getCode(), c -> new LongAdder()).increment();
+    firstErrors.putIfAbsent(
+        status.getCode(), status.getDescription() == null ? "" : status.getDescription());
+  }
+
+  /** The failures by code, e.g. {@code UNAVAILABLE 12 (first: io exception)}; empty if none. */
+  String errorSummary() {
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<Status.Code, LongAdder> e : new TreeMap<>(errors).entrySet()) {
+      String first = firstErrors.getOrDefault(e.getKey(), "");
+      parts.add(
+          e.getKey()
+              + " "
+              + e.getValue().sum()
+              + (first.isEmpty() ? "" : " (first: " + first + ")"));
+    }
+    return String.join(", ", parts);
+  }
+
   /** Times one call; runs the next step on the answering thread (a failure: on another one). */
-  private static final class Answer<T> implements StreamObserver<T> {
+  private final class Answer<T> implements StreamObserver<T> {
     private final long from;
     private final Recorder recorder;
     private final AtomicLong failed;
@@ -547,6 +587,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public void onError(Throwable t) {
       failed.incrementAndGet();
+      noteError(t);
       // A call can fail inside the send that started it (e.g. a closed channel); going on from
       // another thread keeps a chain of such failures from growing the stack.
       ForkJoinPool.commonPool().execute(then);

@@ -300,6 +300,7 @@ class BenchCommandTest {
             "200ms");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).contains("20 failed", "p50 n/a");
+    assertThat(r.err()).contains("20 requests failed (0 of them in the warm-up): CANCELLED 20");
     // Five rounds of four requests, each cancelled 200 ms (plus the watchdog's 10 ms) in.
     assertThat((System.nanoTime() - t0) / 1e9).isBetween(0.9, 5.0);
   }
@@ -310,5 +311,6 @@ class BenchCommandTest {
     Run r = run("bench", "put", "--endpoints", endpoint, "--requests", "50", "--clients", "4");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).contains("50 failed");
+    assertThat(r.err()).contains("UNAVAILABLE 50");
   }
 }
