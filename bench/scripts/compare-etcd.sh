@@ -1,43 +1,363 @@
 #!/usr/bin/env bash
-# Side by side: a 3-member raftkv cluster and a 3-member etcd cluster on this machine, the same
-# load from `raftkv bench` against each (the leader's endpoint first). Needs etcd (Debian's
-# etcd-server) and a build (./mvnw -q package -DskipTests).
-# Usage: bench/scripts/compare-etcd.sh [REQUESTS [WARMUP]]
-# Each run first sends WARMUP untimed requests of its kind (default 20000, the same for both):
-# raftkv's JVMs run interpreted code until the JIT has compiled it, which on a cold cluster costs
-# more CPU than the requests themselves. WARMUP=0 measures the cold start as well.
+# Side by side: a 3-member etcd and a 3-member raftkv on loopback (both fsync, their defaults),
+# both up for the whole sweep, the same `raftkv bench` load sent to each one's leader in
+# interleaved A/B pairs (etcd, raftkv; then raftkv, etcd; ...), every run after the same warm-up.
+# Writes one CSV line per run, then turns the file into a Markdown report and an SVG chart.
+#
+# Needs: etcd and etcdctl (3.4), getconf, a build (./mvnw -q -B -ntp package -DskipTests).
+#
+# Usage: [VAR=value ...] bench/scripts/compare-etcd.sh        (every variable has a default)
+#   PAIRS=3                A/B pairs per configuration (at least 3 for a result)
+#   REQUESTS=20000         measured requests per run
+#   WARMUP=10000           untimed requests of the same kind before each run (raftkv bench --warmup)
+#   PRIME=40000            puts sent once to each cluster after it starts (the servers' JIT)
+#   CLIENTS="1 32 128 512" client counts
+#   CONNS=                 connections; empty: 1 for 1 client, 4 up to 32, 8 up to 128, else 16
+#   WORKLOADS="put get mix" (mix: 90% linearizable gets, 10% puts; READ_RATIO=0.9 to change)
+#   SIZES="256 4096"       value sizes in bytes; before the get and mix runs of a size, every
+#                          key is filled with a value of that size (raftkv bench fill)
+#   KEY_SPACE=10000        distinct keys
+#   RATE=                  open loop at this many req/s (raftkv bench --rate); empty: closed loop
+#   CHECK_PERF=0           1: after the sweep, also run `etcdctl check perf --load=$CHECK_PERF_LOAD`
+#   CHECK_PERF_LOAD=l      against each leader (60 s each; s, m, l or xl) and print both throughputs
+#   BENCH_JAVA_OPTS=       JVM options of the bench client; SERVER_JAVA_OPTS= of raftkv's servers
+#   ETCD_BASE_PORT=28800 RAFTKV_BASE_PORT=27790   member i listens on BASE+10*i (peers +1)
+#   RESULTS_DIR=bench/results/<date>-<time>   CSV, logs, report; kept
+#   REPORT=                where the Markdown report goes (the SVG beside it). Empty: the full
+#                          default sweep writes docs/benchmarks.md; any other writes RESULTS_DIR/
+#                          benchmarks.md, marked as not the default sweep (and as a smoke run
+#                          if PAIRS < 3 or REQUESTS < 20000).
+#
+# Output, in RESULTS_DIR: results.csv, one line per measured run: system (etcd|raftkv), pair,
+# slot (1: ran first in its pair), load1 (1-min load average just before), leader_member (1-3),
+# leader_changed (1 if the leader's id or term differed after the run), then the columns of
+# `raftkv bench --csv`: started, workload, endpoints, mode (closed|open), rate, clients, conns,
+# warmup, key_space, value_size, read_ratio, ok, failed, reads, seconds, throughput (ok/s),
+# p50_ms, p90_ms, p99_ms, p999_ms, max_ms, client_cpu_us_per_op, server_cpu_us_per_op (members
+# 1;2;3, utime+stime over the measured phase / ok), server_cpu_us_per_op_sum. Also meta.env
+# (parameters, versions), bench.log (every bench line), the members' logs, check-perf*.txt, and
+# the report (benchmarks.md + benchmarks-throughput.svg) unless REPORT puts it elsewhere.
+#
+# A short smoke run: PAIRS=2 REQUESTS=2000 WARMUP=2000 PRIME=5000 CLIENTS="1 32" WORKLOADS=put \
+#   SIZES=256 bench/scripts/compare-etcd.sh
 set -euo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
-requests="${1:-20000}"
-warmup="${2:-20000}"
-work="$(mktemp -d)"
-trap 'pkill -f "name etcd-bench-" 2>/dev/null || true; (cd "$work" && "$top/bin/raftkv" cluster stop >/dev/null 2>&1) || true; rm -rf "$work"' EXIT
 R="$top/bin/raftkv"
+export ETCDCTL_API=3
 
-echo "== raftkv (3 members, data in $work/raftkv-data)"
-(cd "$work" && "$R" cluster start --nodes 3 --base-port 24790 >/dev/null)
-eps=127.0.0.1:24800,127.0.0.1:24810,127.0.0.1:24820
-leader=$("$R" status --endpoints "$eps" | awk '/role=leader/ {print $1}')
-"$R" bench put --endpoints "$leader" --requests "$requests" --warmup "$warmup"
-"$R" bench get --endpoints "$leader" --requests "$requests" --warmup "$warmup"
-(cd "$work" && "$R" cluster stop >/dev/null)
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+if [ $# -gt 0 ]; then
+  echo "compare-etcd.sh: takes no arguments, only environment variables (see --help)" >&2
+  exit 2
+fi
 
-echo "== etcd $(etcd --version | head -1 | awk '{print $3}') (3 members, data in $work/etcd)"
-cluster=""
-for i in 1 2 3; do cluster="${cluster:+$cluster,}etcd-bench-$i=http://127.0.0.1:$((25800 + 10 * i + 1))"; done
-for i in 1 2 3; do
-  c=$((25800 + 10 * i)); p=$((c + 1))
-  etcd --name "etcd-bench-$i" --data-dir "$work/etcd/$i" \
-    --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
-    --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
-    --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token bench \
-    >"$work/etcd-$i.log" 2>&1 &
+# name default: every parameter, so the report can name the ones a run changed.
+params=(
+  "PAIRS 3" "REQUESTS 20000" "WARMUP 10000" "PRIME 40000" "CLIENTS 1 32 128 512" "CONNS "
+  "WORKLOADS put get mix" "SIZES 256 4096" "KEY_SPACE 10000" "READ_RATIO " "RATE "
+  "CHECK_PERF 0" "CHECK_PERF_LOAD l" "BENCH_JAVA_OPTS " "SERVER_JAVA_OPTS " "ETCD_BASE_PORT 28800"
+  "RAFTKV_BASE_PORT 27790"
+)
+changed=""
+sweep_changed=""
+for p in "${params[@]}"; do
+  name="${p%% *}"
+  default="${p#* }"
+  [ "$default" = "$p" ] && default=""
+  if [ -n "${!name+x}" ] && [ "${!name}" != "$default" ]; then
+    changed="$changed $name=\"${!name}\""
+    case "$name" in
+      CHECK_PERF | CHECK_PERF_LOAD | ETCD_BASE_PORT | RAFTKV_BASE_PORT | BENCH_JAVA_OPTS | SERVER_JAVA_OPTS) ;;
+      *) sweep_changed=1 ;;
+    esac
+  fi
+  printf -v "$name" '%s' "${!name-$default}"
 done
-eeps=127.0.0.1:25810,127.0.0.1:25820,127.0.0.1:25830
-for _ in $(seq 1 100); do
-  ETCDCTL_API=3 etcdctl --endpoints "$eeps" endpoint health >/dev/null 2>&1 && break
+command_line="${changed# } bench/scripts/compare-etcd.sh"
+command_line="${command_line# }"
+
+die() { echo "compare-etcd.sh: $*" >&2; exit 2; }
+is_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+for v in PAIRS REQUESTS KEY_SPACE ETCD_BASE_PORT RAFTKV_BASE_PORT; do
+  is_count "${!v}" || die "$v must be a positive whole number, got '${!v}'"
+done
+for v in WARMUP PRIME; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
+done
+[ -z "$CONNS" ] || is_count "$CONNS" || die "CONNS must be a positive whole number, got '$CONNS'"
+for c in $CLIENTS; do is_count "$c" || die "CLIENTS: '$c' is not a positive whole number"; done
+for s in $SIZES; do [[ "$s" =~ ^[0-9]+$ ]] || die "SIZES: '$s' is not a size in bytes"; done
+case "$CHECK_PERF" in 0 | 1) ;; *) die "CHECK_PERF must be 0 or 1, got '$CHECK_PERF'" ;; esac
+case "$CHECK_PERF_LOAD" in s | m | l | xl) ;; *) die "CHECK_PERF_LOAD must be s, m, l or xl" ;; esac
+for w in $WORKLOADS; do
+  case "$w" in put | get | mix) ;; *) die "WORKLOADS: '$w' is not put, get or mix" ;; esac
+done
+[ -n "$CLIENTS" ] && [ -n "$SIZES" ] && [ -n "$WORKLOADS" ] || die "empty CLIENTS, SIZES or WORKLOADS"
+command -v etcd >/dev/null || die "etcd is not installed"
+command -v etcdctl >/dev/null || die "etcdctl is not installed"
+[ -x "$R" ] && ls "$top"/cli/target/cli-*.jar >/dev/null 2>&1 ||
+  die "raftkv is not built; run: ./mvnw -q -B -ntp package -DskipTests"
+# bin/raftkv runs cli/target/lib/*; a build of cli alone (-pl cli) copies the other modules'
+# jars there from ~/.m2, which may hold someone else's build: measure this tree or nothing.
+for m in raft-core raft-storage raft-transport raft-runtime kv api server testkit; do
+  for j in "$top/$m"/target/"$m"-*.jar; do
+    [ -e "$j" ] || die "$m is not built; run: ./mvnw -q -B -ntp package -DskipTests"
+    cmp -s "$j" "$top/cli/target/lib/$(basename "$j")" ||
+      die "cli/target/lib/$(basename "$j") is not this tree's $m build; run: ./mvnw -q -B -ntp package -DskipTests"
+  done
+done
+hz=$(getconf CLK_TCK)
+
+RESULTS_DIR="${RESULTS_DIR:-$top/bench/results/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$RESULTS_DIR"
+results="$RESULTS_DIR/results.csv"
+log="$RESULTS_DIR/bench.log"
+[ -e "$results" ] && die "$results exists already; pick another RESULTS_DIR"
+if [ -z "${REPORT:-}" ]; then
+  if [ -z "$sweep_changed" ]; then REPORT="$top/docs/benchmarks.md"; else REPORT="$RESULTS_DIR/benchmarks.md"; fi
+fi
+say() { echo "$*" | tee -a "$log"; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for i in 1 2 3; do
+  for base in "$ETCD_BASE_PORT" "$RAFTKV_BASE_PORT"; do
+    for off in 0 1 2; do
+      port_busy $((base + 10 * i + off)) && die "port $((base + 10 * i + off)) is in use; set ETCD_BASE_PORT / RAFTKV_BASE_PORT"
+    done
+  done
+done
+
+work="$(mktemp -d)"
+etcd_pids=()
+raftkv_pids=()
+
+# running PID: the process exists and is not a zombie (etcd is this shell's child until reaped).
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]; }
+# Stops the given pids, each only if its command line names this run's data ($work), so a
+# recycled pid is never hit: TERM, up to 10 s, then KILL.
+stop_pids() {
+  local ours=() p
+  for p in "$@"; do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$work" && ours+=("$p")
+  done
+  [ ${#ours[@]} -eq 0 ] && return 0
+  kill "${ours[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    local alive=0
+    for p in "${ours[@]}"; do running "$p" && alive=1; done
+    [ $alive -eq 0 ] && return 0
+    sleep 0.2
+  done
+  for p in "${ours[@]}"; do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$work" && kill -9 "$p" 2>/dev/null
+  done
+  return 0
+}
+cleanup() {
+  stop_pids "${etcd_pids[@]}" "${raftkv_pids[@]}"
+  for f in "$work"/etcd-*.log "$work"/raftkv/*.log "$work"/raftkv-start.log; do
+    [ -e "$f" ] && cp "$f" "$RESULTS_DIR/" 2>/dev/null
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+git_rev="$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git -C "$top" diff --quiet HEAD 2>/dev/null || git_rev="$git_rev (with uncommitted changes)"
+etcd_version="$(etcd --version | awk '/etcd Version/ {print $3}')"
+smoke=0
+{ [ "$PAIRS" -lt 3 ] || [ "$REQUESTS" -lt 20000 ]; } && smoke=1
+{
+  echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command=$command_line"
+  echo "default_sweep=$([ -z "$sweep_changed" ] && echo 1 || echo 0)"
+  echo "smoke=$smoke"
+  echo "git=$git_rev"
+  echo "etcd=$etcd_version"
+  echo "java=$(java -version 2>&1 | head -1)"
+  echo "cpus=$(nproc)"
+  echo "kernel=$(uname -sr)"
+  echo "clk_tck=$hz"
+  echo "results_dir=$RESULTS_DIR"
+  for p in "${params[@]}"; do n="${p%% *}"; echo "$n=${!n}"; done
+} >"$RESULTS_DIR/meta.env"
+
+say "== results in $RESULTS_DIR; data in $work; the report will go to $REPORT"
+
+# --- etcd: 3 members, started here, pids from $!
+cluster=""
+for i in 1 2 3; do
+  cluster="${cluster:+$cluster,}e$i=http://127.0.0.1:$((ETCD_BASE_PORT + 10 * i + 1))"
+done
+eeps=""
+for i in 1 2 3; do
+  c=$((ETCD_BASE_PORT + 10 * i))
+  eeps="${eeps:+$eeps,}127.0.0.1:$c"
+  etcd --name "e$i" --data-dir "$work/etcd/$i" \
+    --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
+    --listen-peer-urls "http://127.0.0.1:$((c + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((c + 1))" \
+    --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "bench-$$" \
+    >"$work/etcd-$i.log" 2>&1 &
+  etcd_pids+=($!)
+done
+up=0
+for _ in $(seq 1 150); do
+  etcdctl --endpoints "$eeps" endpoint health >/dev/null 2>&1 && { up=1; break; }
   sleep 0.2
 done
-eleader=$(ETCDCTL_API=3 etcdctl --endpoints "$eeps" endpoint status | awk -F', ' '$5 == "true" {print $1}')
-"$R" bench put --endpoints "$eleader" --requests "$requests" --warmup "$warmup"
-"$R" bench get --endpoints "$eleader" --requests "$requests" --warmup "$warmup"
+[ $up -eq 1 ] || { echo "compare-etcd.sh: etcd did not come up; see $work/etcd-*.log" >&2; exit 1; }
+say "etcd $etcd_version: members $eeps, pids ${etcd_pids[*]}"
+
+# --- raftkv: 3 members, `raftkv cluster start` records their pids in <data-dir>/cluster.pids
+reps=""
+for i in 1 2 3; do reps="${reps:+$reps,}127.0.0.1:$((RAFTKV_BASE_PORT + 10 * i))"; done
+(cd "$work" && RAFTKV_JAVA_OPTS="$SERVER_JAVA_OPTS" "$R" cluster start --nodes 3 \
+  --base-port "$RAFTKV_BASE_PORT" --data-dir "$work/raftkv" >"$work/raftkv-start.log" 2>&1) || {
+  [ -f "$work/raftkv/cluster.pids" ] && mapfile -t raftkv_pids <"$work/raftkv/cluster.pids"
+  cat "$work/raftkv-start.log" >&2
+  exit 1
+}
+mapfile -t raftkv_pids <"$work/raftkv/cluster.pids"
+say "raftkv $git_rev: members $reps, pids ${raftkv_pids[*]}"
+
+# leader SYSTEM: sets leader (its client endpoint), leader_member (1-3) and leader_id
+# (id@term, to notice an election during a run). etcdctl endpoint status asks both the same way
+# (Maintenance.Status); for raftkv, `raftkv status` is asked first and must agree (see below).
+leader() {
+  local eps line
+  if [ "$1" = etcd ]; then eps="$eeps"; else eps="$reps"; fi
+  for _ in $(seq 1 20); do # an election may be under way: up to 10 s
+    line=$(etcdctl --endpoints "$eps" endpoint status 2>/dev/null | awk -F', ' '$5 == "true"' | head -1)
+    [ -n "$line" ] && break
+    sleep 0.5
+  done
+  [ -n "$line" ] || { echo "compare-etcd.sh: no leader in $1 ($eps)" >&2; exit 1; }
+  leader="${line%%,*}"
+  leader_id=$(echo "$line" | awk -F', ' '{print $2 "@" $7}')
+  leader_member=$(echo "$eps" | tr ',' '\n' | grep -nxF "$leader" | cut -d: -f1)
+}
+leader etcd
+say "etcd leader: $leader (member $leader_member)"
+own=$("$R" status --endpoints "$reps" | awk '/role=leader/ {print $1}' | head -1)
+leader raftkv
+[ "$own" = "$leader" ] || {
+  echo "compare-etcd.sh: raftkv status names leader '$own', etcdctl endpoint status '$leader'" >&2
+  exit 1
+}
+say "raftkv leader: $leader (member $leader_member; raftkv status and etcdctl endpoint status agree)"
+pids_of() { if [ "$1" = etcd ]; then echo "${etcd_pids[*]}" | tr ' ' ','; else echo "${raftkv_pids[*]}" | tr ' ' ','; fi; }
+
+# bench SYSTEM ARGS...: raftkv bench against SYSTEM's leader, with the client's JVM options.
+bench() {
+  local system="$1"
+  shift
+  leader "$system"
+  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$@" --endpoints "$leader" --key-space "$KEY_SPACE"
+}
+
+# compact SYSTEM: compacts SYSTEM to its current revision (waiting for it), so old revisions
+# do not pile up over the sweep (etcd's backend quota is 2 GB); the same for both, untimed.
+# Nothing to do if nothing was written since the last time (a get run).
+declare -A compacted=([etcd]=0 [raftkv]=0)
+compact() {
+  local rev
+  leader "$1"
+  rev=$(etcdctl --endpoints "$leader" get bench-0 -w json | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+  if [ -n "$rev" ] && [ "$rev" -gt "${compacted[$1]}" ]; then
+    etcdctl --endpoints "$leader" compact "$rev" --physical >/dev/null
+    compacted[$1]=$rev
+  fi
+}
+
+conns_for() {
+  if [ -n "$CONNS" ]; then echo "$CONNS"
+  elif [ "$1" -le 1 ]; then echo 1
+  elif [ "$1" -le 32 ]; then echo 4
+  elif [ "$1" -le 128 ]; then echo 8
+  else echo 16
+  fi
+}
+
+failures=0
+if [ "$PRIME" -gt 0 ]; then
+  for s in etcd raftkv; do
+    say "-- priming $s: $PRIME puts (untimed, not recorded)"
+    bench "$s" put --requests "$PRIME" --clients 32 --conns 4 2>&1 | tee -a "$log" ||
+      { echo "compare-etcd.sh: priming $s failed (above)" >&2; exit 1; }
+    compact "$s"
+  done
+fi
+
+run_one() { # system workload size clients pair slot
+  local system="$1" workload="$2" size="$3" clients="$4" pair="$5" slot="$6" load1 id_before rc=0
+  local tmp="$work/run.csv" extra=()
+  leader "$system"
+  id_before="$leader_id"
+  [ "$workload" = mix ] && [ -n "$READ_RATIO" ] && extra+=(--read-ratio "$READ_RATIO")
+  [ -n "$RATE" ] && extra+=(--rate "$RATE")
+  rm -f "$tmp"
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  printf '%-6s pair %d/%d  load %s  ' "$system" "$pair" "$PAIRS" "$load1" | tee -a "$log"
+  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$workload" --endpoints "$leader" \
+    --key-space "$KEY_SPACE" --value-size "$size" --clients "$clients" --conns "$(conns_for "$clients")" \
+    --requests "$REQUESTS" --warmup "$WARMUP" --cpu-pids "$(pids_of "$system")" --csv "$tmp" \
+    "${extra[@]}" 2>&1 | tee -a "$log" || rc=$?
+  [ "$rc" -le 1 ] || { echo "compare-etcd.sh: raftkv bench failed (exit $rc)" >&2; exit 1; }
+  [ "$rc" -eq 0 ] || failures=$((failures + 1))
+  local member="$leader_member"
+  leader "$system"
+  local changed=0
+  [ "$leader_id" = "$id_before" ] || { changed=1; say "   (leader or term changed during this run: $id_before -> $leader_id)"; }
+  if [ ! -e "$results" ]; then
+    echo "system,pair,slot,load1,leader_member,leader_changed,$(head -1 "$tmp")" >"$results"
+  fi
+  echo "$system,$pair,$slot,$load1,$member,$changed,$(tail -1 "$tmp")" >>"$results"
+  compact "$system"
+}
+
+for size in $SIZES; do
+  if echo " $WORKLOADS " | grep -qE ' (get|mix) '; then
+    for s in etcd raftkv; do
+      say "-- filling $s: every key with $size bytes (untimed, not recorded)"
+      bench "$s" fill --value-size "$size" --clients 32 --conns 4 2>&1 | tee -a "$log" ||
+        { echo "compare-etcd.sh: filling $s failed (above)" >&2; exit 1; }
+      compact "$s"
+    done
+  fi
+  for workload in $WORKLOADS; do
+    for clients in $CLIENTS; do
+      say "== $workload, $size-byte values, $clients clients, $(conns_for "$clients") conns"
+      for pair in $(seq 1 "$PAIRS"); do
+        if [ $((pair % 2)) -eq 1 ]; then order="etcd raftkv"; else order="raftkv etcd"; fi
+        slot=1
+        for system in $order; do
+          run_one "$system" "$workload" "$size" "$clients" "$pair" "$slot"
+          slot=2
+        done
+      done
+    done
+  done
+done
+
+if [ "$CHECK_PERF" = 1 ]; then
+  for s in etcd raftkv; do
+    leader "$s"
+    say "-- etcdctl check perf --load=$CHECK_PERF_LOAD against $s ($leader), 60 s"
+    etcdctl --endpoints "$leader" check perf --load="$CHECK_PERF_LOAD" >"$RESULTS_DIR/check-perf-$s.txt" 2>&1 || true
+    compact "$s"
+  done
+  # Its progress bar is one long line of carriage returns; keep the verdict lines.
+  for s in etcd raftkv; do
+    verdict=$(tr '\r' '\n' <"$RESULTS_DIR/check-perf-$s.txt" | grep -aE '^(PASS|FAIL)' | paste -sd';' - | sed 's/;/; /g')
+    echo "$s: ${verdict:-no verdict (see check-perf-$s.txt)}"
+  done | tee "$RESULTS_DIR/check-perf.txt" | tee -a "$log"
+fi
+
+say "== report: $REPORT"
+java "$top/bench/src/main/java/dev/raftkv/bench/BenchReport.java" \
+  "$results" "$RESULTS_DIR/meta.env" "$REPORT" "${REPORT%.md}-throughput.svg"
+[ "$failures" -eq 0 ] || say "compare-etcd.sh: $failures runs had failed requests (see the failed column)"
