@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -159,32 +160,101 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return store.appliedIndex();
   }
 
+  /** The store's state packed whole (a checkpoint's files, in order), for another member. */
   @Override
   public byte[] snapshot() {
-    return captureSnapshot().get();
-  }
-
-  /**
-   * Takes a RocksDB checkpoint now (a flush and hard links: the apply thread waits for that only)
-   * and packs its files when the supplier is called, on any thread; the checkpoint is deleted then.
-   * A checkpoint never packed is deleted at the next open of the store's directory.
-   */
-  @Override
-  public java.util.function.Supplier<byte[]> captureSnapshot() {
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".checkpoint-" + System.nanoTime());
     try {
       store.checkpoint(tmp);
-    } catch (RuntimeException e) {
+      return pack(tmp);
+    } finally {
       deleteTree(tmp);
-      throw e;
     }
-    return () -> {
+  }
+
+  /** The first bytes of a snapshot reference: {@code RKVCKPT1} then the index, 8 bytes. */
+  private static final byte[] REFERENCE = Bytes.of("RKVCKPT1");
+
+  /**
+   * Takes a RocksDB checkpoint (a flush and hard links: all the apply thread waits for) beside the
+   * store, named by the applied index, and keeps it there: the snapshot the runtime stores is only
+   * a reference to it ({@link #isSnapshotReference}); its files are packed when a follower needs
+   * them ({@link #snapshotBytes}). The newest two checkpoints are kept (the runtime's store keeps
+   * the previous snapshot until the new one is durable); older ones are deleted.
+   */
+  @Override
+  public java.util.function.Supplier<byte[]> captureSnapshot() {
+    long index = store.appliedIndex();
+    Path dir = snapshotDir(index);
+    if (!Files.exists(dir)) {
+      Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".checkpoint-" + System.nanoTime());
       try {
-        return pack(tmp);
+        store.checkpoint(tmp);
+        Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("keeping checkpoint " + dir, e);
       } finally {
         deleteTree(tmp);
       }
-    };
+    }
+    pruneSnapshotDirs(index);
+    byte[] ref = java.nio.ByteBuffer.allocate(16).put(REFERENCE).putLong(index).array();
+    return () -> ref;
+  }
+
+  private Path snapshotDir(long index) {
+    return dbDir.resolveSibling(dbDir.getFileName() + String.format(".snap-%016x", index));
+  }
+
+  /** Deletes the kept checkpoints older than the newest two (at most {@code newest}). */
+  private void pruneSnapshotDirs(long newest) {
+    Path parent = dbDir.toAbsolutePath().getParent();
+    String prefix = dbDir.getFileName() + ".snap-";
+    List<Long> kept = new ArrayList<>();
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : s.toList()) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(prefix)) {
+          try {
+            kept.add(Long.parseUnsignedLong(n.substring(prefix.length()), 16));
+          } catch (NumberFormatException notOurs) {
+            // not a checkpoint of ours
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing " + parent, e);
+    }
+    kept.sort(null);
+    int keep = 2;
+    for (int k = 0; k < kept.size() - keep; k++) {
+      if (kept.get(k) < newest) {
+        deleteTree(snapshotDir(kept.get(k)));
+      }
+    }
+  }
+
+  @Override
+  public boolean isSnapshotReference(byte[] data) {
+    return data.length == 16 && Arrays.equals(data, 0, 8, REFERENCE, 0, 8);
+  }
+
+  private Path referencedDir(byte[] data) {
+    long index = java.nio.ByteBuffer.wrap(data, 8, 8).getLong();
+    Path dir = snapshotDir(index);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalStateException(
+          "snapshot at index " + index + " names checkpoint " + dir + ", which is gone");
+    }
+    return dir;
+  }
+
+  /** A reference's checkpoint packed whole (its files, in order); other data as it is. */
+  @Override
+  public byte[] snapshotBytes(Snapshot snapshot) {
+    return isSnapshotReference(snapshot.data())
+        ? pack(referencedDir(snapshot.data()))
+        : snapshot.data();
   }
 
   /**
@@ -196,12 +266,17 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
    */
   @Override
   public void restore(Snapshot snapshot) {
-    Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restore-" + System.nanoTime());
-    try {
-      unpack(snapshot.data(), tmp);
-      store.replaceWith(tmp);
-    } finally {
-      deleteTree(tmp);
+    if (isSnapshotReference(snapshot.data())) {
+      // One of this member's own checkpoints (the store was lost or is behind it).
+      store.replaceWith(referencedDir(snapshot.data()));
+    } else {
+      Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restore-" + System.nanoTime());
+      try {
+        unpack(snapshot.data(), tmp);
+        store.replaceWith(tmp);
+      } finally {
+        deleteTree(tmp);
+      }
     }
     long revision = store.revision();
     for (ApplyListener l : listeners) {

@@ -57,7 +57,7 @@ public final class NodeDriver {
 
   private final long id;
   private final RaftNode node;
-  private final LogStore store;
+  private final SnapshotSending store;
   private final StateMachine stateMachine;
   private final Consumer<Message> outbound;
   private final long snapshotEvery;
@@ -139,8 +139,9 @@ public final class NodeDriver {
       Random random) {
     this.snapshotter = Objects.requireNonNull(snapshotter, "snapshotter");
     this.id = config.id();
-    this.store = Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(store, "store");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
+    this.store = new SnapshotSending(store, stateMachine, snapshotter, this::submit);
     this.outbound = Objects.requireNonNull(outbound, "outbound");
     this.applier = Objects.requireNonNull(applier, "applier");
     this.snapshotEvery = snapshotEvery;
@@ -150,7 +151,9 @@ public final class NodeDriver {
     }
     this.lastSnapshotIndex = snap.metadata().index();
     this.appliedIndex = stateMachine.appliedIndex();
-    this.node = new RaftNode(config, store, random, stateMachine.appliedIndex());
+    // The node reads snapshots through the wrapper, so a snapshot kept by reference is sent as
+    // bytes.
+    this.node = new RaftNode(config, this.store, random, stateMachine.appliedIndex());
     // The membership as of the applied index, which the node worked out from the log.
     this.appliedConf = node.conf();
     this.status = node.status();
@@ -513,6 +516,7 @@ public final class NodeDriver {
       submit(
           () -> {
             store.installSnapshot(snap);
+            store.forgetOlderThan(md.index());
             node.snapshotTaken(md.index());
           });
     } catch (RuntimeException e) {

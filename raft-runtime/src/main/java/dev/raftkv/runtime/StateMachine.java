@@ -40,6 +40,27 @@ public interface StateMachine {
     return () -> data;
   }
 
+  /**
+   * Whether snapshot data made by {@link #captureSnapshot} is only a reference to a state this
+   * machine keeps itself (a checkpoint on disk) rather than the state's bytes. The runtime then
+   * stores the reference, and asks {@link #snapshotBytes} for the bytes only when a follower needs
+   * them. Default: false.
+   */
+  default boolean isSnapshotReference(byte[] data) {
+    return false;
+  }
+
+  /**
+   * The bytes of {@code snapshot} to send to a follower (what {@link #restore} on another member
+   * takes): its data, or for a reference the state it names. Called on the snapshot thread while
+   * this machine goes on applying.
+   *
+   * @throws RuntimeException if the state the reference names is gone
+   */
+  default byte[] snapshotBytes(Snapshot snapshot) {
+    return snapshot.data();
+  }
+
   /** Replaces the whole state by a snapshot's. */
   void restore(Snapshot snapshot);
 }

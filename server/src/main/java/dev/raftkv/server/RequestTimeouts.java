@@ -52,7 +52,9 @@ final class RequestTimeouts {
         return; // and every later one is due later still
       }
       queue.poll();
-      p.future().completeExceptionally(new TimeoutException("request timed out"));
+      if (!p.future().isDone()) {
+        p.future().completeExceptionally(new TimeoutException("request timed out"));
+      }
     }
   }
 

@@ -218,6 +218,57 @@ class RaftkvServerTest {
   }
 
   @Test
+  void aMemberFarBehindCatchesUpFromTheSnapshotTheLeaderKeepsAsACheckpoint() throws Exception {
+    configure("t-snap");
+    configs.replaceAll((n, c) -> c.withSnapshotCount(100));
+    startAll();
+    String leader = leader();
+    String lagging = servers.keySet().stream().filter(n -> !n.equals(leader)).findFirst().get();
+    servers.remove(lagging).close();
+    // Past the 5,000 entries the log keeps below a snapshot: the lagging member can only be sent
+    // the snapshot, which the leader holds as a reference to a checkpoint it kept on disk.
+    List<java.util.concurrent.CompletableFuture<?>> writes = new java.util.ArrayList<>();
+    for (int i = 0; i < 5_600; i++) {
+      writes.add(
+          servers
+              .get(leader)
+              .runtime()
+              .propose(KvCommands.encode(PutRequest.of("k" + (i % 100), "v" + i))));
+    }
+    for (var w : writes) {
+      w.get(60, TimeUnit.SECONDS);
+    }
+    try (var kept = java.nio.file.Files.list(dir.resolve(leader))) {
+      assertThat(kept.map(p -> p.getFileName().toString()))
+          .as("checkpoints kept beside the leader's store")
+          .anyMatch(n -> n.startsWith("db.snap-"));
+    }
+    servers.put(lagging, RaftkvServer.start(configs.get(lagging)));
+    long target = servers.get(leader).runtime().appliedIndex();
+    await(lagging + " to catch up", () -> servers.get(lagging).runtime().appliedIndex() >= target);
+    try (var snaps = java.nio.file.Files.list(dir.resolve(lagging).resolve("raft/snap"))) {
+      assertThat(snaps.mapToLong(p -> p.toFile().length()).max().orElse(0))
+          .as("the snapshot it was sent holds the store's files, not a reference")
+          .isGreaterThan(10_000);
+    }
+    assertThat(get(lagging, "k99")).isEqualTo("v5599");
+    long hash = servers.get(leader).kv().store().hashKV(0);
+    for (String n : servers.keySet()) {
+      await(
+          n + " at the leader's revision", () -> servers.get(n).runtime().appliedIndex() >= target);
+      assertThat(servers.get(n).kv().store().hashKV(0)).as(n).isEqualTo(hash);
+    }
+    // Every member restarts from its own snapshot (a reference) and log.
+    servers.values().forEach(RaftkvServer::close);
+    servers.clear();
+    startAll();
+    leader();
+    for (String n : servers.keySet()) {
+      assertThat(get(n, "k0")).isEqualTo("v5500");
+    }
+  }
+
+  @Test
   void aDataDirOfAnotherClusterIsRefused() throws Exception {
     configure("t4");
     startAll();
