@@ -36,16 +36,19 @@ import java.util.function.Consumer;
  * RaftRuntime} runs it on real threads, the simulator on virtual time.
  *
  * <p>Requests from any thread are queued; {@link #runPending} (always from the same thread, the
- * node loop) steps everything queued, then carries out the node's {@link Ready}: send-now messages
- * go out at once, the entries and hard state are written and synced with <em>one</em> fsync for all
- * of them (group commit: whatever arrived during the previous fsync shares the next one), then the
- * after-persist messages go out, and committed entries are handed in order to the apply executor. A
- * leader's appends thus overlap its own disk write; votes and acknowledgements leave only once
- * durable.
+ * node loop) steps everything queued, then carries out the node's {@link Ready}: committed entries
+ * (durable here and on a quorum already) and read states are handed in order to the apply executor
+ * first, so they are applied while the new entries are written (etcd's order); send-now messages go
+ * out at once; the entries and hard state are written and synced with <em>one</em> fsync for all of
+ * them (group commit: whatever arrived during the previous fsync shares the next one); then the
+ * after-persist messages go out. A leader's appends thus overlap its own disk write; votes and
+ * acknowledgements leave only once durable.
  *
  * <p>On the apply executor (one thread, or the caller's in a simulation) committed entries are
- * applied to the {@link StateMachine}, the futures of this member's proposals and reads are
- * completed, and a snapshot is taken every {@code snapshotEvery} applied entries.
+ * applied to the {@link StateMachine}, the futures of this member's proposals are completed with
+ * their results and its reads released, and every {@code snapshotEvery} applied entries the state
+ * is captured ({@link StateMachine#captureSnapshot}); the snapshot is made and written on the
+ * snapshot executor, then installed by the loop.
  *
  * <p>Proposals carry a 16-byte header (proposing member id, request id) so the member that took
  * them can complete their futures; the state machine sees only the payload. A failed write or fsync
