@@ -266,7 +266,7 @@ final class Applier {
   private List<KeyValue> deleteRange(byte[] key, byte[] rangeEnd, Writer w)
       throws RocksDBException {
     List<KeyValue> present = new ArrayList<>();
-    for (Map.Entry<byte[], KeyIndex.Latest> e : index.range(key, rangeEnd).entrySet()) {
+    for (Map.Entry<byte[], KeyIndex.Latest> e : index.range(key, rangeEnd)) {
       present.add(current(e.getKey(), e.getValue()));
     }
     for (KeyValue kv : present) {

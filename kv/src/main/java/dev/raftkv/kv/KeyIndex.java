@@ -1,10 +1,12 @@
 package dev.raftkv.kv;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksIterator;
 
@@ -84,7 +86,31 @@ final class KeyIndex {
 
   private record Undo(byte[] key, Latest before) {}
 
-  private final TreeMap<byte[], Latest> keys = new TreeMap<>(Bytes::compare);
+  /** A user key as a hash map key. */
+  private static final class Key {
+    final byte[] bytes;
+    final int hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  // Point lookups go to the hash map; the sorted set, for ranges, changes only when a key is
+  // created or deleted (a put of an existing key, the common write, leaves it alone).
+  private final HashMap<Key, Latest> keys = new HashMap<>();
+  private final TreeSet<byte[]> order = new TreeSet<>(Bytes::compare);
   private final List<Undo> undo = new ArrayList<>();
   private final long valueBudget;
   private long cachedBytes;
@@ -107,38 +133,48 @@ final class KeyIndex {
    * The present key's newest version, or null when the key is absent (never written or deleted).
    */
   Latest get(byte[] key) {
-    return keys.get(key);
+    return keys.get(new Key(key));
   }
 
   /**
    * The present keys of a range, in key order, with etcd's conventions for {@code rangeEnd}: empty
    * for {@code key} alone, {@code "\0"} for every key from {@code key} on, otherwise {@code [key,
-   * rangeEnd)}. The map is a view: copy it before changing the index.
+   * rangeEnd)}: a copy, in key order.
    */
-  NavigableMap<byte[], Latest> range(byte[] key, byte[] rangeEnd) {
+  List<Map.Entry<byte[], Latest>> range(byte[] key, byte[] rangeEnd) {
+    java.util.SortedSet<byte[]> in;
     if (rangeEnd.length == 0) {
-      return keys.subMap(key, true, key, true);
+      Latest l = get(key);
+      return l == null ? List.of() : List.of(Map.entry(key, l));
+    } else if (rangeEnd.length == 1 && rangeEnd[0] == 0) {
+      in = order.tailSet(key, true);
+    } else if (Bytes.compare(rangeEnd, key) <= 0) {
+      return List.of();
+    } else {
+      in = order.subSet(key, true, rangeEnd, false);
     }
-    if (rangeEnd.length == 1 && rangeEnd[0] == 0) {
-      return keys.tailMap(key, true);
+    List<Map.Entry<byte[], Latest>> out = new ArrayList<>(in.size());
+    for (byte[] k : in) {
+      out.add(Map.entry(k, keys.get(new Key(k))));
     }
-    if (Bytes.compare(rangeEnd, key) <= 0) {
-      return new TreeMap<>(Bytes::compare);
-    }
-    return keys.subMap(key, true, rangeEnd, false);
+    return out;
   }
 
   /** Records a put of {@code key}. */
   void put(byte[] key, Latest latest) {
-    Latest before = keys.put(key, latest);
+    Latest before = keys.put(new Key(key), latest);
+    if (before == null) {
+      order.add(key);
+    }
     account(before, latest);
     undo.add(new Undo(key, before));
   }
 
   /** Records a delete of {@code key}. */
   void remove(byte[] key) {
-    Latest before = keys.remove(key);
+    Latest before = keys.remove(new Key(key));
     if (before != null) {
+      order.remove(key);
       account(before, null);
       undo.add(new Undo(key, before));
     }
@@ -157,7 +193,13 @@ final class KeyIndex {
   void rollbackTo(int mark) {
     for (int i = undo.size() - 1; i >= mark; i--) {
       Undo u = undo.remove(i);
-      Latest now = u.before() == null ? keys.remove(u.key()) : keys.put(u.key(), u.before());
+      Key k = new Key(u.key());
+      Latest now = u.before() == null ? keys.remove(k) : keys.put(k, u.before());
+      if (u.before() == null) {
+        order.remove(u.key());
+      } else if (now == null) {
+        order.add(u.key());
+      }
       account(now, u.before());
     }
   }
@@ -183,6 +225,7 @@ final class KeyIndex {
    */
   void rebuild(RocksIterator it) {
     keys.clear();
+    order.clear();
     undo.clear();
     cachedBytes = 0;
     byte[] group = null;
@@ -191,7 +234,7 @@ final class KeyIndex {
       if (group != null && Codec.startsWith(k, group) && k.length == group.length + Codec.REV_LEN) {
         continue; // an older version of the key just seen
       }
-      group = java.util.Arrays.copyOf(k, Codec.groupLength(k));
+      group = Arrays.copyOf(k, Codec.groupLength(k));
       byte[] v = it.value();
       if (Codec.isTombstone(v)) {
         continue;
@@ -205,7 +248,8 @@ final class KeyIndex {
               kv.version(),
               kv.lease(),
               kv.value());
-      keys.put(kv.key(), latest);
+      keys.put(new Key(kv.key()), latest);
+      order.add(kv.key());
       cachedBytes += latest.cachedBytes();
     }
   }
@@ -220,7 +264,13 @@ final class KeyIndex {
   /** For tests: every present key and its newest version. */
   Map<byte[], Latest> snapshotForTest() {
     TreeMap<byte[], Latest> copy = new TreeMap<>(Bytes::compare);
-    copy.putAll(keys);
+    for (byte[] k : order) {
+      copy.put(k, keys.get(new Key(k)));
+    }
+    if (copy.size() != keys.size()) {
+      throw new IllegalStateException(
+          "key index: " + keys.size() + " keys but " + order.size() + " in order");
+    }
     return copy;
   }
 }
