@@ -85,8 +85,10 @@ final class Applier {
     final long main;
     long sub;
 
-    /** The keys this revision wrote so far (a txn may write several). */
-    private final java.util.Set<ByteBuffer> written = new java.util.HashSet<>();
+    /** The first key this revision wrote, and the others once there are more (a txn, a delete). */
+    private byte[] first;
+
+    private java.util.Set<ByteBuffer> more;
 
     Writer(long main) {
       this.main = main;
@@ -98,7 +100,15 @@ final class Applier {
 
     /** Records a write of {@code key} at this revision; returns whether it wrote the key before. */
     boolean write(byte[] key) {
-      return !written.add(ByteBuffer.wrap(key));
+      if (first == null) {
+        first = key;
+        return false;
+      }
+      if (more == null) {
+        more = new java.util.HashSet<>();
+        more.add(ByteBuffer.wrap(first));
+      }
+      return !more.add(ByteBuffer.wrap(key));
     }
   }
 

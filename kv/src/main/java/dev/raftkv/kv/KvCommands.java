@@ -38,7 +38,9 @@ public final class KvCommands {
 
   /** Encodes one op for a log entry. */
   public static byte[] encode(Op op) {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
+    // Sized for a put, the common command, so the buffer is not regrown and copied on the way.
+    int hint = op instanceof PutRequest p ? 64 + p.key().length + p.value().length : 64;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(hint);
     try (DataOutputStream out = new DataOutputStream(buf)) {
       out.writeByte(VERSION);
       writeOp(out, op);
