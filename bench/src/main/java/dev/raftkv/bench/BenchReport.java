@@ -220,6 +220,13 @@ public final class BenchReport {
     b.append("Reproduce (after `./mvnw -q -B -ntp package -DskipTests`):\n\n");
     b.append("```\n").append(meta.getOrDefault("command", "bench/scripts/compare-etcd.sh"));
     b.append("\n```\n\n");
+    // A report combined from several runs says how (meta.env's note=, one line, Markdown).
+    if (meta.containsKey("note")) {
+      b.append(meta.get("note")).append("\n\n");
+    }
+    b.append(
+        "What changed to get here, the profiles behind it, and what was tried and not kept:"
+            + " [`performance.md`](performance.md).\n\n");
     b.append("| | |\n|---|---|\n");
     for (String[] k :
         new String[][] {
