@@ -66,6 +66,7 @@ final class SimLogStore implements LogStore {
   private int tearAfter = -1;
 
   private boolean dead;
+  private boolean lies;
   private long syncs;
 
   /**
@@ -132,6 +133,14 @@ final class SimLogStore implements LogStore {
    */
   void tearNextSync(int keep) {
     tearAfter = Math.max(0, keep);
+  }
+
+  /**
+   * Makes this a broken disk whose fsync returns without writing anything (a write cache that
+   * lies), for the test that shows the simulator's checks catch what follows.
+   */
+  void lieAboutSyncs() {
+    lies = true;
   }
 
   /** Cancels a crash armed by {@link #tearNextSync} that has not happened yet. */
@@ -214,6 +223,11 @@ final class SimLogStore implements LogStore {
   @Override
   public void syncNow() {
     if (dead || buffer.isEmpty()) {
+      return;
+    }
+    if (lies) {
+      buffer.clear();
+      syncs++;
       return;
     }
     List<Pending> records = explode();
