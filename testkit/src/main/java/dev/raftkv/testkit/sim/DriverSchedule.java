@@ -138,7 +138,7 @@ public final class DriverSchedule {
   private void nemesis(Random rnd, List<Long> ids) {
     long leader = anyLeader(rnd, ids);
     long any = ids.get(rnd.nextInt(ids.size()));
-    switch (rnd.nextInt(14)) {
+    switch (rnd.nextInt(16)) {
       case 0 -> sim.isolate(any);
       case 1 -> sim.isolate(leader);
       case 2 -> {
@@ -149,20 +149,22 @@ public final class DriverSchedule {
         majority.removeAll(minority);
         sim.split(List.of(minority, majority));
       }
-      case 3 -> sim.blockOneWay(leader, any);
-      case 4 -> sim.crash(any);
-      case 5 -> sim.crash(leader);
-      case 6 -> sim.crashInNextSync(any, rnd.nextInt(6));
-      case 7 -> sim.crashInNextSync(leader, rnd.nextInt(6));
-      case 8 -> {
+      case 3 -> sim.split(SimNetwork.ring(rnd, ids));
+      case 4 -> sim.split(SimNetwork.bridge(rnd, ids));
+      case 5 -> sim.blockOneWay(leader, any);
+      case 6 -> sim.crash(any);
+      case 7 -> sim.crash(leader);
+      case 8 -> sim.crashInNextSync(any, rnd.nextInt(6));
+      case 9 -> sim.crashInNextSync(leader, rnd.nextInt(6));
+      case 10 -> {
         for (long id : ids) {
           if (rnd.nextBoolean()) {
             sim.restart(id);
           }
         }
       }
-      case 9 -> sim.transfer(leader, any);
-      case 10, 11 -> changeMembership(rnd, ids, leader);
+      case 11 -> sim.transfer(leader, any);
+      case 12, 13 -> changeMembership(rnd, ids, leader);
       default -> sim.healAndRestartAll();
     }
   }
