@@ -177,14 +177,14 @@ public final class DriverSimulation {
             events,
             () -> delay(params.maxApplyDelayMs()),
             () -> p.alive,
-            () -> wake(p));
+            () -> wakeIfPending(p));
     p.snapshotter =
         new SimThread(
             "snapshot thread of member " + m.id,
             events,
             () -> delay(params.maxSnapshotWriteMs()),
             () -> p.alive,
-            () -> wake(p));
+            () -> wakeIfPending(p));
     try {
       p.driver =
           new NodeDriver(
@@ -229,6 +229,13 @@ public final class DriverSimulation {
       p.pumpScheduled = true;
       DriverMember m = memberOf(p);
       events.at(p.busyUntil - events.now(), () -> pump(m, p));
+    }
+  }
+
+  /** After a task of the apply or snapshot thread: the loop runs what the task queued for it. */
+  private void wakeIfPending(DriverMember.Process p) {
+    if (p.driver.hasPending()) {
+      wake(p);
     }
   }
 
