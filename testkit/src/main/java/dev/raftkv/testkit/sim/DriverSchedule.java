@@ -17,11 +17,12 @@ import java.util.function.UnaryOperator;
  * One seeded run of the production node loop ({@link DriverSimulation}). The seed draws the network
  * (loss, duplication, delay), flow control, snapshot interval and chunk size, lease reads, how far
  * the apply and snapshot threads lag, how long an fsync takes, how often the state machine flushes,
- * how often a sync is a power failure and how soon a crashed member restarts by itself. Then a
- * fault phase: proposals (some in bursts that share an fsync) and linearizable reads at random
- * members and, every few ticks, one of: a partition (one node, the leader, a minority, a one-way
- * link from the leader), a crash of a random member or of the leader (losing what it had not
- * synced), a crash in the middle of its next sync keeping a torn prefix, restarts, a leadership
+ * whether its snapshots are references to checkpoints it keeps (as the KV store's are), how often a
+ * sync is a power failure and how soon a crashed member restarts by itself. Then a fault phase:
+ * proposals (some in bursts that share an fsync) and linearizable reads at random members and,
+ * every few ticks, one of: a partition (one node, the leader, a minority, a ring, a bridge, a
+ * one-way link from the leader), a crash of a random member or of the leader (losing what it had
+ * not synced), a crash in the middle of its next sync keeping a torn prefix, restarts, a leadership
  * transfer, a membership change through {@code NodeDriver.changeMembership} (remove a voter, add a
  * learner with a fresh id, promote it), or healing everything.
  *
@@ -130,6 +131,7 @@ public final class DriverSchedule {
         snapshotWrites[r.nextInt(snapshotWrites.length)],
         syncs[r.nextInt(syncs.length)],
         flushes[r.nextInt(flushes.length)],
+        r.nextBoolean(),
         powerFailures[r.nextInt(powerFailures.length)],
         restartAfter[r.nextInt(restartAfter.length)],
         false);

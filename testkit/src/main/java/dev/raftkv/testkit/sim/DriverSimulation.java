@@ -51,6 +51,8 @@ public final class DriverSimulation {
    * @param maxSnapshotWriteMs the longest the snapshot thread takes to start each write
    * @param maxSyncMs the longest an fsync keeps the node loop busy (0: none)
    * @param machineFlushChance the chance that the state machine flushes after an apply batch
+   * @param snapshotReferences whether the machine's snapshots are references to checkpoints it
+   *     keeps (as the KV store's are), turned into bytes only for a follower
    * @param powerFailureChance the chance that a sync is a crash in the middle of it
    * @param restartAfterMaxTicks a crashed member restarts by itself within this many ticks (0: only
    *     when the schedule restarts it)
@@ -64,6 +66,7 @@ public final class DriverSimulation {
       int maxSnapshotWriteMs,
       int maxSyncMs,
       double machineFlushChance,
+      boolean snapshotReferences,
       double powerFailureChance,
       int restartAfterMaxTicks,
       boolean brokenFsync) {
@@ -77,6 +80,7 @@ public final class DriverSimulation {
           maxSnapshotWriteMs,
           maxSyncMs,
           machineFlushChance,
+          snapshotReferences,
           powerFailureChance,
           restartAfterMaxTicks,
           true);
@@ -166,7 +170,12 @@ public final class DriverSimulation {
     }
     SimStateMachine machine =
         new SimStateMachine(
-            m.id, m.machineDisk, params.machineFlushChance(), random, new MachineListener(m.id));
+            m.id,
+            m.machineDisk,
+            params.machineFlushChance(),
+            params.snapshotReferences(),
+            random,
+            new MachineListener(m.id));
     DriverMember.Process p = new DriverMember.Process(m.incarnations, store, machine);
     if (m.incarnations > 1 && machine.appliedIndex() < durableCommit) {
       count("restarts-replaying-log");
@@ -379,6 +388,13 @@ public final class DriverSimulation {
       if (e.type() == EntryType.NORMAL && e.data().length > 0) {
         checkValueAt(e.index(), new String(e.data(), StandardCharsets.UTF_8));
       }
+    }
+
+    @Override
+    public void checkpointGone(long index) {
+      // NodeDriver's SnapshotSending asked for the bytes of a snapshot whose checkpoint the
+      // machine had already pruned (it logs the failure and tries again at the next send).
+      count("snapshot-bytes-of-pruned-checkpoint");
     }
 
     @Override

@@ -4,10 +4,13 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.runtime.StateMachine;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +21,12 @@ import java.util.function.Supplier;
  * incarnation starts from it, and the driver must replay the Raft log from its {@link
  * #appliedIndex()}.
  *
+ * <p>In reference mode it also snapshots as the KV store does: {@link #captureSnapshot} keeps a
+ * durable checkpoint named by the applied index (the newest two are kept, older ones deleted) and
+ * returns only a 16-byte reference to it, which the runtime stores; {@link #snapshotBytes} makes
+ * the bytes a follower needs from the checkpoint, and {@link #restore} of a reference puts the
+ * checkpoint back. A reference to a deleted checkpoint throws, as the KV store's does.
+ *
  * <p>It checks the contract of {@link StateMachine#apply}: entries come in log order, each index
  * exactly once per state (never at or below the applied index, never with a gap after it).
  * Violations are thrown as {@link InvariantViolation}.
@@ -27,11 +36,12 @@ final class SimStateMachine implements StateMachine {
   /** One normal entry with data that was applied. */
   record Write(long index, String value) {}
 
-  /** The durable copy of a member's machine, which outlives its incarnations. */
+  /** The durable copy of a member's machine and its checkpoints, which outlive incarnations. */
   static final class Disk {
     private List<Write> writes = List.of();
     private long applied;
     private long flushes;
+    private final TreeMap<Long, List<Write>> checkpoints = new TreeMap<>();
 
     long applied() {
       return applied;
@@ -48,10 +58,19 @@ final class SimStateMachine implements StateMachine {
 
     /** The whole state was replaced by a snapshot's. */
     void restored(long index, List<Write> writes);
+
+    /** A snapshot reference named a checkpoint that was deleted (about to throw). */
+    default void checkpointGone(long index) {}
   }
+
+  /** The first bytes of a snapshot reference, then the checkpoint's index (8 bytes). */
+  private static final byte[] REFERENCE = "SIMCKPT1".getBytes(StandardCharsets.US_ASCII);
+
+  private static final int CHECKPOINTS_KEPT = 2;
 
   private final long member;
   private final Disk disk;
+  private final boolean references;
   private final double flushChance;
   private final Random random;
   private final Listener listener;
@@ -62,10 +81,18 @@ final class SimStateMachine implements StateMachine {
    * The machine of a new incarnation of {@code member}, starting from its durable copy.
    *
    * @param flushChance the chance that an apply batch is followed by a flush of the durable copy
+   * @param references whether snapshots are references to checkpoints kept by the machine
    */
-  SimStateMachine(long member, Disk disk, double flushChance, Random random, Listener listener) {
+  SimStateMachine(
+      long member,
+      Disk disk,
+      double flushChance,
+      boolean references,
+      Random random,
+      Listener listener) {
     this.member = member;
     this.disk = disk;
+    this.references = references;
     this.flushChance = flushChance;
     this.random = random;
     this.listener = listener;
@@ -118,14 +145,46 @@ final class SimStateMachine implements StateMachine {
   }
 
   /**
-   * A checkpoint, as the KV store takes one: flushes, freezes the state now, and serializes it
-   * later (on the snapshot thread) while this machine goes on applying.
+   * A checkpoint, as the KV store takes one: flushes and freezes the state now; returns what
+   * serializes it later (on the snapshot thread) while this machine goes on applying, or in
+   * reference mode keeps the checkpoint and returns a reference to it.
    */
   @Override
   public Supplier<byte[]> captureSnapshot() {
     flush();
     List<Write> frozen = List.copyOf(writes);
-    return () -> encode(frozen);
+    if (!references) {
+      return () -> encode(frozen);
+    }
+    disk.checkpoints.put(applied, frozen);
+    while (disk.checkpoints.size() > CHECKPOINTS_KEPT) {
+      disk.checkpoints.pollFirstEntry();
+    }
+    byte[] ref = ByteBuffer.allocate(16).put(REFERENCE).putLong(applied).array();
+    return () -> ref;
+  }
+
+  @Override
+  public boolean isSnapshotReference(byte[] data) {
+    return data.length == 16 && Arrays.equals(data, 0, 8, REFERENCE, 0, 8);
+  }
+
+  @Override
+  public byte[] snapshotBytes(Snapshot snapshot) {
+    return isSnapshotReference(snapshot.data())
+        ? encode(checkpoint(snapshot.data()))
+        : snapshot.data();
+  }
+
+  private List<Write> checkpoint(byte[] reference) {
+    long index = ByteBuffer.wrap(reference, 8, 8).getLong();
+    List<Write> kept = disk.checkpoints.get(index);
+    if (kept == null) {
+      listener.checkpointGone(index);
+      throw new IllegalStateException(
+          "member " + member + ": snapshot reference to checkpoint " + index + ", which is gone");
+    }
+    return kept;
   }
 
   private static byte[] encode(List<Write> writes) {
@@ -138,19 +197,26 @@ final class SimStateMachine implements StateMachine {
 
   @Override
   public void restore(Snapshot snapshot) {
-    List<Write> restored = new ArrayList<>();
-    String s = new String(snapshot.data(), StandardCharsets.UTF_8);
-    for (String line : s.split("\n")) {
-      if (!line.isEmpty()) {
-        int sp = line.indexOf(' ');
-        restored.add(new Write(Long.parseLong(line.substring(0, sp)), line.substring(sp + 1)));
-      }
-    }
+    List<Write> restored =
+        isSnapshotReference(snapshot.data())
+            ? checkpoint(snapshot.data())
+            : decode(snapshot.data());
     writes.clear();
     writes.addAll(restored);
     applied = snapshot.metadata().index();
     listener.restored(applied, restored);
     flush();
+  }
+
+  private static List<Write> decode(byte[] data) {
+    List<Write> out = new ArrayList<>();
+    for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isEmpty()) {
+        int sp = line.indexOf(' ');
+        out.add(new Write(Long.parseLong(line.substring(0, sp)), line.substring(sp + 1)));
+      }
+    }
+    return out;
   }
 
   /** The writes applied, in order. */

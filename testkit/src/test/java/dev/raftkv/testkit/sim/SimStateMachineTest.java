@@ -31,7 +31,7 @@ class SimStateMachineTest {
       };
 
   private SimStateMachine machine(double flushChance) {
-    return new SimStateMachine(1, disk, flushChance, new Random(1), listener);
+    return new SimStateMachine(1, disk, flushChance, false, new Random(1), listener);
   }
 
   private static Entry put(long index, String value) {
@@ -70,7 +70,7 @@ class SimStateMachineTest {
     assertThat(next.writes())
         .containsExactly(new SimStateMachine.Write(1, "a"), new SimStateMachine.Write(2, "b"));
     SimStateMachine other =
-        new SimStateMachine(2, new SimStateMachine.Disk(), 0, new Random(1), listener);
+        new SimStateMachine(2, new SimStateMachine.Disk(), 0, false, new Random(1), listener);
     other.restore(new Snapshot(new SnapshotMetadata(2, 1, ConfState.EMPTY), data));
     assertThat(other.writes()).isEqualTo(next.writes());
   }
@@ -99,6 +99,39 @@ class SimStateMachineTest {
     assertThatThrownBy(() -> m.apply(List.of(put(3, "c"))))
         .isInstanceOf(InvariantViolation.class)
         .hasMessageContaining("Apply in log order");
+  }
+
+  @Test
+  void inReferenceModeASnapshotNamesACheckpointThatOnlyTheNewestTwoSurvive() {
+    SimStateMachine m = new SimStateMachine(1, disk, 0, true, new Random(1), listener);
+    m.apply(List.of(put(1, "a")));
+    byte[] first = m.captureSnapshot().get();
+    assertThat(m.isSnapshotReference(first)).isTrue();
+    assertThat(first).hasSize(16);
+    Snapshot snap1 = new Snapshot(new SnapshotMetadata(1, 1, ConfState.EMPTY), first);
+
+    SimStateMachine other =
+        new SimStateMachine(2, new SimStateMachine.Disk(), 0, false, new Random(1), listener);
+    other.restore(new Snapshot(snap1.metadata(), m.snapshotBytes(snap1)));
+    assertThat(other.writes()).containsExactly(new SimStateMachine.Write(1, "a"));
+
+    m.apply(List.of(put(2, "b")));
+    m.captureSnapshot();
+    m.apply(List.of(put(3, "c")));
+    m.captureSnapshot();
+    assertThatThrownBy(() -> m.snapshotBytes(snap1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("checkpoint 1, which is gone");
+
+    // A restart behind its own newest checkpoint puts it back.
+    m.apply(List.of(put(4, "d")));
+    SimStateMachine next = new SimStateMachine(1, disk, 0, true, new Random(1), listener);
+    byte[] ref3 = java.nio.ByteBuffer.allocate(16).put(first, 0, 8).putLong(3).array();
+    next.restore(new Snapshot(new SnapshotMetadata(3, 1, ConfState.EMPTY), ref3));
+    assertThat(next.appliedIndex()).isEqualTo(3);
+    assertThat(next.writes())
+        .extracting(SimStateMachine.Write::value)
+        .containsExactly("a", "b", "c");
   }
 
   @Test
