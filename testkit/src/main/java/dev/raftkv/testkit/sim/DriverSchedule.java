@@ -37,7 +37,7 @@ public final class DriverSchedule {
   private final int size;
   private final int faultTicks;
   private final boolean tracing;
-  private final UnaryOperator<DriverSimulation.Params> tweak;
+  private final UnaryOperator<DriverParams> tweak;
   private DriverSimulation sim;
 
   /**
@@ -52,11 +52,7 @@ public final class DriverSchedule {
 
   /** A schedule whose drawn parameters are changed by {@code tweak} (for tests of the checks). */
   DriverSchedule(
-      long seed,
-      int size,
-      int faultTicks,
-      boolean tracing,
-      UnaryOperator<DriverSimulation.Params> tweak) {
+      long seed, int size, int faultTicks, boolean tracing, UnaryOperator<DriverParams> tweak) {
     this.seed = seed;
     this.size = size;
     this.faultTicks = faultTicks;
@@ -71,7 +67,7 @@ public final class DriverSchedule {
    * @throws InvariantViolation if a safety or liveness property fails
    */
   public Map<String, Long> run() {
-    DriverSimulation.Params params = tweak.apply(draw(new Random(seed ^ 0x2545F4914F6CDD1DL)));
+    DriverParams params = tweak.apply(draw(new Random(seed ^ 0x2545F4914F6CDD1DL)));
     sim = new DriverSimulation(size, 3, seed, params, tracing);
     List<Long> ids = sim.ids();
     Random rnd = sim.random();
@@ -100,7 +96,7 @@ public final class DriverSchedule {
   }
 
   /** The knobs of this run. */
-  private static DriverSimulation.Params draw(Random r) {
+  private static DriverParams draw(Random r) {
     double[] losses = {0, 0, 0.01, 0.05, 0.15};
     double[] dups = {0, 0.02, 0.1};
     int[] maxDelays = {2, 5, 12};
@@ -123,7 +119,7 @@ public final class DriverSchedule {
             .withFlowControl(1 + r.nextInt(8), 1 + r.nextInt(4) * 200)
             .withSnapshots(chunks[r.nextInt(chunks.length)], r.nextInt(4))
             .withLeaseRead(r.nextInt(3) == 0, 2);
-    return new DriverSimulation.Params(
+    return new DriverParams(
         config,
         net,
         snapshotEvery[r.nextInt(snapshotEvery.length)],

@@ -2,21 +2,13 @@ package dev.raftkv.testkit.sim;
 
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
-import dev.raftkv.raft.Entry;
-import dev.raftkv.raft.EntryType;
-import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.Message;
-import dev.raftkv.raft.RaftConfig;
-import dev.raftkv.raft.Role;
-import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.NodeDriver;
 import dev.raftkv.testkit.Describe;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +26,7 @@ import java.util.TreeSet;
  * run behind the loop by seeded delays). A sync keeps the loop busy for a seeded time, so what
  * arrives meanwhile shares the next fsync (group commit). Messages cross a {@link SimNetwork}.
  *
- * <p>After every event that touched a member, {@link Invariants} checks Election Safety, Log
+ * <p>{@link DriverChecks} checks, after every event that touched a member, Election Safety, Log
  * Matching (on every entry as it becomes durable), Leader Completeness, State Machine Safety (on
  * every entry applied and on snapshot contents), monotonic commit, the durable term and vote rules
  * and one membership change at a time; {@link Acknowledgements} checks what clients were told.
@@ -43,70 +35,18 @@ import java.util.TreeSet;
 public final class DriverSimulation {
   static final int TICK_MS = Simulation.TICK_MS;
 
-  /**
-   * The knobs a schedule draws from its seed.
-   *
-   * @param snapshotEvery the driver's snapshot interval, in applied entries
-   * @param maxApplyDelayMs the longest the apply thread lags behind each task handed to it
-   * @param maxSnapshotWriteMs the longest the snapshot thread takes to start each write
-   * @param maxSyncMs the longest an fsync keeps the node loop busy (0: none)
-   * @param machineFlushChance the chance that the state machine flushes after an apply batch
-   * @param snapshotReferences whether the machine's snapshots are references to checkpoints it
-   *     keeps (as the KV store's are), turned into bytes only for a follower
-   * @param powerFailureChance the chance that a sync is a crash in the middle of it
-   * @param restartAfterMaxTicks a crashed member restarts by itself within this many ticks (0: only
-   *     when the schedule restarts it)
-   * @param brokenFsync a disk whose fsync writes nothing, for the self-test of the checks only
-   */
-  record Params(
-      RaftConfig config,
-      SimNetwork network,
-      long snapshotEvery,
-      int maxApplyDelayMs,
-      int maxSnapshotWriteMs,
-      int maxSyncMs,
-      double machineFlushChance,
-      boolean snapshotReferences,
-      double powerFailureChance,
-      int restartAfterMaxTicks,
-      boolean brokenFsync) {
-
-    Params withBrokenFsync() {
-      return new Params(
-          config,
-          network,
-          snapshotEvery,
-          maxApplyDelayMs,
-          maxSnapshotWriteMs,
-          maxSyncMs,
-          machineFlushChance,
-          snapshotReferences,
-          powerFailureChance,
-          restartAfterMaxTicks,
-          true);
-    }
-  }
-
   private final long seed;
-  private final Params params;
+  private final DriverParams params;
   private final Random random;
   private final boolean tracing;
   private final EventQueue events = new EventQueue(20_000 / TICK_MS);
   private final SimNetwork network;
-  private final Invariants invariants = new Invariants();
+  private final DriverChecks checks;
   private final Acknowledgements acks = new Acknowledgements();
   private final Map<Long, DriverMember> members = new LinkedHashMap<>();
   private final List<Long> ids = new ArrayList<>();
   private final Map<String, Long> counters = new TreeMap<>();
   private final List<String> trace = new ArrayList<>();
-
-  /** The value applied at each index anywhere (State Machine Safety of snapshot contents too). */
-  private final Map<Long, String> valueAt = new HashMap<>();
-
-  private final int foundingMembers;
-
-  /** Indexes of membership changes after the founding ones that some member applied. */
-  private final Set<Long> confChangesApplied = new HashSet<>();
 
   /** The chance that a sync is a crash in the middle of it (0 once the faults are over). */
   private double powerFailureChance;
@@ -114,20 +54,17 @@ public final class DriverSimulation {
   /** Whether a crashed member restarts by itself after a while (during the fault phase). */
   private boolean autoRestart = true;
 
-  /** The first violation seen inside a callback the driver or a future would swallow. */
-  private InvariantViolation deferred;
-
   /**
    * A cluster of {@code size} founding voters (ids 1..size, all up) and {@code spares} more ids
    * that are down and not members (they may join later with an empty disk).
    */
-  DriverSimulation(int size, int spares, long seed, Params params, boolean tracing) {
+  DriverSimulation(int size, int spares, long seed, DriverParams params, boolean tracing) {
     this.seed = seed;
     this.params = params;
     this.network = params.network();
     this.random = new Random(seed);
     this.tracing = tracing;
-    this.foundingMembers = size;
+    this.checks = new DriverChecks(size, this::count);
     this.powerFailureChance = params.powerFailureChance();
     Set<Long> voters = new TreeSet<>();
     for (long id = 1; id <= size; id++) {
@@ -150,7 +87,7 @@ public final class DriverSimulation {
   /** Runs the cluster for {@code ticks} ticks of virtual time. */
   void runTicks(int ticks) {
     events.runFor((long) ticks * TICK_MS, this::describeState);
-    throwDeferred();
+    checks.throwDeferred();
   }
 
   Random random() {
@@ -164,7 +101,7 @@ public final class DriverSimulation {
     m.incarnations++;
     MemoryStorage disk = m.disk;
     long durableCommit = disk.hardState().commit();
-    SimLogStore store = new SimLogStore(disk, new DiskListener(m), this::powerFailure);
+    SimLogStore store = new SimLogStore(disk, checks.disk(m), this::powerFailure);
     if (params.brokenFsync()) {
       store.lieAboutSyncs();
     }
@@ -175,7 +112,7 @@ public final class DriverSimulation {
             params.machineFlushChance(),
             params.snapshotReferences(),
             random,
-            new MachineListener(m.id));
+            checks.machine(m.id));
     DriverMember.Process p = new DriverMember.Process(m.incarnations, store, machine);
     if (m.incarnations > 1 && machine.appliedIndex() < durableCommit) {
       count("restarts-replaying-log");
@@ -216,8 +153,7 @@ public final class DriverSimulation {
           "Restart from disk", "member " + m.id + " could not start: " + e, e);
     }
     m.process = p;
-    invariants.nodeStarted(m.id, store.initialState().hardState());
-    invariants.observe(m.id, p, this::leaders);
+    checks.started(m.id, store.initialState().hardState(), p, this::leaders);
     trace("start " + m.id + " #" + m.incarnations + " " + Describe.status(p.status()));
     int first = 1 + random.nextInt(TICK_MS);
     events.at(first, () -> tickLoop(p));
@@ -262,7 +198,7 @@ public final class DriverSimulation {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-    throwDeferred();
+    checks.throwDeferred();
     if (p.store.dead()) {
       trace("crash " + m.id + " in the middle of a sync");
       down(m);
@@ -279,20 +215,7 @@ public final class DriverSimulation {
     if (p.store.syncs() > syncs && params.maxSyncMs() > 0) {
       p.busyUntil = events.now() + 1 + random.nextInt(params.maxSyncMs());
     }
-    observe(m, p);
-  }
-
-  private void observe(DriverMember m, DriverMember.Process p) {
-    invariants.observe(m.id, p, this::leaders);
-    Status st = p.status();
-    if (st.role() == Role.LEADER) {
-      for (Entry e : p.confChangesBuffered) {
-        if (e.term() == st.term()) {
-          invariants.confChangeAppended(m.id, p, e, st.applied());
-        }
-      }
-    }
-    p.confChangesBuffered.clear();
+    checks.observe(m.id, p, this::leaders);
   }
 
   /** At a sync: -1, or (seeded) how many records reach the disk before the power fails. */
@@ -326,110 +249,6 @@ public final class DriverSimulation {
               restart(m.id);
             }
           });
-    }
-  }
-
-  /** Feeds what becomes durable on a member's disk to the invariants. */
-  private final class DiskListener implements SimLogStore.Listener {
-    private final DriverMember m;
-
-    DiskListener(DriverMember m) {
-      this.m = m;
-    }
-
-    @Override
-    public void entriesDurable(MemoryStorage durable, List<Entry> written) {
-      deferring(() -> invariants.persisted(m.id, durable, written));
-    }
-
-    @Override
-    public void hardStateDurable(HardState hardState) {
-      deferring(() -> invariants.hardStatePersisted(m.id, hardState));
-    }
-
-    @Override
-    public void entriesBuffered(List<Entry> entries) {
-      for (Entry e : entries) {
-        if (e.type() == EntryType.CONF_CHANGE && m.process != null) {
-          m.process.confChangesBuffered.add(e);
-        }
-      }
-    }
-
-    @Override
-    public void snapshotDurable(Snapshot snap, boolean fromLeader) {
-      count(fromLeader ? "snapshots-installed" : "snapshots-taken");
-    }
-
-    @Override
-    public void crashedInSync() {
-      // The process dies here: nothing after this point of the loop may reach the world.
-      m.process.alive = false;
-      count("crashes-in-sync");
-    }
-  }
-
-  /** Feeds every apply to State Machine Safety. */
-  private final class MachineListener implements SimStateMachine.Listener {
-    private final long id;
-
-    MachineListener(long id) {
-      this.id = id;
-    }
-
-    @Override
-    public void applied(Entry e) {
-      invariants.applied(id, e);
-      if (e.type() == EntryType.CONF_CHANGE && e.index() > foundingMembers) {
-        if (confChangesApplied.add(e.index())) {
-          count("conf-changes-applied");
-        }
-      }
-      if (e.type() == EntryType.NORMAL && e.data().length > 0) {
-        checkValueAt(e.index(), new String(e.data(), StandardCharsets.UTF_8));
-      }
-    }
-
-    @Override
-    public void checkpointGone(long index) {
-      // NodeDriver's SnapshotSending asked for the bytes of a snapshot whose checkpoint the
-      // machine had already pruned (it logs the failure and tries again at the next send).
-      count("snapshot-bytes-of-pruned-checkpoint");
-    }
-
-    @Override
-    public void restored(long index, List<SimStateMachine.Write> writes) {
-      count("machine-restores");
-      for (SimStateMachine.Write w : writes) {
-        checkValueAt(w.index(), w.value());
-      }
-    }
-  }
-
-  private void checkValueAt(long index, String value) {
-    String known = valueAt.putIfAbsent(index, value);
-    if (known != null && !known.equals(value)) {
-      throw new InvariantViolation(
-          "State Machine Safety",
-          "index " + index + " holds " + value + " on one member and " + known + " on another");
-    }
-  }
-
-  private void deferring(Runnable check) {
-    try {
-      check.run();
-    } catch (InvariantViolation e) {
-      if (deferred == null) {
-        deferred = e;
-      }
-    }
-  }
-
-  private void throwDeferred() {
-    if (deferred != null) {
-      InvariantViolation e = deferred;
-      deferred = null;
-      throw e;
     }
   }
 
@@ -476,7 +295,7 @@ public final class DriverSimulation {
         .whenComplete(
             (applied, error) -> {
               if (applied != null) {
-                deferring(() -> acks.acknowledged(id, value, applied));
+                checks.deferring(() -> acks.acknowledged(id, value, applied));
               }
             });
     wake(m.process);
@@ -497,7 +316,7 @@ public final class DriverSimulation {
             (index, error) -> {
               if (index != null) {
                 count("reads-served");
-                deferring(() -> acks.readServed(id, floor, index, p.machine.appliedIndex()));
+                checks.deferring(() -> acks.readServed(id, floor, index, p.machine.appliedIndex()));
               }
             });
     wake(p);
@@ -727,7 +546,7 @@ public final class DriverSimulation {
   Map<String, Long> counters() {
     Map<String, Long> out = new TreeMap<>(counters);
     out.put("acknowledged", (long) acks.acknowledgedCount());
-    out.put("terms-with-leader", (long) invariants.leaderTerms());
+    out.put("terms-with-leader", (long) checks.leaderTerms());
     return out;
   }
 

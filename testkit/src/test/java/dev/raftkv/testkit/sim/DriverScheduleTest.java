@@ -33,7 +33,7 @@ class DriverScheduleTest {
     int caught = 0;
     for (long seed = 1; seed <= 20; seed++) {
       try {
-        new DriverSchedule(seed, 3, 300, false, DriverSimulation.Params::withBrokenFsync).run();
+        new DriverSchedule(seed, 3, 300, false, DriverParams::withBrokenFsync).run();
       } catch (InvariantViolation e) {
         caught++;
       }
