@@ -30,10 +30,26 @@ class SimulateCommandTest {
   }
 
   @Test
-  void runsSeedsAndEndsWithTheSummaryLine() {
+  void runsTheProductionLoopByDefaultAndEndsWithTheSummaryLine() {
     String[] r = run("simulate", "--seeds", "6", "--start", "10", "--nodes", "5", "--steps", "200");
     assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("in all runs (production loop)");
     assertThat(r[1].strip()).endsWith("6 passed, 0 failed");
+  }
+
+  @Test
+  void runsTheCoreLoopOnRequest() {
+    String[] r = run("simulate", "--loop", "core", "--seeds", "4", "--steps", "200");
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("in all runs (core loop)");
+    assertThat(r[1].strip()).endsWith("4 passed, 0 failed");
+  }
+
+  @Test
+  void badLoopIsAUsageErrorNamingTheChoices() {
+    String[] r = run("simulate", "--loop", "fast");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--loop must be production or core, got fast");
   }
 
   @Test
@@ -54,6 +70,8 @@ class SimulateCommandTest {
   void helpDescribesTheCommand() {
     String[] r = run("simulate", "--help");
     assertThat(r[0]).isEqualTo("0");
-    assertThat(r[1]).contains("--seeds", "--start", "--nodes", "--steps", "N passed, M failed");
+    assertThat(r[1])
+        .contains("--loop", "--seeds", "--start", "--nodes", "--steps", "N passed, M failed")
+        .contains("NodeDriver", "torn prefix", "production|core");
   }
 }

@@ -73,7 +73,14 @@ public final class NodeDriver {
   private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private final AtomicLong nextRequest = new AtomicLong(1);
+  /**
+   * The next request id. Ids must not repeat across this member's incarnations: an entry proposed
+   * by a previous one may commit after a restart, and its (member id, request id) header would then
+   * complete the new incarnation's proposal of the same id. So each incarnation starts at a random
+   * point of a 62-bit space (as etcd's ids start from the clock), drawn from the node's randomness.
+   */
+  private final AtomicLong nextRequest;
+
   private final Map<Long, CompletableFuture<Applied>> proposals = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final Map<Long, Integer> readAges = new HashMap<>(); // loop thread only
@@ -148,6 +155,7 @@ public final class NodeDriver {
     this.outbound = Objects.requireNonNull(outbound, "outbound");
     this.applier = Objects.requireNonNull(applier, "applier");
     this.snapshotEvery = snapshotEvery;
+    this.nextRequest = new AtomicLong((random.nextLong() >>> 2) + 1);
     Snapshot snap = store.snapshot();
     if (!snap.isEmpty() && stateMachine.appliedIndex() < snap.metadata().index()) {
       stateMachine.restore(snap);

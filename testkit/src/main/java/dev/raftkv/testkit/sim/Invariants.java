@@ -4,7 +4,6 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.MemoryStorage;
-import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Role;
 import java.util.Arrays;
 import java.util.Collection;
@@ -48,7 +47,7 @@ final class Invariants {
   private final Map<Long, Long> commitSeen = new HashMap<>();
   private final Map<Long, Role> roleSeen = new HashMap<>();
   private final Map<Long, HardState> diskHardState = new HashMap<>();
-  private final Map<Long, RaftNode> live = new HashMap<>();
+  private final Map<Long, NodeView> live = new HashMap<>();
 
   /** A node's disk was wiped to rejoin as a new member: its durable history restarts. */
   void nodeWiped(long id) {
@@ -62,7 +61,7 @@ final class Invariants {
    * One membership change in flight (thesis §4.1): when a leader appends a change, every earlier
    * change in its log is already applied.
    */
-  void confChangeAppended(long id, RaftNode leader, Entry change, long applied) {
+  void confChangeAppended(long id, NodeView leader, Entry change, long applied) {
     long from = Math.max(applied + 1, leader.firstIndex());
     for (Entry e : leader.entries(from, change.index())) {
       if (e.type() == EntryType.CONF_CHANGE) {
@@ -95,7 +94,7 @@ final class Invariants {
   }
 
   /** Called after every event that touched {@code node}. */
-  void observe(long id, RaftNode node, Supplier<Map<Long, Long>> leaders) {
+  void observe(long id, NodeView node, Supplier<Map<Long, Long>> leaders) {
     live.put(id, node);
     Role role = node.role();
     long term = node.term();
@@ -146,7 +145,7 @@ final class Invariants {
       maxCommitted = Math.max(maxCommitted, i);
       // A newly known commit must already be in the log of every leader of a later term.
       for (Map.Entry<Long, Long> l : leaders.get().entrySet()) {
-        RaftNode other = live.get(l.getKey());
+        NodeView other = live.get(l.getKey());
         if (l.getValue() > t && other != null && other.firstIndex() <= i) {
           checkLeaderHas(l.getKey(), other, i, t);
         }
@@ -155,7 +154,7 @@ final class Invariants {
     commitSeen.put(id, commit);
   }
 
-  private static void checkLeaderHas(long id, RaftNode leader, long index, long term) {
+  private static void checkLeaderHas(long id, NodeView leader, long index, long term) {
     long have = leader.termAt(index);
     if (have != term) {
       throw new InvariantViolation(

@@ -2,7 +2,6 @@ package dev.raftkv.testkit.sim;
 
 import dev.raftkv.raft.RaftConfig;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -109,8 +108,8 @@ public final class RandomSchedule {
         majority.removeAll(minority);
         sim.split(List.of(minority, majority));
       }
-      case 3 -> ring(rnd, ids);
-      case 4 -> bridge(rnd, ids);
+      case 3 -> sim.split(SimNetwork.ring(rnd, ids));
+      case 4 -> sim.split(SimNetwork.bridge(rnd, ids));
       case 5 -> sim.blockOneWay(leader, ids.get(rnd.nextInt(ids.size())));
       case 6 -> sim.crash(ids.get(rnd.nextInt(ids.size())));
       case 7 -> sim.crash(leader);
@@ -176,29 +175,6 @@ public final class RandomSchedule {
     List<Long> shuffled = new ArrayList<>(ids);
     java.util.Collections.shuffle(shuffled, rnd);
     return new TreeSet<>(shuffled.subList(0, count));
-  }
-
-  /** Each node hears only its two neighbours in a random ring order. */
-  private void ring(Random rnd, List<Long> ids) {
-    List<Long> order = new ArrayList<>(ids);
-    java.util.Collections.shuffle(order, rnd);
-    List<Set<Long>> groups = new ArrayList<>();
-    for (int i = 0; i < order.size(); i++) {
-      groups.add(Set.of(order.get(i), order.get((i + 1) % order.size())));
-    }
-    sim.split(groups);
-  }
-
-  /** Two halves that cannot hear each other, and one node that hears both. */
-  private void bridge(Random rnd, List<Long> ids) {
-    List<Long> order = new ArrayList<>(ids);
-    java.util.Collections.shuffle(order, rnd);
-    long bridge = order.remove(0);
-    Set<Long> left = new HashSet<>(order.subList(0, order.size() / 2));
-    Set<Long> right = new HashSet<>(order.subList(order.size() / 2, order.size()));
-    left.add(bridge);
-    right.add(bridge);
-    sim.split(List.of(left, right));
   }
 
   private void liveness(List<Long> ids) {

@@ -1,5 +1,7 @@
 package dev.raftkv.testkit.sim;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -67,6 +69,31 @@ final class SimNetwork {
         }
       }
     }
+  }
+
+  /**
+   * A ring in random order: each node hears only its two neighbours (groups for {@link #split}).
+   */
+  static List<Set<Long>> ring(Random rnd, List<Long> ids) {
+    List<Long> order = new ArrayList<>(ids);
+    Collections.shuffle(order, rnd);
+    List<Set<Long>> groups = new ArrayList<>();
+    for (int i = 0; i < order.size(); i++) {
+      groups.add(Set.of(order.get(i), order.get((i + 1) % order.size())));
+    }
+    return groups;
+  }
+
+  /** Two halves that cannot hear each other and one node that hears both (for {@link #split}). */
+  static List<Set<Long>> bridge(Random rnd, List<Long> ids) {
+    List<Long> order = new ArrayList<>(ids);
+    Collections.shuffle(order, rnd);
+    long bridge = order.remove(0);
+    Set<Long> left = new HashSet<>(order.subList(0, order.size() / 2));
+    Set<Long> right = new HashSet<>(order.subList(order.size() / 2, order.size()));
+    left.add(bridge);
+    right.add(bridge);
+    return List.of(left, right);
   }
 
   void heal() {

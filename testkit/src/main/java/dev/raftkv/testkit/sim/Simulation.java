@@ -299,7 +299,7 @@ public final class Simulation {
     if (n.raft.role() == Role.LEADER) {
       for (Entry e : rd.entries()) {
         if (e.type() == EntryType.CONF_CHANGE && e.term() == n.raft.term()) {
-          invariants.confChangeAppended(n.id, n.raft, e, n.appliedIndex());
+          invariants.confChangeAppended(n.id, NodeView.of(n.raft), e, n.appliedIndex());
         }
       }
     }
@@ -447,7 +447,7 @@ public final class Simulation {
 
   private void observe(SimNode n) {
     if (n.up()) {
-      invariants.observe(n.id, n.raft, this::leaders);
+      invariants.observe(n.id, NodeView.of(n.raft), this::leaders);
     }
   }
 
