@@ -238,11 +238,16 @@ class RaftkvServerTest {
     for (var w : writes) {
       w.get(60, TimeUnit.SECONDS);
     }
-    try (var kept = java.nio.file.Files.list(dir.resolve(leader))) {
-      assertThat(kept.map(p -> p.getFileName().toString()))
-          .as("checkpoints kept beside the leader's store")
-          .anyMatch(n -> n.startsWith("db.snap-"));
-    }
+    // The apply thread captures the snapshot after it completed the writes of that batch.
+    await(
+        "a checkpoint kept beside the leader's store",
+        () -> {
+          try (var kept = java.nio.file.Files.list(dir.resolve(leader))) {
+            return kept.anyMatch(p -> p.getFileName().toString().startsWith("db.snap-"));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
     servers.put(lagging, RaftkvServer.start(configs.get(lagging)));
     long target = servers.get(leader).runtime().appliedIndex();
     await(lagging + " to catch up", () -> servers.get(lagging).runtime().appliedIndex() >= target);
