@@ -84,7 +84,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       for (Path p : s.toList()) {
         String n = p.getFileName().toString();
         if (n.startsWith(prefix + "checkpoint-") || n.startsWith(prefix + "restore-")) {
-          deleteTree(p);
+          Dirs.deleteTree(p);
         }
       }
     } catch (IOException e) {
@@ -168,7 +168,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       store.checkpoint(tmp);
       return pack(tmp);
     } finally {
-      deleteTree(tmp);
+      Dirs.deleteTree(tmp);
     }
   }
 
@@ -194,7 +194,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("keeping checkpoint " + dir, e);
       } finally {
-        deleteTree(tmp);
+        Dirs.deleteTree(tmp);
       }
     }
     pruneSnapshotDirs(index);
@@ -229,7 +229,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     int keep = 2;
     for (int k = 0; k < kept.size() - keep; k++) {
       if (kept.get(k) < newest) {
-        deleteTree(snapshotDir(kept.get(k)));
+        Dirs.deleteTree(snapshotDir(kept.get(k)));
       }
     }
   }
@@ -275,7 +275,7 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         unpack(snapshot.data(), tmp);
         store.replaceWith(tmp);
       } finally {
-        deleteTree(tmp);
+        Dirs.deleteTree(tmp);
       }
     }
     long revision = store.revision();
@@ -328,9 +328,5 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("unpacking a snapshot into " + dir, e);
     }
-  }
-
-  private static void deleteTree(Path dir) {
-    KvStore.deleteTree(dir);
   }
 }

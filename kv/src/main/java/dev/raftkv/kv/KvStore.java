@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -201,7 +199,7 @@ public final class KvStore implements AutoCloseable {
 
   /** {@link #restore(Path, Path)} with {@code options}. */
   public static KvStore restore(Path checkpointDir, Path dataDir, KvOptions options) {
-    copyCheckpoint(checkpointDir, dataDir);
+    Dirs.copyCheckpoint(checkpointDir, dataDir);
     return open(dataDir, options);
   }
 
@@ -222,48 +220,11 @@ public final class KvStore implements AutoCloseable {
     try {
       checkOpen();
       closeDb("closed: restoring " + checkpointDir + " into " + dir + " failed");
-      deleteTree(dir);
-      copyCheckpoint(checkpointDir, dir);
+      Dirs.deleteTree(dir);
+      Dirs.copyCheckpoint(checkpointDir, dir);
       openDb();
     } finally {
       l.unlock();
-    }
-  }
-
-  /**
-   * Copies the files of {@code checkpointDir} into {@code dataDir}, which must be absent or empty.
-   */
-  private static void copyCheckpoint(Path checkpointDir, Path dataDir) {
-    try {
-      if (Files.isDirectory(dataDir)) {
-        try (Stream<Path> s = Files.list(dataDir)) {
-          if (s.findAny().isPresent()) {
-            throw new IllegalArgumentException("restore target is not empty: " + dataDir);
-          }
-        }
-      }
-      Files.createDirectories(dataDir);
-      try (Stream<Path> files = Files.list(checkpointDir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.copy(f, dataDir.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Deletes {@code dir} and everything under it, if it exists. */
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("deleting " + dir, e);
     }
   }
 
