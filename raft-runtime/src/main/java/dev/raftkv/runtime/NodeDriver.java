@@ -60,7 +60,11 @@ public final class NodeDriver {
 
   private final long id;
   private final RaftNode node;
-  private final SnapshotSending store;
+  private final LogStore store;
+
+  /** What the node reads its log through: a snapshot kept by reference is sent as bytes. */
+  private final SnapshotSending sending;
+
   private final StateMachine stateMachine;
   private final Consumer<Message> outbound;
   private final long snapshotEvery;
@@ -149,9 +153,9 @@ public final class NodeDriver {
       Random random) {
     this.snapshotter = Objects.requireNonNull(snapshotter, "snapshotter");
     this.id = config.id();
-    Objects.requireNonNull(store, "store");
+    this.store = Objects.requireNonNull(store, "store");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
-    this.store = new SnapshotSending(store, stateMachine, snapshotter, this::submit);
+    this.sending = new SnapshotSending(store, stateMachine, snapshotter, this::submit);
     this.outbound = Objects.requireNonNull(outbound, "outbound");
     this.applier = Objects.requireNonNull(applier, "applier");
     this.snapshotEvery = snapshotEvery;
@@ -162,9 +166,7 @@ public final class NodeDriver {
     }
     this.lastSnapshotIndex = snap.metadata().index();
     this.appliedIndex = stateMachine.appliedIndex();
-    // The node reads snapshots through the wrapper, so a snapshot kept by reference is sent as
-    // bytes.
-    this.node = new RaftNode(config, this.store, random, stateMachine.appliedIndex());
+    this.node = new RaftNode(config, sending, random, stateMachine.appliedIndex());
     // The membership as of the applied index, which the node worked out from the log.
     this.appliedConf = node.conf();
     this.status = node.status();
@@ -527,7 +529,7 @@ public final class NodeDriver {
       submit(
           () -> {
             store.installSnapshot(snap);
-            store.forgetOlderThan(md.index());
+            sending.forgetOlderThan(md.index());
             node.snapshotTaken(md.index());
           });
     } catch (RuntimeException e) {

@@ -1,9 +1,8 @@
 package dev.raftkv.runtime;
 
 import dev.raftkv.raft.Entry;
-import dev.raftkv.raft.HardState;
-import dev.raftkv.raft.LogStore;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.Storage;
 import dev.raftkv.raft.Storage.InitialState;
 import dev.raftkv.raft.UnavailableException;
 import java.util.List;
@@ -11,15 +10,16 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
- * The node's view of its log store, which turns a snapshot the store holds only by reference
- * ({@link StateMachine#isSnapshotReference}) into the bytes a follower needs, when a follower needs
- * them: {@link #snapshot()} starts making them on the snapshot thread and answers {@link
- * UnavailableException} (the core asks again later) until they are ready. Everything else goes to
- * the store as it is. Node loop only, except the work it hands to {@code snapshotter}.
+ * The node's read view of its log store (the writes go to the store itself), which turns a snapshot
+ * the store holds only by reference ({@link StateMachine#isSnapshotReference}) into the bytes a
+ * follower needs, when a follower needs them: {@link #snapshot()} starts making them on the
+ * snapshot thread and answers {@link UnavailableException} (the core asks again later) until they
+ * are ready. Everything else goes to the store as it is. Node loop only, except the work it hands
+ * to {@code snapshotter}.
  */
-final class SnapshotSending implements LogStore {
+final class SnapshotSending implements Storage {
   private static final System.Logger LOG = System.getLogger(SnapshotSending.class.getName());
-  private final LogStore store;
+  private final Storage store;
   private final StateMachine stateMachine;
   private final Executor snapshotter;
   private final Consumer<Runnable> onLoop;
@@ -32,7 +32,7 @@ final class SnapshotSending implements LogStore {
    * @param onLoop runs a task on the node loop (the driver's mailbox)
    */
   SnapshotSending(
-      LogStore store, StateMachine stateMachine, Executor snapshotter, Consumer<Runnable> onLoop) {
+      Storage store, StateMachine stateMachine, Executor snapshotter, Consumer<Runnable> onLoop) {
     this.store = store;
     this.stateMachine = stateMachine;
     this.snapshotter = snapshotter;
@@ -101,45 +101,5 @@ final class SnapshotSending implements LogStore {
   @Override
   public long lastIndex() {
     return store.lastIndex();
-  }
-
-  @Override
-  public void append(List<Entry> entries) {
-    store.append(entries);
-  }
-
-  @Override
-  public void setHardState(HardState hardState) {
-    store.setHardState(hardState);
-  }
-
-  @Override
-  public void syncNow() {
-    store.syncNow();
-  }
-
-  @Override
-  public void applySnapshot(Snapshot snapshot) {
-    store.applySnapshot(snapshot);
-  }
-
-  @Override
-  public void saveSnapshot(Snapshot snapshot) {
-    store.saveSnapshot(snapshot);
-  }
-
-  @Override
-  public void writeSnapshot(Snapshot snapshot) {
-    store.writeSnapshot(snapshot);
-  }
-
-  @Override
-  public void installSnapshot(Snapshot snapshot) {
-    store.installSnapshot(snapshot);
-  }
-
-  @Override
-  public void compact(long index) {
-    store.compact(index);
   }
 }
