@@ -660,6 +660,25 @@ public final class KvStore implements AutoCloseable {
         });
   }
 
+  /**
+   * Starts an atomic flush of every column family and returns without waiting for it (nor for a
+   * write stall to clear): what is applied until the next {@link #sync} or {@link #checkpoint} is
+   * then all those have left to write. Durability is unchanged: a crash still loses what no
+   * finished flush wrote, and the Raft log replays it.
+   */
+  public void flushInBackground() {
+    withDb(
+        () -> {
+          try (FlushOptions fo =
+              new FlushOptions().setWaitForFlush(false).setAllowWriteStall(true)) {
+            db.flush(fo, handles);
+          } catch (RocksDBException e) {
+            throw new KvStorageException("flush of " + dir + " failed", e);
+          }
+          return null;
+        });
+  }
+
   /** Flushes every column family atomically and waits; RocksDB open, lock held. */
   private void flushOpen() {
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {

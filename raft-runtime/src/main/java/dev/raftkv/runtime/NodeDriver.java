@@ -93,6 +93,7 @@ public final class NodeDriver {
   private final PriorityQueue<ReadWaiter> readsWaitingApply = new PriorityQueue<>();
   private ConfState appliedConf;
   private long lastSnapshotIndex;
+  private boolean snapshotPrepared;
 
   private volatile Status status;
   private volatile long appliedIndex;
@@ -462,6 +463,7 @@ public final class NodeDriver {
     stateMachine.restore(snap);
     appliedConf = snap.metadata().conf();
     lastSnapshotIndex = snap.metadata().index();
+    snapshotPrepared = false;
     appliedIndex = snap.metadata().index();
     releaseReads();
   }
@@ -508,12 +510,28 @@ public final class NodeDriver {
       }
     }
     releaseReads();
-    if (snapshotEvery > 0
-        && appliedIndex - lastSnapshotIndex >= snapshotEvery
-        && snapshotting.compareAndSet(false, true)) {
-      SnapshotMetadata md = new SnapshotMetadata(appliedIndex, last.term(), appliedConf);
+    maybeSnapshot(last.term());
+  }
+
+  /**
+   * Apply thread: every {@code snapshotEvery} applied entries, captures the state and has the
+   * snapshotter write it; a tenth of the interval before, tells the machine to get ready ({@link
+   * StateMachine#prepareSnapshot}), so the capture itself stalls the apply thread only briefly.
+   */
+  private void maybeSnapshot(long lastTerm) {
+    if (snapshotEvery <= 0) {
+      return;
+    }
+    long since = appliedIndex - lastSnapshotIndex;
+    if (!snapshotPrepared && since >= snapshotEvery - Math.max(1, snapshotEvery / 10)) {
+      snapshotPrepared = true;
+      stateMachine.prepareSnapshot();
+    }
+    if (since >= snapshotEvery && snapshotting.compareAndSet(false, true)) {
+      SnapshotMetadata md = new SnapshotMetadata(appliedIndex, lastTerm, appliedConf);
       java.util.function.Supplier<byte[]> data = stateMachine.captureSnapshot();
       lastSnapshotIndex = appliedIndex;
+      snapshotPrepared = false;
       snapshotter.execute(() -> writeSnapshot(md, data));
     }
   }

@@ -41,6 +41,15 @@ public interface StateMachine {
   }
 
   /**
+   * A hint, on the apply thread, that {@link #captureSnapshot} will be called soon: the runtime
+   * gives it a tenth of the snapshot interval ahead. A machine whose capture must first write out
+   * buffered state (a RocksDB flush, which the apply thread would otherwise wait for whole) starts
+   * that now in the background, so that little is left to write at the capture. Must not block.
+   * Default: nothing.
+   */
+  default void prepareSnapshot() {}
+
+  /**
    * Whether snapshot data made by {@link #captureSnapshot} is only a reference to a state this
    * machine keeps itself (a checkpoint on disk) rather than the state's bytes. The runtime then
    * stores the reference, and asks {@link #snapshotBytes} for the bytes only when a follower needs
