@@ -90,8 +90,24 @@ final class Applier {
 
     private java.util.Set<ByteBuffer> more;
 
+    /**
+     * False when the revision is one request that writes each key at most once (a put, a delete
+     * range, a lease revoke): then there is nothing to remember. A txn's revision is tracked.
+     */
+    private final boolean tracked;
+
     Writer(long main) {
+      this(main, true);
+    }
+
+    private Writer(long main, boolean tracked) {
       this.main = main;
+      this.tracked = tracked;
+    }
+
+    /** A revision that writes each key at most once, so never a key it wrote before. */
+    static Writer ofDistinctKeys(long main) {
+      return new Writer(main, false);
     }
 
     boolean wrote() {
@@ -100,6 +116,9 @@ final class Applier {
 
     /** Records a write of {@code key} at this revision; returns whether it wrote the key before. */
     boolean write(byte[] key) {
+      if (!tracked) {
+        return false;
+      }
       if (first == null) {
         first = key;
         return false;
@@ -145,13 +164,13 @@ final class Applier {
     } else if (op instanceof PutRequest p) {
       Ranges.checkKey(p.key());
       checkPut(p, false);
-      Writer w = new Writer(revision + 1);
+      Writer w = Writer.ofDistinctKeys(revision + 1);
       KeyValue prev = put(p, w);
       revision = w.main;
       return new PutResponse(revision, p.prevKv() ? prev : null);
     } else if (op instanceof DeleteRangeRequest d) {
       Ranges.checkKey(d.key());
-      Writer w = new Writer(revision + 1);
+      Writer w = Writer.ofDistinctKeys(revision + 1);
       List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
       if (w.wrote()) {
         revision = w.main;
@@ -172,7 +191,7 @@ final class Applier {
       if (granted) {
         batch.delete(cf.lease(), Codec.longBytes(l.leaseId()));
       }
-      Writer w = new Writer(revision + 1);
+      Writer w = Writer.ofDistinctKeys(revision + 1); // the lease's keys, each once
       int deleted = 0;
       for (byte[] key : keysWithLease(source, cf.lease(), l.leaseId())) {
         deleted += deleteRange(key, Bytes.EMPTY, w).size();

@@ -142,22 +142,38 @@ final class KeyIndex {
    * rangeEnd)}: a copy, in key order.
    */
   List<Map.Entry<byte[], Latest>> range(byte[] key, byte[] rangeEnd) {
-    java.util.SortedSet<byte[]> in;
     if (rangeEnd.length == 0) {
       Latest l = get(key);
       return l == null ? List.of() : List.of(Map.entry(key, l));
-    } else if (rangeEnd.length == 1 && rangeEnd[0] == 0) {
-      in = order.tailSet(key, true);
-    } else if (Bytes.compare(rangeEnd, key) <= 0) {
-      return List.of();
-    } else {
-      in = order.subSet(key, true, rangeEnd, false);
     }
+    java.util.SortedSet<byte[]> in = keysIn(key, rangeEnd);
     List<Map.Entry<byte[], Latest>> out = new ArrayList<>(in.size());
     for (byte[] k : in) {
       out.add(Map.entry(k, keys.get(new Key(k))));
     }
     return out;
+  }
+
+  /** The sum of {@code f} over the present keys of a range (the conventions of {@link #range}). */
+  long sum(byte[] key, byte[] rangeEnd, java.util.function.ToLongFunction<byte[]> f) {
+    if (rangeEnd.length == 0) {
+      return get(key) == null ? 0 : f.applyAsLong(key);
+    }
+    long total = 0;
+    for (byte[] k : keysIn(key, rangeEnd)) {
+      total += f.applyAsLong(k);
+    }
+    return total;
+  }
+
+  /** The present keys from {@code key} to a non-empty {@code rangeEnd}, a view in key order. */
+  private java.util.SortedSet<byte[]> keysIn(byte[] key, byte[] rangeEnd) {
+    if (rangeEnd.length == 1 && rangeEnd[0] == 0) {
+      return order.tailSet(key, true);
+    } else if (Bytes.compare(rangeEnd, key) <= 0) {
+      return java.util.Collections.emptySortedSet();
+    }
+    return order.subSet(key, true, rangeEnd, false);
   }
 
   /** Records a put of {@code key}. */

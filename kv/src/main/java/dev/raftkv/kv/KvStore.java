@@ -93,6 +93,13 @@ public final class KvStore implements AutoCloseable {
   /** The newest version of every present key; rebuilt at open, changed by the apply thread. */
   private final KeyIndex index;
 
+  private final ApplyBatches batches = new ApplyBatches();
+
+  /** The key index, for tests of this package. */
+  KeyIndex keyIndex() {
+    return index;
+  }
+
   /**
    * Exclusive to an apply call for its whole run (it changes {@link #index} as it goes, before its
    * batch reaches RocksDB); shared by the reads of the current revision that use the index. Taken
@@ -342,7 +349,7 @@ public final class KvStore implements AutoCloseable {
     if (last == appliedIndex) {
       return entries.stream().map(e -> skipped()).toList();
     }
-    try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    try (WriteBatchWithIndex batch = batches.open(entries, index);
         ReadOptions ro = new ReadOptions()) {
       Source source =
           new Source() {
@@ -702,6 +709,7 @@ public final class KvStore implements AutoCloseable {
         flushOpen(); // what was applied since the last flush is in the memtables only
       }
       closeDb("closed");
+      batches.close();
     } finally {
       l.unlock();
     }

@@ -84,6 +84,36 @@ class KvStoreTest extends StoreFixture {
   }
 
   @Test
+  void aDeleteOfManyKeysInOneEntryWithOtherOpsAppliesThroughAReservedBatch() {
+    // 6,000 keys of 200 bytes: the delete's batch is estimated past ApplyBatches.RESERVE_FROM, so
+    // it is reserved up front; a put before it and a get after it in the same entry must still
+    // see the batch's own writes.
+    String pad = "k".repeat(190);
+    for (int i = 0; i < 6_000; i++) {
+      put(pad + String.format("%05d", i), "v" + i);
+    }
+    long before = store.revision();
+    List<KvStore.Entry> entries =
+        List.of(
+            new KvStore.Entry(
+                store.appliedIndex() + 1,
+                List.of(
+                    PutRequest.of(pad + "zzz", "last"),
+                    new DeleteRangeRequest(b(pad), Bytes.FROM_KEY, false),
+                    RangeRequest.range(b(pad), Bytes.FROM_KEY))));
+    assertThat(ApplyBatches.deleteBytes(entries.get(0).ops().get(1), store.keyIndex()))
+        .isGreaterThanOrEqualTo(ApplyBatches.RESERVE_FROM);
+    ApplyResult r = store.applyAll(entries).get(0);
+    // the put in the same entry is deleted too
+    assertThat(((DeleteRangeResponse) r.results().get(1).response()).deleted()).isEqualTo(6_001);
+    assertThat(((RangeResponse) r.results().get(2).response()).kvs()).isEmpty();
+    assertThat(r.revision()).isEqualTo(before + 2);
+    assertThat(r.events()).hasSize(6_002);
+    assertThat(r.events().get(6_001).prevKv().value()).isEqualTo(b("last"));
+    assertThat(store.range(RangeRequest.range(b(pad), Bytes.FROM_KEY)).kvs()).isEmpty();
+  }
+
+  @Test
   void eachOpOfOneEntryIsItsOwnRevisionAndEventsAreInOrder() {
     ApplyResult r =
         store.apply(
