@@ -147,9 +147,16 @@ final class DriverChecks {
 
       @Override
       public void checkpointGone(long index) {
-        // NodeDriver's SnapshotSending asked for the bytes of a snapshot whose checkpoint the
-        // machine had already pruned (it logs the failure and tries again at the next send).
-        count.accept("snapshot-bytes-of-pruned-checkpoint");
+        // The log store held a snapshot whose checkpoint the machine had already deleted: a
+        // follower that needed it could not be sent it (the KV store logs an error), and a
+        // restart from it would fail.
+        // (SnapshotSending catches what the machine throws, so the violation is deferred.)
+        deferring(
+            () -> {
+              throw new InvariantViolation(
+                  "A kept snapshot's checkpoint exists",
+                  "member " + id + " was asked for checkpoint " + index + ", which it had deleted");
+            });
       }
 
       @Override
