@@ -190,8 +190,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
    * Takes a RocksDB checkpoint (a flush and hard links: all the apply thread waits for) beside the
    * store, named by the applied index, and keeps it there: the snapshot the runtime stores is only
    * a reference to it ({@link #isSnapshotReference}); its files are packed when a follower needs
-   * them ({@link #snapshotBytes}). The newest two checkpoints are kept (the runtime's store keeps
-   * the previous snapshot until the new one is durable); older ones are deleted.
+   * them ({@link #snapshotBytes}). A checkpoint is deleted only once the runtime's store holds a
+   * newer snapshot ({@link #snapshotInstalled}): until the loop installs the new one, the store
+   * still names the previous one, and a follower may need its bytes.
    */
   @Override
   public java.util.function.Supplier<byte[]> captureSnapshot() {
@@ -208,7 +209,6 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         Dirs.deleteTree(tmp);
       }
     }
-    pruneSnapshotDirs(index);
     byte[] ref = java.nio.ByteBuffer.allocate(16).put(REFERENCE).putLong(index).array();
     return () -> ref;
   }
@@ -217,8 +217,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return dbDir.resolveSibling(dbDir.getFileName() + String.format(".snap-%016x", index));
   }
 
-  /** Deletes the kept checkpoints older than the newest two (at most {@code newest}). */
-  private void pruneSnapshotDirs(long newest) {
+  /** Deletes the kept checkpoints older than {@code index}, which the runtime's store now holds. */
+  @Override
+  public void snapshotInstalled(long index) {
     Path parent = dbDir.toAbsolutePath().getParent();
     String prefix = dbDir.getFileName() + ".snap-";
     List<Long> kept = new ArrayList<>();
@@ -236,11 +237,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("listing " + parent, e);
     }
-    kept.sort(null);
-    int keep = 2;
-    for (int k = 0; k < kept.size() - keep; k++) {
-      if (kept.get(k) < newest) {
-        Dirs.deleteTree(snapshotDir(kept.get(k)));
+    for (long k : kept) {
+      if (k < index) {
+        Dirs.deleteTree(snapshotDir(k));
       }
     }
   }

@@ -549,6 +549,8 @@ public final class NodeDriver {
             store.installSnapshot(snap);
             sending.forgetOlderThan(md.index());
             node.snapshotTaken(md.index());
+            // After any bytes the loop asked for an older snapshot (the same thread, in order).
+            snapshotter.execute(() -> stateMachine.snapshotInstalled(md.index()));
           });
     } catch (RuntimeException e) {
       submit(

@@ -50,6 +50,15 @@ public interface StateMachine {
   default void prepareSnapshot() {}
 
   /**
+   * The runtime's log store now holds the snapshot at {@code index} (or a newer one) and will never
+   * again name an older one: a machine that keeps checkpoints for its snapshot references may
+   * delete those older than {@code index}. Called on the snapshot thread (one call at a time, in
+   * order, after whatever bytes the runtime asked for an older snapshot were made), possibly while
+   * the apply thread captures a newer snapshot. Default: nothing.
+   */
+  default void snapshotInstalled(long index) {}
+
+  /**
    * Whether snapshot data made by {@link #captureSnapshot} is only a reference to a state this
    * machine keeps itself (a checkpoint on disk) rather than the state's bytes. The runtime then
    * stores the reference, and asks {@link #snapshotBytes} for the bytes only when a follower needs

@@ -22,10 +22,11 @@ import java.util.function.Supplier;
  * #appliedIndex()}.
  *
  * <p>In reference mode it also snapshots as the KV store does: {@link #captureSnapshot} keeps a
- * durable checkpoint named by the applied index (the newest two are kept, older ones deleted) and
- * returns only a 16-byte reference to it, which the runtime stores; {@link #snapshotBytes} makes
- * the bytes a follower needs from the checkpoint, and {@link #restore} of a reference puts the
- * checkpoint back. A reference to a deleted checkpoint throws, as the KV store's does.
+ * durable checkpoint named by the applied index (deleted once the runtime's store holds a newer
+ * snapshot: {@link #snapshotInstalled}) and returns only a 16-byte reference to it, which the
+ * runtime stores; {@link #snapshotBytes} makes the bytes a follower needs from the checkpoint, and
+ * {@link #restore} of a reference puts the checkpoint back. A reference to a deleted checkpoint
+ * throws, as the KV store's does.
  *
  * <p>It checks the contract of {@link StateMachine#apply}: entries come in log order, each index
  * exactly once per state (never at or below the applied index, never with a gap after it).
@@ -65,8 +66,6 @@ final class SimStateMachine implements StateMachine {
 
   /** The first bytes of a snapshot reference, then the checkpoint's index (8 bytes). */
   private static final byte[] REFERENCE = "SIMCKPT1".getBytes(StandardCharsets.US_ASCII);
-
-  private static final int CHECKPOINTS_KEPT = 2;
 
   private final long member;
   private final Disk disk;
@@ -157,11 +156,14 @@ final class SimStateMachine implements StateMachine {
       return () -> encode(frozen);
     }
     disk.checkpoints.put(applied, frozen);
-    while (disk.checkpoints.size() > CHECKPOINTS_KEPT) {
-      disk.checkpoints.pollFirstEntry();
-    }
     byte[] ref = ByteBuffer.allocate(16).put(REFERENCE).putLong(applied).array();
     return () -> ref;
+  }
+
+  /** Deletes the checkpoints older than the snapshot the runtime's store now holds. */
+  @Override
+  public void snapshotInstalled(long index) {
+    disk.checkpoints.headMap(index, false).clear();
   }
 
   @Override
