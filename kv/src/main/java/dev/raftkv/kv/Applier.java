@@ -436,10 +436,18 @@ final class Applier {
         touched.putIfAbsent(new String(key, StandardCharsets.ISO_8859_1), key);
       }
     }
+    // Seek the keys in the order of the kv family, and delete in the order of each family: the
+    // seeks then move forward through memtables and tables, and the batch's index and the
+    // memtables take the deletes in order (in random order, 240,000 keys took 6 s, two thirds of
+    // it in seeks and in the batch index's search for each delete).
+    List<byte[]> groups = new ArrayList<>(touched.size());
+    for (byte[] key : touched.values()) {
+      groups.add(Codec.group(key));
+    }
+    groups.sort(Arrays::compareUnsigned);
     List<byte[]> doomed = new ArrayList<>();
     try (RocksIterator it = source.iterator(cf.kv())) {
-      for (byte[] key : touched.values()) {
-        byte[] group = Codec.group(key);
+      for (byte[] group : groups) {
         boolean newest = true;
         for (it.seek(Codec.seekAtOrBelow(group, rev)); it.isValid(); it.next()) {
           byte[] k = it.key();
@@ -453,9 +461,14 @@ final class Applier {
         }
       }
     }
+    List<byte[]> doomedRevs = new ArrayList<>(doomed.size());
     for (byte[] k : doomed) {
       batch.delete(cf.kv(), k);
-      batch.delete(cf.rev(), Codec.revKey(Codec.mainOf(k), Codec.subOf(k)));
+      doomedRevs.add(Codec.revKey(Codec.mainOf(k), Codec.subOf(k)));
+    }
+    doomedRevs.sort(Arrays::compareUnsigned);
+    for (byte[] r : doomedRevs) {
+      batch.delete(cf.rev(), r);
     }
     compacted = rev;
   }
