@@ -10,9 +10,10 @@
 #   PAIRS=3                A/B pairs per configuration (at least 3 for a result)
 #   REQUESTS=20000         measured requests per run
 #   WARMUP=10000           untimed requests of the same kind before each run (raftkv bench --warmup)
-#   PRIME=200000           puts sent once to each cluster after it starts, from 128 clients: the
+#   PRIME=400000           puts sent once to each cluster after it starts, from 128 clients: the
 #                          JVM's C2 compiler, sharing the 2 cores, keeps raftkv's CPU per request
-#                          falling for about the first 200,000 requests (etcd is primed alike)
+#                          falling for the first few hundred thousand requests (etcd is primed
+#                          alike)
 #   CLIENTS="1 32 128 512" client counts
 #   CONNS=                 connections; empty: 1 for 1 client, 4 up to 32, 8 up to 128, else 16
 #   WORKLOADS="put get mix" (mix: 90% linearizable gets, 10% puts; READ_RATIO=0.9 to change)
@@ -58,7 +59,7 @@ fi
 
 # name default: every parameter, so the report can name the ones a run changed.
 params=(
-  "PAIRS 3" "REQUESTS 20000" "WARMUP 10000" "PRIME 200000" "CLIENTS 1 32 128 512" "CONNS "
+  "PAIRS 3" "REQUESTS 20000" "WARMUP 10000" "PRIME 400000" "CLIENTS 1 32 128 512" "CONNS "
   "WORKLOADS put get mix" "SIZES 256 4096" "KEY_SPACE 10000" "READ_RATIO " "RATE "
   "CHECK_PERF 0" "CHECK_PERF_LOAD l" "BENCH_JAVA_OPTS " "SERVER_JAVA_OPTS " "ETCD_BASE_PORT 28800"
   "RAFTKV_BASE_PORT 27790"
