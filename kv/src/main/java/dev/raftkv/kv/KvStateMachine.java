@@ -22,15 +22,19 @@ import java.util.stream.Stream;
 /**
  * The {@link KvStore} as a Raft {@link StateMachine}: each log entry carries one command ({@link
  * KvCommands}); a batch of committed entries is applied in one RocksDB write batch with the applied
- * index. A snapshot is a RocksDB checkpoint packed into one byte array (file name and contents, in
- * order); restoring unpacks it and replaces the store's state ({@link KvStore#replaceWith}).
+ * index. A snapshot is a RocksDB checkpoint kept beside the store, of which the runtime stores only
+ * a reference ({@link #captureSnapshot}); it is packed into one byte array (file names and
+ * contents, in order) only for a follower ({@link #snapshotBytes}), and restoring unpacks it and
+ * replaces the store's state ({@link KvStore#replaceWith}).
  *
  * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
  * store's {@link KvStore#members()} follow the Raft configuration. An entry whose data is not a
  * valid command is applied as a no-op on every member alike. {@link #apply} returns each entry's
  * result, which the runtime hands to the proposal's future on the member that proposed it (nothing
- * is kept for other members' entries). Called from the apply thread only, except {@link #store()},
- * the listener methods and {@link #close}, which are safe from any thread.
+ * is kept for other members' entries). Called from the apply thread only, except {@link
+ * #snapshotBytes} and {@link #snapshotInstalled} (the runtime's snapshot thread, while apply goes
+ * on) and {@link #store()}, the listener methods and {@link #close}, which are safe from any
+ * thread.
  *
  * <p>{@link #store()} is one object for the machine's whole life, so any thread may keep it: a
  * {@link #restore} swaps the RocksDB instance inside it, and its reads wait while that happens (and

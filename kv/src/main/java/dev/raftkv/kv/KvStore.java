@@ -669,8 +669,8 @@ public final class KvStore implements AutoCloseable {
 
   /**
    * Starts an atomic flush of every column family and returns without waiting for it (nor for a
-   * write stall to clear): what is applied until the next {@link #sync} or {@link #checkpoint} is
-   * then all those have left to write. Durability is unchanged: a crash still loses what no
+   * write stall to clear), so that the next {@link #sync} or {@link #checkpoint} has only what is
+   * applied from now on left to write. Durability is unchanged: a crash still loses what no
    * finished flush wrote, and the Raft log replays it.
    */
   public void flushInBackground() {
