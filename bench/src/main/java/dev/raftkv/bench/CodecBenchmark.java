@@ -92,6 +92,12 @@ public class CodecBenchmark {
     return codec.encode(append);
   }
 
+  /** The same frame as the transport takes it: the writer's buffer, not an exact-size copy. */
+  @Benchmark
+  public java.nio.ByteBuffer encodeAppendToBuffer() {
+    return codec.encodeToBuffer(append);
+  }
+
   /** The frame back to an AppendRequest, from a heap buffer. */
   @Benchmark
   public Message decodeAppendHeap() {

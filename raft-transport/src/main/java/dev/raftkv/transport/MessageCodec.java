@@ -99,6 +99,21 @@ public final class MessageCodec {
    *     exceed {@link #maxFrameBytes()}; nothing else is thrown for a valid message
    */
   public byte[] encode(Message message) {
+    return write(message).exact();
+  }
+
+  /**
+   * Encodes one message as a complete frame in a heap buffer, from position 0 to its limit: the
+   * writer's own array, not copied to an exact-size one as {@link #encode} does (a frame of many
+   * entries is then written once, not twice). The buffer is the caller's.
+   *
+   * @throws CodecException as {@link #encode}
+   */
+  public ByteBuffer encodeToBuffer(Message message) {
+    return write(message).buffer();
+  }
+
+  private Writer write(Message message) {
     Writer w = new Writer(estimateSize(message));
     if (message instanceof Message.VoteRequest m) {
       w.begin(VOTE_REQUEST, m);
@@ -162,7 +177,7 @@ public final class MessageCodec {
       w.bytes(hello.address().getHostString().getBytes(StandardCharsets.UTF_8))
           .varlong(hello.address().getPort());
     }
-    return w.finish(maxFrameBytes, "Hello");
+    return w.finish(maxFrameBytes, "Hello").exact();
   }
 
   /** Encodes the accepting side's answer. */
@@ -171,7 +186,7 @@ public final class MessageCodec {
     Writer w = new Writer(32 + detail.length);
     w.beginFrame(HELLO_REPLY);
     w.u8(reply.status().ordinal()).bytes(detail);
-    return w.finish(maxFrameBytes, "Reply");
+    return w.finish(maxFrameBytes, "Reply").exact();
   }
 
   /** Encodes a joining member's question for the cluster's description ({@link ClusterInfo}). */
@@ -179,7 +194,7 @@ public final class MessageCodec {
     Writer w = new Writer(16);
     w.beginFrame(CLUSTER_QUERY);
     w.u32(Handshake.MAGIC);
-    return w.finish(maxFrameBytes, "ClusterQuery");
+    return w.finish(maxFrameBytes, "ClusterQuery").exact();
   }
 
   /** Encodes a running member's answer to {@link #encodeQuery}. */
@@ -187,7 +202,7 @@ public final class MessageCodec {
     Writer w = new Writer(32 + info.info().length);
     w.beginFrame(CLUSTER_INFO);
     w.varlong(info.clusterId()).bytes(info.info());
-    return w.finish(maxFrameBytes, "ClusterInfo");
+    return w.finish(maxFrameBytes, "ClusterInfo").exact();
   }
 
   /**
@@ -437,7 +452,8 @@ public final class MessageCodec {
       return beginFrame(tag).varlong(m.from()).varlong(m.to()).varlong(m.term());
     }
 
-    byte[] finish(int maxFrameBytes, String what) {
+    /** Closes the frame (CRC32C, length); then {@link #exact} or {@link #buffer} has it. */
+    Writer finish(int maxFrameBytes, String what) {
       CRC32C crc = new CRC32C();
       crc.update(buf, 4, pos - 4);
       u32((int) crc.getValue());
@@ -456,7 +472,17 @@ public final class MessageCodec {
       buf[1] = (byte) (length >>> 16);
       buf[2] = (byte) (length >>> 8);
       buf[3] = (byte) length;
+      return this;
+    }
+
+    /** The finished frame in an array of its own length (a copy unless the estimate was exact). */
+    byte[] exact() {
       return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
+    }
+
+    /** The finished frame over the writer's array, without a copy. */
+    ByteBuffer buffer() {
+      return ByteBuffer.wrap(buf, 0, pos);
     }
 
     private void ensure(long extra) {

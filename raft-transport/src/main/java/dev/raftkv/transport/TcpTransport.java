@@ -30,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -656,9 +657,9 @@ public final class TcpTransport implements Transport {
       int written = 0;
       Message m;
       while (written < MAX_BATCH && ch.isWritable() && (m = queue.poll()) != null) {
-        byte[] frame;
+        ByteBuffer frame;
         try {
-          frame = codec.encode(m);
+          frame = codec.encodeToBuffer(m);
         } catch (CodecException e) {
           counters.droppedTooLarge.increment();
           logOnce(

@@ -38,6 +38,21 @@ class MessageCodecTest {
   }
 
   @Test
+  void theBufferFormHoldsTheSameFrameWithoutTheCopy() {
+    RandomMessages random = new RandomMessages(43);
+    for (int i = 0; i < 2_000; i++) {
+      Message m = random.any();
+      byte[] exact = codec.encode(m);
+      ByteBuffer buffer = codec.encodeToBuffer(m);
+      assertThat(buffer.position()).isZero();
+      byte[] framed = new byte[buffer.remaining()];
+      buffer.duplicate().get(framed);
+      assertThat(framed).isEqualTo(exact);
+      RandomMessages.assertSameMessage(codec.decode(buffer), m);
+    }
+  }
+
+  @Test
   void tagsFollowThePermitsOrder() {
     List<Message> each = new RandomMessages(1).oneOfEach(1, 2);
     Class<?>[] permitted = Message.class.getPermittedSubclasses();
