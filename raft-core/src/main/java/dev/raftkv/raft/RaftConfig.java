@@ -127,6 +127,13 @@ public record RaftConfig(
     return b.build();
   }
 
+  /** This config with another limit on the bytes in flight to one follower. */
+  public RaftConfig withMaxInflightBytes(long maxInflightBytes) {
+    Builder b = toBuilder();
+    b.maxInflightBytes = maxInflightBytes;
+    return b.build();
+  }
+
   /** This config with other snapshot transfer settings. */
   public RaftConfig withSnapshots(int chunkBytes, long trailingEntries) {
     Builder b = toBuilder();

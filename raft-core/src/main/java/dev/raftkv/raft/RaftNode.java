@@ -571,10 +571,11 @@ public final class RaftNode {
     }
     if (pr.state == ProgressState.SNAPSHOT) {
       // No chunk acknowledged since the last heartbeat answer: one was probably lost, so resend
-      // from where the follower got to (never from zero).
+      // the chunk the follower needs next (never from zero), one chunk only: its acknowledgement
+      // brings the rest of the window. Resending the whole window at every heartbeat piled up
+      // copies of it behind a slow connection until the leader ran out of heap.
       if (!pr.snapshotProgressed) {
-        pr.snapshotSent = pr.snapshotOffset;
-        sendSnapshotChunks(m.from(), pr);
+        resendSnapshotChunk(m.from(), pr);
       }
       pr.snapshotProgressed = false;
     } else if (pr.match < log.lastIndex() || pr.state == ProgressState.PROBE) {
@@ -675,34 +676,47 @@ public final class RaftNode {
   }
 
   /**
-   * Sends the snapshot being sent to {@code to}: the chunks after what was already sent, up to
-   * {@code max(4, maxInflight)} chunks past what the follower acknowledged (a sliding window).
+   * Sends the snapshot being sent to {@code to}: the chunks after what was already sent, up to a
+   * sliding window past what the follower acknowledged of {@code max(4, maxInflight)} chunks, but
+   * no more bytes than {@code maxInflightBytes} (at least one chunk).
    */
   private void sendSnapshotChunks(long to, Progress pr) {
-    Snapshot snap = pr.snapshot;
-    byte[] data = snap.data();
+    byte[] data = pr.snapshot.data();
     long chunk = config.snapshotChunkBytes();
-    long window = Math.max(4, config.maxInflight());
+    long window =
+        Math.max(1, Math.min(Math.max(4, config.maxInflight()), config.maxInflightBytes() / chunk));
     long windowEnd = Math.min(data.length, pr.snapshotOffset + chunk * window);
     long from = Math.max(pr.snapshotSent, pr.snapshotOffset);
     if (from >= data.length && data.length > 0) {
       return; // everything is in flight already
     }
     do {
-      int start = (int) Math.min(from, data.length);
-      int end = (int) Math.min(start + chunk, data.length);
-      send(
-          new InstallSnapshot(
-              id,
-              to,
-              term,
-              snap.metadata(),
-              start,
-              Arrays.copyOfRange(data, start, end),
-              end == data.length));
-      from = end;
+      from = sendSnapshotChunk(to, pr, from);
     } while (from < windowEnd);
     pr.snapshotSent = Math.max(pr.snapshotSent, from);
+  }
+
+  /** Sends again the one chunk the follower needs next; the rest follows its acknowledgement. */
+  private void resendSnapshotChunk(long to, Progress pr) {
+    pr.snapshotSent = sendSnapshotChunk(to, pr, pr.snapshotOffset);
+  }
+
+  /** Sends the chunk that starts at {@code from}; returns where the next one starts. */
+  private long sendSnapshotChunk(long to, Progress pr, long from) {
+    Snapshot snap = pr.snapshot;
+    byte[] data = snap.data();
+    int start = (int) Math.min(from, data.length);
+    int end = (int) Math.min(start + (long) config.snapshotChunkBytes(), data.length);
+    send(
+        new InstallSnapshot(
+            id,
+            to,
+            term,
+            snap.metadata(),
+            start,
+            Arrays.copyOfRange(data, start, end),
+            end == data.length));
+    return end;
   }
 
   private void bcastHeartbeat() {

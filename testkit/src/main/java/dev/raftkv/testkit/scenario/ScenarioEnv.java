@@ -37,7 +37,7 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>{@code add-nodes N [prevote=true] [checkquorum=true] [election=10] [inflight=256]
- *       [msgbytes=1048576]}: voters 1..N
+ *       [msgbytes=1048576] [inflightbytes=33554432]}: voters 1..N
  *   <li>{@code campaign ID}, {@code propose ID DATA}, {@code tick ID [N]}, {@code tick-heartbeat
  *       ID}, {@code tick-election ID} (ticks until the node's role or term changes)
  *   <li>{@code process-ready ID...}: carry out each node's Ready (persist, queue messages, apply)
@@ -145,6 +145,7 @@ public final class ScenarioEnv {
     int election = Integer.parseInt(opts.getOrDefault("election", "10"));
     int inflight = Integer.parseInt(opts.getOrDefault("inflight", "256"));
     long msgBytes = Long.parseLong(opts.getOrDefault("msgbytes", "1048576"));
+    long inflightBytes = Long.parseLong(opts.getOrDefault("inflightbytes", "33554432"));
     int chunk = Integer.parseInt(opts.getOrDefault("chunk", "1048576"));
     long trailing = Long.parseLong(opts.getOrDefault("trailing", "0"));
     boolean lease = Boolean.parseBoolean(opts.getOrDefault("lease", "false"));
@@ -156,6 +157,7 @@ public final class ScenarioEnv {
             .withElectionTicks(election, 2 * election)
             .withPreVoteAndCheckQuorum(preVote, checkQuorum)
             .withFlowControl(inflight, msgBytes)
+            .withMaxInflightBytes(inflightBytes)
             .withSnapshots(chunk, trailing)
             .withLeaseRead(lease, 2);
     Set<Long> voters = new TreeSet<>();
