@@ -1,5 +1,6 @@
 package dev.raftkv.transport;
 
+import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,6 +46,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -100,6 +102,29 @@ public final class TcpTransport implements Transport {
 
   /** Frames written to one connection between two flushes. */
   static final int MAX_BATCH = 256;
+
+  /**
+   * The entries and snapshot data one peer's queue may hold: a connection that stalls (a slow or
+   * cut-off peer, a reconnect's backoff) holds at most this much heap, not {@code queueCapacity}
+   * snapshot chunks of a megabyte each. Twice the Raft core's default bytes in flight per follower.
+   */
+  static final long QUEUE_BYTES = 64L << 20;
+
+  /** The bytes a message carries beyond its fixed fields: entries' data, a snapshot chunk. */
+  static long payloadBytes(Message m) {
+    if (m instanceof Message.InstallSnapshot s) {
+      return 64L + s.data().length;
+    }
+    List<Entry> entries =
+        m instanceof Message.AppendRequest a
+            ? a.entries()
+            : m instanceof Message.Propose p ? p.entries() : List.of();
+    long bytes = 64;
+    for (Entry e : entries) {
+      bytes += e.sizeBytes();
+    }
+    return bytes;
+  }
 
   /** Distinct log-once keys kept; past this they are forgotten (a misbehaving-peer storm). */
   private static final int MAX_LOGGED_KEYS = 10_000;
@@ -576,6 +601,9 @@ public final class TcpTransport implements Transport {
     final EventLoop loop;
     final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(config.queueCapacity());
 
+    /** What the queued messages carry ({@link #payloadBytes}), bounded by {@link #QUEUE_BYTES}. */
+    final AtomicLong queuedBytes = new AtomicLong();
+
     /** Set while a wake-up task is queued on the loop: many sends, one task. */
     final AtomicBoolean wakeQueued = new AtomicBoolean();
 
@@ -592,9 +620,17 @@ public final class TcpTransport implements Transport {
       this.loop = loop;
     }
 
-    /** Queues {@code m}; false (counted, logged once) if the queue is full. */
+    /**
+     * Queues {@code m}; false (counted, logged once) if the queue is full: {@code queueCapacity}
+     * messages, or {@link #QUEUE_BYTES} of entries and snapshot data (one message alone is always
+     * taken).
+     */
     boolean offer(Message m) {
-      if (!queue.offer(m)) {
+      long size = payloadBytes(m);
+      long before = queuedBytes.getAndAdd(size);
+      boolean overBytes = before > 0 && before + size > QUEUE_BYTES;
+      if (overBytes || !queue.offer(m)) {
+        queuedBytes.addAndGet(-size);
         counters.droppedQueueFull.increment();
         logOnce(
             "queue-full:" + id,
@@ -604,11 +640,20 @@ public final class TcpTransport implements Transport {
                 + ": queue to member "
                 + hex(id)
                 + " is full ("
-                + config.queueCapacity()
-                + " messages); dropping, Raft will retransmit (logged once)");
+                + (overBytes ? (QUEUE_BYTES >> 20) + " MiB" : config.queueCapacity() + " messages")
+                + "); dropping, Raft will retransmit (logged once)");
         return false;
       }
       return true;
+    }
+
+    /** Takes the next queued message, or null. */
+    Message poll() {
+      Message m = queue.poll();
+      if (m != null) {
+        queuedBytes.addAndGet(-payloadBytes(m));
+      }
+      return m;
     }
 
     /** Makes the loop pump soon; at most one wake-up is pending at a time. */
@@ -656,7 +701,7 @@ public final class TcpTransport implements Transport {
       Channel ch = channel;
       int written = 0;
       Message m;
-      while (written < MAX_BATCH && ch.isWritable() && (m = queue.poll()) != null) {
+      while (written < MAX_BATCH && ch.isWritable() && (m = poll()) != null) {
         ByteBuffer frame;
         try {
           frame = codec.encodeToBuffer(m);
@@ -879,7 +924,7 @@ public final class TcpTransport implements Transport {
 
     private void dropQueued(LongAdder droppedAs) {
       int n = 0;
-      while (queue.poll() != null) {
+      while (poll() != null) {
         n++;
       }
       droppedAs.add(n);
