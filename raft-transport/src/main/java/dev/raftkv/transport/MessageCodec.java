@@ -411,7 +411,11 @@ public final class MessageCodec {
     };
   }
 
-  private static int estimateSize(Message message) {
+  /**
+   * The size a message's frame buffer starts at: its entries' or snapshot data plus slack. Also
+   * what {@link TcpTransport} counts against a peer's queue bytes.
+   */
+  static int estimateSize(Message message) {
     long size = 64;
     if (message instanceof Message.AppendRequest m) {
       size += entriesSize(m.entries());

@@ -1,6 +1,5 @@
 package dev.raftkv.transport;
 
-import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -110,21 +109,8 @@ public final class TcpTransport implements Transport {
    */
   static final long QUEUE_BYTES = 64L << 20;
 
-  /** The bytes a message carries beyond its fixed fields: entries' data, a snapshot chunk. */
-  static long payloadBytes(Message m) {
-    if (m instanceof Message.InstallSnapshot s) {
-      return 64L + s.data().length;
-    }
-    List<Entry> entries =
-        m instanceof Message.AppendRequest a
-            ? a.entries()
-            : m instanceof Message.Propose p ? p.entries() : List.of();
-    long bytes = 64;
-    for (Entry e : entries) {
-      bytes += e.sizeBytes();
-    }
-    return bytes;
-  }
+  /** A queued message and the bytes it counts against {@link #QUEUE_BYTES}, worked out once. */
+  private record Queued(Message message, int bytes) {}
 
   /** Distinct log-once keys kept; past this they are forgotten (a misbehaving-peer storm). */
   private static final int MAX_LOGGED_KEYS = 10_000;
@@ -599,9 +585,12 @@ public final class TcpTransport implements Transport {
   private final class Peer {
     final long id;
     final EventLoop loop;
-    final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    final BlockingQueue<Queued> queue = new ArrayBlockingQueue<>(config.queueCapacity());
 
-    /** What the queued messages carry ({@link #payloadBytes}), bounded by {@link #QUEUE_BYTES}. */
+    /**
+     * What the queued messages carry ({@link MessageCodec#estimateSize}: entries' and snapshot
+     * data), bounded by {@link #QUEUE_BYTES}.
+     */
     final AtomicLong queuedBytes = new AtomicLong();
 
     /** Set while a wake-up task is queued on the loop: many sends, one task. */
@@ -626,10 +615,10 @@ public final class TcpTransport implements Transport {
      * taken).
      */
     boolean offer(Message m) {
-      long size = payloadBytes(m);
+      int size = MessageCodec.estimateSize(m);
       long before = queuedBytes.getAndAdd(size);
       boolean overBytes = before > 0 && before + size > QUEUE_BYTES;
-      if (overBytes || !queue.offer(m)) {
+      if (overBytes || !queue.offer(new Queued(m, size))) {
         queuedBytes.addAndGet(-size);
         counters.droppedQueueFull.increment();
         logOnce(
@@ -649,11 +638,12 @@ public final class TcpTransport implements Transport {
 
     /** Takes the next queued message, or null. */
     Message poll() {
-      Message m = queue.poll();
-      if (m != null) {
-        queuedBytes.addAndGet(-payloadBytes(m));
+      Queued q = queue.poll();
+      if (q == null) {
+        return null;
       }
-      return m;
+      queuedBytes.addAndGet(-q.bytes());
+      return q.message();
     }
 
     /** Makes the loop pump soon; at most one wake-up is pending at a time. */
