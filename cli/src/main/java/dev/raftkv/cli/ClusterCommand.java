@@ -99,6 +99,7 @@ final class ClusterCommand implements Runnable {
         int port = basePort + 10 * i;
         List<String> command = new ArrayList<>();
         command.add(java);
+        command.add("-XX:+ExitOnOutOfMemoryError"); // fail-stop, as bin/raftkv; overridable below
         command.addAll(javaOptions(System.getenv("RAFTKV_JAVA_OPTS")));
         command.addAll(
             List.of(

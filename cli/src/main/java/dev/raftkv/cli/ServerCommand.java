@@ -34,7 +34,9 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
       "0:stopped cleanly",
-      "1:could not start (port in use, data dir of another cluster, damaged data)",
+      "1:could not start (port in use, data dir of another cluster, damaged data), or stopped"
+          + " itself because its raft node failed (a storage error such as a failed fsync, or"
+          + " out of memory: the launchers pass -XX:+ExitOnOutOfMemoryError)",
       "2:bad flags or configuration file"
     })
 final class ServerCommand implements Callable<Integer> {
@@ -157,7 +159,8 @@ final class ServerCommand implements Callable<Integer> {
                   server.close();
                   stopped.countDown();
                 }));
-    // A member removed from its cluster stops itself (as etcd's does); the command then ends.
+    // A member removed from its cluster stops itself (as etcd's does), and so does one whose raft
+    // node failed (exit code 1); the command then ends.
     server.stopped().thenRun(stopped::countDown);
     System.out.println(
         "raftkv member "
@@ -170,6 +173,10 @@ final class ServerCommand implements Callable<Integer> {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (server.failure() != null) {
+      spec.commandLine().getErr().println("raftkv server: stopped: " + server.failure());
+      return 1;
     }
     return 0;
   }

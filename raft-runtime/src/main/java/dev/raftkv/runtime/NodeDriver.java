@@ -360,7 +360,8 @@ public final class NodeDriver {
   /**
    * Runs what is queued, waiting up to {@code waitMillis} for the first task (0: do not wait), then
    * carries out the node's Readys. Call from one thread only. Returns whether it ran anything; a
-   * storage failure stops the driver instead of throwing.
+   * storage failure stops the driver instead of throwing; an {@link Error} stops it and is
+   * rethrown.
    *
    * @throws InterruptedException if interrupted while waiting
    */
@@ -387,6 +388,11 @@ public final class NodeDriver {
       status = node.status();
     } catch (RuntimeException e) {
       fail(e);
+    } catch (Error e) {
+      // Not survivable here (out of memory, a stack overflow): fail what waits, then let it go on
+      // up to whoever runs the loop (RaftRuntime.failed() tells the server, which stops).
+      fail(new IllegalStateException("node loop error: " + e, e));
+      throw e;
     }
     return true;
   }

@@ -25,6 +25,7 @@ public final class RaftRuntime implements AutoCloseable {
   private final ExecutorService snapshotter;
   private final Thread loop;
   private final AutoCloseable ticks;
+  private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
   private volatile boolean closing;
 
   /**
@@ -74,13 +75,34 @@ public final class RaftRuntime implements AutoCloseable {
   }
 
   private void runLoop() {
+    Throwable died = null;
     try {
       while (!closing && !driver.stopped()) {
         driver.runPending(100);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Throwable t) { // an Error (out of memory, ...): the loop is gone, so say so
+      died = t;
+      throw t;
+    } finally {
+      if (!closing) {
+        Throwable cause = died != null ? died : driver.failure();
+        failed.complete(
+            cause != null ? cause : new IllegalStateException("raft node loop ended unasked"));
+      }
     }
+  }
+
+  /**
+   * Completes, with the cause, when the node loop stops other than through {@link #close}: a
+   * storage failure (a failed fsync is never retried), an error in a step, or an {@link Error} such
+   * as {@link OutOfMemoryError} that killed the loop. The member can then make no progress; a
+   * server should stop (fail-stop) rather than stay up without its loop. Completed on the dying
+   * loop thread; never completes for a runtime closed normally.
+   */
+  public CompletableFuture<Throwable> failed() {
+    return failed;
   }
 
   /** Hands a message from a peer to the node. Never blocks. */

@@ -46,6 +46,9 @@ class RaftRuntimeTest {
   private final java.util.concurrent.atomic.AtomicInteger readRequestsToDrop =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /** A member whose sends throw an {@link Error} on its node loop (0: none). */
+  private volatile long errorOnSendFrom;
+
   @AfterEach
   void stop() throws Exception {
     for (RaftRuntime r : runtimes.values()) {
@@ -59,6 +62,9 @@ class RaftRuntimeTest {
   }
 
   private void route(Message m) {
+    if (m.from() == errorOnSendFrom) {
+      throw new OutOfMemoryError("test: no heap left on member " + m.from());
+    }
     if (m instanceof dev.raftkv.raft.Message.ReadIndexRequest
         && readRequestsToDrop.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       return;
@@ -147,6 +153,35 @@ class RaftRuntimeTest {
     for (long id : VOTERS) {
       assertThat(machines.get(id).values()).containsExactly("a", "b");
     }
+  }
+
+  @Test
+  void anErrorThatKillsTheNodeLoopIsReportedAndFailsWhatWaits() throws Exception {
+    startMemoryCluster(0);
+    long leader = awaitLeader();
+    long follower = VOTERS.stream().filter(id -> id != leader).findFirst().orElseThrow();
+    RaftRuntime r = runtimes.get(follower);
+    assertThat(r.failed()).isNotDone();
+    errorOnSendFrom = follower; // its loop dies at its next send (an answer to the leader)
+    Throwable cause = r.failed().get(20, TimeUnit.SECONDS);
+    assertThat(cause).isInstanceOf(OutOfMemoryError.class).hasMessageContaining("no heap left");
+    assertThat(r.failure()).hasMessageContaining("node loop error").hasCause(cause);
+    assertThatThrownBy(() -> r.propose(new byte[] {1}).get(20, TimeUnit.SECONDS))
+        .hasMessageContaining("failed");
+    // The others go on without it.
+    errorOnSendFrom = 0;
+    cutOff.add(follower);
+    write(leader, "after");
+    awaitEverywhere("after");
+  }
+
+  @Test
+  void aRuntimeClosedNormallyNeverReportsAFailure() throws Exception {
+    startMemoryCluster(0);
+    write(awaitLeader(), "x");
+    RaftRuntime r = runtimes.remove(1L);
+    r.close();
+    assertThat(r.failed()).isNotDone();
   }
 
   @Test

@@ -75,6 +75,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final ExecutorService grpcCalls;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private volatile Throwable failure;
 
   /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
   static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
@@ -290,6 +291,7 @@ public final class RaftkvServer implements AutoCloseable {
       if (membership.isRemoved()) {
         s.stopAfterRemoval();
       }
+      runtime.failed().thenAccept(s::stopAfterFailure);
       return s;
     } catch (IOException | RuntimeException e) {
       if (background != null) {
@@ -456,6 +458,36 @@ public final class RaftkvServer implements AutoCloseable {
             "raftkv-removed-" + Long.toHexString(identity.memberId()));
     t.setDaemon(true);
     t.start();
+  }
+
+  /**
+   * Stops this member because its raft node stopped (fail-stop, as an etcd member that cannot write
+   * its WAL exits): a member without its node loop would stay up, answer nothing and never catch
+   * up. Runs {@link #close} on a new thread (the caller is the dying loop); {@link #failure} then
+   * says why.
+   */
+  private void stopAfterFailure(Throwable cause) {
+    failure = cause;
+    LOG.log(
+        System.Logger.Level.ERROR,
+        "member "
+            + config.name()
+            + " ("
+            + Long.toHexString(identity.memberId())
+            + ") stops: its raft node failed: "
+            + cause,
+        cause);
+    Thread t = new Thread(this::close, "raftkv-failed-" + Long.toHexString(identity.memberId()));
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Why this member stopped itself, once {@link #stopped()} completed because its raft node failed
+   * (a storage error, an {@link Error} on the node loop); null if it was closed or removed.
+   */
+  public Throwable failure() {
+    return failure;
   }
 
   /** The admin endpoint's base URL. */

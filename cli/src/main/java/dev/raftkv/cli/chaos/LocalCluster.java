@@ -184,6 +184,11 @@ public final class LocalCluster implements AutoCloseable {
             java,
             "-Xmx256m",
             "-XX:+UseSerialGC",
+            // Fail-stop on out of memory, leaving a heap dump beside the logs to say what filled
+            // it.
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+HeapDumpOnOutOfMemoryError",
+            "-XX:HeapDumpPath=" + dir,
             "-cp",
             System.getProperty("java.class.path"),
             Main.class.getName(),
