@@ -4,6 +4,7 @@ import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.runtime.SnapshotSource;
 import dev.raftkv.runtime.StateMachine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,18 +24,19 @@ import java.util.stream.Stream;
  * The {@link KvStore} as a Raft {@link StateMachine}: each log entry carries one command ({@link
  * KvCommands}); a batch of committed entries is applied in one RocksDB write batch with the applied
  * index. A snapshot is a RocksDB checkpoint kept beside the store, of which the runtime stores only
- * a reference ({@link #captureSnapshot}); it is packed into one byte array (file names and
- * contents, in order) only for a follower ({@link #snapshotBytes}), and restoring unpacks it and
- * replaces the store's state ({@link KvStore#replaceWith}).
+ * a reference ({@link #captureSnapshot}); a follower is sent its files in a packed form (file
+ * names, lengths and contents, in order), read from the files a chunk at a time ({@link
+ * #snapshotSource}), and restoring unpacks it and replaces the store's state ({@link
+ * KvStore#replaceWith}).
  *
  * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
  * store's {@link KvStore#members()} follow the Raft configuration. An entry whose data is not a
  * valid command is applied as a no-op on every member alike. {@link #apply} returns each entry's
  * result, which the runtime hands to the proposal's future on the member that proposed it (nothing
  * is kept for other members' entries). Called from the apply thread only, except {@link
- * #snapshotBytes} and {@link #snapshotInstalled} (the runtime's snapshot thread, while apply goes
- * on) and {@link #store()}, the listener methods and {@link #close}, which are safe from any
- * thread.
+ * #snapshotSource} (the node loop) and {@link #snapshotInstalled} (the runtime's snapshot thread,
+ * while apply goes on) and {@link #store()}, the listener methods and {@link #close}, which are
+ * safe from any thread.
  *
  * <p>{@link #store()} is one object for the machine's whole life, so any thread may keep it: a
  * {@link #restore} swaps the RocksDB instance inside it, and its reads wait while that happens (and
@@ -193,10 +195,10 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   /**
    * Takes a RocksDB checkpoint (a flush and hard links: all the apply thread waits for) beside the
    * store, named by the applied index, and keeps it there: the snapshot the runtime stores is only
-   * a reference to it ({@link #isSnapshotReference}); its files are packed when a follower needs
-   * them ({@link #snapshotBytes}). A checkpoint is deleted only once the runtime's store holds a
-   * newer snapshot ({@link #snapshotInstalled}): until the loop installs the new one, the store
-   * still names the previous one, and a follower may need its bytes.
+   * a reference to it ({@link #isSnapshotReference}); its files are read when a follower needs them
+   * ({@link #snapshotSource}). A checkpoint is deleted only once the runtime's store holds a newer
+   * snapshot ({@link #snapshotInstalled}): until the loop installs the new one, the store still
+   * names the previous one, and a follower may need its bytes.
    */
   @Override
   public java.util.function.Supplier<byte[]> captureSnapshot() {
@@ -263,12 +265,15 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     return dir;
   }
 
-  /** A reference's checkpoint packed whole (its files, in order); other data as it is. */
+  /**
+   * A reference's checkpoint in the packed form {@link #restore} takes (its files, in order), read
+   * from the files a chunk at a time ({@link CheckpointSource}); other data as it is.
+   */
   @Override
-  public byte[] snapshotBytes(Snapshot snapshot) {
+  public SnapshotSource snapshotSource(Snapshot snapshot) {
     return isSnapshotReference(snapshot.data())
-        ? pack(referencedDir(snapshot.data()))
-        : snapshot.data();
+        ? CheckpointSource.open(referencedDir(snapshot.data()))
+        : SnapshotSource.of(snapshot.data());
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.runtime.SnapshotSource;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,13 +40,45 @@ class KvStateMachineSnapshotTest {
 
       // Until the runtime's store installs a newer snapshot, it may still need the first one's
       // bytes for a follower: taking newer checkpoints deletes nothing.
-      assertThat(m.snapshotBytes(first)).hasSizeGreaterThan(1_000);
+      try (SnapshotSource source = m.snapshotSource(first)) {
+        assertThat(source.size()).isGreaterThan(1_000);
+      }
 
       m.snapshotInstalled(3);
-      assertThatThrownBy(() -> m.snapshotBytes(first))
+      assertThatThrownBy(() -> m.snapshotSource(first))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("which is gone");
-      assertThat(m.snapshotBytes(third)).hasSizeGreaterThan(1_000);
+      try (SnapshotSource source = m.snapshotSource(third)) {
+        assertThat(source.size()).isGreaterThan(1_000);
+      }
+    }
+  }
+
+  @Test
+  void aFollowerIsSentTheCheckpointsFilesReadInChunksEvenAfterTheyAreDeleted() {
+    try (KvStateMachine leader = KvStateMachine.open(dir.resolve("a"), KvOptions.DEFAULTS);
+        KvStateMachine follower = KvStateMachine.open(dir.resolve("b"), KvOptions.DEFAULTS)) {
+      for (int i = 1; i <= 300; i++) {
+        leader.apply(List.of(put(i, "value-" + i)));
+      }
+      Snapshot snap = snapshot(300, leader.captureSnapshot().get());
+      byte[] sent;
+      try (SnapshotSource source = leader.snapshotSource(snap)) {
+        leader.apply(List.of(put(301, "later")));
+        snapshot(301, leader.captureSnapshot().get());
+        leader.snapshotInstalled(301); // deletes checkpoint 300's files; the source has them open
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (long off = 0; off < source.size(); off += 777) {
+          out.writeBytes(source.read(off, (int) Math.min(777, source.size() - off)));
+        }
+        sent = out.toByteArray();
+        assertThat(sent).hasSize((int) source.size());
+        assertThatThrownBy(() -> source.read(source.size() - 1, 2))
+            .isInstanceOf(IndexOutOfBoundsException.class);
+      }
+      follower.restore(new Snapshot(snap.metadata(), sent));
+      assertThat(follower.appliedIndex()).isEqualTo(300);
+      assertThat(follower.store().revision()).isEqualTo(leader.store().revision() - 1);
     }
   }
 }

@@ -27,6 +27,9 @@ final class Progress {
    */
   Snapshot snapshot;
 
+  /** In SNAPSHOT: how many bytes the follower is sent for it ({@link Storage#snapshotSize}). */
+  long snapshotSize;
+
   /** In SNAPSHOT: how much of the snapshot data the member has acknowledged. */
   long snapshotOffset;
 
@@ -63,9 +66,10 @@ final class Progress {
   }
 
   /** Starts sending {@code snap} from its first byte. */
-  void becomeSnapshot(Snapshot snap) {
+  void becomeSnapshot(Snapshot snap, long size) {
     state = ProgressState.SNAPSHOT;
     snapshot = snap;
+    snapshotSize = size;
     pendingSnapshot = snap.metadata().index();
     snapshotOffset = 0;
     snapshotSent = 0;

@@ -13,7 +13,6 @@ import dev.raftkv.raft.Message.TimeoutNow;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -661,7 +660,13 @@ public final class RaftNode {
     if (snap == null) {
       return false;
     }
-    pr.becomeSnapshot(snap);
+    long size;
+    try {
+      size = log.storage().snapshotSize(snap);
+    } catch (UnavailableException e) {
+      return false; // retried on the next heartbeat response
+    }
+    pr.becomeSnapshot(snap, size);
     sendSnapshotChunks(to, pr);
     return true;
   }
@@ -681,41 +686,60 @@ public final class RaftNode {
    * no more bytes than {@code maxInflightBytes} (at least one chunk).
    */
   private void sendSnapshotChunks(long to, Progress pr) {
-    byte[] data = pr.snapshot.data();
+    long size = pr.snapshotSize;
     long chunk = config.snapshotChunkBytes();
     long window =
         Math.max(1, Math.min(Math.max(4, config.maxInflight()), config.maxInflightBytes() / chunk));
-    long windowEnd = Math.min(data.length, pr.snapshotOffset + chunk * window);
+    long windowEnd = Math.min(size, pr.snapshotOffset + chunk * window);
     long from = Math.max(pr.snapshotSent, pr.snapshotOffset);
-    if (from >= data.length && data.length > 0) {
+    if (from >= size && size > 0) {
       return; // everything is in flight already
     }
     do {
       from = sendSnapshotChunk(to, pr, from);
+      if (from < 0) {
+        return; // the transfer starts over
+      }
     } while (from < windowEnd);
     pr.snapshotSent = Math.max(pr.snapshotSent, from);
   }
 
   /** Sends again the one chunk the follower needs next; the rest follows its acknowledgement. */
   private void resendSnapshotChunk(long to, Progress pr) {
-    pr.snapshotSent = sendSnapshotChunk(to, pr, pr.snapshotOffset);
+    long next = sendSnapshotChunk(to, pr, pr.snapshotOffset);
+    if (next >= 0) {
+      pr.snapshotSent = next;
+    }
   }
 
-  /** Sends the chunk that starts at {@code from}; returns where the next one starts. */
+  /**
+   * Sends the chunk that starts at {@code from}; returns where the next one starts, or -1 if the
+   * storage no longer has the snapshot's bytes: the follower then goes back to probing, and the
+   * next answer from it starts a transfer of the current snapshot.
+   */
   private long sendSnapshotChunk(long to, Progress pr, long from) {
     Snapshot snap = pr.snapshot;
-    byte[] data = snap.data();
-    int start = (int) Math.min(from, data.length);
-    int end = (int) Math.min(start + (long) config.snapshotChunkBytes(), data.length);
-    send(
-        new InstallSnapshot(
-            id,
-            to,
-            term,
-            snap.metadata(),
-            start,
-            Arrays.copyOfRange(data, start, end),
-            end == data.length));
+    long start = Math.min(from, pr.snapshotSize);
+    long end = Math.min(start + config.snapshotChunkBytes(), pr.snapshotSize);
+    byte[] chunk;
+    try {
+      chunk = log.storage().snapshotChunk(snap, start, (int) (end - start));
+    } catch (UnavailableException e) {
+      pr.becomeProbe();
+      return -1;
+    }
+    if (chunk.length != end - start) {
+      throw new IllegalStateException(
+          "storage gave "
+              + chunk.length
+              + " bytes of snapshot "
+              + snap.metadata().index()
+              + " at offset "
+              + start
+              + ", expected "
+              + (end - start));
+    }
+    send(new InstallSnapshot(id, to, term, snap.metadata(), start, chunk, end == pr.snapshotSize));
     return end;
   }
 

@@ -53,6 +53,34 @@ public interface Storage {
   Snapshot snapshot();
 
   /**
+   * How many bytes a follower is sent for {@code snapshot} (the one {@link #snapshot()} returned):
+   * by default the length of its data. A storage whose snapshot data only names a larger state kept
+   * elsewhere (a state machine's checkpoint files) answers that state's size, and {@link
+   * #snapshotChunk} reads it piece by piece, so the leader never holds it whole. Called once per
+   * transfer, when it starts.
+   *
+   * @throws UnavailableException if the bytes cannot be had now (asked again later)
+   */
+  default long snapshotSize(Snapshot snapshot) {
+    return snapshot.data().length;
+  }
+
+  /**
+   * The bytes {@code [offset, offset + length)} of what a follower is sent for {@code snapshot}
+   * (fewer at the end): by default a copy of that part of its data. Called on the node's thread for
+   * each chunk it sends, so it must be quick (a read of one chunk).
+   *
+   * @param offset in {@code [0, snapshotSize(snapshot))}
+   * @throws UnavailableException if those bytes are gone (a newer snapshot replaced the state they
+   *     came from): the leader then starts the follower over on the current snapshot
+   */
+  default byte[] snapshotChunk(Snapshot snapshot, long offset, int length) {
+    byte[] data = snapshot.data();
+    int start = (int) Math.min(offset, data.length);
+    return java.util.Arrays.copyOfRange(data, start, (int) Math.min(data.length, start + length));
+  }
+
+  /**
    * What a node finds when it starts.
    *
    * @param hardState term, vote and commit

@@ -156,7 +156,7 @@ public final class NodeDriver {
     this.id = config.id();
     this.store = Objects.requireNonNull(store, "store");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
-    this.sending = new SnapshotSending(store, stateMachine, snapshotter, this::submit);
+    this.sending = new SnapshotSending(store, stateMachine);
     this.outbound = Objects.requireNonNull(outbound, "outbound");
     this.applier = Objects.requireNonNull(applier, "applier");
     this.snapshotEvery = snapshotEvery;
@@ -553,9 +553,9 @@ public final class NodeDriver {
       submit(
           () -> {
             store.installSnapshot(snap);
-            sending.forgetOlderThan(md.index());
             node.snapshotTaken(md.index());
-            // After any bytes the loop asked for an older snapshot (the same thread, in order).
+            // In order after the older snapshots' (the same thread); the loop's open sources of
+            // older checkpoints stay readable after their files are deleted.
             snapshotter.execute(() -> stateMachine.snapshotInstalled(md.index()));
           });
     } catch (RuntimeException e) {
@@ -601,6 +601,7 @@ public final class NodeDriver {
   public void stop() {
     closed = true;
     failPending();
+    sending.close();
   }
 
   /** Whether the driver stopped (closed, or failed). */

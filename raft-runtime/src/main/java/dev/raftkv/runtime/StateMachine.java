@@ -61,7 +61,7 @@ public interface StateMachine {
   /**
    * Whether snapshot data made by {@link #captureSnapshot} is only a reference to a state this
    * machine keeps itself (a checkpoint on disk) rather than the state's bytes. The runtime then
-   * stores the reference, and asks {@link #snapshotBytes} for the bytes only when a follower needs
+   * stores the reference, and asks {@link #snapshotSource} for the bytes only when a follower needs
    * them. Default: false.
    */
   default boolean isSnapshotReference(byte[] data) {
@@ -70,13 +70,17 @@ public interface StateMachine {
 
   /**
    * The bytes of {@code snapshot} to send to a follower (what {@link #restore} on another member
-   * takes): its data, or for a reference the state it names. Called on the snapshot thread while
-   * this machine goes on applying.
+   * takes), to be read a chunk at a time: its data, or for a reference the state it names, read
+   * from where this machine keeps it without gathering it in memory. Called on the node loop when a
+   * transfer of the runtime's current snapshot starts, so it must be quick (open files, not read
+   * them); the source's reads happen there too, one chunk each. The source must stay readable until
+   * closed, even once {@link #snapshotInstalled} deleted the checkpoint it reads (open files do).
+   * Default: the data itself.
    *
    * @throws RuntimeException if the state the reference names is gone
    */
-  default byte[] snapshotBytes(Snapshot snapshot) {
-    return snapshot.data();
+  default SnapshotSource snapshotSource(Snapshot snapshot) {
+    return SnapshotSource.of(snapshot.data());
   }
 
   /** Replaces the whole state by a snapshot's. */

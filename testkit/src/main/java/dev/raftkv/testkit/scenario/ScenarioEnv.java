@@ -48,6 +48,9 @@ import java.util.TreeSet;
  *       heal}
  *   <li>{@code crash ID}: lose the node's memory and messages to it; {@code restart ID}: start it
  *       from its storage
+ *   <li>{@code snapshot ID}: the node snapshots at its applied index; {@code snapshot-bytes-gone
+ *       ID}: from now on its storage cannot read its older snapshots' bytes (as when a newer
+ *       checkpoint replaced their files)
  *   <li>{@code status ID}, {@code log ID}, {@code raft-state}
  * </ul>
  */
@@ -58,6 +61,7 @@ public final class ScenarioEnv {
   private final Map<Long, Integer> restarts = new HashMap<>();
   private final List<Message> inFlight = new ArrayList<>();
   private final Set<String> blocked = new HashSet<>();
+  private final Set<Long> olderSnapshotBytesGone = new HashSet<>();
   private final Map<Long, String> lastState = new HashMap<>();
 
   /** Each node's state machine: the data of the normal entries it applied, in order. */
@@ -88,6 +92,7 @@ public final class ScenarioEnv {
         case "transfer" -> act(id(args, 0), n -> n.transferLeadership(id(args, 1)));
         case "read" -> readIndex(id(args, 0), id(args, 1));
         case "snapshot" -> snapshot(id(args, 0));
+        case "snapshot-bytes-gone" -> olderSnapshotBytesGone.add(id(args, 0));
         case "campaign" -> act(id(args, 0), n -> n.campaign());
         case "propose" -> propose(id(args, 0), String.join(" ", args.subList(1, args.size())));
         case "tick" -> tick(id(args, 0), args.size() > 1 ? Integer.parseInt(args.get(1)) : 1);
@@ -232,7 +237,11 @@ public final class ScenarioEnv {
     int gen = restarts.merge(id, 1, Integer::sum);
     Snapshot snap = storages.get(id).snapshot();
     applied.put(id, restore(snap));
-    RaftNode n = new RaftNode(configs.get(id), storages.get(id), new Random(id * 1000 + gen));
+    RaftNode n =
+        new RaftNode(
+            configs.get(id),
+            new ScenarioStorage(storages.get(id), () -> olderSnapshotBytesGone.contains(id)),
+            new Random(id * 1000 + gen));
     nodes.put(id, n);
     lastState.put(id, stateOf(n));
     out.append(Describe.status(n.status())).append('\n');

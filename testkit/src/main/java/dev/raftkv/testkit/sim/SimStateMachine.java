@@ -3,6 +3,7 @@ package dev.raftkv.testkit.sim;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.runtime.SnapshotSource;
 import dev.raftkv.runtime.StateMachine;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * <p>In reference mode it also snapshots as the KV store does: {@link #captureSnapshot} keeps a
  * durable checkpoint named by the applied index (deleted once the runtime's store holds a newer
  * snapshot: {@link #snapshotInstalled}) and returns only a 16-byte reference to it, which the
- * runtime stores; {@link #snapshotBytes} makes the bytes a follower needs from the checkpoint, and
+ * runtime stores; {@link #snapshotSource} makes the bytes a follower needs from the checkpoint, and
  * {@link #restore} of a reference puts the checkpoint back. A reference to a deleted checkpoint
  * throws, as the KV store's does.
  *
@@ -171,11 +172,17 @@ final class SimStateMachine implements StateMachine {
     return data.length == 16 && Arrays.equals(data, 0, 8, REFERENCE, 0, 8);
   }
 
+  /**
+   * The bytes of a reference's checkpoint, encoded when the transfer starts (so the source stays
+   * readable after the checkpoint is deleted, as the KV store's open files do); other data as it
+   * is.
+   */
   @Override
-  public byte[] snapshotBytes(Snapshot snapshot) {
-    return isSnapshotReference(snapshot.data())
-        ? encode(checkpoint(snapshot.data()))
-        : snapshot.data();
+  public SnapshotSource snapshotSource(Snapshot snapshot) {
+    return SnapshotSource.of(
+        isSnapshotReference(snapshot.data())
+            ? encode(checkpoint(snapshot.data()))
+            : snapshot.data());
   }
 
   private List<Write> checkpoint(byte[] reference) {
