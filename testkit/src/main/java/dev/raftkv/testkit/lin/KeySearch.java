@@ -29,10 +29,11 @@ import java.util.function.LongSupplier;
  * <p>The stack is explicit (no recursion) and persistent (frames point down), the clock is looked
  * at every {@value #CLOCK_EVERY} steps, and the memo cache holds every (linearized set, state) pair
  * pushed: a pair seen before cannot lead to success, since it failed or is on the stack. Operations
- * with a return are numbered first, in call order, so a linearized set is stored compactly as the
- * length of its full prefix and the few bits after it. The reductions that keep the search small on
- * real histories are described on {@link #candidates}, {@link #withUnreadValuesMerged} and {@link
- * #dueTimes}.
+ * with a return are numbered first, in call order, so a linearized set is stored compactly as where
+ * it ends and the few operations missing below that (its holes). The memo's size is counted in
+ * bytes against a budget; past it the search gives up ({@link Status#OUT_OF_MEMORY}). The
+ * reductions that keep the search small on real histories are described on {@link #candidates},
+ * {@link #withUnreadValuesMerged} and {@link #dueTimes}.
  */
 final class KeySearch {
   /** How many steps between two looks at the clock. */
@@ -91,26 +92,45 @@ final class KeySearch {
   private record Frame(
       Entry call, KvModel.State before, Entry[] candidates, int next, Frame below, int depth) {}
 
-  /** A memo key: bits {@code [0, prefix)} all set, then {@code rest} from bit {@code prefix}. */
+  /**
+   * A memo key: bits {@code [0, end)} set but for the {@code holes}, none from {@code end} on. The
+   * holes are the operations not linearized below the furthest one that is: the few whose calls
+   * overlap the frontier, and the writes of unknown outcome that nothing ever observed (those stay
+   * out for good, so storing the bits after the first of them, as this once did, grew with the
+   * history: 28 KB a key after a 10-minute chaos run).
+   */
   private static final class Memo {
-    final int prefix;
-    final long[] rest;
+    final int end;
+    final int[] holes;
     final KvModel.State state;
     final int hash;
 
     Memo(BitSet linearized, KvModel.State state) {
-      this.prefix = linearized.nextClearBit(0);
-      this.rest = linearized.get(prefix, Math.max(prefix, linearized.length())).toLongArray();
+      this.end = linearized.length();
+      int n = 0;
+      for (int i = linearized.nextClearBit(0); i < end; i = linearized.nextClearBit(i + 1)) {
+        n++;
+      }
+      this.holes = new int[n];
+      n = 0;
+      for (int i = linearized.nextClearBit(0); i < end; i = linearized.nextClearBit(i + 1)) {
+        holes[n++] = i;
+      }
       this.state = state;
-      this.hash = (prefix * 31 + Arrays.hashCode(rest)) * 31 + state.hashCode();
+      this.hash = (end * 31 + Arrays.hashCode(holes)) * 31 + state.hashCode();
+    }
+
+    /** Roughly what the entry costs in the memo set (object, array, set node). */
+    long bytes() {
+      return 96 + 4L * holes.length;
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof Memo m
           && m.hash == hash
-          && m.prefix == prefix
-          && Arrays.equals(m.rest, rest)
+          && m.end == end
+          && Arrays.equals(m.holes, holes)
           && m.state.equals(state);
     }
 
@@ -127,9 +147,9 @@ final class KeySearch {
    * UNKNOWN (no unknown gets).
    *
    * @param deadline the value of {@code clock} after which the search gives up
-   * @param maxMemo the most memo entries to keep before giving up
+   * @param maxMemoBytes how large the memo may grow (roughly, in bytes) before the search gives up
    */
-  static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemo) {
+  static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemoBytes) {
     Map<Long, Long> due = dueTimes(history);
     List<Op> ops = ordered(history, due);
     List<Op> model = withUnreadValuesMerged(ops);
@@ -142,6 +162,7 @@ final class KeySearch {
     }
     BitSet linearized = new BitSet(ops.size());
     Set<Memo> memo = new HashSet<>();
+    long memoBytes = 0;
     Frame top = null;
     KvModel.State state = KvModel.State.INITIAL;
     Entry[] candidates = candidates(head, twins, state, model);
@@ -153,7 +174,7 @@ final class KeySearch {
         if (clock.getAsLong() - deadline > 0) {
           return Result.of(Status.OUT_OF_TIME, steps);
         }
-        if (memo.size() > maxMemo) {
+        if (memoBytes > maxMemoBytes) {
           return Result.of(Status.OUT_OF_MEMORY, steps);
         }
       }
@@ -164,10 +185,12 @@ final class KeySearch {
           continue;
         }
         linearized.set(call.op);
-        if (!memo.add(new Memo(linearized, after))) {
+        Memo seen = new Memo(linearized, after);
+        if (!memo.add(seen)) {
           linearized.clear(call.op);
           continue;
         }
+        memoBytes += seen.bytes();
         top = new Frame(call, state, candidates, next, top, top == null ? 1 : top.depth() + 1);
         state = after;
         lift(call);

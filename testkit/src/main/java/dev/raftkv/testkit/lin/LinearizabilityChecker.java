@@ -87,7 +87,7 @@ public final class LinearizabilityChecker {
         v = readsBehindTheirHeader(key, ops);
       }
       if (v == null) {
-        KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemo());
+        KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemoBytes());
         switch (r.status()) {
           case LINEARIZABLE:
             break;
@@ -300,12 +300,9 @@ public final class LinearizabilityChecker {
         key, summary, r.longestPrefix(), r.stateAfterPrefix(), r.blocked(), involved);
   }
 
-  /**
-   * About a third of the heap, at a rough cost per memo entry (the linearized set is stored as a
-   * prefix length and the few bits after it, so an entry is about 250 bytes whatever the size).
-   */
-  private static long maxMemo() {
-    return Runtime.getRuntime().maxMemory() / 3 / 250;
+  /** About a third of the heap, for one key's memo (the search's own estimate of its size). */
+  private static long maxMemoBytes() {
+    return Runtime.getRuntime().maxMemory() / 3;
   }
 
   private static long saturatedNanos(Duration d) {
