@@ -520,6 +520,19 @@ public final class DriverSimulation {
   }
 
   /**
+   * The lowest index the state machines of the agreed membership applied (down members count as 0):
+   * it grows while the slowest apply thread works through its backlog.
+   */
+  long slowestApplied() {
+    long min = Long.MAX_VALUE;
+    for (long id : members()) {
+      DriverMember m = members.get(id);
+      min = Math.min(min, m.up() ? m.process.machine.appliedIndex() : 0);
+    }
+    return min == Long.MAX_VALUE ? 0 : min;
+  }
+
+  /**
    * Whether an agreed leader exists and every member of its membership is up with its state machine
    * applied up to the leader's commit index.
    */
