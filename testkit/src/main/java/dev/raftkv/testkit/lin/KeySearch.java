@@ -172,10 +172,10 @@ final class KeySearch {
     while (withReturn > 0) {
       if (++steps % CLOCK_EVERY == 0) {
         if (clock.getAsLong() - deadline > 0) {
-          return Result.of(Status.OUT_OF_TIME, steps);
+          return gaveUp(Status.OUT_OF_TIME, ops, best, steps);
         }
         if (memoBytes > maxMemoBytes) {
-          return Result.of(Status.OUT_OF_MEMORY, steps);
+          return gaveUp(Status.OUT_OF_MEMORY, ops, best, steps);
         }
       }
       if (next < candidates.length) {
@@ -220,12 +220,21 @@ final class KeySearch {
     if (withReturn == 0) {
       return Result.of(Status.LINEARIZABLE, steps);
     }
+    return explain(ops, due, prefix(ops, best), steps);
+  }
+
+  private static List<Op> prefix(List<Op> ops, Frame best) {
     List<Op> prefix = new ArrayList<>();
     for (Frame f = best; f != null; f = f.below()) {
       prefix.add(ops.get(f.call().op));
     }
     Collections.reverse(prefix);
-    return explain(ops, due, prefix, steps);
+    return prefix;
+  }
+
+  /** Giving up: the longest prefix found so far says how far the search got. */
+  private static Result gaveUp(Status status, List<Op> ops, Frame best, long steps) {
+    return new Result(status, prefix(ops, best), "", null, List.of(), steps);
   }
 
   /**

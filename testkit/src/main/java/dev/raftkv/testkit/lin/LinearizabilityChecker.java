@@ -87,7 +87,10 @@ public final class LinearizabilityChecker {
         v = readsBehindTheirHeader(key, ops);
       }
       if (v == null) {
-        KeySearch.Result r = KeySearch.search(ops, nanoClock, deadline, maxMemoBytes());
+        KeySearch.Result r = assumingUnobservedWritesFailed(ops, nanoClock, deadline);
+        if (r == null) {
+          r = KeySearch.search(ops, nanoClock, deadline, maxMemoBytes());
+        }
         switch (r.status()) {
           case LINEARIZABLE:
             break;
@@ -96,7 +99,12 @@ public final class LinearizabilityChecker {
             break;
           case OUT_OF_TIME:
             return unknown(
-                operations, keys, checked, nanoClock, start, "time budget of " + budget + " spent");
+                operations,
+                keys,
+                checked,
+                nanoClock,
+                start,
+                "time budget of " + budget + " spent" + progress(key, ops, r));
           case OUT_OF_MEMORY:
             return unknown(
                 operations,
@@ -104,7 +112,10 @@ public final class LinearizabilityChecker {
                 checked,
                 nanoClock,
                 start,
-                "memo cache for key \"" + key + "\" outgrew its memory budget");
+                "memo cache for key \""
+                    + key
+                    + "\" outgrew its memory budget"
+                    + progress(key, ops, r));
         }
       }
       checked++;
@@ -298,6 +309,104 @@ public final class LinearizabilityChecker {
                 + " returned";
     return new Violation(
         key, summary, r.longestPrefix(), r.stateAfterPrefix(), r.blocked(), involved);
+  }
+
+  /** How far the search of {@code key} got before it gave up, for the reason given. */
+  private static String progress(String key, List<Op> ops, KeySearch.Result r) {
+    List<Op> prefix = r.longestPrefix();
+    return " (key \""
+        + key
+        + "\": the longest order found holds "
+        + prefix.size()
+        + " of its "
+        + ops.size()
+        + " operations"
+        + (prefix.isEmpty() ? "" : ", up to operation " + prefix.get(prefix.size() - 1).id())
+        + ")";
+  }
+
+  /**
+   * First searches {@code ops} assuming that the writes of unknown outcome whose value nothing read
+   * did not happen (always allowed for them). They never return, so the full search may try each at
+   * every step, and with hundreds of them (a chaos run with kills) it can outgrow any memory. When
+   * no order exists that way, the search says which operation nothing fits before; the dropped
+   * writes invoked in a window before its return are put back (a write of unknown outcome may take
+   * effect seconds after its call, and a version or revision a get saw may need it), the window
+   * doubling at each try, until an order is found or none is left to put back. Returns the
+   * linearizable result, or null: then only the full search can decide.
+   */
+  private static KeySearch.Result assumingUnobservedWritesFailed(
+      List<Op> ops, LongSupplier nanoClock, long deadline) {
+    List<Op> kept = withoutUnobservedUnknownWrites(ops);
+    if (kept.size() == ops.size()) {
+      return null;
+    }
+    Set<Long> keptIds = new HashSet<>();
+    kept.forEach(op -> keptIds.add(op.id()));
+    List<Op> dropped = new ArrayList<>();
+    for (Op op : ops) {
+      if (!keptIds.contains(op.id())) {
+        dropped.add(op);
+      }
+    }
+    long window = 5_000_000_000L;
+    while (true) {
+      KeySearch.Result r = KeySearch.search(kept, nanoClock, deadline, maxMemoBytes());
+      if (r.status() == KeySearch.Status.LINEARIZABLE) {
+        return r;
+      }
+      if (r.status() != KeySearch.Status.NOT_LINEARIZABLE || r.blocked() == null) {
+        return null;
+      }
+      long until = r.blocked().completeNanos();
+      long from = until - window;
+      List<Op> back = new ArrayList<>();
+      for (Op op : dropped) {
+        if (op.invokeNanos() <= until && op.invokeNanos() >= from) {
+          back.add(op);
+        }
+      }
+      if (back.isEmpty() && from <= firstInvoke(dropped)) {
+        return null;
+      }
+      dropped.removeAll(back);
+      List<Op> next = new ArrayList<>(kept);
+      next.addAll(back);
+      kept = next;
+      window *= 2;
+    }
+  }
+
+  private static long firstInvoke(List<Op> ops) {
+    long first = Long.MAX_VALUE;
+    for (Op op : ops) {
+      first = Math.min(first, op.invokeNanos());
+    }
+    return first;
+  }
+
+  /**
+   * {@code ops} without the writes of unknown outcome whose value no get read and no compare named
+   * (deletes of unknown outcome included): a linearization of what is left is one of {@code ops} in
+   * which those writes failed, which an unknown outcome allows.
+   */
+  static List<Op> withoutUnobservedUnknownWrites(List<Op> ops) {
+    Set<String> seen = new HashSet<>();
+    for (Op op : ops) {
+      if (op.readValue() != null) {
+        seen.add(op.readValue());
+      }
+      if (op.expectValue() != null) {
+        seen.add(op.expectValue());
+      }
+    }
+    List<Op> kept = new ArrayList<>(ops.size());
+    for (Op op : ops) {
+      if (op.outcome() != Outcome.UNKNOWN || (op.value() != null && seen.contains(op.value()))) {
+        kept.add(op);
+      }
+    }
+    return kept;
   }
 
   /** About a third of the heap, for one key's memo (the search's own estimate of its size). */
