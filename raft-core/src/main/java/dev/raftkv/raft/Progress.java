@@ -34,11 +34,13 @@ final class Progress {
   long snapshotOffset;
 
   /**
-   * In SNAPSHOT: whether the member acknowledged a new chunk since the last heartbeat answer. If
-   * not, a chunk was probably lost and the heartbeat answer resends it; otherwise chunks flow on
-   * acknowledgements only, so at most one chunk is in flight.
+   * In SNAPSHOT: the leader's tick count when the member last acknowledged a new chunk, or when a
+   * chunk was last resent. A heartbeat answer a heartbeat interval after it finds the transfer
+   * stalled (a chunk was probably lost) and resends the chunk the member needs next; otherwise
+   * chunks flow on acknowledgements only. Counting in ticks, not answers, keeps the resends to one
+   * per interval however many heartbeat rounds (one per batch of linearizable reads) it holds.
    */
-  boolean snapshotProgressed;
+  long snapshotActiveTick;
 
   /** In SNAPSHOT: the end of the data sent so far; chunks up to a window past the ack fly. */
   long snapshotSent;
@@ -66,14 +68,14 @@ final class Progress {
   }
 
   /** Starts sending {@code snap} from its first byte. */
-  void becomeSnapshot(Snapshot snap, long size) {
+  void becomeSnapshot(Snapshot snap, long size, long tick) {
     state = ProgressState.SNAPSHOT;
     snapshot = snap;
     snapshotSize = size;
+    snapshotActiveTick = tick;
     pendingSnapshot = snap.metadata().index();
     snapshotOffset = 0;
     snapshotSent = 0;
-    snapshotProgressed = true;
     probeSent = false;
     inflights.reset();
   }

@@ -569,14 +569,15 @@ public final class RaftNode {
       pr.inflights.freeFirstOne();
     }
     if (pr.state == ProgressState.SNAPSHOT) {
-      // No chunk acknowledged since the last heartbeat answer: one was probably lost, so resend
-      // the chunk the follower needs next (never from zero), one chunk only: its acknowledgement
-      // brings the rest of the window. Resending the whole window at every heartbeat piled up
-      // copies of it behind a slow connection until the leader ran out of heap.
-      if (!pr.snapshotProgressed) {
+      // No chunk acknowledged for a heartbeat interval: one was probably lost, so resend the
+      // chunk the follower needs next (never from zero), one chunk only: its acknowledgement
+      // brings the rest of the window. At most once per interval: resending the whole window at
+      // every heartbeat, or a chunk at every answer (a heartbeat round per batch of reads), piled
+      // up copies behind a slow follower until the leader ran out of heap.
+      if (tickCount - pr.snapshotActiveTick >= config.heartbeatTick()) {
+        pr.snapshotActiveTick = tickCount;
         resendSnapshotChunk(m.from(), pr);
       }
-      pr.snapshotProgressed = false;
     } else if (pr.match < log.lastIndex() || pr.state == ProgressState.PROBE) {
       sendAppend(m.from(), true);
     }
@@ -603,7 +604,7 @@ public final class RaftNode {
         pr.snapshotSent = m.nextOffset();
       }
       pr.snapshotOffset = m.nextOffset();
-      pr.snapshotProgressed = true;
+      pr.snapshotActiveTick = tickCount;
       sendSnapshotChunks(m.from(), pr);
     }
   }
@@ -666,7 +667,7 @@ public final class RaftNode {
     } catch (UnavailableException e) {
       return false; // retried on the next heartbeat response
     }
-    pr.becomeSnapshot(snap, size);
+    pr.becomeSnapshot(snap, size, tickCount);
     sendSnapshotChunks(to, pr);
     return true;
   }
