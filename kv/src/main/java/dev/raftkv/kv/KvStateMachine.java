@@ -4,6 +4,8 @@ import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.raft.SnapshotSink;
 import dev.raftkv.runtime.SnapshotSource;
 import dev.raftkv.runtime.StateMachine;
 import java.io.ByteArrayInputStream;
@@ -26,7 +28,8 @@ import java.util.stream.Stream;
  * index. A snapshot is a RocksDB checkpoint kept beside the store, of which the runtime stores only
  * a reference ({@link #captureSnapshot}); a follower is sent its files in a packed form (file
  * names, lengths and contents, in order), read from the files a chunk at a time ({@link
- * #snapshotSource}), and restoring unpacks it and replaces the store's state ({@link
+ * #snapshotSource}); a follower unpacks it into a checkpoint of its own as the chunks arrive
+ * ({@link #snapshotSink}), and restoring replaces the store's state with it ({@link
  * KvStore#replaceWith}).
  *
  * <p>A membership change ({@code CONF_CHANGE} entry) is applied as a {@link MemberChange}, so the
@@ -34,9 +37,9 @@ import java.util.stream.Stream;
  * valid command is applied as a no-op on every member alike. {@link #apply} returns each entry's
  * result, which the runtime hands to the proposal's future on the member that proposed it (nothing
  * is kept for other members' entries). Called from the apply thread only, except {@link
- * #snapshotSource} (the node loop) and {@link #snapshotInstalled} (the runtime's snapshot thread,
- * while apply goes on) and {@link #store()}, the listener methods and {@link #close}, which are
- * safe from any thread.
+ * #snapshotSource} and {@link #snapshotSink} (the node loop) and {@link #snapshotInstalled} (the
+ * runtime's snapshot thread, while apply goes on) and {@link #store()}, the listener methods and
+ * {@link #close}, which are safe from any thread.
  *
  * <p>{@link #store()} is one object for the machine's whole life, so any thread may keep it: a
  * {@link #restore} swaps the RocksDB instance inside it, and its reads wait while that happens (and
@@ -89,7 +92,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     try (Stream<Path> s = Files.list(parent)) {
       for (Path p : s.toList()) {
         String n = p.getFileName().toString();
-        if (n.startsWith(prefix + "checkpoint-") || n.startsWith(prefix + "restore-")) {
+        if (n.startsWith(prefix + "checkpoint-")
+            || n.startsWith(prefix + "restore-")
+            || n.startsWith(prefix + "receive-")) {
           Dirs.deleteTree(p);
         }
       }
@@ -215,8 +220,24 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
         Dirs.deleteTree(tmp);
       }
     }
-    byte[] ref = java.nio.ByteBuffer.allocate(16).put(REFERENCE).putLong(index).array();
+    byte[] ref = reference(index);
     return () -> ref;
+  }
+
+  private static byte[] reference(long index) {
+    return java.nio.ByteBuffer.allocate(16).put(REFERENCE).putLong(index).array();
+  }
+
+  /**
+   * Unpacks a snapshot the leader sends into the checkpoint directory of its index as its chunks
+   * arrive ({@link CheckpointSink}), so the snapshot's data is a reference, as for this member's
+   * own checkpoints: restoring copies it into place, and this member can send it on later.
+   */
+  @Override
+  public SnapshotSink snapshotSink(SnapshotMetadata metadata) {
+    long index = metadata.index();
+    Path staging = dbDir.resolveSibling(dbDir.getFileName() + ".receive-" + System.nanoTime());
+    return new CheckpointSink(staging, snapshotDir(index), () -> reference(index));
   }
 
   private Path snapshotDir(long index) {

@@ -8,6 +8,7 @@ import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.raft.SnapshotSink;
 import dev.raftkv.runtime.SnapshotSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,6 +80,67 @@ class KvStateMachineSnapshotTest {
       follower.restore(new Snapshot(snap.metadata(), sent));
       assertThat(follower.appliedIndex()).isEqualTo(300);
       assertThat(follower.store().revision()).isEqualTo(leader.store().revision() - 1);
+    }
+  }
+
+  @Test
+  void aFollowerUnpacksTheChunksIntoACheckpointOfItsOwnAsTheyArrive() throws Exception {
+    try (KvStateMachine leader = KvStateMachine.open(dir.resolve("a/db"), KvOptions.DEFAULTS);
+        KvStateMachine follower = KvStateMachine.open(dir.resolve("b/db"), KvOptions.DEFAULTS)) {
+      for (int i = 1; i <= 300; i++) {
+        leader.apply(List.of(put(i, "value-" + i)));
+      }
+      Snapshot snap = snapshot(300, leader.captureSnapshot().get());
+      SnapshotSink sink = follower.snapshotSink(snap.metadata());
+      try (SnapshotSource source = leader.snapshotSource(snap)) {
+        for (long off = 0; off < source.size(); off += 1001) { // chunks that split headers too
+          sink.write(source.read(off, (int) Math.min(1001, source.size() - off)));
+        }
+      }
+      byte[] data = sink.finish();
+      assertThat(follower.isSnapshotReference(data)).isTrue();
+      assertThat(receiving(dir.resolve("b"))).as("no staging directory left").isEmpty();
+      follower.restore(new Snapshot(snap.metadata(), data));
+      assertThat(follower.appliedIndex()).isEqualTo(300);
+      assertThat(follower.store().revision()).isEqualTo(leader.store().revision());
+      long rev = leader.store().revision();
+      assertThat(follower.store().hashKV(rev)).isEqualTo(leader.store().hashKV(rev));
+      // It can send it on, as its own.
+      try (SnapshotSource again = follower.snapshotSource(new Snapshot(snap.metadata(), data))) {
+        assertThat(again.size()).isGreaterThan(1_000);
+      }
+    }
+  }
+
+  @Test
+  void aSnapshotThatEndsInsideAFileIsRefusedAndLeavesNothing() throws Exception {
+    try (KvStateMachine leader = KvStateMachine.open(dir.resolve("a/db"), KvOptions.DEFAULTS);
+        KvStateMachine follower = KvStateMachine.open(dir.resolve("b/db"), KvOptions.DEFAULTS)) {
+      leader.apply(List.of(put(1, "a")));
+      Snapshot snap = snapshot(1, leader.captureSnapshot().get());
+      SnapshotSink sink = follower.snapshotSink(snap.metadata());
+      try (SnapshotSource source = leader.snapshotSource(snap)) {
+        sink.write(source.read(0, (int) source.size() - 1));
+      }
+      assertThatThrownBy(sink::finish).hasMessageContaining("ends inside");
+      assertThat(receiving(dir.resolve("b"))).isEmpty();
+      assertThat(java.nio.file.Files.exists(dir.resolve("b/db.snap-0000000000000001"))).isFalse();
+
+      SnapshotSink aborted = follower.snapshotSink(snap.metadata());
+      aborted.write(new byte[] {0, 3, 'a', 'b'});
+      aborted.abort();
+      assertThat(receiving(dir.resolve("b"))).isEmpty();
+
+      SnapshotSink bad = follower.snapshotSink(snap.metadata());
+      assertThatThrownBy(() -> bad.write(new byte[] {0, 2, '.', '.', 0, 0, 0, 1}))
+          .hasMessageContaining("bad file name");
+      bad.abort();
+    }
+  }
+
+  private static List<java.nio.file.Path> receiving(java.nio.file.Path parent) throws Exception {
+    try (var s = java.nio.file.Files.list(parent)) {
+      return s.filter(p -> p.getFileName().toString().contains(".receive-")).toList();
     }
   }
 }

@@ -480,7 +480,7 @@ public final class RaftNode {
       send(new SnapshotResponse(id, m.from(), term, meta.index(), 0, true));
       return;
     }
-    Snapshot full = snapshotReceiver.accept(meta, m.offset(), m.data(), m.last());
+    Snapshot full = snapshotReceiver.accept(log.storage(), meta, m.offset(), m.data(), m.last());
     if (full == null) {
       long resume = snapshotReceiver.index() == meta.index() ? snapshotReceiver.received() : 0;
       send(new SnapshotResponse(id, m.from(), term, meta.index(), resume, false));
@@ -489,7 +489,8 @@ public final class RaftNode {
     log.restore(full);
     conf = meta.conf();
     // Sent once the snapshot is durable (see send()).
-    send(new SnapshotResponse(id, m.from(), term, meta.index(), full.data().length, true));
+    send(
+        new SnapshotResponse(id, m.from(), term, meta.index(), m.offset() + m.data().length, true));
   }
 
   // ---------------------------------------------------------------------------------------------

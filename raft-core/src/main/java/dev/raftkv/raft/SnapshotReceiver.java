@@ -1,20 +1,17 @@
 package dev.raftkv.raft;
 
-import java.util.Arrays;
-
 /**
- * A follower's partly received snapshot. Chunks must arrive in order; the receiver tells the leader
- * how far it has got, so a lost chunk or a new leader resumes there instead of from zero. Kept
- * across leader changes and terms: the same snapshot (same index and term) from any leader has the
- * same bytes.
+ * A follower's partly received snapshot. Chunks must arrive in order and go to the storage's {@link
+ * SnapshotSink} as they come; the receiver tells the leader how far it has got, so a lost chunk or
+ * a new leader resumes there instead of from zero. Kept across leader changes and terms: the same
+ * snapshot (same index and term) from any leader has the same bytes.
  */
 final class SnapshotReceiver {
   private SnapshotMetadata metadata;
+  private SnapshotSink sink;
 
-  /** The bytes received so far are {@code data[0, size)}. */
-  private byte[] data;
-
-  private int size;
+  /** How many bytes of the current snapshot went to the sink. */
+  private long received;
 
   /** The snapshot index being received, or 0. */
   long index() {
@@ -23,42 +20,47 @@ final class SnapshotReceiver {
 
   /** How many bytes of the current snapshot have arrived. */
   long received() {
-    return data == null ? 0 : size;
+    return metadata == null ? 0 : received;
   }
 
   /**
    * Takes a chunk. Returns the complete snapshot when {@code last} completes it, else null; a chunk
    * that does not follow the bytes received so far (duplicate, out of order, or the middle of an
-   * unknown snapshot) is ignored, and {@link #received()} says where to resume.
+   * unknown snapshot) is ignored, and {@link #received()} says where to resume. The first chunk of
+   * another snapshot discards the one under way.
    */
-  Snapshot accept(SnapshotMetadata meta, long offset, byte[] chunk, boolean last) {
+  Snapshot accept(Storage storage, SnapshotMetadata meta, long offset, byte[] chunk, boolean last) {
     if (metadata == null || !metadata.equals(meta)) {
       if (offset != 0) {
         return null;
       }
+      reset();
+      sink = storage.snapshotSink(meta);
       metadata = meta;
-      data = new byte[Math.max(16, chunk.length)];
-      size = 0;
+      received = 0;
     }
-    if (offset != size) {
+    if (offset != received) {
       return null;
     }
-    if (size + chunk.length > data.length) {
-      data = Arrays.copyOf(data, Math.max(size + chunk.length, 2 * data.length));
-    }
-    System.arraycopy(chunk, 0, data, size, chunk.length);
-    size += chunk.length;
+    sink.write(chunk);
+    received += chunk.length;
     if (!last) {
       return null;
     }
-    Snapshot snap = new Snapshot(metadata, Arrays.copyOf(data, size));
-    reset();
+    Snapshot snap = new Snapshot(metadata, sink.finish());
+    sink = null;
+    metadata = null;
+    received = 0;
     return snap;
   }
 
+  /** Forgets the snapshot under way, discarding what its sink holds. */
   void reset() {
+    if (sink != null) {
+      sink.abort();
+    }
+    sink = null;
     metadata = null;
-    data = null;
-    size = 0;
+    received = 0;
   }
 }

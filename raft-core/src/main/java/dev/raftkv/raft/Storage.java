@@ -81,6 +81,16 @@ public interface Storage {
   }
 
   /**
+   * Where a follower puts the snapshot described by {@code metadata} as its chunks arrive from the
+   * leader (see {@link SnapshotSink}): by default in memory, so the snapshot's data is its bytes. A
+   * store that keeps its state in files can write them as they come, and give a reference to them
+   * as the data. Called on the node's thread when the first chunk arrives.
+   */
+  default SnapshotSink snapshotSink(SnapshotMetadata metadata) {
+    return SnapshotSink.inMemory();
+  }
+
+  /**
    * What a node finds when it starts.
    *
    * @param hardState term, vote and commit

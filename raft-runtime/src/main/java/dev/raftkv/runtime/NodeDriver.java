@@ -435,6 +435,10 @@ public final class NodeDriver {
         Snapshot snap = rd.snapshot();
         applier.execute(() -> restore(snap));
         handToApply(rd);
+        // The store now holds it: older checkpoints may go (in order with the snapshot thread's
+        // other work, as after a snapshot of our own).
+        long index = snap.metadata().index();
+        snapshotter.execute(() -> stateMachine.snapshotInstalled(index));
       }
       if (rd.compactTo() > 0) {
         store.compact(Math.min(rd.compactTo(), store.lastIndex()));

@@ -2,6 +2,8 @@ package dev.raftkv.runtime;
 
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.raft.SnapshotSink;
 import dev.raftkv.raft.Storage;
 import dev.raftkv.raft.Storage.InitialState;
 import dev.raftkv.raft.UnavailableException;
@@ -90,6 +92,14 @@ final class SnapshotSending implements Storage, AutoCloseable {
       sources.remove(index).close();
       throw new UnavailableException("snapshot " + index + " cannot be read: " + e);
     }
+  }
+
+  /**
+   * The state machine's sink for a snapshot the leader sends ({@link StateMachine#snapshotSink}).
+   */
+  @Override
+  public SnapshotSink snapshotSink(SnapshotMetadata metadata) {
+    return stateMachine.snapshotSink(metadata);
   }
 
   /** Closes every open source. */

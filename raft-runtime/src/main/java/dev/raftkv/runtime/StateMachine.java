@@ -2,6 +2,8 @@ package dev.raftkv.runtime;
 
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Snapshot;
+import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.raft.SnapshotSink;
 import java.util.List;
 
 /**
@@ -81,6 +83,18 @@ public interface StateMachine {
    */
   default SnapshotSource snapshotSource(Snapshot snapshot) {
     return SnapshotSource.of(snapshot.data());
+  }
+
+  /**
+   * Where a snapshot the leader sends goes as its chunks arrive (what {@link #snapshotSource} on
+   * the leader gave). The data its {@link SnapshotSink#finish} returns is what the runtime stores
+   * and hands to {@link #restore}: a machine that keeps its state in files unpacks the chunks into
+   * a checkpoint as they come and returns a reference to it ({@link #isSnapshotReference}), which
+   * must then be durable. Called on the node loop. Default: gathered in memory, the data being the
+   * bytes.
+   */
+  default SnapshotSink snapshotSink(SnapshotMetadata metadata) {
+    return SnapshotSink.inMemory();
   }
 
   /** Replaces the whole state by a snapshot's. */
