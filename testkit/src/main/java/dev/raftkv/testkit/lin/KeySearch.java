@@ -279,14 +279,8 @@ final class KeySearch {
     return kept.toArray(new Entry[0]);
   }
 
-  /**
-   * {@code ops} with every written value that nobody read or compared with replaced by one marker
-   * value. The model compares a key's value only with values that a get read or a CAS compared
-   * with, so the states after two such writes behave the same; giving them one value lets the memo
-   * cache see that (two concurrent unread puts in either order reach one state) and makes such puts
-   * {@link Twins}.
-   */
-  static List<Op> withUnreadValuesMerged(List<Op> ops) {
+  /** The values some get in {@code ops} read or some compare named. */
+  static Set<String> valuesSeen(List<Op> ops) {
     Set<String> seen = new HashSet<>();
     for (Op op : ops) {
       if (op.readValue() != null) {
@@ -296,6 +290,18 @@ final class KeySearch {
         seen.add(op.expectValue());
       }
     }
+    return seen;
+  }
+
+  /**
+   * {@code ops} with every written value that nobody read or compared with replaced by one marker
+   * value. The model compares a key's value only with values that a get read or a CAS compared
+   * with, so the states after two such writes behave the same; giving them one value lets the memo
+   * cache see that (two concurrent unread puts in either order reach one state) and makes such puts
+   * {@link Twins}.
+   */
+  static List<Op> withUnreadValuesMerged(List<Op> ops) {
+    Set<String> seen = valuesSeen(ops);
     String marker = "(a value nobody read)";
     while (seen.contains(marker)) {
       marker += "'";

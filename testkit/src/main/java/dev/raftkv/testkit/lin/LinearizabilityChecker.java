@@ -391,15 +391,7 @@ public final class LinearizabilityChecker {
    * which those writes failed, which an unknown outcome allows.
    */
   static List<Op> withoutUnobservedUnknownWrites(List<Op> ops) {
-    Set<String> seen = new HashSet<>();
-    for (Op op : ops) {
-      if (op.readValue() != null) {
-        seen.add(op.readValue());
-      }
-      if (op.expectValue() != null) {
-        seen.add(op.expectValue());
-      }
-    }
+    Set<String> seen = KeySearch.valuesSeen(ops);
     List<Op> kept = new ArrayList<>(ops.size());
     for (Op op : ops) {
       if (op.outcome() != Outcome.UNKNOWN || (op.value() != null && seen.contains(op.value()))) {
