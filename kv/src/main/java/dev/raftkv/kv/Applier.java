@@ -1,11 +1,9 @@
 package dev.raftkv.kv;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rocksdb.ColumnFamilyHandle;
@@ -415,60 +413,16 @@ final class Applier {
   // ---- compaction ----
 
   /**
-   * Drops history below {@code rev}: for each key changed since the last compaction, the newest
-   * version at or below {@code rev} stays (unless it is a tombstone) and everything older goes.
-   * Keys not changed since the last compaction already hold only their newest version there.
+   * Compacts at {@code rev}: from now on reads below it fail. The versions it drops are deleted by
+   * the store's {@link Compactor} in the background, which reads at or above {@code rev} cannot
+   * tell.
    */
-  private void compact(long rev) throws RocksDBException {
+  private void compact(long rev) {
     if (rev <= compacted) {
       throw new KvException(KvException.Code.COMPACTED);
     }
     if (rev > revision) {
       throw new KvException(KvException.Code.FUTURE_REV);
-    }
-    Map<String, byte[]> touched = new LinkedHashMap<>();
-    try (RocksIterator it = source.iterator(cf.rev())) {
-      for (it.seek(Codec.revKey(compacted + 1, 0));
-          it.isValid() && Codec.revKeyMain(it.key()) <= rev;
-          it.next()) {
-        byte[] v = it.value();
-        byte[] key = Arrays.copyOfRange(v, 1, v.length);
-        touched.putIfAbsent(new String(key, StandardCharsets.ISO_8859_1), key);
-      }
-    }
-    // Seek the keys in the order of the kv family, and delete in the order of each family: the
-    // seeks then move forward through memtables and tables, and the batch's index and the
-    // memtables take the deletes in order (in random order, 240,000 keys took 6 s, two thirds of
-    // it in seeks and in the batch index's search for each delete).
-    List<byte[]> groups = new ArrayList<>(touched.size());
-    for (byte[] key : touched.values()) {
-      groups.add(Codec.group(key));
-    }
-    groups.sort(Arrays::compareUnsigned);
-    List<byte[]> doomed = new ArrayList<>();
-    try (RocksIterator it = source.iterator(cf.kv())) {
-      for (byte[] group : groups) {
-        boolean newest = true;
-        for (it.seek(Codec.seekAtOrBelow(group, rev)); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          if (!Codec.startsWith(k, group) || k.length != group.length + Codec.REV_LEN) {
-            break;
-          }
-          if (!newest || Codec.isTombstone(it.value())) {
-            doomed.add(k);
-          }
-          newest = false;
-        }
-      }
-    }
-    List<byte[]> doomedRevs = new ArrayList<>(doomed.size());
-    for (byte[] k : doomed) {
-      batch.delete(cf.kv(), k);
-      doomedRevs.add(Codec.revKey(Codec.mainOf(k), Codec.subOf(k)));
-    }
-    doomedRevs.sort(Arrays::compareUnsigned);
-    for (byte[] r : doomedRevs) {
-      batch.delete(cf.rev(), r);
     }
     compacted = rev;
   }

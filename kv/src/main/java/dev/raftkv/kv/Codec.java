@@ -23,6 +23,9 @@ final class Codec {
   static final byte[] META_REVISION = Bytes.of("revision");
   static final byte[] META_COMPACTED = Bytes.of("compacted_revision");
 
+  /** How far the background compactor got (absent in stores older than it: all the way). */
+  static final byte[] META_COMPACTED_PHYSICALLY = Bytes.of("compacted_physically");
+
   /** The layout version in {@code meta}; a store with another one is refused at open. */
   static final byte[] META_FORMAT = Bytes.of("format_version");
 

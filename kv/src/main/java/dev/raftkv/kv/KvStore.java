@@ -112,10 +112,19 @@ public final class KvStore implements AutoCloseable {
   private volatile long revision;
   private volatile long compactedRevision;
 
+  /** How far the {@link Compactor} deleted what compactions dropped; guarded by itself to wait. */
+  private volatile long physicallyCompacted;
+
+  /** Counts the databases opened (a restore opens another); lock held to change. */
+  private long generation;
+
+  private final Compactor compactor;
+
   private KvStore(Path dir, KvOptions options) {
     this.options = options;
     this.dir = dir;
     this.index = new KeyIndex(options.valueCacheBytes());
+    this.compactor = new Compactor(new CompactorAccess(), "raftkv-compactor");
     Lock l = lock.writeLock();
     l.lock();
     try {
@@ -172,10 +181,16 @@ public final class KvStore implements AutoCloseable {
       appliedIndex = Codec.toLong(db.get(metaCf, Codec.META_APPLIED_INDEX), 0);
       revision = Codec.toLong(db.get(metaCf, Codec.META_REVISION), 1);
       compactedRevision = Codec.toLong(db.get(metaCf, Codec.META_COMPACTED), 0);
+      physicallyCompacted =
+          Codec.toLong(db.get(metaCf, Codec.META_COMPACTED_PHYSICALLY), compactedRevision);
+      generation++;
       try (RocksIterator it = db.newIterator(kvCf)) {
         index.rebuild(it);
       }
       closedBecause = null;
+      if (physicallyCompacted < compactedRevision) {
+        compactor.schedule(); // a crash or a checkpoint stopped it half way
+      }
     } catch (RocksDBException | RuntimeException e) {
       closeDb("closed");
       closedBecause = "closed: opening it failed: " + e;
@@ -390,10 +405,19 @@ public final class KvStore implements AutoCloseable {
       batch.put(metaCf, Codec.META_APPLIED_INDEX, Codec.longBytes(last));
       batch.put(metaCf, Codec.META_REVISION, Codec.longBytes(applier.revision()));
       batch.put(metaCf, Codec.META_COMPACTED, Codec.longBytes(applier.compacted()));
+      if (applier.compacted() > compactedRevision) {
+        // Absent, the mark means "all done" (stores older than the compactor): record it with the
+        // compaction, so a restart before the compactor's last slice resumes it. (Racing that
+        // slice can only set it back, and deleting again is harmless.)
+        batch.put(metaCf, Codec.META_COMPACTED_PHYSICALLY, Codec.longBytes(physicallyCompacted));
+      }
       db.write(writeOptions, batch);
       index.commit();
       revision = applier.revision();
       compactedRevision = applier.compacted();
+      if (physicallyCompacted < compactedRevision) {
+        compactor.schedule();
+      }
       appliedIndex = last;
       return out;
     } catch (RocksDBException e) {
@@ -490,6 +514,9 @@ public final class KvStore implements AutoCloseable {
           break;
         }
         byte[] v = it.value();
+        if (main == read.compacted && v[0] == Codec.TOMBSTONE) {
+          continue; // compaction drops it (the background compactor may not have yet)
+        }
         byte[] key = Arrays.copyOfRange(v, 1, v.length);
         KeyValue prev = prevKv ? view.get(key, main - 1, false) : null;
         if (v[0] == Codec.TOMBSTONE) {
@@ -572,7 +599,81 @@ public final class KvStore implements AutoCloseable {
    * lease} families) plus the revision and compacted revision; the applied index is left out.
    */
   public long hash() {
+    awaitCompaction(compactedRevision, java.time.Duration.ofMinutes(1));
     return read(this::hash);
+  }
+
+  /**
+   * Waits until the background compactor deleted what the compactions up to {@code rev} dropped
+   * (etcd's {@code physical} compaction); false if {@code timeout} passed first. Reads at or above
+   * the compacted revision do not need this: they see the same either way. An interrupt ends the
+   * wait (false), the thread's interrupt status kept.
+   */
+  public boolean awaitCompaction(long rev, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (compactor) {
+      while (physicallyCompacted < Math.min(rev, compactedRevision)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(compactor, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The store's side of the {@link Compactor}: each call under the read lock. */
+  private final class CompactorAccess implements Compactor.Store {
+    @Override
+    public long[] compactionState() {
+      return withDb(() -> new long[] {physicallyCompacted, compactedRevision, generation});
+    }
+
+    @Override
+    public List<byte[]> touchedGroups(long gen, long from, long to) {
+      return withDb(
+          () -> {
+            if (gen != generation) {
+              return null;
+            }
+            try (RocksIterator it = db.newIterator(revCf)) {
+              return Compactor.touchedGroups(it, from, to);
+            }
+          });
+    }
+
+    @Override
+    public boolean dropSlice(long gen, List<byte[]> groups, long to, boolean last) {
+      return withDb(
+          () -> {
+            if (gen != generation) {
+              return false;
+            }
+            try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch();
+                RocksIterator it = db.newIterator(kvCf)) {
+              Compactor.drop(it, groups, to, batch, kvCf, revCf);
+              if (last) {
+                batch.put(metaCf, Codec.META_COMPACTED_PHYSICALLY, Codec.longBytes(to));
+              }
+              db.write(writeOptions, batch);
+            } catch (RocksDBException e) {
+              throw new KvStorageException("background compaction at " + to + " failed", e);
+            }
+            if (last) {
+              synchronized (compactor) {
+                physicallyCompacted = to;
+                compactor.notifyAll();
+              }
+            }
+            return true;
+          });
+    }
   }
 
   private long hash(Read read) {
@@ -703,6 +804,7 @@ public final class KvStore implements AutoCloseable {
    */
   @Override
   public void close() {
+    compactor.close();
     Lock l = writeLock("close");
     try {
       if (db != null) {

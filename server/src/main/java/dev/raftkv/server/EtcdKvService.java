@@ -139,13 +139,27 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     propose(txn, req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.TxnResponse) r));
   }
 
+  /**
+   * Compacts through the Raft log. The answer comes once the compaction is applied here (reads
+   * below the revision fail from then on); with {@code physical}, as etcd, only once this member's
+   * background compactor also deleted what it dropped (within the request timeout).
+   */
   @Override
   public void compact(CompactionRequest req, StreamObserver<CompactionResponse> out) {
-    propose(
-        new dev.raftkv.kv.CompactionRequest(req.getRevision()),
-        req.getSerializedSize(),
-        out,
-        r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build());
+    CompletableFuture<CompactionResponse> f =
+        applied(
+            new dev.raftkv.kv.CompactionRequest(req.getRevision()),
+            r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build());
+    if (req.getPhysical()) {
+      f =
+          f.thenApplyAsync(
+              done -> {
+                kv.store().awaitCompaction(req.getRevision(), java.time.Duration.ofMinutes(1));
+                return done;
+              },
+              blockingReads);
+    }
+    reply(f, out);
   }
 
   private interface Convert<T> {
