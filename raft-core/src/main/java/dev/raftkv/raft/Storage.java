@@ -77,7 +77,7 @@ public interface Storage {
   default byte[] snapshotChunk(Snapshot snapshot, long offset, int length) {
     byte[] data = snapshot.data();
     int start = (int) Math.min(offset, data.length);
-    return java.util.Arrays.copyOfRange(data, start, (int) Math.min(data.length, start + length));
+    return java.util.Arrays.copyOfRange(data, start, Math.min(data.length, start + length));
   }
 
   /**
