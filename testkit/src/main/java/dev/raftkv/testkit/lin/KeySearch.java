@@ -150,7 +150,22 @@ final class KeySearch {
    * @param maxMemoBytes how large the memo may grow (roughly, in bytes) before the search gives up
    */
   static Result search(List<Op> history, LongSupplier clock, long deadline, long maxMemoBytes) {
+    return search(history, Map.of(), clock, deadline, maxMemoBytes);
+  }
+
+  /**
+   * {@link #search} with some operations of unknown outcome made due by a given time (an op id to a
+   * time): they must then have taken effect by it. That only narrows the linearizations looked for,
+   * so a linearization found is one of {@code history}; one not found may still exist.
+   */
+  static Result search(
+      List<Op> history,
+      Map<Long, Long> forcedDue,
+      LongSupplier clock,
+      long deadline,
+      long maxMemoBytes) {
     Map<Long, Long> due = dueTimes(history);
+    forcedDue.forEach((id, by) -> due.computeIfPresent(id, (k, was) -> Math.min(was, by)));
     List<Op> ops = ordered(history, due);
     List<Op> model = withUnreadValuesMerged(ops);
     Twins twins = new Twins(model);

@@ -325,15 +325,23 @@ public final class LinearizabilityChecker {
         + ")";
   }
 
+  /** How many dropped writes are tried, latest call first, at a point where no order fits. */
+  private static final int PUT_BACK_TRIES = 16;
+
+  /** How many writes are put back at one operation without getting past it before giving up. */
+  private static final int MAX_STUCK = 4;
+
   /**
    * First searches {@code ops} assuming that the writes of unknown outcome whose value nothing read
    * did not happen (always allowed for them). They never return, so the full search may try each at
-   * every step, and with hundreds of them (a chaos run with kills) it can outgrow any memory. When
-   * no order exists that way, the search says which operation nothing fits before; the dropped
-   * writes invoked in a window before its return are put back (a write of unknown outcome may take
-   * effect seconds after its call, and a version or revision a get saw may need it), the window
-   * doubling at each try, until an order is found or none is left to put back. Returns the
-   * linearizable result, or null: then only the full search can decide.
+   * every step, and with hundreds of them (a chaos run with kills) it outgrows any memory. When no
+   * order exists that way, the search names the operation {@code b} nothing fits before (a get
+   * whose version counts a write nobody read, say); the dropped writes called before {@code b}
+   * returned are then tried one at a time, latest call first, each made due by {@code b}'s return
+   * (it must have taken effect by then), and the first that gets the search past {@code b} is kept;
+   * failing that, the first that fits at all, since {@code b} may need two (a few times at most).
+   * Due times only narrow the orders looked for, so an order found is one of {@code ops}. Returns
+   * that linearizable result, or null: then only the full search can decide.
    */
   private static KeySearch.Result assumingUnobservedWritesFailed(
       List<Op> ops, LongSupplier nanoClock, long deadline) {
@@ -349,40 +357,61 @@ public final class LinearizabilityChecker {
         dropped.add(op);
       }
     }
-    long window = 5_000_000_000L;
+    dropped.sort(Comparator.comparingLong(Op::invokeNanos).reversed());
+    Map<Long, Long> forced = new HashMap<>();
+    KeySearch.Result r = KeySearch.search(kept, forced, nanoClock, deadline, maxMemoBytes());
+    int stuck = 0; // writes put back in a row without getting past the same operation
     while (true) {
-      KeySearch.Result r = KeySearch.search(kept, nanoClock, deadline, maxMemoBytes());
       if (r.status() == KeySearch.Status.LINEARIZABLE) {
         return r;
       }
       if (r.status() != KeySearch.Status.NOT_LINEARIZABLE || r.blocked() == null) {
         return null;
       }
-      long until = r.blocked().completeNanos();
-      long from = until - window;
-      List<Op> back = new ArrayList<>();
-      for (Op op : dropped) {
-        if (op.invokeNanos() <= until && op.invokeNanos() >= from) {
-          back.add(op);
+      Op blocked = r.blocked();
+      Op chosen = null;
+      KeySearch.Result next = null;
+      boolean past = false;
+      int tries = 0;
+      for (Op candidate : dropped) {
+        if (candidate.invokeNanos() > blocked.completeNanos()) {
+          continue;
+        }
+        if (tries++ == PUT_BACK_TRIES) {
+          break;
+        }
+        List<Op> with = new ArrayList<>(kept);
+        with.add(candidate);
+        Map<Long, Long> due = new HashMap<>(forced);
+        due.put(candidate.id(), blocked.completeNanos());
+        KeySearch.Result t = KeySearch.search(with, due, nanoClock, deadline, maxMemoBytes());
+        if (t.status() == KeySearch.Status.LINEARIZABLE) {
+          return t;
+        }
+        if (t.status() != KeySearch.Status.NOT_LINEARIZABLE || t.blocked() == null) {
+          return null; // out of time or memory
+        }
+        if (t.blocked().id() != blocked.id()
+            && t.longestPrefix().size() > r.longestPrefix().size()) {
+          chosen = candidate; // it gets the search past the operation: keep it
+          next = t;
+          past = true;
+          break;
+        }
+        if (chosen == null && t.longestPrefix().size() > r.longestPrefix().size()) {
+          chosen = candidate; // it fits; another may be needed too (a version two ahead)
+          next = t;
         }
       }
-      if (back.isEmpty() && from <= firstInvoke(dropped)) {
+      stuck = past ? 0 : stuck + 1;
+      if (chosen == null || stuck > MAX_STUCK) {
         return null;
       }
-      dropped.removeAll(back);
-      List<Op> next = new ArrayList<>(kept);
-      next.addAll(back);
-      kept = next;
-      window *= 2;
+      kept.add(chosen);
+      forced.put(chosen.id(), blocked.completeNanos());
+      dropped.remove(chosen);
+      r = next;
     }
-  }
-
-  private static long firstInvoke(List<Op> ops) {
-    long first = Long.MAX_VALUE;
-    for (Op op : ops) {
-      first = Math.min(first, op.invokeNanos());
-    }
-    return first;
   }
 
   /**

@@ -99,4 +99,29 @@ class KeySearchMemoTest {
             LinearizabilityChecker.check(without.ops(), java.time.Duration.ofSeconds(10)).verdict())
         .isEqualTo(Verdict.NOT_LINEARIZABLE);
   }
+
+  /** Two unread writes of unknown outcome both took effect: a get's version counts them both. */
+  @Test
+  void twoUnreadUnknownWritesThatAVersionCountsBothCount() {
+    H h = new H();
+    h.put(0, "k", "a", 0, 10, 2);
+    h.putUnknown(8, "k", "lost-1", 12);
+    h.putUnknown(9, "k", "lost-2", 14);
+    h.putUnknown(7, "k", "never", 16);
+    h.put(1, "k", "b", 30, 40, 6);
+    h.get(2, "k", 50, 60, "b", 6, 4, 6);
+    CheckResult r = LinearizabilityChecker.check(h.ops(), java.time.Duration.ofSeconds(10));
+    assertThat(r.verdict()).isEqualTo(Verdict.LINEARIZABLE);
+
+    // Version 5 needs three writes between "a" and "b", and only two might have happened.
+    H tooFew = new H();
+    tooFew.put(0, "k", "a", 0, 10, 2);
+    tooFew.putUnknown(8, "k", "lost-1", 12);
+    tooFew.putUnknown(9, "k", "lost-2", 14);
+    tooFew.put(1, "k", "b", 30, 40, 6);
+    tooFew.get(2, "k", 50, 60, "b", 6, 5, 6);
+    assertThat(
+            LinearizabilityChecker.check(tooFew.ops(), java.time.Duration.ofSeconds(10)).verdict())
+        .isEqualTo(Verdict.NOT_LINEARIZABLE);
+  }
 }
