@@ -32,7 +32,7 @@ final class Compactor implements AutoCloseable {
 
   /** What the compactor needs of its store. */
   interface Store {
-    /** The physically compacted revision, the compacted one, and the database's generation. */
+    /** The compacted revision and the database's generation, read together. */
     long[] compactionState();
 
     /** The keys with history in {@code (from, to]}, or null if the generation changed. */
@@ -40,7 +40,8 @@ final class Compactor implements AutoCloseable {
 
     /**
      * Deletes what compaction at {@code to} drops for {@code groups} in one batch, recording {@code
-     * to} as done when {@code last}; false if the generation changed.
+     * to} as done when {@code last} (and then calling {@link #finished}, all under its lock); false
+     * if the generation changed.
      */
     boolean dropSlice(long generation, List<byte[]> groups, long to, boolean last);
   }
@@ -48,6 +49,9 @@ final class Compactor implements AutoCloseable {
   private final Store store;
   private final ExecutorService thread;
   private final AtomicBoolean scheduled = new AtomicBoolean();
+
+  /** The revision up to which what compactions dropped is deleted. Guarded by this. */
+  private long done;
 
   Compactor(Store store, String name) {
     this.store = store;
@@ -60,10 +64,55 @@ final class Compactor implements AutoCloseable {
             });
   }
 
+  /** A database was opened whose deletes are done up to {@code revision}: where to start from. */
+  synchronized void opened(long revision) {
+    done = revision;
+    notifyAll();
+  }
+
+  /** The last slice up to {@code revision} is written. */
+  synchronized void finished(long revision) {
+    done = revision;
+    notifyAll();
+  }
+
+  /** The revision up to which what compactions dropped is deleted. */
+  synchronized long done() {
+    return done;
+  }
+
   /**
-   * Has the thread catch up with the compacted revision (again, if it is at work). Never blocks.
+   * Waits until the deletes are done up to {@code revision}; false if {@code timeout} passed first
+   * or the thread was interrupted (its interrupt status kept).
    */
-  void schedule() {
+  synchronized boolean await(long revision, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (done < revision) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      try {
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Has the thread catch up with the compacted revision (again, if it is at work), if it is behind.
+   * Never blocks.
+   */
+  void scheduleIfBehind(long compacted) {
+    if (done() < compacted) {
+      schedule();
+    }
+  }
+
+  private void schedule() {
     if (scheduled.compareAndSet(false, true)) {
       try {
         thread.execute(this::run);
@@ -78,9 +127,9 @@ final class Compactor implements AutoCloseable {
       while (true) {
         scheduled.set(false);
         long[] state = store.compactionState();
-        long from = state[0];
-        long to = state[1];
-        long generation = state[2];
+        long from = done();
+        long to = state[0];
+        long generation = state[1];
         if (from >= to) {
           return;
         }

@@ -8,10 +8,6 @@ import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.SnapshotSink;
 import dev.raftkv.runtime.SnapshotSource;
 import dev.raftkv.runtime.StateMachine;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -177,7 +173,9 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".checkpoint-" + System.nanoTime());
     try {
       store.checkpoint(tmp);
-      return pack(tmp);
+      try (CheckpointSource packed = CheckpointSource.open(tmp)) {
+        return packed.read(0, Math.toIntExact(packed.size()));
+      }
     } finally {
       Dirs.deleteTree(tmp);
     }
@@ -310,9 +308,19 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
       // One of this member's own checkpoints (the store was lost or is behind it).
       store.replaceWith(referencedDir(snapshot.data()));
     } else {
+      // The packed form whole in memory (a log store from before followers unpacked snapshots
+      // as they arrived keeps it so): unpacked the way a received stream is.
       Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restore-" + System.nanoTime());
       try {
-        unpack(snapshot.data(), tmp);
+        SnapshotSink unpacked =
+            new CheckpointSink(tmp.resolveSibling(tmp.getFileName() + "-in"), tmp, () -> null);
+        try {
+          unpacked.write(snapshot.data());
+          unpacked.finish();
+        } catch (RuntimeException e) {
+          unpacked.abort();
+          throw e;
+        }
         store.replaceWith(tmp);
       } finally {
         Dirs.deleteTree(tmp);
@@ -335,38 +343,5 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   @Override
   public void close() {
     store.close();
-  }
-
-  private static byte[] pack(Path dir) {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(buf);
-        Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.sorted().toList()) {
-        byte[] content = Files.readAllBytes(f);
-        out.writeUTF(f.getFileName().toString());
-        out.writeInt(content.length);
-        out.write(content);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("packing checkpoint " + dir, e);
-    }
-    return buf.toByteArray();
-  }
-
-  private static void unpack(byte[] data, Path dir) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-      Files.createDirectories(dir);
-      while (in.available() > 0) {
-        String name = in.readUTF();
-        if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-          throw new IllegalArgumentException("bad file name in snapshot: " + name);
-        }
-        byte[] content = new byte[in.readInt()];
-        in.readFully(content);
-        Files.write(dir.resolve(name), content);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("unpacking a snapshot into " + dir, e);
-    }
   }
 }

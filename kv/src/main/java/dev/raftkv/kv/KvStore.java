@@ -112,9 +112,6 @@ public final class KvStore implements AutoCloseable {
   private volatile long revision;
   private volatile long compactedRevision;
 
-  /** How far the {@link Compactor} deleted what compactions dropped; guarded by itself to wait. */
-  private volatile long physicallyCompacted;
-
   /** Counts the databases opened (a restore opens another); lock held to change. */
   private long generation;
 
@@ -181,16 +178,14 @@ public final class KvStore implements AutoCloseable {
       appliedIndex = Codec.toLong(db.get(metaCf, Codec.META_APPLIED_INDEX), 0);
       revision = Codec.toLong(db.get(metaCf, Codec.META_REVISION), 1);
       compactedRevision = Codec.toLong(db.get(metaCf, Codec.META_COMPACTED), 0);
-      physicallyCompacted =
-          Codec.toLong(db.get(metaCf, Codec.META_COMPACTED_PHYSICALLY), compactedRevision);
+      compactor.opened(
+          Codec.toLong(db.get(metaCf, Codec.META_COMPACTED_PHYSICALLY), compactedRevision));
       generation++;
       try (RocksIterator it = db.newIterator(kvCf)) {
         index.rebuild(it);
       }
       closedBecause = null;
-      if (physicallyCompacted < compactedRevision) {
-        compactor.schedule(); // a crash or a checkpoint stopped it half way
-      }
+      compactor.scheduleIfBehind(compactedRevision); // a crash or a checkpoint stopped it half way
     } catch (RocksDBException | RuntimeException e) {
       closeDb("closed");
       closedBecause = "closed: opening it failed: " + e;
@@ -409,15 +404,13 @@ public final class KvStore implements AutoCloseable {
         // Absent, the mark means "all done" (stores older than the compactor): record it with the
         // compaction, so a restart before the compactor's last slice resumes it. (Racing that
         // slice can only set it back, and deleting again is harmless.)
-        batch.put(metaCf, Codec.META_COMPACTED_PHYSICALLY, Codec.longBytes(physicallyCompacted));
+        batch.put(metaCf, Codec.META_COMPACTED_PHYSICALLY, Codec.longBytes(compactor.done()));
       }
       db.write(writeOptions, batch);
       index.commit();
       revision = applier.revision();
       compactedRevision = applier.compacted();
-      if (physicallyCompacted < compactedRevision) {
-        compactor.schedule();
-      }
+      compactor.scheduleIfBehind(compactedRevision);
       appliedIndex = last;
       return out;
     } catch (RocksDBException e) {
@@ -610,29 +603,14 @@ public final class KvStore implements AutoCloseable {
    * wait (false), the thread's interrupt status kept.
    */
   public boolean awaitCompaction(long rev, java.time.Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (compactor) {
-      while (physicallyCompacted < Math.min(rev, compactedRevision)) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        try {
-          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(compactor, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-    }
-    return true;
+    return compactor.await(Math.min(rev, compactedRevision), timeout);
   }
 
   /** The store's side of the {@link Compactor}: each call under the read lock. */
   private final class CompactorAccess implements Compactor.Store {
     @Override
     public long[] compactionState() {
-      return withDb(() -> new long[] {physicallyCompacted, compactedRevision, generation});
+      return withDb(() -> new long[] {compactedRevision, generation});
     }
 
     @Override
@@ -666,10 +644,7 @@ public final class KvStore implements AutoCloseable {
               throw new KvStorageException("background compaction at " + to + " failed", e);
             }
             if (last) {
-              synchronized (compactor) {
-                physicallyCompacted = to;
-                compactor.notifyAll();
-              }
+              compactor.finished(to);
             }
             return true;
           });

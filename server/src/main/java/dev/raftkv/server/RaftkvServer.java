@@ -437,27 +437,20 @@ public final class RaftkvServer implements AutoCloseable {
    * still goes out.
    */
   private void stopAfterRemoval() {
-    Thread t =
-        new Thread(
-            () -> {
-              grpc.shutdown();
-              try {
-                grpc.awaitTermination(2, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              LOG.log(
-                  System.Logger.Level.WARNING,
-                  "member "
-                      + config.name()
-                      + " ("
-                      + Long.toHexString(identity.memberId())
-                      + ") stops: the member has been permanently removed from the cluster");
-              close();
-            },
-            "raftkv-removed-" + Long.toHexString(identity.memberId()));
-    t.setDaemon(true);
-    t.start();
+    inBackground(
+        "raftkv-removed-",
+        () -> {
+          grpc.shutdown();
+          try {
+            grpc.awaitTermination(2, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          LOG.log(
+              System.Logger.Level.WARNING,
+              self() + " stops: the member has been permanently removed from the cluster");
+          close();
+        });
   }
 
   /**
@@ -468,16 +461,18 @@ public final class RaftkvServer implements AutoCloseable {
    */
   private void stopAfterFailure(Throwable cause) {
     failure = cause;
-    LOG.log(
-        System.Logger.Level.ERROR,
-        "member "
-            + config.name()
-            + " ("
-            + Long.toHexString(identity.memberId())
-            + ") stops: its raft node failed: "
-            + cause,
-        cause);
-    Thread t = new Thread(this::close, "raftkv-failed-" + Long.toHexString(identity.memberId()));
+    LOG.log(System.Logger.Level.ERROR, self() + " stops: its raft node failed: " + cause, cause);
+    inBackground("raftkv-failed-", this::close);
+  }
+
+  /** "member NAME (ID)", for the log. */
+  private String self() {
+    return "member " + config.name() + " (" + Long.toHexString(identity.memberId()) + ")";
+  }
+
+  /** Runs {@code task} on a new daemon thread named {@code prefix} and this member's id. */
+  private void inBackground(String prefix, Runnable task) {
+    Thread t = new Thread(task, prefix + Long.toHexString(identity.memberId()));
     t.setDaemon(true);
     t.start();
   }
