@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every fault kind and checks its verdicts: linearizable with the default linearizable reads, not
  * linearizable with serializable reads under isolation. Length and seed of the first run come from
  * {@code -Draftkv.chaos.duration} and {@code -Draftkv.chaos.seed} (the pom sets 60s and a fixed
- * seed; {@code -Psoak} runs 10m).
+ * seed; {@code -Psoak} runs 2m).
  */
 class ChaosCommandTest {
   @TempDir Path dir;
