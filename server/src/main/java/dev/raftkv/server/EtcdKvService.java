@@ -141,25 +141,28 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
 
   /**
    * Compacts through the Raft log. The answer comes once the compaction is applied here (reads
-   * below the revision fail from then on); with {@code physical}, as etcd, only once this member's
-   * background compactor also deleted what it dropped (within the request timeout).
+   * below the revision fail from then on), within the request timeout; with {@code physical}, as
+   * etcd, only once this member's background compactor also deleted what it dropped, for as long as
+   * that takes (the client's deadline bounds that wait, as etcd's does, not the request timeout: a
+   * large backlog takes seconds).
    */
   @Override
   public void compact(CompactionRequest req, StreamObserver<CompactionResponse> out) {
     CompletableFuture<CompactionResponse> f =
-        applied(
-            new dev.raftkv.kv.CompactionRequest(req.getRevision()),
-            r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build());
+        timeouts.watch(
+            applied(
+                new dev.raftkv.kv.CompactionRequest(req.getRevision()),
+                r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build()));
     if (req.getPhysical()) {
       f =
           f.thenApplyAsync(
               done -> {
-                kv.store().awaitCompaction(req.getRevision(), java.time.Duration.ofMinutes(1));
+                kv.store().awaitCompaction(req.getRevision(), java.time.Duration.ofMinutes(10));
                 return done;
               },
               blockingReads);
     }
-    reply(f, out);
+    answer(f, out);
   }
 
   private interface Convert<T> {
@@ -202,17 +205,20 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
    * done within the request timeout fails as "request timed out".
    */
   <T> void reply(CompletableFuture<T> f, StreamObserver<T> out) {
-    timeouts
-        .watch(f)
-        .whenComplete(
-            (v, e) -> {
-              if (e == null) {
-                out.onNext(v);
-                out.onCompleted();
-              } else {
-                out.onError(toStatus(e));
-              }
-            });
+    answer(timeouts.watch(f), out);
+  }
+
+  /** Answers {@code out} with {@code f}'s value, or with etcd's error for its failure. */
+  private static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            out.onNext(v);
+            out.onCompleted();
+          } else {
+            out.onError(toStatus(e));
+          }
+        });
   }
 
   /** etcd's gRPC errors for what can go wrong between a request and its answer. */
