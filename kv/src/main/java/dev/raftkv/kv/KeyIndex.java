@@ -20,7 +20,8 @@ import org.rocksdb.RocksIterator;
  * <p>Rebuilt from the {@code kv} family when the store opens or is replaced by a snapshot. Changed
  * by the apply thread only, through an undo log: {@link #mark()} and {@link #rollbackTo(int)} take
  * back a refused op, {@link #commit()} forgets the log once the batch is in RocksDB. Not safe for
- * concurrent use; only the apply thread touches it.
+ * concurrent use: the store changes it under its index lock's write lock and reads it under the
+ * read lock.
  */
 final class KeyIndex {
   /**
@@ -152,6 +153,27 @@ final class KeyIndex {
       out.add(Map.entry(k, keys.get(new Key(k))));
     }
     return out;
+  }
+
+  /**
+   * Adds the first {@code max} present keys of a range (the conventions of {@link #range}) to
+   * {@code out}, in key order, and returns how many keys the range holds.
+   */
+  long range(byte[] key, byte[] rangeEnd, long max, List<Map.Entry<byte[], Latest>> out) {
+    if (rangeEnd.length == 0) {
+      Latest l = get(key);
+      if (l != null && max > 0) {
+        out.add(Map.entry(key, l));
+      }
+      return l == null ? 0 : 1;
+    }
+    long count = 0;
+    for (byte[] k : keysIn(key, rangeEnd)) {
+      if (count++ < max) {
+        out.add(Map.entry(k, keys.get(new Key(k))));
+      }
+    }
+    return count;
   }
 
   /** The sum of {@code f} over the present keys of a range (the conventions of {@link #range}). */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -106,6 +107,9 @@ public final class KvStore implements AutoCloseable {
    * after {@link #lock}, never before it.
    */
   private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
+
+  /** A current-revision range reading more records than this reads them outside the index lock. */
+  static final int RECORDS_UNDER_LOCK = 64;
 
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
@@ -431,41 +435,69 @@ public final class KvStore implements AutoCloseable {
    * @throws KvException COMPACTED, FUTURE_REV or EMPTY_KEY
    */
   public RangeResponse range(RangeRequest request) {
-    if (request.rangeEnd().length == 0 && request.revision() <= 0) {
-      return currentKey(request);
+    if (request.revision() <= 0) {
+      return currentRange(request);
     }
     return read(read -> Ranges.range(read.view(), request, read.revision, read.compacted));
   }
 
   /**
-   * A range of one key at the current revision, from the key index and one point read of its newest
-   * record: no RocksDB snapshot or iterator. Under the shared index lock no apply call runs, so the
-   * index, the records and the revision are those after one whole apply call.
+   * A range at the current revision, from the key index: deleted keys and older versions are never
+   * visited, however many the history holds. The index, the revision and the newest records are
+   * those of one moment between two apply calls: the keys are taken under the shared index lock (no
+   * apply call runs meanwhile), and so are a few records; when more records are needed than {@link
+   * #RECORDS_UNDER_LOCK}, they are read after the lock is released, from a RocksDB snapshot taken
+   * under it, so a long range does not hold up the apply thread.
    */
-  private RangeResponse currentKey(RangeRequest request) {
+  private RangeResponse currentRange(RangeRequest request) {
+    Ranges.checkKey(request.key());
+    boolean keysOnly = Ranges.dropsValues(request) || request.countOnly();
     return withDb(
         () -> {
+          List<Map.Entry<byte[], KeyIndex.Latest>> entries = new ArrayList<>();
+          List<KeyValue> kvs = new ArrayList<>();
+          long count;
+          long rev;
+          long compacted;
+          Snapshot snapshot = null;
           Lock l = indexLock.readLock();
           l.lock();
           try {
-            Ranges.Scan one =
-                (key, rangeEnd, rev, keysOnly, visitor) -> {
-                  KeyIndex.Latest latest = index.get(key);
-                  if (latest != null) {
-                    visitor.visit(newest(key, latest, keysOnly));
-                  }
-                };
-            return Ranges.range(one, request, revision, compactedRevision);
+            count = index.range(request.key(), request.rangeEnd(), Ranges.keep(request), entries);
+            rev = revision;
+            compacted = compactedRevision;
+            long records =
+                keysOnly ? 0 : entries.stream().filter(e -> e.getValue().needsRecord()).count();
+            if (records <= RECORDS_UNDER_LOCK) {
+              for (Map.Entry<byte[], KeyIndex.Latest> e : entries) {
+                kvs.add(newest(e.getKey(), e.getValue(), keysOnly, null));
+              }
+            } else {
+              snapshot = db.getSnapshot();
+            }
           } finally {
             l.unlock();
           }
+          if (snapshot != null) {
+            try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot)) {
+              for (Map.Entry<byte[], KeyIndex.Latest> e : entries) {
+                kvs.add(newest(e.getKey(), e.getValue(), false, ro));
+              }
+            } finally {
+              db.releaseSnapshot(snapshot);
+            }
+          }
+          return Ranges.range(Ranges.listed(kvs, count), request, rev, compacted);
         });
   }
 
-  /** The key's newest version; index lock held. */
-  private KeyValue newest(byte[] key, KeyIndex.Latest latest, boolean keysOnly) {
+  /** The key's newest version, its record read through {@code ro} (null: the latest state). */
+  private KeyValue newest(byte[] key, KeyIndex.Latest latest, boolean keysOnly, ReadOptions ro) {
     try {
-      byte[] record = !keysOnly && latest.needsRecord() ? db.get(kvCf, latest.kvKey(key)) : null;
+      byte[] record = null;
+      if (!keysOnly && latest.needsRecord()) {
+        record = ro == null ? db.get(kvCf, latest.kvKey(key)) : db.get(kvCf, ro, latest.kvKey(key));
+      }
       return latest.toKeyValue(key.clone(), record, keysOnly);
     } catch (RocksDBException e) {
       throw new KvStorageException("read failed", e);

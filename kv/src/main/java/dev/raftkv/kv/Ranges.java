@@ -11,6 +11,86 @@ final class Ranges {
   /** Where a range reads its keys: see {@link MvccView#scan}. */
   interface Scan {
     void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, MvccView.Visitor visitor);
+
+    /**
+     * Visits the first {@code max} keys {@link #scan} would, in the same order, and returns how
+     * many keys it would visit in all. This default scans them all; a source that can count without
+     * reading the keys past {@code max} does so.
+     */
+    default long scanCounting(
+        byte[] key,
+        byte[] rangeEnd,
+        long rev,
+        boolean keysOnly,
+        long max,
+        MvccView.Visitor visitor) {
+      long[] count = {0};
+      scan(
+          key,
+          rangeEnd,
+          rev,
+          keysOnly,
+          kv -> {
+            if (count[0]++ < max) {
+              visitor.visit(kv);
+            }
+            return true;
+          });
+      return count[0];
+    }
+  }
+
+  /**
+   * A scan that has already been run: {@code kvs} are the first keys of a range that holds {@code
+   * count}, in key order, whatever range or revision is asked for.
+   */
+  static Scan listed(List<KeyValue> kvs, long count) {
+    return new Scan() {
+      @Override
+      public void scan(
+          byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, MvccView.Visitor visitor) {
+        scanCounting(key, rangeEnd, rev, keysOnly, Long.MAX_VALUE, visitor);
+      }
+
+      @Override
+      public long scanCounting(
+          byte[] key,
+          byte[] rangeEnd,
+          long rev,
+          boolean keysOnly,
+          long max,
+          MvccView.Visitor visitor) {
+        for (int i = 0; i < kvs.size() && i < max; i++) {
+          if (!visitor.visit(kvs.get(i))) {
+            break;
+          }
+        }
+        return count;
+      }
+    };
+  }
+
+  /**
+   * How many keys of {@code r}'s range it needs in full: none for a count; with no sorting or
+   * filtering, its limit plus one (enough to know there are more); otherwise every key (sorted and
+   * filtered, then cut, as etcd's apply does).
+   */
+  static long keep(RangeRequest r) {
+    if (r.countOnly()) {
+      return 0;
+    }
+    boolean filtered =
+        r.sortOrder() != RangeRequest.SortOrder.NONE
+            || r.minModRevision() != 0
+            || r.maxModRevision() != 0
+            || r.minCreateRevision() != 0
+            || r.maxCreateRevision() != 0;
+    return filtered || r.limit() <= 0 ? Long.MAX_VALUE : r.limit() + 1;
+  }
+
+  /** Whether {@code r}'s keys can be read without values (keys_only still sorts by value). */
+  static boolean dropsValues(RangeRequest r) {
+    return r.keysOnly() && r.sortTarget() != RangeRequest.SortTarget.VALUE;
   }
 
   /**
@@ -43,33 +123,21 @@ final class Ranges {
   static RangeResponse range(Scan view, RangeRequest r, long current, long compacted) {
     checkKey(r.key());
     long rev = readRevision(r.revision(), current, compacted);
-    boolean filtered =
-        r.sortOrder() != RangeRequest.SortOrder.NONE
-            || r.minModRevision() != 0
-            || r.maxModRevision() != 0
-            || r.minCreateRevision() != 0
-            || r.maxCreateRevision() != 0;
-    // Without sorting or filtering, keep limit+1 keys (enough to know there are more); otherwise
-    // keep every key, sort and filter, then cut (what etcd's apply does).
-    long keep = r.countOnly() ? 0 : (filtered || r.limit() <= 0 ? Long.MAX_VALUE : r.limit() + 1);
     List<KeyValue> kvs = new ArrayList<>();
-    long[] count = {0};
-    // keys_only still sorts by value (etcd drops values last)
-    boolean dropValues = r.keysOnly() && r.sortTarget() != RangeRequest.SortTarget.VALUE;
-    view.scan(
-        r.key(),
-        r.rangeEnd(),
-        rev,
-        dropValues,
-        kv -> {
-          count[0]++;
-          if (kvs.size() < keep) {
-            kvs.add(kv);
-          }
-          return true;
-        });
+    boolean dropValues = dropsValues(r);
+    long count =
+        view.scanCounting(
+            r.key(),
+            r.rangeEnd(),
+            rev,
+            dropValues || r.countOnly(),
+            keep(r),
+            kv -> {
+              kvs.add(kv);
+              return true;
+            });
     if (r.countOnly()) {
-      return new RangeResponse(current, List.of(), false, count[0]);
+      return new RangeResponse(current, List.of(), false, count);
     }
     kvs.removeIf(
         kv ->
@@ -96,7 +164,7 @@ final class Ranges {
     if (r.keysOnly() && !dropValues) {
       kvs.replaceAll(KeyValue::withoutValue);
     }
-    return new RangeResponse(current, kvs, more, count[0]);
+    return new RangeResponse(current, kvs, more, count);
   }
 
   private static Comparator<KeyValue> comparator(RangeRequest.SortTarget target) {
