@@ -9,6 +9,7 @@ import java.util.Map;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 
 /**
@@ -30,6 +31,14 @@ final class Applier {
       ColumnFamilyHandle meta) {}
 
   private final WriteBatchWithIndex batch;
+
+  /**
+   * The same batch, unindexed: the {@code rev} records go here. Nothing reads that family through
+   * the batch, so they need no place in its index (whose upkeep was two fifths of a 290,000-key
+   * delete), yet are written in the same atomic write and taken back by the same save points.
+   */
+  private final WriteBatch unindexed;
+
   private final Source source;
   private final Families cf;
   private final MvccView view;
@@ -49,6 +58,7 @@ final class Applier {
       KeyIndex index,
       KvOptions options) {
     this.batch = batch;
+    this.unindexed = batch.getWriteBatch();
     this.source = source;
     this.cf = cf;
     this.view = new MvccView(source, cf.kv());
@@ -255,7 +265,7 @@ final class Applier {
         cf.kv(),
         Codec.kvKey(Codec.group(key), w.main, w.sub),
         Codec.putValue(create, version, lease, value));
-    batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.PUT, key));
+    unindexed.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.PUT, key));
     KeyValue eventPrev = before(key, prev, w);
     w.sub++;
     if (prev != null && prev.lease() != 0 && prev.lease() != lease) {
@@ -299,7 +309,8 @@ final class Applier {
     for (KeyValue kv : present) {
       index.remove(kv.key());
       batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
-      batch.put(cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
+      unindexed.put(
+          cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));
       KeyValue eventPrev = before(kv.key(), kv, w);
       w.sub++;
       if (kv.lease() != 0) {

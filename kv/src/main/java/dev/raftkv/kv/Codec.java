@@ -1,6 +1,5 @@
 package dev.raftkv.kv;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -35,16 +34,27 @@ final class Codec {
 
   /** The group prefix of {@code userKey} in the {@code kv} family. */
   static byte[] group(byte[] userKey) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(userKey.length + 2 + REV_LEN);
+    int zeros = 0;
     for (byte b : userKey) {
-      out.write(b);
       if (b == 0) {
-        out.write(0xff);
+        zeros++;
       }
     }
-    out.write(0);
-    out.write(1);
-    return out.toByteArray();
+    byte[] out = new byte[userKey.length + zeros + 2];
+    if (zeros == 0) {
+      System.arraycopy(userKey, 0, out, 0, userKey.length);
+    } else {
+      int j = 0;
+      for (byte b : userKey) {
+        out[j++] = b;
+        if (b == 0) {
+          out[j++] = (byte) 0xff;
+        }
+      }
+    }
+    out[out.length - 2] = 0;
+    out[out.length - 1] = 1;
+    return out;
   }
 
   /** The length of the group prefix at the start of a {@code kv} key. */
@@ -63,14 +73,25 @@ final class Codec {
   /** The user key of a {@code kv} key. */
   static byte[] userKey(byte[] kvKey) {
     int end = groupLength(kvKey) - 2;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(end);
+    int zeros = 0;
     for (int i = 0; i < end; i++) {
-      out.write(kvKey[i]);
+      if (kvKey[i] == 0) {
+        zeros++;
+        i++; // the escape byte 0xff
+      }
+    }
+    if (zeros == 0) {
+      return Arrays.copyOf(kvKey, end);
+    }
+    byte[] out = new byte[end - zeros];
+    int j = 0;
+    for (int i = 0; i < end; i++) {
+      out[j++] = kvKey[i];
       if (kvKey[i] == 0) {
         i++;
       }
     }
-    return out.toByteArray();
+    return out;
   }
 
   /** {@code group ++ ~main ++ ~sub}. */
