@@ -145,12 +145,12 @@ final class CheckpointSink implements SnapshotSink {
         throw new IOException(
             "received snapshot ends inside " + (name == null ? "its first file" : name));
       }
-      syncDir(staging);
+      Dirs.syncDir(staging);
       if (Files.exists(target)) {
         Dirs.deleteTree(staging);
       } else {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        syncDir(target.toAbsolutePath().getParent());
+        Dirs.syncDir(target.toAbsolutePath().getParent());
       }
       return reference.get();
     } catch (IOException | RuntimeException e) {
@@ -178,11 +178,5 @@ final class CheckpointSink implements SnapshotSink {
       file = null;
     }
     Dirs.deleteTree(staging);
-  }
-
-  private static void syncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 }
