@@ -72,7 +72,10 @@ import picocli.CommandLine.Parameters;
           + " from the moment it was due (no coordinated omission).",
       "First sends --warmup requests of the same kind the same way, untimed (a JVM, this"
           + " client's too, runs interpreted code until the JIT has compiled it). Only the"
-          + " measured phase after it is timed, and CPU is counted over that phase alone.",
+          + " measured phase after it is timed, and CPU is counted over that phase alone."
+          + " bin/raftkv runs this client with the C1 compiler only (-XX:TieredStopAtLevel=1):"
+          + " in runs of seconds, C2 compiling was half of the client's CPU;"
+          + " RAFTKV_JAVA_OPTS=-XX:TieredStopAtLevel=4 brings C2 back.",
       "Prints one line; --csv FILE appends the same figures as one CSV line (with a header"
           + " line first if FILE is new or empty). Failed requests (any gRPC error, or no"
           + " answer within --timeout) are counted, not timed, and not in the throughput;"
