@@ -23,7 +23,8 @@
 #   RATE=                  open loop at this many req/s (raftkv bench --rate); empty: closed loop
 #   CHECK_PERF=0           1: after the sweep, also run `etcdctl check perf --load=$CHECK_PERF_LOAD`
 #   CHECK_PERF_LOAD=l      against each leader (60 s each; s, m, l or xl) and print both throughputs
-#   BENCH_JAVA_OPTS=       JVM options of the bench client; SERVER_JAVA_OPTS= of raftkv's servers
+#   BENCH_JAVA_OPTS=       JVM options of the bench client (bin/raftkv runs it with C1 only; add
+#                          -XX:TieredStopAtLevel=4 for C2); SERVER_JAVA_OPTS= of raftkv's servers
 #   ETCD_BASE_PORT=28800 RAFTKV_BASE_PORT=27790   member i listens on BASE+10*i (peers +1)
 #   RESULTS_DIR=bench/results/<date>-<time>   CSV, logs, report; kept
 #   REPORT=                where the Markdown report goes (the SVG beside it). Empty: the full

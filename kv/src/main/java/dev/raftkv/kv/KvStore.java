@@ -111,6 +111,17 @@ public final class KvStore implements AutoCloseable {
   /** A current-revision range reading more records than this reads them outside the index lock. */
   static final int RECORDS_UNDER_LOCK = 64;
 
+  /**
+   * How long a range at the current revision waits for an apply call to release the key index
+   * before it reads the history on a RocksDB snapshot instead (the state before that call).
+   */
+  static final java.time.Duration INDEX_WAIT = java.time.Duration.ofMillis(20);
+
+  /** For tests: the lock apply calls hold exclusively while they change the key index. */
+  ReentrantReadWriteLock indexLockForTest() {
+    return indexLock;
+  }
+
   // Written only by the apply thread, after the batch is in RocksDB; read by anyone.
   private volatile long appliedIndex;
   private volatile long revision;
@@ -443,11 +454,13 @@ public final class KvStore implements AutoCloseable {
 
   /**
    * A range at the current revision, from the key index: deleted keys and older versions are never
-   * visited, however many the history holds. The index, the revision and the newest records are
-   * those of one moment between two apply calls: the keys are taken under the shared index lock (no
-   * apply call runs meanwhile), and so are a few records; when more records are needed than {@link
-   * #RECORDS_UNDER_LOCK}, they are read after the lock is released, from a RocksDB snapshot taken
-   * under it, so a long range does not hold up the apply thread.
+   * visited, however many the history holds. While an apply call holds the index for longer than
+   * {@link #INDEX_WAIT} (a delete of many keys), it reads the history on a snapshot instead. The
+   * index, the revision and the newest records are those of one moment between two apply calls: the
+   * keys are taken under the shared index lock (no apply call runs meanwhile), and so are a few
+   * records; when more records are needed than {@link #RECORDS_UNDER_LOCK}, they are read after the
+   * lock is released, from a RocksDB snapshot taken under it, so a long range does not hold up the
+   * apply thread.
    */
   private RangeResponse currentRange(RangeRequest request) {
     Ranges.checkKey(request.key());
@@ -461,7 +474,12 @@ public final class KvStore implements AutoCloseable {
           long compacted;
           Snapshot snapshot = null;
           Lock l = indexLock.readLock();
-          l.lock();
+          if (!lockIndex(l)) {
+            // a long apply call (a delete of many keys) holds the index: read the state before it
+            try (Read read = new Read()) {
+              return Ranges.range(read.view(), request, read.revision, read.compacted);
+            }
+          }
           try {
             count = index.range(request.key(), request.rangeEnd(), Ranges.keep(request), entries);
             rev = revision;
@@ -489,6 +507,19 @@ public final class KvStore implements AutoCloseable {
           }
           return Ranges.range(Ranges.listed(kvs, count), request, rev, compacted);
         });
+  }
+
+  /**
+   * Takes the index's read lock unless an apply call keeps it longer than {@link #INDEX_WAIT};
+   * false (and not locked) then, or when the thread is interrupted (whose flag is kept).
+   */
+  private static boolean lockIndex(Lock l) {
+    try {
+      return l.tryLock(INDEX_WAIT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** The key's newest version, its record read through {@code ro} (null: the latest state). */

@@ -61,6 +61,32 @@ class CurrentRangeTest {
   }
 
   @Test
+  void aLongApplyDoesNotHoldUpReadsOfTheCurrentRevision() throws Exception {
+    try (KvStore store = KvStore.open(tmp.resolve("db"))) {
+      store.apply(1, List.of(PutRequest.of("a", "1"), PutRequest.of("b", "2")));
+      java.util.concurrent.locks.Lock applying = store.indexLockForTest().writeLock();
+      applying.lock(); // as an apply call does for its whole run
+      try {
+        java.util.concurrent.ExecutorService reader =
+            java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+          RangeResponse got =
+              reader
+                  .submit(() -> store.range(RangeRequest.range(Bytes.of("a"), Bytes.FROM_KEY)))
+                  .get(30, java.util.concurrent.TimeUnit.SECONDS);
+          assertThat(got.count()).isEqualTo(2);
+          assertThat(got.kvs()).extracting(kv -> new String(kv.value())).containsExactly("1", "2");
+          assertThat(got.revision()).isEqualTo(store.revision());
+        } finally {
+          reader.shutdownNow();
+        }
+      } finally {
+        applying.unlock();
+      }
+    }
+  }
+
+  @Test
   void theKeyIndexAnswersAsTheHistoryDoes() {
     for (long seed = 1; seed <= 4; seed++) {
       random = new Random(seed);
