@@ -303,11 +303,10 @@ final class Applier {
   private List<KeyValue> deleteRange(byte[] key, byte[] rangeEnd, Writer w)
       throws RocksDBException {
     List<KeyValue> present = new ArrayList<>();
-    for (Map.Entry<byte[], KeyIndex.Latest> e : index.range(key, rangeEnd)) {
+    for (Map.Entry<byte[], KeyIndex.Latest> e : index.removeRange(key, rangeEnd)) {
       present.add(current(e.getKey(), e.getValue()));
     }
     for (KeyValue kv : present) {
-      index.remove(kv.key());
       batch.put(cf.kv(), Codec.kvKey(Codec.group(kv.key()), w.main, w.sub), Codec.tombstoneValue());
       unindexed.put(
           cf.rev(), Codec.revKey(w.main, w.sub), Codec.revValue(Codec.TOMBSTONE, kv.key()));

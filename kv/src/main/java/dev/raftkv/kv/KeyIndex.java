@@ -218,6 +218,34 @@ final class KeyIndex {
     }
   }
 
+  /**
+   * Records a delete of every present key of a range (the conventions of {@link #range}) and
+   * returns them with their newest versions, in key order. A contiguous range leaves the sorted set
+   * in one pass, with no search per key.
+   */
+  List<Map.Entry<byte[], Latest>> removeRange(byte[] key, byte[] rangeEnd) {
+    if (rangeEnd.length == 0) {
+      Latest l = get(key);
+      if (l == null) {
+        return List.of();
+      }
+      remove(key);
+      return List.of(Map.entry(key, l));
+    }
+    java.util.SortedSet<byte[]> in = keysIn(key, rangeEnd);
+    List<Map.Entry<byte[], Latest>> out = new ArrayList<>(in.size());
+    for (byte[] k : in) {
+      Latest before = keys.remove(new Key(k));
+      account(before, null);
+      undo.add(new Undo(k, before));
+      out.add(Map.entry(k, before));
+    }
+    if (!out.isEmpty()) {
+      in.clear(); // (an empty range may be an unmodifiable empty set)
+    }
+    return out;
+  }
+
   private void account(Latest out, Latest in) {
     cachedBytes += (in == null ? 0 : in.cachedBytes()) - (out == null ? 0 : out.cachedBytes());
   }

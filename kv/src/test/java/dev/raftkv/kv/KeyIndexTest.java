@@ -84,6 +84,32 @@ class KeyIndexTest extends StoreFixture {
   }
 
   @Test
+  void aRangeRemovedAndRolledBackIsWhole() {
+    KeyIndex ki = new KeyIndex(1 << 20);
+    for (String k : List.of("a", "b", "ba", "bb", "c")) {
+      ki.put(b(k), ki.latest(1, 1, 0, 1, 0, b("v" + k)));
+    }
+    ki.commit();
+    Map<byte[], KeyIndex.Latest> before = ki.snapshotForTest();
+    long bytes = ki.cachedBytes();
+    int mark = ki.mark();
+    List<Map.Entry<byte[], KeyIndex.Latest>> gone = ki.removeRange(b("b"), b("c"));
+    assertThat(gone).extracting(e -> str(e.getKey())).containsExactly("b", "ba", "bb");
+    assertThat(ki.snapshotForTest().keySet())
+        .extracting(StoreFixture::str)
+        .containsExactly("a", "c");
+    assertThat(ki.get(b("ba"))).isNull();
+    assertThat(ki.removeRange(b("x"), b("y"))).isEmpty();
+    assertThat(ki.removeRange(b("b"), b("a"))).isEmpty(); // an empty range, end before start
+    assertThat(ki.removeRange(b("c"), Bytes.EMPTY))
+        .extracting(e -> str(e.getKey()))
+        .containsExactly("c");
+    ki.rollbackTo(mark);
+    assertThat(ki.snapshotForTest()).isEqualTo(before);
+    assertThat(ki.cachedBytes()).isEqualTo(bytes);
+  }
+
+  @Test
   void isRebuiltWhenTheStoreReopens() {
     for (long i = 1; i <= 100; i++) {
       store.apply(++index, Workload.entry(i));
