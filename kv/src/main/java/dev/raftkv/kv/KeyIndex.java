@@ -138,26 +138,10 @@ final class KeyIndex {
   }
 
   /**
-   * The present keys of a range, in key order, with etcd's conventions for {@code rangeEnd}: empty
-   * for {@code key} alone, {@code "\0"} for every key from {@code key} on, otherwise {@code [key,
-   * rangeEnd)}: a copy, in key order.
-   */
-  List<Map.Entry<byte[], Latest>> range(byte[] key, byte[] rangeEnd) {
-    if (rangeEnd.length == 0) {
-      Latest l = get(key);
-      return l == null ? List.of() : List.of(Map.entry(key, l));
-    }
-    java.util.SortedSet<byte[]> in = keysIn(key, rangeEnd);
-    List<Map.Entry<byte[], Latest>> out = new ArrayList<>(in.size());
-    for (byte[] k : in) {
-      out.add(Map.entry(k, keys.get(new Key(k))));
-    }
-    return out;
-  }
-
-  /**
-   * Adds the first {@code max} present keys of a range (the conventions of {@link #range}) to
-   * {@code out}, in key order, and returns how many keys the range holds.
+   * Adds the first {@code max} present keys of a range to {@code out}, in key order, and returns
+   * how many keys the range holds. The range has etcd's conventions for {@code rangeEnd}: empty for
+   * {@code key} alone, {@code "\0"} for every key from {@code key} on, otherwise {@code [key,
+   * rangeEnd)}.
    */
   long range(byte[] key, byte[] rangeEnd, long max, List<Map.Entry<byte[], Latest>> out) {
     if (rangeEnd.length == 0) {

@@ -471,7 +471,6 @@ public final class KvStore implements AutoCloseable {
           List<KeyValue> kvs = new ArrayList<>();
           long count;
           long rev;
-          long compacted;
           Snapshot snapshot = null;
           Lock l = indexLock.readLock();
           if (!lockIndex(l)) {
@@ -483,9 +482,10 @@ public final class KvStore implements AutoCloseable {
           try {
             count = index.range(request.key(), request.rangeEnd(), Ranges.keep(request), entries);
             rev = revision;
-            compacted = compactedRevision;
-            long records =
-                keysOnly ? 0 : entries.stream().filter(e -> e.getValue().needsRecord()).count();
+            int records = 0;
+            for (int i = 0; !keysOnly && i < entries.size(); i++) {
+              records += entries.get(i).getValue().needsRecord() ? 1 : 0;
+            }
             if (records <= RECORDS_UNDER_LOCK) {
               for (Map.Entry<byte[], KeyIndex.Latest> e : entries) {
                 kvs.add(newest(e.getKey(), e.getValue(), keysOnly, null));
@@ -505,7 +505,7 @@ public final class KvStore implements AutoCloseable {
               db.releaseSnapshot(snapshot);
             }
           }
-          return Ranges.range(Ranges.listed(kvs, count), request, rev, compacted);
+          return Ranges.respond(request, kvs, count, rev);
         });
   }
 

@@ -11,63 +11,6 @@ final class Ranges {
   /** Where a range reads its keys: see {@link MvccView#scan}. */
   interface Scan {
     void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, MvccView.Visitor visitor);
-
-    /**
-     * Visits the first {@code max} keys {@link #scan} would, in the same order, and returns how
-     * many keys it would visit in all. This default scans them all; a source that can count without
-     * reading the keys past {@code max} does so.
-     */
-    default long scanCounting(
-        byte[] key,
-        byte[] rangeEnd,
-        long rev,
-        boolean keysOnly,
-        long max,
-        MvccView.Visitor visitor) {
-      long[] count = {0};
-      scan(
-          key,
-          rangeEnd,
-          rev,
-          keysOnly,
-          kv -> {
-            if (count[0]++ < max) {
-              visitor.visit(kv);
-            }
-            return true;
-          });
-      return count[0];
-    }
-  }
-
-  /**
-   * A scan that has already been run: {@code kvs} are the first keys of a range that holds {@code
-   * count}, in key order, whatever range or revision is asked for.
-   */
-  static Scan listed(List<KeyValue> kvs, long count) {
-    return new Scan() {
-      @Override
-      public void scan(
-          byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, MvccView.Visitor visitor) {
-        scanCounting(key, rangeEnd, rev, keysOnly, Long.MAX_VALUE, visitor);
-      }
-
-      @Override
-      public long scanCounting(
-          byte[] key,
-          byte[] rangeEnd,
-          long rev,
-          boolean keysOnly,
-          long max,
-          MvccView.Visitor visitor) {
-        for (int i = 0; i < kvs.size() && i < max; i++) {
-          if (!visitor.visit(kvs.get(i))) {
-            break;
-          }
-        }
-        return count;
-      }
-    };
   }
 
   /**
@@ -123,19 +66,29 @@ final class Ranges {
   static RangeResponse range(Scan view, RangeRequest r, long current, long compacted) {
     checkKey(r.key());
     long rev = readRevision(r.revision(), current, compacted);
+    long keep = keep(r);
     List<KeyValue> kvs = new ArrayList<>();
-    boolean dropValues = dropsValues(r);
-    long count =
-        view.scanCounting(
-            r.key(),
-            r.rangeEnd(),
-            rev,
-            dropValues || r.countOnly(),
-            keep(r),
-            kv -> {
-              kvs.add(kv);
-              return true;
-            });
+    long[] count = {0};
+    view.scan(
+        r.key(),
+        r.rangeEnd(),
+        rev,
+        dropsValues(r) || r.countOnly(),
+        kv -> {
+          if (count[0]++ < keep) {
+            kvs.add(kv);
+          }
+          return true;
+        });
+    return respond(r, kvs, count[0], current);
+  }
+
+  /**
+   * The response to {@code r} from the first {@link #keep} keys of its range ({@code kvs}, in key
+   * order, read without values when {@link #dropsValues}) and the number of keys the range holds;
+   * {@code current} is the revision the header carries.
+   */
+  static RangeResponse respond(RangeRequest r, List<KeyValue> kvs, long count, long current) {
     if (r.countOnly()) {
       return new RangeResponse(current, List.of(), false, count);
     }
@@ -161,7 +114,7 @@ final class Ranges {
       kvs.subList((int) r.limit(), kvs.size()).clear();
       more = true;
     }
-    if (r.keysOnly() && !dropValues) {
+    if (r.keysOnly() && !dropsValues(r)) {
       kvs.replaceAll(KeyValue::withoutValue);
     }
     return new RangeResponse(current, kvs, more, count);
