@@ -15,19 +15,41 @@ public record Compare(
 
   /** etcd's {@code Compare.CompareTarget}. */
   public enum Target {
-    VERSION,
-    CREATE,
-    MOD,
-    VALUE,
-    LEASE
+    VERSION(0),
+    CREATE(1),
+    MOD(2),
+    VALUE(3),
+    LEASE(4);
+
+    private final int code;
+
+    Target(int code) {
+      this.code = code;
+    }
+
+    /** etcd's number for it, which is also its code in a stored command. */
+    public int code() {
+      return code;
+    }
   }
 
   /** etcd's {@code Compare.CompareResult}. */
   public enum Result {
-    EQUAL,
-    GREATER,
-    LESS,
-    NOT_EQUAL
+    EQUAL(0),
+    GREATER(1),
+    LESS(2),
+    NOT_EQUAL(3);
+
+    private final int code;
+
+    Result(int code) {
+      this.code = code;
+    }
+
+    /** etcd's number for it, which is also its code in a stored command. */
+    public int code() {
+      return code;
+    }
   }
 
   public Compare {

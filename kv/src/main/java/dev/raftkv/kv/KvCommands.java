@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * The binary form of the write commands that go through the Raft log: one log entry carries one
  * {@link Op}. A version byte leads, then a tag per op and its fields in record order; lengths and
- * counts are 32-bit, numbers 64-bit, big-endian. Reads served through ReadIndex never enter the
- * log, but a {@link RangeRequest} inside a txn does, so every request op is encoded.
+ * counts are 32-bit, numbers 64-bit, big-endian; an enum is one byte, its explicit code (etcd's
+ * number for it), never its ordinal. Reads served through ReadIndex never enter the log, but a
+ * {@link RangeRequest} inside a txn does, so every request op is encoded.
  */
 public final class KvCommands {
   private static final int VERSION = 1;
@@ -85,8 +87,8 @@ public final class KvCommands {
       bytes(out, r.rangeEnd());
       out.writeLong(r.limit());
       out.writeLong(r.revision());
-      out.writeByte(r.sortOrder().ordinal());
-      out.writeByte(r.sortTarget().ordinal());
+      out.writeByte(r.sortOrder().code());
+      out.writeByte(r.sortTarget().code());
       out.writeBoolean(r.keysOnly());
       out.writeBoolean(r.countOnly());
       out.writeLong(r.minModRevision());
@@ -112,8 +114,8 @@ public final class KvCommands {
       for (Compare c : t.compare()) {
         bytes(out, c.key());
         bytes(out, c.rangeEnd());
-        out.writeByte(c.target().ordinal());
-        out.writeByte(c.result().ordinal());
+        out.writeByte(c.target().code());
+        out.writeByte(c.result().code());
         out.writeLong(c.number());
         bytes(out, c.value());
       }
@@ -187,8 +189,16 @@ public final class KvCommands {
             bytes(in),
             in.readLong(),
             in.readLong(),
-            enumOf(RangeRequest.SortOrder.values(), in.readUnsignedByte(), "sort order"),
-            enumOf(RangeRequest.SortTarget.values(), in.readUnsignedByte(), "sort target"),
+            ofCode(
+                RangeRequest.SortOrder.values(),
+                RangeRequest.SortOrder::code,
+                in.readUnsignedByte(),
+                "sort order"),
+            ofCode(
+                RangeRequest.SortTarget.values(),
+                RangeRequest.SortTarget::code,
+                in.readUnsignedByte(),
+                "sort target"),
             in.readBoolean(),
             in.readBoolean(),
             in.readLong(),
@@ -214,8 +224,16 @@ public final class KvCommands {
                 new Compare(
                     bytes(in),
                     bytes(in),
-                    enumOf(Compare.Target.values(), in.readUnsignedByte(), "compare target"),
-                    enumOf(Compare.Result.values(), in.readUnsignedByte(), "compare result"),
+                    ofCode(
+                        Compare.Target.values(),
+                        Compare.Target::code,
+                        in.readUnsignedByte(),
+                        "compare target"),
+                    ofCode(
+                        Compare.Result.values(),
+                        Compare.Result::code,
+                        in.readUnsignedByte(),
+                        "compare result"),
                     in.readLong(),
                     bytes(in)));
           }
@@ -272,10 +290,14 @@ public final class KvCommands {
     return b;
   }
 
-  private static <E extends Enum<E>> E enumOf(E[] values, int ordinal, String what) {
-    if (ordinal >= values.length) {
-      throw new BadCommandException("unknown " + what + " " + ordinal);
+  /** The constant whose explicit code is {@code code}: stored codes never depend on ordinals. */
+  private static <E extends Enum<E>> E ofCode(
+      E[] values, ToIntFunction<E> codeOf, int code, String what) {
+    for (E e : values) {
+      if (codeOf.applyAsInt(e) == code) {
+        return e;
+      }
     }
-    return values[ordinal];
+    throw new BadCommandException("unknown " + what + " " + code);
   }
 }

@@ -37,18 +37,40 @@ public record RangeRequest(
 
   /** etcd's {@code RangeRequest.SortOrder}. */
   public enum SortOrder {
-    NONE,
-    ASCEND,
-    DESCEND
+    NONE(0),
+    ASCEND(1),
+    DESCEND(2);
+
+    private final int code;
+
+    SortOrder(int code) {
+      this.code = code;
+    }
+
+    /** etcd's number for it, which is also its code in a stored command. */
+    public int code() {
+      return code;
+    }
   }
 
   /** etcd's {@code RangeRequest.SortTarget}. */
   public enum SortTarget {
-    KEY,
-    VERSION,
-    CREATE,
-    MOD,
-    VALUE
+    KEY(0),
+    VERSION(1),
+    CREATE(2),
+    MOD(3),
+    VALUE(4);
+
+    private final int code;
+
+    SortTarget(int code) {
+      this.code = code;
+    }
+
+    /** etcd's number for it, which is also its code in a stored command. */
+    public int code() {
+      return code;
+    }
   }
 
   public RangeRequest {

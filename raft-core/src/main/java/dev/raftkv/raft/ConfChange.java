@@ -21,14 +21,35 @@ import java.util.TreeSet;
  */
 public record ConfChange(Type type, long nodeId, byte[] context) {
 
-  /** The kinds of change. */
+  /** The kinds of change, each with the explicit code its encoding stores. */
   public enum Type {
     /** Adds a voter, or promotes a learner to voter. */
-    ADD_VOTER,
+    ADD_VOTER(0),
     /** Adds a non-voting learner; a voter cannot be demoted this way. */
-    ADD_LEARNER,
+    ADD_LEARNER(1),
     /** Removes a voter or learner. */
-    REMOVE
+    REMOVE(2);
+
+    private final int code;
+
+    Type(int code) {
+      this.code = code;
+    }
+
+    /** The code stored in an encoded change; never changes once released. */
+    public int code() {
+      return code;
+    }
+
+    /** The type with that code, or null. */
+    static Type ofCode(int code) {
+      for (Type t : values()) {
+        if (t.code == code) {
+          return t;
+        }
+      }
+      return null;
+    }
   }
 
   private static final byte[] NONE = new byte[0];
@@ -57,12 +78,13 @@ public record ConfChange(Type type, long nodeId, byte[] context) {
   }
 
   /**
-   * The encoding stored in the entry: the type's ordinal, the id as 8 bytes big-endian, then the
-   * context's bytes (none: the 9-byte form of earlier versions, which {@link #decode} reads alike).
+   * The encoding stored in the entry: the type's {@link Type#code()}, the id as 8 bytes big-endian,
+   * then the context's bytes (none: the 9-byte form of earlier versions, which {@link #decode}
+   * reads alike).
    */
   public byte[] encode() {
     byte[] b = new byte[BASE_LENGTH + context.length];
-    b[0] = (byte) type.ordinal();
+    b[0] = (byte) type.code();
     for (int i = 0; i < 8; i++) {
       b[1 + i] = (byte) (nodeId >>> (56 - 8 * i));
     }
@@ -76,7 +98,8 @@ public record ConfChange(Type type, long nodeId, byte[] context) {
    * @throws IllegalArgumentException if the data is not a valid encoding
    */
   public static ConfChange decode(byte[] data) {
-    if (data.length < BASE_LENGTH || data[0] < 0 || data[0] >= Type.values().length) {
+    Type type = data.length < BASE_LENGTH ? null : Type.ofCode(data[0]);
+    if (type == null) {
       throw new IllegalArgumentException(
           "not an encoded configuration change (" + data.length + " bytes)");
     }
@@ -84,8 +107,7 @@ public record ConfChange(Type type, long nodeId, byte[] context) {
     for (int i = 1; i < BASE_LENGTH; i++) {
       id = (id << 8) | (data[i] & 0xff);
     }
-    return new ConfChange(
-        Type.values()[data[0]], id, Arrays.copyOfRange(data, BASE_LENGTH, data.length));
+    return new ConfChange(type, id, Arrays.copyOfRange(data, BASE_LENGTH, data.length));
   }
 
   /**

@@ -22,9 +22,10 @@ import java.util.zip.CRC32C;
  *  16  payload
  * </pre>
  *
- * <p>Payloads: entry = term u64, index u64, entry type u8, data; hard state = term u64, vote u64,
- * commit u64; membership = voter count u32, voters u64..., learner count u32, learners u64...;
- * snapshot mark = index u64, term u64 (the log was replaced by a snapshot at that position).
+ * <p>Payloads: entry = term u64, index u64, entry type u8 ({@link EntryType#code()}: 0 normal, 1
+ * membership change), data; hard state = term u64, vote u64, commit u64; membership = voter count
+ * u32, voters u64..., learner count u32, learners u64...; snapshot mark = index u64, term u64 (the
+ * log was replaced by a snapshot at that position).
  */
 final class WalRecord {
   static final int HEADER = 16;
@@ -37,7 +38,7 @@ final class WalRecord {
 
   static ByteBuffer entry(Entry e) {
     ByteBuffer b = header(17 + e.data().length, ENTRY);
-    b.putLong(e.term()).putLong(e.index()).put((byte) e.type().ordinal()).put(e.data());
+    b.putLong(e.term()).putLong(e.index()).put((byte) e.type().code()).put(e.data());
     return seal(b);
   }
 
@@ -126,13 +127,10 @@ final class WalRecord {
   static Entry decodeEntry(ByteBuffer p) {
     long term = p.getLong();
     long index = p.getLong();
-    int t = p.get();
-    if (t < 0 || t >= EntryType.values().length) {
-      throw new IllegalArgumentException("unknown entry type " + t);
-    }
+    EntryType type = EntryType.ofCode(p.get());
     byte[] data = new byte[p.remaining()];
     p.get(data);
-    return new Entry(term, index, EntryType.values()[t], data);
+    return new Entry(term, index, type, data);
   }
 
   static HardState decodeHardState(ByteBuffer p) {

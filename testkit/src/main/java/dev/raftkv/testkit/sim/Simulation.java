@@ -417,7 +417,7 @@ public final class Simulation {
       for (Entry e : applied) {
         out.writeLong(e.index());
         out.writeLong(e.term());
-        out.writeByte(e.type().ordinal());
+        out.writeByte(e.type().code());
         out.writeInt(e.data().length);
         out.write(e.data());
       }
@@ -434,7 +434,7 @@ public final class Simulation {
       for (int i = 0; i < n; i++) {
         long index = in.readLong();
         long term = in.readLong();
-        EntryType type = EntryType.values()[in.readByte()];
+        EntryType type = EntryType.ofCode(in.readByte());
         byte[] d = new byte[in.readInt()];
         in.readFully(d);
         out.add(new Entry(term, index, type, d));
