@@ -11,6 +11,7 @@ import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.ReadState;
 import dev.raftkv.raft.Ready;
+import dev.raftkv.raft.Role;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
@@ -18,13 +19,16 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +93,12 @@ public final class NodeDriver {
   private final Map<Long, CompletableFuture<Long>> reads = new ConcurrentHashMap<>();
   private final Map<Long, Integer> readAges = new HashMap<>(); // loop thread only
 
+  /** Membership changes asked for here and not yet applied (completed by the apply thread). */
+  private final Queue<ConfWaiter> confWaiters = new ConcurrentLinkedQueue<>();
+
+  /** Leadership transfers asked for here, settled by the loop as the node's status moves. */
+  private final Queue<TransferWaiter> transfers = new ConcurrentLinkedQueue<>();
+
   // Apply thread only.
   private final PriorityQueue<ReadWaiter> readsWaitingApply = new PriorityQueue<>();
   private ConfState appliedConf;
@@ -99,6 +109,22 @@ public final class NodeDriver {
   private volatile long appliedIndex;
   private volatile boolean closed;
   private volatile RuntimeException failure;
+
+  private record ConfWaiter(ConfChange change, CompletableFuture<Void> future) {}
+
+  /** A transfer asked for; {@code asked} once the node took it (loop thread only). */
+  private static final class TransferWaiter {
+    final long target;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+    boolean asked;
+
+    TransferWaiter(long target) {
+      this.target = target;
+    }
+  }
+
+  /** A membership change met by the apply thread, and why it changed nothing (or null). */
+  private record AppliedChange(ConfChange change, RuntimeException refused) {}
 
   private record ReadWaiter(long index, CompletableFuture<Long> future)
       implements Comparable<ReadWaiter> {
@@ -276,34 +302,41 @@ public final class NodeDriver {
     return f;
   }
 
-  /** Proposes a membership change; completes once the request is handed to the leader. */
+  /**
+   * Proposes a membership change. The future completes, on the apply thread, once an entry with an
+   * equal change has been applied on this member (so its membership, and the state machine's view
+   * of it, include the change); it fails at once with {@link ProposalRejectedException} if the node
+   * takes no change now (no leader, another change not yet applied), with {@link
+   * IllegalArgumentException} if the applied change was not allowed (a voter added as a learner),
+   * or with the runtime's failure when it stops. A change may also be lost with a leader change;
+   * callers add their own timeout.
+   */
   public CompletableFuture<Void> changeMembership(ConfChange change) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    submit(
-        () -> {
-          try {
-            node.proposeConfChange(change);
-            f.complete(null);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-          }
-        });
-    return f;
+    ConfWaiter w = new ConfWaiter(change, new CompletableFuture<>());
+    confWaiters.add(w);
+    submitOrFail(w.future(), () -> node.proposeConfChange(change), () -> confWaiters.remove(w));
+    return w.future();
   }
 
-  /** Asks this member, if it leads, to hand leadership to {@code target}. */
+  /**
+   * Asks this member, if it leads, to hand leadership to {@code target}. The future completes, on
+   * the node loop, once this member knows {@code target} as the leader (at once if it is this
+   * member). It fails with {@link IllegalStateException} if this member does not lead, {@link
+   * IllegalArgumentException} if the target is not a voter, {@link LeaderTransferException} if the
+   * node abandoned the transfer (the target did not take over within an election timeout) or
+   * another member took over, or with the runtime's failure when it stops.
+   */
   public CompletableFuture<Void> transferLeadership(long target) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    submit(
+    TransferWaiter w = new TransferWaiter(target);
+    transfers.add(w); // before the task, so that a stop in between fails it
+    submitOrFail(
+        w.future,
         () -> {
-          try {
-            node.transferLeadership(target);
-            f.complete(null);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-          }
-        });
-    return f;
+          node.transferLeadership(target);
+          w.asked = true;
+        },
+        () -> transfers.remove(w));
+    return w.future;
   }
 
   /** The node's state after the last batch the loop handled. */
@@ -386,6 +419,9 @@ public final class NodeDriver {
       batch.flush();
       handleReadies();
       status = node.status();
+      if (!transfers.isEmpty()) {
+        settleTransfers(status);
+      }
     } catch (RuntimeException e) {
       fail(e);
     } catch (Error e) {
@@ -481,12 +517,20 @@ public final class NodeDriver {
   private void apply(List<Entry> committed) {
     List<Entry> payloads = new ArrayList<>(committed.size());
     List<long[]> mine = new ArrayList<>();
+    List<AppliedChange> changes = null;
     for (Entry e : committed) {
       if (e.type() == EntryType.CONF_CHANGE) {
+        ConfChange cc = null;
+        RuntimeException refused = null;
         try {
-          appliedConf = ConfChange.decode(e.data()).applyTo(appliedConf);
-        } catch (IllegalArgumentException ignored) {
-          // the core ignores it too
+          cc = ConfChange.decode(e.data());
+          appliedConf = cc.applyTo(appliedConf);
+        } catch (IllegalArgumentException notAllowed) {
+          refused = notAllowed; // the core ignores it too; whoever asked for it learns why
+        }
+        if (cc != null) {
+          changes = changes == null ? new ArrayList<>(1) : changes;
+          changes.add(new AppliedChange(cc, refused));
         }
         payloads.add(e);
       } else if (e.data().length >= HEADER) {
@@ -519,8 +563,58 @@ public final class NodeDriver {
         f.complete(new Applied(m[1], results.get((int) m[2])));
       }
     }
+    if (changes != null && !confWaiters.isEmpty()) {
+      settleChanges(changes);
+    }
     releaseReads();
     maybeSnapshot(last.term());
+  }
+
+  /** Apply thread: completes the waiters of the changes just applied, in order. */
+  private void settleChanges(List<AppliedChange> changes) {
+    for (AppliedChange c : changes) {
+      for (ConfWaiter w : confWaiters) {
+        if (w.change().equals(c.change()) && confWaiters.remove(w)) {
+          if (c.refused() == null) {
+            w.future().complete(null);
+          } else {
+            w.future().completeExceptionally(c.refused());
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Loop thread: completes the transfers whose target now leads, and fails those the node gave up
+   * (it leads with no transfer to the target in progress) or that another member's election ended.
+   * While no leader is known (the target is campaigning) they wait.
+   */
+  private void settleTransfers(Status s) {
+    for (Iterator<TransferWaiter> it = transfers.iterator(); it.hasNext(); ) {
+      TransferWaiter w = it.next();
+      if (!w.asked || (s.role() == Role.LEADER && s.transferee() == w.target)) {
+        continue; // not yet taken, or in progress
+      } else if (s.leader() == w.target) {
+        w.future.complete(null);
+      } else if (s.role() == Role.LEADER) {
+        w.future.completeExceptionally(
+            new LeaderTransferException(
+                "leadership transfer to "
+                    + Long.toHexString(w.target)
+                    + " was abandoned: it did not take over within an election timeout"));
+      } else if (s.leader() != 0) { // another member won the election the transfer started
+        w.future.completeExceptionally(
+            new LeaderTransferException(
+                "leadership went to "
+                    + Long.toHexString(s.leader())
+                    + ", not to "
+                    + Long.toHexString(w.target)));
+      } else {
+        continue;
+      }
+      it.remove();
+    }
   }
 
   /**
@@ -599,6 +693,12 @@ public final class NodeDriver {
     proposals.clear();
     reads.values().forEach(f -> f.completeExceptionally(err));
     reads.clear();
+    for (ConfWaiter w; (w = confWaiters.poll()) != null; ) {
+      w.future().completeExceptionally(err);
+    }
+    for (TransferWaiter w; (w = transfers.poll()) != null; ) {
+      w.future.completeExceptionally(err);
+    }
   }
 
   /** Stops the driver: later requests fail; pending ones fail now. */

@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -48,7 +46,7 @@ import java.util.function.BooleanSupplier;
  * the time. A joining member does not rely on this: it asks the cluster for its id ({@link
  * Identity}).
  */
-final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements AutoCloseable {
+final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   static final String NOT_ENOUGH_STARTED =
       "etcdserver: re-configuration failed due to not enough started members";
 
@@ -58,13 +56,6 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
   private final EtcdKvService kvService;
   private final LeaderChannels leader;
   private final Duration timeout;
-  private final ScheduledExecutorService poller =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "raftkv-cluster-service");
-            t.setDaemon(true);
-            return t;
-          });
 
   EtcdClusterService(
       ServerConfig config,
@@ -133,7 +124,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
             id,
             Members.encodeContext(urls));
     finish(
-        change(cc, () -> kv.store().member(id) != null)
+        change(cc)
             .thenApply(
                 ignored ->
                     MemberAddResponse.newBuilder()
@@ -163,7 +154,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
       }
     }
     finish(
-        change(new ConfChange(ConfChange.Type.REMOVE, id), () -> kv.store().member(id) == null)
+        change(new ConfChange(ConfChange.Type.REMOVE, id))
             .thenApply(
                 ignored ->
                     MemberRemoveResponse.newBuilder()
@@ -224,12 +215,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
       return;
     }
     finish(
-        change(
-                new ConfChange(ConfChange.Type.ADD_VOTER, id),
-                () -> {
-                  Member now = kv.store().member(id);
-                  return now != null && !now.learner();
-                })
+        change(new ConfChange(ConfChange.Type.ADD_VOTER, id))
             .thenApply(
                 ignored ->
                     MemberPromoteResponse.newBuilder()
@@ -259,35 +245,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Proposes {@code cc} and completes once {@code applied} holds on this member. */
-  private CompletableFuture<Void> change(ConfChange cc, BooleanSupplier applied) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    runtime
-        .changeMembership(cc)
-        .whenComplete(
-            (v, e) -> {
-              if (e != null) {
-                done.completeExceptionally(e);
-              } else {
-                poll(applied, done);
-              }
-            });
-    return done;
-  }
-
-  private void poll(BooleanSupplier applied, CompletableFuture<Void> done) {
-    if (done.isDone()) {
-      return;
-    }
-    try {
-      if (applied.getAsBoolean()) {
-        done.complete(null);
-        return;
-      }
-      poller.schedule(() -> poll(applied, done), 10, TimeUnit.MILLISECONDS);
-    } catch (RuntimeException e) {
-      done.completeExceptionally(e);
-    }
+  /** Proposes {@code cc}; completes once this member applied it (see NodeDriver). */
+  private CompletableFuture<Void> change(ConfChange cc) {
+    return runtime.changeMembership(cc);
   }
 
   /**
@@ -383,10 +343,5 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase implements Au
 
   private static StatusRuntimeException unhealthy() {
     return Status.UNAVAILABLE.withDescription("etcdserver: unhealthy cluster").asRuntimeException();
-  }
-
-  @Override
-  public void close() {
-    poller.shutdownNow();
   }
 }

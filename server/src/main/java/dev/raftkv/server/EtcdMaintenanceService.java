@@ -17,9 +17,11 @@ import dev.raftkv.api.etcdserverpb.StatusRequest;
 import dev.raftkv.api.etcdserverpb.StatusResponse;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.raft.Status;
+import dev.raftkv.runtime.LeaderTransferException;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
 
 /**
  * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows),
@@ -120,37 +122,26 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
               .asRuntimeException());
       return;
     }
-    runtime
-        .transferLeadership(target)
-        .thenCompose(
-            ignored ->
-                java.util.concurrent.CompletableFuture.runAsync(
-                    () -> {
-                      long deadline =
-                          System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-                      while (runtime.status().leader() != target && System.nanoTime() < deadline) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                      }
-                      if (runtime.status().leader() != target) {
-                        throw new java.util.concurrent.CompletionException(
-                            io.grpc.Status.UNAVAILABLE
+    kvService.reply(
+        runtime
+            .transferLeadership(target)
+            .handle(
+                (v, e) -> {
+                  if (e != null) {
+                    Throwable c = e instanceof CompletionException ? e.getCause() : e;
+                    throw new CompletionException(
+                        c instanceof LeaderTransferException
+                            ? io.grpc.Status.UNAVAILABLE
                                 .withDescription(
                                     "etcdserver: request timed out, leader transfer took too long")
-                                .asRuntimeException());
-                      }
-                    }))
-        .whenComplete(
-            (v, e) -> {
-              if (e != null) {
-                out.onError(EtcdKvService.toStatus(e));
-              } else {
-                out.onNext(
-                    MoveLeaderResponse.newBuilder()
-                        .setHeader(kvService.header(kv.store().revision()))
-                        .build());
-                out.onCompleted();
-              }
-            });
+                                .asRuntimeException()
+                            : c);
+                  }
+                  return MoveLeaderResponse.newBuilder()
+                      .setHeader(kvService.header(kv.store().revision()))
+                      .build();
+                }),
+        out);
   }
 
   @Override

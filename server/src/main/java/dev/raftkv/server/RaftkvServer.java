@@ -253,7 +253,6 @@ public final class RaftkvServer implements AutoCloseable {
                 grpcCalls);
       } catch (IOException | RuntimeException e) {
         leases.close();
-        clusterService.close();
         throw e;
       }
       publisher.start(background);
@@ -518,7 +517,6 @@ public final class RaftkvServer implements AutoCloseable {
     grpcCalls.shutdownNow();
     closeQuietly(admin);
     closeQuietly(leases);
-    closeQuietly(clusterService);
     closeQuietly(leaderChannels);
     closeQuietly(runtime);
     closeQuietly(transport);
