@@ -5,15 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -25,6 +22,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.RocksObject;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
@@ -276,11 +274,11 @@ public final class KvStore implements AutoCloseable {
     }
   }
 
-  /** Runs {@code body} on a consistent {@link Read}, under the read lock. */
-  private <T> T read(Function<Read, T> body) {
+  /** Runs {@code body} on a consistent {@link StoreRead}, under the read lock. */
+  private <T> T read(Function<StoreRead, T> body) {
     return withDb(
         () -> {
-          try (Read read = new Read()) {
+          try (StoreRead read = new StoreRead(db, metaCf, kvCf)) {
             return body.apply(read);
           }
         });
@@ -475,7 +473,7 @@ public final class KvStore implements AutoCloseable {
           Lock l = indexLock.readLock();
           if (!lockIndex(l)) {
             // a long apply call (a delete of many keys) holds the index: read the state before it
-            try (Read read = new Read()) {
+            try (StoreRead read = new StoreRead(db, metaCf, kvCf)) {
               return Ranges.range(read.view(), request, read.revision, read.compacted);
             }
           }
@@ -545,50 +543,7 @@ public final class KvStore implements AutoCloseable {
    *     etcd; from exactly the compacted revision, deletes at that revision are already gone)
    */
   public Changes changes(long fromRevision, int maxEvents, boolean prevKv) {
-    return read(read -> changes(read, fromRevision, maxEvents, prevKv));
-  }
-
-  private Changes changes(Read read, long fromRevision, int maxEvents, boolean prevKv) {
-    long from = Math.max(fromRevision, 1);
-    if (from < read.compacted) {
-      throw new KvException(KvException.Code.COMPACTED);
-    }
-    MvccView view = read.view();
-    List<Event> events = new ArrayList<>();
-    long next = read.revision + 1;
-    try (RocksIterator it = read.iterator(revCf);
-        RocksIterator kvs = read.iterator(kvCf)) {
-      for (it.seek(Codec.revKey(from, 0)); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        long main = Codec.revKeyMain(k);
-        if (main > read.revision) {
-          break;
-        }
-        if (events.size() >= maxEvents
-            && main != events.get(events.size() - 1).kv().modRevision()) {
-          next = main;
-          break;
-        }
-        byte[] v = it.value();
-        if (main == read.compacted && v[0] == Codec.TOMBSTONE) {
-          continue; // compaction drops it (the background compactor may not have yet)
-        }
-        byte[] key = Arrays.copyOfRange(v, 1, v.length);
-        KeyValue prev = prevKv ? view.get(key, main - 1, false) : null;
-        if (v[0] == Codec.TOMBSTONE) {
-          events.add(
-              new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), prev));
-        } else {
-          byte[] kvKey = Codec.kvKey(Codec.group(key), main, Codec.revKeySub(k));
-          kvs.seek(kvKey);
-          if (!kvs.isValid() || !Arrays.equals(kvs.key(), kvKey)) {
-            throw new IllegalStateException("rev record without kv record at " + main);
-          }
-          events.add(new Event(Event.Type.PUT, Codec.decode(kvKey, kvs.value(), false), prev));
-        }
-      }
-    }
-    return new Changes(events, next, read.revision);
+    return read(read -> HistoryReads.changes(read, revCf, kvCf, fromRevision, maxEvents, prevKv));
   }
 
   /** The keys currently attached to {@code leaseId}, in key order. */
@@ -628,26 +583,7 @@ public final class KvStore implements AutoCloseable {
    * @throws KvException COMPACTED or FUTURE_REV
    */
   public long hashKV(long rev) {
-    return read(read -> hashKV(read, rev));
-  }
-
-  private long hashKV(Read read, long rev) {
-    long at = Ranges.readRevision(rev, read.revision, read.compacted);
-    CRC32 crc = new CRC32();
-    read.view()
-        .forEach(
-            at,
-            kv -> {
-              crc.update(Codec.longBytes(kv.key().length));
-              crc.update(kv.key());
-              crc.update(Codec.longBytes(kv.createRevision()));
-              crc.update(Codec.longBytes(kv.modRevision()));
-              crc.update(Codec.longBytes(kv.version()));
-              crc.update(Codec.longBytes(kv.lease()));
-              crc.update(Codec.longBytes(kv.value().length));
-              crc.update(kv.value());
-            });
-    return crc.getValue();
+    return read(read -> Hashes.hashKv(read, rev));
   }
 
   /**
@@ -656,7 +592,7 @@ public final class KvStore implements AutoCloseable {
    */
   public long hash() {
     awaitCompaction(compactedRevision, java.time.Duration.ofMinutes(1));
-    return read(this::hash);
+    return read(read -> Hashes.hashRecords(read, List.of(kvCf, revCf, leaseCf)));
   }
 
   /**
@@ -714,25 +650,6 @@ public final class KvStore implements AutoCloseable {
     }
   }
 
-  private long hash(Read read) {
-    CRC32 crc = new CRC32();
-    crc.update(Codec.longBytes(read.revision));
-    crc.update(Codec.longBytes(read.compacted));
-    for (ColumnFamilyHandle cf : List.of(kvCf, revCf, leaseCf)) {
-      try (RocksIterator it = read.iterator(cf)) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          byte[] v = it.value();
-          crc.update(Codec.longBytes(k.length));
-          crc.update(k);
-          crc.update(Codec.longBytes(v.length));
-          crc.update(v);
-        }
-      }
-    }
-    return crc.getValue();
-  }
-
   /**
    * Writes a RocksDB checkpoint (hard links where possible) of the current state, applied index
    * included, to {@code dir}, which must not exist. This is the state machine snapshot.
@@ -740,7 +657,7 @@ public final class KvStore implements AutoCloseable {
   public Path checkpoint(Path dir) {
     return withDb(
         () -> {
-          flushOpen(); // the checkpoint must hold every applied batch (there is no WAL to copy)
+          flushOpen(true); // the checkpoint must hold every applied batch (there is no WAL to copy)
           try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
             return dir;
@@ -758,19 +675,11 @@ public final class KvStore implements AutoCloseable {
     // Under the lock, so the directory is not half replaced while listed.
     return withDb(
         () -> {
-          long total = 0;
-          try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-              try {
-                total += Files.size(f);
-              } catch (IOException gone) {
-                // a file RocksDB deleted while we looked (compaction) takes no space
-              }
-            }
+          try {
+            return Dirs.filesSize(dir);
           } catch (IOException e) {
             throw new KvStorageException("cannot list " + dir, e);
           }
-          return total;
         });
   }
 
@@ -801,7 +710,7 @@ public final class KvStore implements AutoCloseable {
   public void sync() {
     withDb(
         () -> {
-          flushOpen();
+          flushOpen(true);
           return null;
         });
   }
@@ -815,19 +724,14 @@ public final class KvStore implements AutoCloseable {
   public void flushInBackground() {
     withDb(
         () -> {
-          try (FlushOptions fo =
-              new FlushOptions().setWaitForFlush(false).setAllowWriteStall(true)) {
-            db.flush(fo, handles);
-          } catch (RocksDBException e) {
-            throw new KvStorageException("flush of " + dir + " failed", e);
-          }
+          flushOpen(false);
           return null;
         });
   }
 
-  /** Flushes every column family atomically and waits; RocksDB open, lock held. */
-  private void flushOpen() {
-    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+  /** Flushes every column family atomically and waits (or not); RocksDB open, lock held. */
+  private void flushOpen(boolean wait) {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(wait).setAllowWriteStall(!wait)) {
       db.flush(fo, handles);
     } catch (RocksDBException e) {
       throw new KvStorageException("flush of " + dir + " failed", e);
@@ -846,7 +750,7 @@ public final class KvStore implements AutoCloseable {
     Lock l = writeLock("close");
     try {
       if (db != null) {
-        flushOpen(); // what was applied since the last flush is in the memtables only
+        flushOpen(true); // what was applied since the last flush is in the memtables only
       }
       closeDb("closed");
       batches.close();
@@ -868,18 +772,14 @@ public final class KvStore implements AutoCloseable {
     } else if (closedBecause == null) {
       closedBecause = why;
     }
-    if (writeOptions != null) {
-      writeOptions.close();
-      writeOptions = null;
+    for (RocksObject o : new RocksObject[] {writeOptions, cfOptions, dbOptions}) {
+      if (o != null) {
+        o.close();
+      }
     }
-    if (cfOptions != null) {
-      cfOptions.close();
-      cfOptions = null;
-    }
-    if (dbOptions != null) {
-      dbOptions.close();
-      dbOptions = null;
-    }
+    writeOptions = null;
+    cfOptions = null;
+    dbOptions = null;
     kvCf = revCf = leaseCf = metaCf = null;
   }
 
@@ -896,43 +796,5 @@ public final class KvStore implements AutoCloseable {
           }
           return List.of(index.snapshotForTest(), rebuilt.snapshotForTest());
         });
-  }
-
-  /** A consistent read: a RocksDB snapshot and the revisions recorded in it. Read lock held. */
-  private final class Read implements Source, AutoCloseable {
-    private final Snapshot snapshot = db.getSnapshot();
-    private final ReadOptions ro = new ReadOptions().setSnapshot(snapshot);
-    final long revision;
-    final long compacted;
-
-    Read() {
-      try {
-        revision = Codec.toLong(db.get(metaCf, ro, Codec.META_REVISION), 1);
-        compacted = Codec.toLong(db.get(metaCf, ro, Codec.META_COMPACTED), 0);
-      } catch (RocksDBException e) {
-        close();
-        throw new KvStorageException("read failed", e);
-      }
-    }
-
-    MvccView view() {
-      return new MvccView(this, kvCf);
-    }
-
-    @Override
-    public RocksIterator iterator(ColumnFamilyHandle cf) {
-      return db.newIterator(cf, ro);
-    }
-
-    @Override
-    public byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
-      return db.get(cf, ro, key);
-    }
-
-    @Override
-    public void close() {
-      ro.close();
-      db.releaseSnapshot(snapshot);
-    }
   }
 }
