@@ -116,9 +116,13 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Option(
       names = "--history",
-      defaultValue = "chaos-history.jsonl",
-      description = "Where to write the history, JSON lines (default: ${DEFAULT-VALUE}).")
+      description =
+          "Where to write the history, JSON lines (default: history.jsonl in the data directory,"
+              + " so a temporary one takes it along when a passing run deletes it).")
   Path history;
+
+  /** The history's file name in the data directory when {@code --history} is not given. */
+  static final String DEFAULT_HISTORY = "history.jsonl";
 
   @Override
   public Integer call() throws IOException, InterruptedException {
@@ -149,10 +153,24 @@ final class ChaosCommand implements Callable<Integer> {
             + ")");
     ChaosOptions options =
         new ChaosOptions(
-            length, s, clients, keys, serializableReads, timeout, kinds, dir, history, budget);
+            length,
+            s,
+            clients,
+            keys,
+            serializableReads,
+            timeout,
+            kinds,
+            dir,
+            history != null ? history : dir.resolve(DEFAULT_HISTORY),
+            budget);
     int code = new ChaosRun(options, System.out).run();
     if (temporary && code == 0) {
       deleteTree(dir);
+      if (history == null) {
+        System.out.println(
+            "the temporary data directory and its history are deleted (keep them with --data-dir"
+                + " or --history)");
+      }
     } else {
       System.out.println("member data and logs kept in " + dir);
     }

@@ -66,17 +66,10 @@ class ChaosCommandTest {
   void aRunUnderEveryFaultIsLinearizableAndLosesNothing() throws Exception {
     String duration = System.getProperty("raftkv.chaos.duration", "60s");
     String seed = System.getProperty("raftkv.chaos.seed", "20261123");
-    Path history = dir.resolve("history.jsonl");
+    // Without --history, the history goes into the data directory.
+    Path history = dir.resolve("data").resolve(ChaosCommand.DEFAULT_HISTORY);
     Object[] run =
-        chaos(
-            "--duration",
-            duration,
-            "--seed",
-            seed,
-            "--data-dir",
-            dir.resolve("data").toString(),
-            "--history",
-            history.toString());
+        chaos("--duration", duration, "--seed", seed, "--data-dir", dir.resolve("data").toString());
     String out = (String) run[1];
     assertThat(run[0]).as(out).isEqualTo(0);
     assertThat(out)
