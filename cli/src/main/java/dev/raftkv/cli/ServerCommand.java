@@ -1,7 +1,8 @@
 package dev.raftkv.cli;
 
-import dev.raftkv.runtime.Json;
-import dev.raftkv.runtime.SeedConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftkv.replicator.SeedConfig;
+import dev.raftkv.replicator.SeedJson;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.ServerConfig;
 import java.io.IOException;
@@ -334,38 +335,40 @@ final class ServerCommand implements Callable<Integer> {
     if (!Files.isReadable(file)) {
       throw new IllegalArgumentException("cannot read " + file + " (--peer-json)");
     }
-    Object json;
+    JsonNode json;
     try {
-      json = Json.parse(Files.readString(file));
+      json = SeedJson.parse(Files.readString(file));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage());
     }
-    Object object = json instanceof Map<?, ?> m ? m.get("object") : null;
-    Object peers = object instanceof Map<?, ?> o ? o.get("peers") : null;
-    if (!(peers instanceof List<?> list) || list.isEmpty()) {
+    JsonNode peers = json.path("object").path("peers");
+    if (!peers.isArray() || peers.isEmpty()) {
       throw new IllegalArgumentException(
           file + ": field \"object.peers\" must be a non-empty list");
     }
     Map<String, URI> cluster = new LinkedHashMap<>();
     String logdir = null;
     long timeout = 1000;
-    for (Object p : list) {
-      if (!(p instanceof Map<?, ?> peer)) {
+    for (JsonNode peer : peers) {
+      if (!peer.isObject()) {
         throw new IllegalArgumentException(file + ": each of \"object.peers\" must be an object");
       }
-      if (!(peer.get("id") instanceof Long pid) || pid <= 0) {
+      JsonNode idNode = peer.path("id");
+      long pid = idNode.isIntegralNumber() && idNode.canConvertToLong() ? idNode.longValue() : 0;
+      if (pid <= 0) {
         throw new IllegalArgumentException(file + ": a peer's \"id\" must be a positive number");
       }
-      if (!(peer.get("host") instanceof String host)) {
+      if (!peer.path("host").isTextual()) {
         throw new IllegalArgumentException(file + ": peer " + pid + " needs \"host\" (host:port)");
       }
+      String host = peer.get("host").textValue();
       cluster.put(
           String.valueOf(pid),
           ServerConfig.parseUrl(file + ": peer " + pid + " host", "http://" + host));
       if (pid == id) {
-        logdir = peer.get("logdir") instanceof String s ? s : null;
-        if (peer.get("timeout") instanceof Long t) {
-          timeout = t;
+        logdir = peer.path("logdir").isTextual() ? peer.get("logdir").textValue() : null;
+        if (peer.path("timeout").isIntegralNumber()) {
+          timeout = peer.get("timeout").longValue();
         }
       }
     }

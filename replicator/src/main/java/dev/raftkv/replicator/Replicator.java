@@ -1,4 +1,4 @@
-package dev.raftkv.runtime;
+package dev.raftkv.replicator;
 
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
@@ -8,6 +8,9 @@ import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.Role;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.Status;
+import dev.raftkv.runtime.Applied;
+import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.runtime.StateMachine;
 import dev.raftkv.transport.TcpTransport;
 import dev.raftkv.transport.TcpTransportConfig;
 import java.io.IOException;

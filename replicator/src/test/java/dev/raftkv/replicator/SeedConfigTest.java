@@ -1,4 +1,4 @@
-package dev.raftkv.runtime;
+package dev.raftkv.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package dev.raftkv.runtime;
+package dev.raftkv.replicator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -61,19 +62,19 @@ public record SeedConfig(
   public static SeedConfig read(Path file) throws IOException {
     String text = Files.readString(file);
     try {
-      return fromJson(Json.parse(text));
+      return fromJson(SeedJson.parse(text));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
   }
 
   /** Builds a config from parsed JSON; errors name the field. */
-  public static SeedConfig fromJson(Object json) {
-    if (!(json instanceof Map<?, ?> m)) {
+  public static SeedConfig fromJson(JsonNode m) {
+    if (!m.isObject()) {
       throw new IllegalArgumentException("the config must be a JSON object");
     }
     String selfHandle = string(m, "selfHandle");
-    String peersHandle = m.containsKey("peersHandle") ? string(m, "peersHandle") : selfHandle;
+    String peersHandle = m.has("peersHandle") ? string(m, "peersHandle") : selfHandle;
     Set<Long> members = new TreeSet<>();
     for (String p : string(m, "peersPid").split(",")) {
       try {
@@ -88,10 +89,10 @@ public record SeedConfig(
       }
     }
     int start = (int) number(m, "startAddress", 1, 65_000);
-    long msgId = m.containsKey("startMsgId") ? number(m, "startMsgId", 0, Long.MAX_VALUE) : 0;
-    int buf = m.containsKey("bufSize") ? (int) number(m, "bufSize", 1, 1 << 24) : 4096;
+    long msgId = m.has("startMsgId") ? number(m, "startMsgId", 0, Long.MAX_VALUE) : 0;
+    int buf = m.has("bufSize") ? (int) number(m, "bufSize", 1, 1 << 24) : 4096;
     int min = (int) number(m, "timeOutMin", 2, 600_000);
-    int rand = m.containsKey("timeOutRand") ? (int) number(m, "timeOutRand", 1, 600_000) : min;
+    int rand = m.has("timeOutRand") ? (int) number(m, "timeOutRand", 1, 600_000) : min;
     return new SeedConfig(
         host(selfHandle, "selfHandle"),
         host(peersHandle, "peersHandle"),
@@ -103,28 +104,29 @@ public record SeedConfig(
         rand);
   }
 
-  private static String string(Map<?, ?> m, String field) {
-    Object v = m.get(field);
-    if (v == null) {
+  private static String string(JsonNode m, String field) {
+    JsonNode v = m.get(field);
+    if (v == null || v.isNull()) {
       throw new IllegalArgumentException("field \"" + field + "\" is missing");
     }
-    if (!(v instanceof String s)) {
+    if (!v.isTextual()) {
       throw new IllegalArgumentException("field \"" + field + "\" must be a string");
     }
-    return s;
+    return v.textValue();
   }
 
-  private static long number(Map<?, ?> m, String field, long min, long max) {
-    Object v = m.get(field);
-    if (v == null) {
+  /** A whole number, written as a JSON number or as a string of digits (the seed's files do). */
+  private static long number(JsonNode m, String field, long min, long max) {
+    JsonNode v = m.get(field);
+    if (v == null || v.isNull()) {
       throw new IllegalArgumentException("field \"" + field + "\" is missing");
     }
     long n;
-    if (v instanceof Long l) {
-      n = l;
-    } else if (v instanceof String s) {
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      n = v.longValue();
+    } else if (v.isTextual()) {
       try {
-        n = Long.parseLong(s.trim());
+        n = Long.parseLong(v.textValue().trim());
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("field \"" + field + "\" must be a whole number");
       }
