@@ -3,12 +3,10 @@ package dev.raftkv.raft;
 import dev.raftkv.raft.Message.AppendRequest;
 import dev.raftkv.raft.Message.AppendResponse;
 import dev.raftkv.raft.Message.Heartbeat;
-import dev.raftkv.raft.Message.HeartbeatResponse;
 import dev.raftkv.raft.Message.InstallSnapshot;
 import dev.raftkv.raft.Message.Propose;
 import dev.raftkv.raft.Message.ReadIndexRequest;
 import dev.raftkv.raft.Message.ReadIndexResponse;
-import dev.raftkv.raft.Message.SnapshotResponse;
 import dev.raftkv.raft.Message.TimeoutNow;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
@@ -39,13 +37,17 @@ import java.util.TreeMap;
  * the storage's first index minus one (the snapshot's); later changes are re-applied as the log is.
  */
 public final class RaftNode {
-  private final RaftConfig config;
+  // Fields without an access modifier are shared with Leader and Follower, which read them
+  // directly. Only this class changes the term; the parts write only conf (Follower, installing a
+  // snapshot) and electionElapsed (Leader: CheckQuorum and transfer timing).
+
+  final RaftConfig config;
   private final Random random;
-  private final RaftLog log;
-  private final long id;
+  final RaftLog log;
+  final long id;
 
   // Persistent state (paper Figure 2), persisted through Ready.hardState.
-  private long term;
+  long term;
   private long vote;
 
   private Role role = Role.FOLLOWER;
@@ -53,28 +55,28 @@ public final class RaftNode {
   /** The leader of {@link #term}, 0 while none is known. */
   private long lead;
 
-  private ConfState conf;
+  ConfState conf;
 
   /** Ticks since the node was created: the node's own clock, for the lease. */
-  private long tickCount;
+  long tickCount;
 
   /** Ticks since the last election timeout reset (for a leader: since the last quorum check). */
-  private int electionElapsed;
+  int electionElapsed;
 
-  private int heartbeatElapsed;
   private int randomizedElectionTimeout;
 
   /** Votes received in the current (pre-)campaign, by member. */
   private final Map<Long, Boolean> votes = new HashMap<>();
 
-  /** Exists only while this node leads. */
-  private LeaderState leader;
+  /** The leader side; exists only while this node leads. */
+  private Leader leader;
 
-  private final SnapshotReceiver snapshotReceiver = new SnapshotReceiver();
+  /** The follower side of replication (it keeps a partly received snapshot across terms). */
+  private final Follower follower;
 
-  private final List<Message> msgs = new ArrayList<>();
-  private final List<Message> msgsAfterPersist = new ArrayList<>();
-  private final List<ReadState> readStates = new ArrayList<>();
+  /** Messages and read states for the next Ready. */
+  final Outbox outbox = new Outbox();
+
   private long pendingCompact;
 
   /** A candidate's own vote, counted once its hard state is durable; -1 for none. */
@@ -104,6 +106,7 @@ public final class RaftNode {
     this.random = Objects.requireNonNull(random, "random");
     this.id = config.id();
     this.log = new RaftLog(storage);
+    this.follower = new Follower(this);
     Storage.InitialState init = storage.initialState();
     this.conf = init.conf();
     HardState hs = init.hardState();
@@ -144,7 +147,7 @@ public final class RaftNode {
   public void tick() {
     tickCount++;
     if (role == Role.LEADER) {
-      tickLeader();
+      leader.tick();
     } else {
       tickElection();
     }
@@ -194,25 +197,12 @@ public final class RaftNode {
 
   private void proposeEntries(List<Entry> entries) {
     switch (role) {
-      case LEADER -> {
-        if (leader.transferee != 0) {
-          throw new ProposalRejectedException(
-              ProposalRejectedException.Reason.LEADERSHIP_TRANSFER,
-              id,
-              "leadership is being transferred to " + leader.transferee);
-        }
-        if (!appendProposals(entries)) {
-          throw new ProposalRejectedException(
-              ProposalRejectedException.Reason.CONF_CHANGE_PENDING,
-              id,
-              "a membership change (index " + leader.pendingConfIndex + ") is not applied yet");
-        }
-      }
+      case LEADER -> leader.propose(entries);
       case FOLLOWER -> {
         if (lead == 0) {
           throw noLeader();
         }
-        send(new Propose(id, lead, 0, entries));
+        outbox.send(new Propose(id, lead, 0, entries));
       }
       default -> throw noLeader();
     }
@@ -236,12 +226,12 @@ public final class RaftNode {
    */
   public void readIndex(long requestId) {
     switch (role) {
-      case LEADER -> handleRead(requestId, id);
+      case LEADER -> leader.read(requestId, id);
       case FOLLOWER -> {
         if (lead == 0) {
           throw noLeader();
         }
-        send(new ReadIndexRequest(id, lead, 0, requestId));
+        outbox.send(new ReadIndexRequest(id, lead, 0, requestId));
       }
       default -> throw noLeader();
     }
@@ -265,17 +255,7 @@ public final class RaftNode {
     if (!conf.voters().contains(target)) {
       throw new IllegalArgumentException("member " + target + " is not a voter");
     }
-    if (leader.transferee == target) {
-      return;
-    }
-    leader.transferee = target;
-    electionElapsed = 0;
-    Progress pr = leader.progress.get(target);
-    if (pr.match == log.lastIndex()) {
-      send(new TimeoutNow(id, target, term));
-    } else {
-      sendAppend(target, true);
-    }
+    leader.transfer(target);
   }
 
   /**
@@ -329,9 +309,9 @@ public final class RaftNode {
           && (m instanceof AppendRequest || m instanceof Heartbeat)) {
         // A stale leader (it may have been partitioned) learns our term and steps down. Without
         // this, a node whose PreVote keeps failing could never get its term raised.
-        send(new AppendResponse(id, m.from(), term, 0, false, 0, 0));
+        outbox.send(new AppendResponse(id, m.from(), term, 0, false, 0, 0));
       } else if (m instanceof VoteRequest v && v.preVote()) {
-        send(new VoteResponse(id, m.from(), term, true, false));
+        outbox.send(new VoteResponse(id, m.from(), term, true, false));
       }
       return;
     }
@@ -341,7 +321,7 @@ public final class RaftNode {
       return;
     }
     switch (role) {
-      case LEADER -> stepLeader(m);
+      case LEADER -> leader.step(m);
       case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
       case FOLLOWER -> stepFollower(m);
     }
@@ -352,16 +332,16 @@ public final class RaftNode {
     if (m instanceof Propose p) {
       if (role == Role.LEADER) {
         if (leader.transferee == 0) {
-          appendProposals(p.entries());
+          leader.appendProposals(p.entries());
         }
       } else if (role == Role.FOLLOWER && lead != 0 && lead != p.from()) {
-        send(new Propose(id, lead, 0, p.entries()));
+        outbox.send(new Propose(id, lead, 0, p.entries()));
       }
     } else if (m instanceof ReadIndexRequest r) {
       if (role == Role.LEADER) {
-        handleRead(r.requestId(), r.from());
+        leader.read(r.requestId(), r.from());
       } else if (role == Role.FOLLOWER && lead != 0 && lead != r.from()) {
-        send(new ReadIndexRequest(id, lead, 0, r.requestId()));
+        outbox.send(new ReadIndexRequest(id, lead, 0, r.requestId()));
       }
     }
     // Otherwise dropped: the requester times out and retries, as with any lost message.
@@ -377,13 +357,13 @@ public final class RaftNode {
             // Otherwise a PreVote for a future term is answered on the merits of the log.
             || (m.preVote() && m.term() > term && !heardFromLeader);
     if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
-      send(new VoteResponse(id, m.from(), m.term(), m.preVote(), true));
+      outbox.send(new VoteResponse(id, m.from(), m.term(), m.preVote(), true));
       if (!m.preVote()) {
         electionElapsed = 0;
         vote = m.from();
       }
     } else {
-      send(new VoteResponse(id, m.from(), term, m.preVote(), false));
+      outbox.send(new VoteResponse(id, m.from(), term, m.preVote(), false));
     }
   }
 
@@ -393,18 +373,18 @@ public final class RaftNode {
   private void stepFollower(Message m) {
     if (m instanceof AppendRequest a) {
       heardFromLeader(a.from());
-      handleAppend(a);
+      follower.handleAppend(a);
     } else if (m instanceof Heartbeat h) {
       heardFromLeader(h.from());
-      handleHeartbeat(h);
+      follower.handleHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       heardFromLeader(s.from());
-      handleSnapshot(s);
+      follower.handleSnapshot(s);
     } else if (m instanceof TimeoutNow) {
       // Leadership transfer: campaign at once, past PreVote and the others' leases.
       hup(true);
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.index()));
+      outbox.readStates.add(new ReadState(r.requestId(), r.index()));
     }
   }
 
@@ -416,405 +396,15 @@ public final class RaftNode {
   private void stepCandidate(Message m) {
     if (m instanceof AppendRequest a) {
       becomeFollower(m.term(), m.from());
-      handleAppend(a);
+      follower.handleAppend(a);
     } else if (m instanceof Heartbeat h) {
       becomeFollower(m.term(), m.from());
-      handleHeartbeat(h);
+      follower.handleHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       becomeFollower(m.term(), m.from());
-      handleSnapshot(s);
+      follower.handleSnapshot(s);
     } else if (m instanceof VoteResponse r && r.preVote() == (role == Role.PRE_CANDIDATE)) {
       poll(r.from(), r.granted());
-    }
-  }
-
-  private void stepLeader(Message m) {
-    if (m instanceof AppendResponse r) {
-      handleAppendResponse(r);
-    } else if (m instanceof HeartbeatResponse r) {
-      handleHeartbeatResponse(r);
-    } else if (m instanceof SnapshotResponse r) {
-      handleSnapshotResponse(r);
-    }
-    // An AppendRequest or Heartbeat of our own term from someone else cannot happen (one leader
-    // per term); VoteResponses from a finished campaign are stale.
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Follower side of replication
-
-  private void handleAppend(AppendRequest m) {
-    if (m.prevIndex() < log.committed()) {
-      // Everything up to our commit index matches the leader's log already.
-      send(new AppendResponse(id, m.from(), term, log.committed(), false, 0, 0));
-      return;
-    }
-    long lastNew = log.maybeAppend(m.prevIndex(), m.prevTerm(), m.commit(), m.entries());
-    if (lastNew >= 0) {
-      send(new AppendResponse(id, m.from(), term, lastNew, false, 0, 0));
-      return;
-    }
-    long[] hint = log.findConflictByTerm(Math.min(m.prevIndex(), log.lastIndex()), m.prevTerm());
-    send(new AppendResponse(id, m.from(), term, m.prevIndex(), true, hint[0], hint[1]));
-  }
-
-  private void handleHeartbeat(Heartbeat m) {
-    // The leader caps a heartbeat's commit at what this follower is known to hold.
-    log.commitTo(Math.min(m.commit(), log.lastIndex()));
-    send(new HeartbeatResponse(id, m.from(), term, m.context()));
-  }
-
-  private void handleSnapshot(InstallSnapshot m) {
-    SnapshotMetadata meta = m.metadata();
-    if (meta.index() <= log.committed()) {
-      // We already hold everything the snapshot covers.
-      send(new SnapshotResponse(id, m.from(), term, meta.index(), 0, true));
-      return;
-    }
-    if (log.matchTerm(meta.index(), meta.term())) {
-      // Our log already holds the snapshot's last entry, so (Log Matching) everything before it:
-      // keep the log, including entries after it that we may have acknowledged, and only learn
-      // that the snapshot's index is committed. Restoring would drop acknowledged entries.
-      snapshotReceiver.reset();
-      log.commitTo(meta.index());
-      send(new SnapshotResponse(id, m.from(), term, meta.index(), 0, true));
-      return;
-    }
-    Snapshot full = snapshotReceiver.accept(log.storage(), meta, m.offset(), m.data(), m.last());
-    if (full == null) {
-      long resume = snapshotReceiver.index() == meta.index() ? snapshotReceiver.received() : 0;
-      send(new SnapshotResponse(id, m.from(), term, meta.index(), resume, false));
-      return;
-    }
-    log.restore(full);
-    conf = meta.conf();
-    // Sent once the snapshot is durable (see send()).
-    send(
-        new SnapshotResponse(id, m.from(), term, meta.index(), m.offset() + m.data().length, true));
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Leader side of replication
-
-  /** Appends proposals; returns false (appending nothing) if a second conf change would be. */
-  private boolean appendProposals(List<Entry> proposals) {
-    long index = log.lastIndex();
-    long confIndex = 0;
-    List<Entry> ents = new ArrayList<>(proposals.size());
-    for (Entry p : proposals) {
-      if (p.type() == EntryType.CONF_CHANGE) {
-        if (leader.pendingConfIndex > log.applied() || confIndex != 0) {
-          return false;
-        }
-        confIndex = index + 1;
-      }
-      ents.add(new Entry(term, ++index, p.type(), p.data()));
-    }
-    if (confIndex != 0) {
-      leader.pendingConfIndex = confIndex;
-    }
-    log.append(ents);
-    // The leader's own progress moves when the entries are durable (see advance), never before.
-    bcastAppend();
-    return true;
-  }
-
-  private void handleAppendResponse(AppendResponse m) {
-    Progress pr = leader.progress.get(m.from());
-    if (pr == null) {
-      return;
-    }
-    pr.recentActive = true;
-    if (m.reject()) {
-      long nextProbe = m.hintIndex();
-      if (m.hintTerm() > 0) {
-        // Skip every entry of ours whose term the follower cannot have at that position.
-        nextProbe = log.findConflictByTerm(m.hintIndex(), m.hintTerm())[0];
-      }
-      if (pr.maybeDecrTo(m.index(), nextProbe)) {
-        if (pr.state == ProgressState.REPLICATE) {
-          pr.becomeProbe();
-        }
-        sendAppend(m.from(), true);
-      }
-      return;
-    }
-    boolean wasPaused = pr.isPaused();
-    if (pr.maybeUpdate(m.index()) || (pr.match == m.index() && pr.state == ProgressState.PROBE)) {
-      if (pr.state == ProgressState.PROBE) {
-        pr.becomeReplicate();
-      } else if (pr.state == ProgressState.REPLICATE) {
-        pr.inflights.freeLE(m.index());
-      }
-      if (maybeCommit()) {
-        bcastAppend();
-      } else if (wasPaused) {
-        sendAppend(m.from(), true);
-      }
-      sendAppend(m.from(), false);
-      if (m.from() == leader.transferee && pr.match == log.lastIndex()) {
-        send(new TimeoutNow(id, m.from(), term));
-      }
-    }
-  }
-
-  private void handleHeartbeatResponse(HeartbeatResponse m) {
-    Progress pr = leader.progress.get(m.from());
-    if (pr == null) {
-      return;
-    }
-    pr.recentActive = true;
-    pr.probeSent = false;
-    pr.ackedRound = Math.max(pr.ackedRound, m.context());
-    if (pr.state == ProgressState.REPLICATE && pr.inflights.full()) {
-      pr.inflights.freeFirstOne();
-    }
-    if (pr.state == ProgressState.SNAPSHOT) {
-      // No chunk acknowledged for a heartbeat interval: one was probably lost, so resend the
-      // chunk the follower needs next (never from zero), one chunk only: its acknowledgement
-      // brings the rest of the window. At most once per interval: resending the whole window at
-      // every heartbeat, or a chunk at every answer (a heartbeat round per batch of reads), piled
-      // up copies behind a slow follower until the leader ran out of heap.
-      if (tickCount - pr.snapshotActiveTick >= config.heartbeatTick()) {
-        pr.snapshotActiveTick = tickCount;
-        resendSnapshotChunk(m.from(), pr);
-      }
-    } else if (pr.match < log.lastIndex() || pr.state == ProgressState.PROBE) {
-      sendAppend(m.from(), true);
-    }
-    releaseReads();
-  }
-
-  private void handleSnapshotResponse(SnapshotResponse m) {
-    Progress pr = leader.progress.get(m.from());
-    if (pr == null || pr.state != ProgressState.SNAPSHOT) {
-      return;
-    }
-    pr.recentActive = true;
-    if (m.done()) {
-      if (m.snapshotIndex() >= pr.pendingSnapshot) {
-        pr.snapshotDone(m.snapshotIndex());
-        sendAppend(m.from(), true);
-      }
-      return;
-    }
-    if (m.snapshotIndex() == pr.pendingSnapshot && m.nextOffset() != pr.snapshotOffset) {
-      // The follower moved on (or, having lost its partial copy, went back): send what it needs
-      // next. An answer repeating the offset we know comes from a duplicate and sends nothing.
-      if (m.nextOffset() < pr.snapshotOffset) {
-        pr.snapshotSent = m.nextOffset();
-      }
-      pr.snapshotOffset = m.nextOffset();
-      pr.snapshotActiveTick = tickCount;
-      sendSnapshotChunks(m.from(), pr);
-    }
-  }
-
-  private void bcastAppend() {
-    for (long peer : leader.progress.keySet()) {
-      if (peer != id) {
-        sendAppend(peer, true);
-      }
-    }
-  }
-
-  /**
-   * Sends appends to {@code to} while flow control allows and entries remain; the first one even if
-   * empty when {@code sendIfEmpty} (to carry the commit index or probe).
-   */
-  private void sendAppend(long to, boolean sendIfEmpty) {
-    boolean first = true;
-    while (maybeSendAppend(to, first && sendIfEmpty)) {
-      first = false;
-      if (leader.progress.get(to).state != ProgressState.REPLICATE) {
-        break;
-      }
-    }
-  }
-
-  private boolean maybeSendAppend(long to, boolean sendIfEmpty) {
-    Progress pr = leader.progress.get(to);
-    if (pr.isPaused()) {
-      return false;
-    }
-    if (pr.next < log.firstIndex()) {
-      // What the follower needs next is compacted away: it gets the snapshot instead.
-      return startSnapshot(to, pr);
-    }
-    long prevIndex = pr.next - 1;
-    long prevTerm = log.term(prevIndex);
-    List<Entry> ents = log.entriesFrom(pr.next, config.maxMessageBytes());
-    if (ents.isEmpty() && !sendIfEmpty) {
-      return false;
-    }
-    long bytes = 0;
-    for (Entry e : ents) {
-      bytes += e.sizeBytes();
-    }
-    send(new AppendRequest(id, to, term, prevIndex, prevTerm, ents, log.committed()));
-    long last = ents.isEmpty() ? prevIndex : ents.get(ents.size() - 1).index();
-    pr.sentEntries(ents.size(), last, bytes);
-    return true;
-  }
-
-  private boolean startSnapshot(long to, Progress pr) {
-    Snapshot snap = currentSnapshot();
-    if (snap == null) {
-      return false;
-    }
-    long size;
-    try {
-      size = log.storage().snapshotSize(snap);
-    } catch (UnavailableException e) {
-      return false; // retried on the next heartbeat response
-    }
-    pr.becomeSnapshot(snap, size, tickCount);
-    sendSnapshotChunks(to, pr);
-    return true;
-  }
-
-  private Snapshot currentSnapshot() {
-    try {
-      Snapshot snap = log.storage().snapshot();
-      return snap.isEmpty() ? null : snap;
-    } catch (UnavailableException e) {
-      return null; // being prepared: retried on the next heartbeat response
-    }
-  }
-
-  /**
-   * Sends the snapshot being sent to {@code to}: the chunks after what was already sent, up to a
-   * sliding window past what the follower acknowledged of {@code max(4, maxInflight)} chunks, but
-   * no more bytes than {@code maxInflightBytes} (at least one chunk).
-   */
-  private void sendSnapshotChunks(long to, Progress pr) {
-    long size = pr.snapshotSize;
-    long chunk = config.snapshotChunkBytes();
-    long window =
-        Math.max(1, Math.min(Math.max(4, config.maxInflight()), config.maxInflightBytes() / chunk));
-    long windowEnd = Math.min(size, pr.snapshotOffset + chunk * window);
-    long from = Math.max(pr.snapshotSent, pr.snapshotOffset);
-    if (from >= size && size > 0) {
-      return; // everything is in flight already
-    }
-    do {
-      from = sendSnapshotChunk(to, pr, from);
-      if (from < 0) {
-        return; // the transfer starts over
-      }
-    } while (from < windowEnd);
-    pr.snapshotSent = Math.max(pr.snapshotSent, from);
-  }
-
-  /** Sends again the one chunk the follower needs next; the rest follows its acknowledgement. */
-  private void resendSnapshotChunk(long to, Progress pr) {
-    long next = sendSnapshotChunk(to, pr, pr.snapshotOffset);
-    if (next >= 0) {
-      pr.snapshotSent = next;
-    }
-  }
-
-  /**
-   * Sends the chunk that starts at {@code from}; returns where the next one starts, or -1 if the
-   * storage no longer has the snapshot's bytes: the follower then goes back to probing, and the
-   * next answer from it starts a transfer of the current snapshot.
-   */
-  private long sendSnapshotChunk(long to, Progress pr, long from) {
-    Snapshot snap = pr.snapshot;
-    long start = Math.min(from, pr.snapshotSize);
-    long end = Math.min(start + config.snapshotChunkBytes(), pr.snapshotSize);
-    byte[] chunk;
-    try {
-      chunk = log.storage().snapshotChunk(snap, start, (int) (end - start));
-    } catch (UnavailableException e) {
-      pr.becomeProbe();
-      return -1;
-    }
-    if (chunk.length != end - start) {
-      throw new IllegalStateException(
-          "storage gave "
-              + chunk.length
-              + " bytes of snapshot "
-              + snap.metadata().index()
-              + " at offset "
-              + start
-              + ", expected "
-              + (end - start));
-    }
-    send(new InstallSnapshot(id, to, term, snap.metadata(), start, chunk, end == pr.snapshotSize));
-    return end;
-  }
-
-  private void bcastHeartbeat() {
-    long round = leader.readOnly.nextRound(tickCount);
-    for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-      long peer = e.getKey();
-      if (peer != id) {
-        long commit = Math.min(e.getValue().match, log.committed());
-        send(new Heartbeat(id, peer, term, commit, round));
-      }
-    }
-    releaseReads();
-  }
-
-  /**
-   * Advances the commit index to the highest index a majority holds, if that entry is of the
-   * current term (paper §5.4.2: older entries commit only indirectly, Figure 8).
-   */
-  private boolean maybeCommit() {
-    long index = Quorum.committedIndex(conf.voters(), leader.progress);
-    if (index > log.committed() && index != Long.MAX_VALUE && log.term(index) == term) {
-      log.commitTo(index);
-      leader.readOnly.ownTermCommitted(index);
-      return true;
-    }
-    return false;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Reads
-
-  private void handleRead(long requestId, long from) {
-    if (log.term(log.committed()) != term) {
-      // Thesis §6.4: until it commits an entry of its term, a new leader's commit index may be
-      // behind what its predecessor committed.
-      leader.readOnly.holdUntilCommit(requestId, from);
-      return;
-    }
-    if (leaseHolds()) {
-      answerRead(requestId, from, log.committed());
-      return;
-    }
-    leader.readOnly.add(requestId, from, log.committed());
-  }
-
-  /**
-   * Whether the lease proves no other leader can exist now: lease reads are on, no transfer is
-   * under way, and a quorum answered a heartbeat sent less than {@code electionTickMin -
-   * leaseDriftTicks} ticks ago (members refuse votes for {@code electionTickMin} after hearing from
-   * a leader).
-   */
-  private boolean leaseHolds() {
-    return config.leaseRead()
-        && leader.transferee == 0
-        && leader.readOnly.leaseStartTick() != Long.MIN_VALUE
-        && tickCount
-            < leader.readOnly.leaseStartTick()
-                + config.electionTickMin()
-                - config.leaseDriftTicks();
-  }
-
-  private void releaseReads() {
-    for (ReadOnly.Pending p : leader.readOnly.release(conf.voters(), leader.progress, id)) {
-      answerRead(p.requestId(), p.from(), p.index());
-    }
-  }
-
-  private void answerRead(long requestId, long from, long index) {
-    if (from == id) {
-      readStates.add(new ReadState(requestId, index));
-    } else {
-      send(new ReadIndexResponse(id, from, term, requestId, index));
     }
   }
 
@@ -827,39 +417,6 @@ public final class RaftNode {
       electionElapsed = 0;
       hup(false);
     }
-  }
-
-  private void tickLeader() {
-    heartbeatElapsed++;
-    electionElapsed++;
-    if (electionElapsed >= config.electionTickMin()) {
-      electionElapsed = 0;
-      if (config.checkQuorum() && !quorumActive()) {
-        // Thesis §6.2: a leader that cannot reach a quorum steps down, so clients go elsewhere.
-        becomeFollower(term, 0);
-        return;
-      }
-      for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-        e.getValue().recentActive = e.getKey() == id;
-      }
-      // A transfer that did not finish within an election timeout is abandoned.
-      leader.transferee = 0;
-    }
-    if (heartbeatElapsed >= config.heartbeatTick()) {
-      heartbeatElapsed = 0;
-      bcastHeartbeat();
-    }
-  }
-
-  private boolean quorumActive() {
-    int active = 0;
-    for (long v : conf.voters()) {
-      Progress pr = leader.progress.get(v);
-      if (v == id || (pr != null && pr.recentActive)) {
-        active++;
-      }
-    }
-    return active >= Quorum.majority(conf.voters().size());
   }
 
   private boolean promotable() {
@@ -897,7 +454,7 @@ public final class RaftNode {
 
   private void startElection(boolean transfer) {
     becomeCandidate();
-    // Vote requests go out only after our term and self-vote are durable (see send()), and the
+    // Vote requests go out only after our term and self-vote are durable (see Outbox.send), and the
     // self-vote counts from then on: a node must never vote twice in one term across a crash.
     selfVotePendingTerm = term;
     sendVoteRequests(term, false, transfer);
@@ -906,7 +463,7 @@ public final class RaftNode {
   private void sendVoteRequests(long voteTerm, boolean preVote, boolean transfer) {
     for (long peer : conf.voters()) {
       if (peer != id) {
-        send(
+        outbox.send(
             new VoteRequest(
                 id, peer, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
       }
@@ -921,7 +478,7 @@ public final class RaftNode {
           startElection(false);
         } else {
           becomeLeader();
-          bcastAppend();
+          leader.bcastAppend();
         }
       }
       case LOST -> becomeFollower(term, 0);
@@ -940,51 +497,9 @@ public final class RaftNode {
       return; // A change that cannot apply (e.g. demoting a voter) is a no-op everywhere.
     }
     conf = next;
-    if (leader == null) {
-      return;
+    if (leader != null) {
+      leader.membershipChanged();
     }
-    leader.progress.keySet().removeIf(member -> !conf.contains(member));
-    List<Long> added = new ArrayList<>();
-    for (long member : conf.all()) {
-      Progress pr;
-      pr = leader.progress.get(member);
-      if (pr == null) {
-        pr = newProgress(member, log.lastIndex() + 1);
-        leader.progress.put(member, pr);
-        added.add(member);
-      }
-      pr.learner = conf.learners().contains(member);
-    }
-    if (!conf.voters().contains(id)) {
-      stepDownAfterRemoval();
-      return;
-    }
-    if (maybeCommit()) {
-      bcastAppend();
-    }
-    for (long member : added) {
-      sendAppend(member, true); // start probing a new member at once
-    }
-  }
-
-  /**
-   * This leader applied its own removal: it hands over to the most up-to-date voter at once, so the
-   * cluster need not wait an election timeout, and stops leading.
-   */
-  private void stepDownAfterRemoval() {
-    long best = 0;
-    long bestMatch = -1;
-    for (long v : conf.voters()) {
-      Progress pr = leader.progress.get(v);
-      if (pr != null && pr.match > bestMatch) {
-        best = v;
-        bestMatch = pr.match;
-      }
-    }
-    if (best != 0) {
-      send(new TimeoutNow(id, best, term));
-    }
-    becomeFollower(term, 0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -997,7 +512,6 @@ public final class RaftNode {
     }
     lead = 0;
     electionElapsed = 0;
-    heartbeatElapsed = 0;
     randomizedElectionTimeout =
         config.electionTickMin()
             + random.nextInt(config.electionTickMax() - config.electionTickMin());
@@ -1006,7 +520,7 @@ public final class RaftNode {
     selfVotePendingTerm = -1;
   }
 
-  private void becomeFollower(long newTerm, long newLead) {
+  void becomeFollower(long newTerm, long newLead) {
     reset(newTerm);
     role = Role.FOLLOWER;
     lead = newLead;
@@ -1025,24 +539,12 @@ public final class RaftNode {
     role = Role.CANDIDATE;
   }
 
-  private Progress newProgress(long member, long next) {
-    return new Progress(
-        0, next, config.maxInflight(), config.maxInflightBytes(), conf.learners().contains(member));
-  }
-
   private void becomeLeader() {
     reset(term);
     role = Role.LEADER;
     lead = id;
-    leader = new LeaderState();
+    leader = new Leader(this);
     long last = log.lastIndex();
-    for (long member : conf.all()) {
-      leader.progress.put(member, newProgress(member, last + 1));
-    }
-    Progress self = leader.progress.get(id);
-    self.match = log.stableIndex();
-    self.becomeReplicate();
-    self.recentActive = true;
     // Paper §8: a new leader commits an entry of its own term at once, which also commits every
     // earlier entry of its log; no membership change is accepted before it is applied.
     log.append(List.of(new Entry(term, last + 1, EntryType.NORMAL, null)));
@@ -1051,19 +553,6 @@ public final class RaftNode {
 
   // ---------------------------------------------------------------------------------------------
   // Output
-
-  /**
-   * Queues {@code m}. Messages that promise durable state (votes, append acknowledgements, vote
-   * requests that rest on our own durable vote, a completed snapshot) wait for the next persist.
-   */
-  private void send(Message m) {
-    boolean afterPersist =
-        m instanceof AppendResponse
-            || (m instanceof VoteResponse r && !r.preVote())
-            || (m instanceof VoteRequest v && !v.preVote())
-            || (m instanceof SnapshotResponse s && s.done());
-    (afterPersist ? msgsAfterPersist : msgs).add(m);
-  }
 
   private HardState hardState() {
     return new HardState(term, vote, log.committed());
@@ -1074,9 +563,7 @@ public final class RaftNode {
     if (inFlight != null) {
       return false;
     }
-    return !msgs.isEmpty()
-        || !msgsAfterPersist.isEmpty()
-        || !readStates.isEmpty()
+    return !outbox.isEmpty()
         || log.hasUnstable()
         || log.pendingSnapshot() != null
         || log.hasNextCommitted()
@@ -1098,7 +585,7 @@ public final class RaftNode {
     }
     if (leader != null && leader.readOnly.roundWanted()) {
       // One heartbeat round for every read that arrived since the last Ready.
-      bcastHeartbeat();
+      leader.bcastHeartbeat();
     }
     HardState hs = hardState();
     HardState changed = hs.equals(prevHardState) ? null : hs;
@@ -1113,15 +600,13 @@ public final class RaftNode {
             changed,
             snap == null ? Snapshot.EMPTY : snap,
             log.unstableEntries(),
-            msgs,
-            msgsAfterPersist,
+            outbox.messages,
+            outbox.afterPersist,
             log.nextCommitted(config.maxApplyBytes()),
-            readStates,
+            outbox.readStates,
             pendingCompact,
             mustSync);
-    msgs.clear();
-    msgsAfterPersist.clear();
-    readStates.clear();
+    outbox.clear();
     pendingCompact = 0;
     prevHardState = hs;
     inFlightSelfVoteTerm = selfVotePendingTerm;
@@ -1163,10 +648,7 @@ public final class RaftNode {
     }
     inFlightSelfVoteTerm = -1;
     if (role == Role.LEADER) {
-      Progress self = leader.progress.get(id);
-      if (self != null && self.maybeUpdate(log.stableIndex()) && maybeCommit()) {
-        bcastAppend();
-      }
+      leader.selfPersisted();
     }
   }
 
@@ -1203,16 +685,7 @@ public final class RaftNode {
 
   /** The current state, for observers; cheap enough to call after every step in tests. */
   public Status status() {
-    Map<Long, ProgressStatus> progress = new TreeMap<>();
-    if (leader != null) {
-      for (Map.Entry<Long, Progress> e : leader.progress.entrySet()) {
-        Progress p = e.getValue();
-        progress.put(
-            e.getKey(),
-            new ProgressStatus(
-                p.match, p.next, p.state, p.inflights.count(), p.recentActive, p.learner));
-      }
-    }
+    Map<Long, ProgressStatus> progress = leader == null ? new TreeMap<>() : leader.progressStatus();
     return new Status(
         id,
         role,
