@@ -1,5 +1,7 @@
 package dev.raftkv.transport;
 
+import static dev.raftkv.transport.Ids.hex;
+
 import dev.raftkv.raft.Message;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -31,6 +33,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -112,11 +115,13 @@ public final class TcpTransport implements Transport {
   /** A queued message and the bytes it counts against {@link #QUEUE_BYTES}, worked out once. */
   private record Queued(Message message, int bytes) {}
 
-  /** Distinct log-once keys kept; past this they are forgotten (a misbehaving-peer storm). */
-  private static final int MAX_LOGGED_KEYS = 10_000;
-
   /** On an accepted inbound connection: the member id its handshake proved. */
   private static final AttributeKey<Long> PEER_ID = AttributeKey.valueOf("raftkv.peerId");
+
+  /** How {@link InboundHandler#learn} logs a member it accepted but does not list; a prefix. */
+  private static final String ACCEPTED_UNKNOWN =
+      "member {0} accepted member {1} of its cluster, which its peer map does not name yet (its"
+          + " view of the membership is behind); ";
 
   private enum State {
     NEW,
@@ -141,7 +146,7 @@ public final class TcpTransport implements Transport {
 
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
   private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
-  private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private final LogOnce logOnce = new LogOnce(LOG);
   private final Counters counters = new Counters();
   private volatile boolean detached;
   private volatile Set<Long> removed = Set.of();
@@ -406,14 +411,12 @@ public final class TcpTransport implements Transport {
     if (state != State.STARTED || to == memberId || addressOf(to) == null) {
       counters.droppedUnreachable.increment();
       if (state == State.STARTED) {
-        logOnce(
+        logOnce.log(
             "send:unknown:" + to,
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + " has no address for member "
-                + hex(to)
-                + "; dropping its messages");
+            "member {0} has no address for member {1}; dropping its messages",
+            hex(memberId),
+            hex(to));
       }
       return null;
     }
@@ -537,20 +540,6 @@ public final class TcpTransport implements Transport {
     LOG.log(System.Logger.Level.INFO, "member {0} transport closed", hex(memberId));
   }
 
-  /** Member and cluster ids appear in hex in every message, as etcd prints them. */
-  private static String hex(long id) {
-    return Long.toHexString(id);
-  }
-
-  private void logOnce(String key, System.Logger.Level level, String message) {
-    if (logged.size() > MAX_LOGGED_KEYS) {
-      logged.clear();
-    }
-    if (logged.add(key)) {
-      LOG.log(level, message);
-    }
-  }
-
   private void deliver(Message m) {
     counters.received.increment();
     if (executor == null) {
@@ -569,7 +558,9 @@ public final class TcpTransport implements Transport {
       handler.accept(m);
     } catch (RuntimeException e) {
       LOG.log(
-          System.Logger.Level.WARNING, "member " + hex(memberId) + ": handler threw on " + m, e);
+          System.Logger.Level.WARNING,
+          () -> MessageFormat.format("member {0}: handler threw on {1}", hex(memberId), m),
+          e);
     }
   }
 
@@ -621,16 +612,17 @@ public final class TcpTransport implements Transport {
       if (overBytes || !queue.offer(new Queued(m, size))) {
         queuedBytes.addAndGet(-size);
         counters.droppedQueueFull.increment();
-        logOnce(
+        logOnce.log(
             "queue-full:" + id,
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + ": queue to member "
-                + hex(id)
-                + " is full ("
-                + (overBytes ? (QUEUE_BYTES >> 20) + " MiB" : config.queueCapacity() + " messages")
-                + "); dropping, Raft will retransmit (logged once)");
+            overBytes
+                ? "member {0}: queue to member {1} is full ({2} MiB); dropping, Raft will"
+                    + " retransmit (logged once)"
+                : "member {0}: queue to member {1} is full ({2} messages); dropping, Raft will"
+                    + " retransmit (logged once)",
+            hex(memberId),
+            hex(id),
+            String.valueOf(overBytes ? QUEUE_BYTES >> 20 : config.queueCapacity()));
         return false;
       }
       return true;
@@ -697,16 +689,13 @@ public final class TcpTransport implements Transport {
           frame = codec.encodeToBuffer(m);
         } catch (CodecException e) {
           counters.droppedTooLarge.increment();
-          logOnce(
+          logOnce.log(
               "too-large:" + id,
               System.Logger.Level.WARNING,
-              "member "
-                  + hex(memberId)
-                  + ": dropping a message to member "
-                  + hex(id)
-                  + ": "
-                  + e.getMessage()
-                  + " (logged once)");
+              "member {0}: dropping a message to member {1}: {2} (logged once)",
+              hex(memberId),
+              hex(id),
+              e.getMessage());
           continue;
         }
         ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
@@ -757,18 +746,15 @@ public final class TcpTransport implements Transport {
           (ChannelFutureListener)
               f -> {
                 if (!f.isSuccess()) {
-                  logOnce(
+                  logOnce.log(
                       "out:" + id + ":connect",
                       System.Logger.Level.INFO,
-                      "member "
-                          + hex(memberId)
-                          + " cannot connect to member "
-                          + hex(id)
-                          + " at "
-                          + address
-                          + ": "
-                          + f.cause()
-                          + " (retrying with backoff; logged once until connected)");
+                      "member {0} cannot connect to member {1} at {2}: {3} (retrying with"
+                          + " backoff; logged once until connected)",
+                      hex(memberId),
+                      hex(id),
+                      address,
+                      f.cause());
                   onClosed(ch);
                   return;
                 }
@@ -780,13 +766,12 @@ public final class TcpTransport implements Transport {
                     .schedule(
                         () -> {
                           if (channel == ch && !connected) {
-                            logOnce(
+                            logOnce.log(
                                 "out:" + id + ":handshake-timeout",
                                 System.Logger.Level.WARNING,
-                                "member "
-                                    + hex(memberId)
-                                    + ": no handshake answer from member "
-                                    + hex(id));
+                                "member {0}: no handshake answer from member {1}",
+                                hex(memberId),
+                                hex(id));
                             ch.close();
                           }
                         },
@@ -803,7 +788,7 @@ public final class TcpTransport implements Transport {
       if (reply.accepted()) {
         connected = true;
         backoffNanos = 0;
-        logged.removeIf(k -> k.startsWith("out:" + id + ":"));
+        logOnce.forget("out:" + id + ":");
         LOG.log(
             System.Logger.Level.INFO,
             "member {0} connected to member {1} at {2}",
@@ -822,22 +807,17 @@ public final class TcpTransport implements Transport {
           LOG.log(System.Logger.Level.WARNING, "removed-member listener failed", e);
         }
       }
-      logOnce(
+      logOnce.log(
           "out:" + id + ":refused:" + reply.status(),
           reply.status() == Handshake.Status.DETACHED
               ? System.Logger.Level.DEBUG
               : System.Logger.Level.WARNING,
-          "member "
-              + hex(memberId)
-              + " was refused by member "
-              + hex(id)
-              + " at "
-              + ch.remoteAddress()
-              + ": "
-              + reply.status()
-              + ": "
-              + reply.detail()
-              + " (logged once)");
+          "member {0} was refused by member {1} at {2}: {3}: {4} (logged once)",
+          hex(memberId),
+          hex(id),
+          ch.remoteAddress(),
+          reply.status(),
+          reply.detail());
       ch.close();
     }
 
@@ -934,15 +914,13 @@ public final class TcpTransport implements Transport {
       if (frame instanceof Handshake.Reply reply) {
         peer.onReply(ctx.channel(), reply);
       } else {
-        logOnce(
+        logOnce.log(
             "out:" + peer.id + ":unexpected",
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + ": member "
-                + hex(peer.id)
-                + " sent an unexpected frame "
-                + frame);
+            "member {0}: member {1} sent an unexpected frame {2}",
+            hex(memberId),
+            hex(peer.id),
+            frame);
         ctx.close();
       }
     }
@@ -964,10 +942,13 @@ public final class TcpTransport implements Transport {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       Throwable c = unwrap(cause);
-      logOnce(
+      logOnce.log(
           "out:" + peer.id + ":error:" + c.getClass().getName(),
           System.Logger.Level.INFO,
-          "member " + hex(memberId) + ": connection to member " + hex(peer.id) + " failed: " + c);
+          "member {0}: connection to member {1} failed: {2}",
+          hex(memberId),
+          hex(peer.id),
+          c);
       ctx.close();
     }
   }
@@ -1008,14 +989,12 @@ public final class TcpTransport implements Transport {
           return;
         }
         if (!(frame instanceof Handshake.Hello hello)) {
-          logOnce(
+          logOnce.log(
               "in:" + host(ctx) + ":no-hello",
               System.Logger.Level.WARNING,
-              "member "
-                  + hex(memberId)
-                  + ": "
-                  + ctx.channel().remoteAddress()
-                  + " sent no handshake");
+              "member {0}: {1} sent no handshake",
+              hex(memberId),
+              ctx.channel().remoteAddress());
           ctx.close();
           return;
         }
@@ -1030,15 +1009,13 @@ public final class TcpTransport implements Transport {
         return;
       }
       if (!(frame instanceof Message m)) {
-        logOnce(
+        logOnce.log(
             "in:" + peerId + ":unexpected",
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + ": member "
-                + hex(peerId)
-                + " sent an unexpected frame "
-                + frame);
+            "member {0}: member {1} sent an unexpected frame {2}",
+            hex(memberId),
+            hex(peerId),
+            frame);
         ctx.close();
         return;
       }
@@ -1048,16 +1025,13 @@ public final class TcpTransport implements Transport {
         counters.droppedUnreachable.increment();
       } else if (m.from() != peerId || m.to() != memberId) {
         counters.droppedUnreachable.increment();
-        logOnce(
+        logOnce.log(
             "in:" + peerId + ":misaddressed",
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + ": dropping misaddressed "
-                + m
-                + " on member "
-                + peerId
-                + "'s connection");
+            "member {0}: dropping misaddressed {1} on member {2}''s connection",
+            hex(memberId),
+            m,
+            String.valueOf(peerId));
       } else {
         deliver(m);
       }
@@ -1066,19 +1040,17 @@ public final class TcpTransport implements Transport {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       Throwable c = unwrap(cause);
-      String who = peerId != 0 ? "member " + peerId : String.valueOf(ctx.channel().remoteAddress());
       String kind = c instanceof CodecException ce ? ce.reason().name() : c.getClass().getName();
-      logOnce(
+      logOnce.log(
           "in:" + (peerId != 0 ? peerId : host(ctx)) + ":error:" + kind,
           // A bad frame is a bug or a misconfiguration; a reset connection is the network.
           c instanceof CodecException ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-          "member "
-              + hex(memberId)
-              + ": closing the connection from "
-              + who
-              + ": "
-              + c.getMessage()
-              + " (logged once)");
+          peerId != 0
+              ? "member {0}: closing the connection from member {1}: {2} (logged once)"
+              : "member {0}: closing the connection from {1}: {2} (logged once)",
+          hex(memberId),
+          peerId != 0 ? String.valueOf(peerId) : ctx.channel().remoteAddress(),
+          c.getMessage());
       ctx.close();
     }
 
@@ -1091,58 +1063,49 @@ public final class TcpTransport implements Transport {
                 + hex(clusterId)
                 + ", not "
                 + hex(hello.clusterId());
-        logOnce(
+        logOnce.log(
             "in:cluster:" + hello.clusterId() + ":" + hello.from(),
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + " refused a peer connection from "
-                + remote
-                + " claiming member "
-                + hex(hello.from())
-                + " of cluster "
-                + hex(hello.clusterId())
-                + ": this is cluster "
-                + hex(clusterId)
-                + " (logged once)");
+            "member {0} refused a peer connection from {1} claiming member {2} of cluster {3}:"
+                + " this is cluster {4} (logged once)",
+            hex(memberId),
+            remote,
+            hex(hello.from()),
+            hex(hello.clusterId()),
+            hex(clusterId));
         return new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, detail);
       }
       if (removed.contains(hello.from())) {
-        logOnce(
+        logOnce.log(
             "in:removed:" + hello.from(),
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + " refused a peer connection from removed member "
-                + hex(hello.from())
-                + " (logged once)");
+            "member {0} refused a peer connection from removed member {1} (logged once)",
+            hex(memberId),
+            hex(hello.from()));
         return new Handshake.Reply(
             Handshake.Status.REMOVED,
             "member " + hex(hello.from()) + " was removed from cluster " + hex(clusterId));
       }
       if (hello.from() == memberId) {
-        logOnce(
+        logOnce.log(
             "in:self:" + hello.from(),
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + " refused a peer connection from "
-                + remote
-                + " claiming its own member id (logged once)");
+            "member {0} refused a peer connection from {1} claiming its own member id (logged"
+                + " once)",
+            hex(memberId),
+            remote);
         return new Handshake.Reply(
             Handshake.Status.UNKNOWN_MEMBER, "member " + hex(memberId) + " is this member");
       }
       if (hello.to() != memberId) {
-        logOnce(
+        logOnce.log(
             "in:wrong-member:" + hello.from(),
             System.Logger.Level.WARNING,
-            "member "
-                + hex(memberId)
-                + " refused member "
-                + hex(hello.from())
-                + ", which meant to reach member "
-                + hex(hello.to())
-                + " (stale address map?) (logged once)");
+            "member {0} refused member {1}, which meant to reach member {2} (stale address map?)"
+                + " (logged once)",
+            hex(memberId),
+            hex(hello.from()),
+            hex(hello.to()));
         return new Handshake.Reply(
             Handshake.Status.WRONG_MEMBER,
             "this address is member " + hex(memberId) + ", not member " + hex(hello.to()));
@@ -1179,10 +1142,14 @@ public final class TcpTransport implements Transport {
         }
       }
       if (at == null) {
-        logAcceptedUnknown(
-            from,
-            "the member did not say where it listens, so messages to it drop until a"
-                + " membership change names it");
+        logOnce.log(
+            "in:unknown:" + from,
+            System.Logger.Level.INFO,
+            ACCEPTED_UNKNOWN
+                + "the member did not say where it listens, so messages to it drop until a"
+                + " membership change names it",
+            hex(memberId),
+            hex(from));
         return;
       }
       InetSocketAddress before = learned.put(from, at);
@@ -1191,7 +1158,13 @@ public final class TcpTransport implements Transport {
         return;
       }
       if (before == null) {
-        logAcceptedUnknown(from, "answering it at " + at + " as its handshake says");
+        logOnce.log(
+            "in:unknown:" + from,
+            System.Logger.Level.INFO,
+            ACCEPTED_UNKNOWN + "answering it at {2} as its handshake says",
+            hex(memberId),
+            hex(from),
+            at);
       } else if (!before.equals(at)) {
         LOG.log(
             System.Logger.Level.INFO,
@@ -1205,19 +1178,6 @@ public final class TcpTransport implements Transport {
           p.onLoop(() -> p.reconnect());
         }
       }
-    }
-
-    private void logAcceptedUnknown(long from, String how) {
-      logOnce(
-          "in:unknown:" + from,
-          System.Logger.Level.INFO,
-          "member "
-              + hex(memberId)
-              + " accepted member "
-              + hex(from)
-              + " of its cluster, which its peer map does not name yet (its view of the"
-              + " membership is behind); "
-              + how);
     }
 
     private String host(ChannelHandlerContext ctx) {
