@@ -998,9 +998,10 @@ public final class TcpTransport implements Transport {
           ctx.close();
           return;
         }
-        Handshake.Reply reply = judge(hello, ctx.channel().remoteAddress());
-        ChannelFuture written = ctx.writeAndFlush(Unpooled.wrappedBuffer(codec.encodeReply(reply)));
-        if (reply.accepted()) {
+        Admission.Verdict verdict = judge(hello, ctx.channel().remoteAddress());
+        ChannelFuture written =
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(codec.encodeReply(verdict.reply())));
+        if (verdict.accepted()) {
           peerId = hello.from();
           ctx.channel().attr(PEER_ID).set(peerId);
         } else {
@@ -1054,70 +1055,60 @@ public final class TcpTransport implements Transport {
       ctx.close();
     }
 
-    private Handshake.Reply judge(Handshake.Hello hello, SocketAddress remote) {
-      if (hello.clusterId() != clusterId) {
-        String detail =
-            "member "
-                + hex(memberId)
-                + " is in cluster "
-                + hex(clusterId)
-                + ", not "
-                + hex(hello.clusterId());
-        logOnce.log(
-            "in:cluster:" + hello.clusterId() + ":" + hello.from(),
-            System.Logger.Level.WARNING,
-            "member {0} refused a peer connection from {1} claiming member {2} of cluster {3}:"
-                + " this is cluster {4} (logged once)",
-            hex(memberId),
-            remote,
-            hex(hello.from()),
-            hex(hello.clusterId()),
-            hex(clusterId));
-        return new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, detail);
+    /**
+     * The {@link Admission} verdict on {@code hello}; logs a refusal (once per sender and reason)
+     * and learns the address of an accepted member the peer map does not name.
+     */
+    private Admission.Verdict judge(Handshake.Hello hello, SocketAddress remote) {
+      Admission.Verdict verdict =
+          Admission.judge(
+              hello,
+              new Admission.Facts(
+                  clusterId,
+                  memberId,
+                  detached,
+                  removed.contains(hello.from()),
+                  addresses.containsKey(hello.from())));
+      switch (verdict.reason()) {
+        case WRONG_CLUSTER ->
+            logOnce.log(
+                "in:cluster:" + hello.clusterId() + ":" + hello.from(),
+                System.Logger.Level.WARNING,
+                "member {0} refused a peer connection from {1} claiming member {2} of cluster"
+                    + " {3}: this is cluster {4} (logged once)",
+                hex(memberId),
+                remote,
+                hex(hello.from()),
+                hex(hello.clusterId()),
+                hex(clusterId));
+        case REMOVED ->
+            logOnce.log(
+                "in:removed:" + hello.from(),
+                System.Logger.Level.WARNING,
+                "member {0} refused a peer connection from removed member {1} (logged once)",
+                hex(memberId),
+                hex(hello.from()));
+        case SELF ->
+            logOnce.log(
+                "in:self:" + hello.from(),
+                System.Logger.Level.WARNING,
+                "member {0} refused a peer connection from {1} claiming its own member id"
+                    + " (logged once)",
+                hex(memberId),
+                remote);
+        case WRONG_MEMBER ->
+            logOnce.log(
+                "in:wrong-member:" + hello.from(),
+                System.Logger.Level.WARNING,
+                "member {0} refused member {1}, which meant to reach member {2} (stale address"
+                    + " map?) (logged once)",
+                hex(memberId),
+                hex(hello.from()),
+                hex(hello.to()));
+        case UNLISTED -> learn(hello, remote);
+        case LISTED, DETACHED -> {}
       }
-      if (removed.contains(hello.from())) {
-        logOnce.log(
-            "in:removed:" + hello.from(),
-            System.Logger.Level.WARNING,
-            "member {0} refused a peer connection from removed member {1} (logged once)",
-            hex(memberId),
-            hex(hello.from()));
-        return new Handshake.Reply(
-            Handshake.Status.REMOVED,
-            "member " + hex(hello.from()) + " was removed from cluster " + hex(clusterId));
-      }
-      if (hello.from() == memberId) {
-        logOnce.log(
-            "in:self:" + hello.from(),
-            System.Logger.Level.WARNING,
-            "member {0} refused a peer connection from {1} claiming its own member id (logged"
-                + " once)",
-            hex(memberId),
-            remote);
-        return new Handshake.Reply(
-            Handshake.Status.UNKNOWN_MEMBER, "member " + hex(memberId) + " is this member");
-      }
-      if (hello.to() != memberId) {
-        logOnce.log(
-            "in:wrong-member:" + hello.from(),
-            System.Logger.Level.WARNING,
-            "member {0} refused member {1}, which meant to reach member {2} (stale address map?)"
-                + " (logged once)",
-            hex(memberId),
-            hex(hello.from()),
-            hex(hello.to()));
-        return new Handshake.Reply(
-            Handshake.Status.WRONG_MEMBER,
-            "this address is member " + hex(memberId) + ", not member " + hex(hello.to()));
-      }
-      if (detached) {
-        return new Handshake.Reply(
-            Handshake.Status.DETACHED, "member " + hex(memberId) + " is detached");
-      }
-      if (!addresses.containsKey(hello.from())) {
-        learn(hello, remote);
-      }
-      return new Handshake.Reply(Handshake.Status.ACCEPTED, "");
+      return verdict;
     }
 
     /**
