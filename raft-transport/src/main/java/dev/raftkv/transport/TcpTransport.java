@@ -23,20 +23,17 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.AttributeKey;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -135,21 +132,16 @@ public final class TcpTransport implements Transport {
   private final Consumer<Message> handler;
   private final Executor executor; // null: run the handler on the event loop
   private final MessageCodec codec;
-  private final Map<Long, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final PeerDirectory directory;
 
-  /**
-   * Members outside {@link #addresses} accepted by a handshake (same cluster, not removed): where
-   * their Hello said they listen. Never holds a key of {@link #removed} once setRemovedMembers
-   * returns; a key that enters {@link #addresses} is dropped by the next updatePeers.
-   */
-  private final Map<Long, InetSocketAddress> learned = new ConcurrentHashMap<>();
+  /** Serializes {@link #addPeer} and {@link #removePeer}: each edits the peer map in force. */
+  private final Object peerEdits = new Object();
 
   private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
   private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
   private final LogOnce logOnce = new LogOnce(LOG);
   private final Counters counters = new Counters();
   private volatile boolean detached;
-  private volatile Set<Long> removed = Set.of();
   private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
   private volatile Consumer<String> removedListener = reason -> {};
   private volatile Set<Long> blocked = Set.of(); // immutable; replaced whole by setBlocked
@@ -175,7 +167,7 @@ public final class TcpTransport implements Transport {
     this.clusterId = config.clusterId();
     this.memberId = config.memberId();
     this.codec = new MessageCodec(config.maxFrameBytes());
-    setAddresses(config.peers());
+    this.directory = new PeerDirectory(memberId, config.peers());
   }
 
   @Override
@@ -244,23 +236,19 @@ public final class TcpTransport implements Transport {
    * (see the class comment): only {@link #setRemovedMembers} keeps a member out.
    */
   public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
-    Map<Long, InetSocketAddress> before = new HashMap<>(learned);
-    before.putAll(addresses);
-    Set<Long> listedBefore = Set.copyOf(addresses.keySet());
-    setAddresses(newPeers);
-    learned.keySet().removeAll(addresses.keySet());
+    PeerDirectory.Before before = directory.replace(newPeers);
     for (Peer p : peers.values()) {
-      InetSocketAddress now = addressOf(p.id);
+      InetSocketAddress now = directory.addressOf(p.id);
       if (now == null) {
         peers.remove(p.id, p);
         p.onLoop(() -> p.remove());
-      } else if (!now.equals(before.get(p.id))) {
+      } else if (!now.equals(before.reachable().get(p.id))) {
         p.onLoop(() -> p.reconnect());
       }
     }
     for (Channel ch : inbound) {
       Long from = ch.attr(PEER_ID).get();
-      if (from != null && listedBefore.contains(from) && !addresses.containsKey(from)) {
+      if (from != null && before.listed().contains(from) && !directory.lists(from)) {
         ch.close();
       }
     }
@@ -272,10 +260,8 @@ public final class TcpTransport implements Transport {
    */
   public void addPeer(long id, InetSocketAddress address) {
     Objects.requireNonNull(address, "address");
-    synchronized (addresses) {
-      Map<Long, InetSocketAddress> next = new HashMap<>(addresses);
-      next.put(id, address);
-      updatePeers(next);
+    synchronized (peerEdits) {
+      updatePeers(directory.with(id, address));
     }
   }
 
@@ -284,10 +270,8 @@ public final class TcpTransport implements Transport {
    * closed and its connections are no longer accepted. See {@link #updatePeers}.
    */
   public void removePeer(long id) {
-    synchronized (addresses) {
-      Map<Long, InetSocketAddress> next = new HashMap<>(addresses);
-      next.remove(id);
-      updatePeers(next);
+    synchronized (peerEdits) {
+      updatePeers(directory.without(id));
     }
   }
 
@@ -297,7 +281,7 @@ public final class TcpTransport implements Transport {
    * #learnedPeers()}).
    */
   public Map<Long, InetSocketAddress> peers() {
-    return Map.copyOf(addresses);
+    return directory.listed();
   }
 
   /**
@@ -305,7 +289,7 @@ public final class TcpTransport implements Transport {
    * answers at the address their handshake gave (for tests, diagnostics).
    */
   public Map<Long, InetSocketAddress> learnedPeers() {
-    return Map.copyOf(learned);
+    return directory.learned();
   }
 
   /**
@@ -317,11 +301,9 @@ public final class TcpTransport implements Transport {
    * handshakes are forgotten (messages to them drop unless the peer map still names them).
    */
   public void setRemovedMembers(Set<Long> ids) {
-    Set<Long> now = Set.copyOf(ids);
-    removed = now;
-    learned.keySet().removeAll(now);
+    Set<Long> now = directory.markRemoved(ids);
     for (Peer p : peers.values()) {
-      if (now.contains(p.id) && addressOf(p.id) == null) {
+      if (now.contains(p.id) && directory.addressOf(p.id) == null) {
         peers.remove(p.id, p);
         p.onLoop(() -> p.remove());
       }
@@ -348,19 +330,6 @@ public final class TcpTransport implements Transport {
    */
   public void setClusterInfo(Supplier<byte[]> info) {
     clusterInfo = Objects.requireNonNull(info, "info");
-  }
-
-  /** Where to reach {@code id}: the peer map's address, else the learned one, else null. */
-  private InetSocketAddress addressOf(long id) {
-    InetSocketAddress a = addresses.get(id);
-    return a != null ? a : learned.get(id);
-  }
-
-  private void setAddresses(Map<Long, InetSocketAddress> newPeers) {
-    Map<Long, InetSocketAddress> copy = new HashMap<>(newPeers);
-    copy.remove(memberId);
-    addresses.keySet().retainAll(copy.keySet());
-    addresses.putAll(copy);
   }
 
   /**
@@ -408,7 +377,7 @@ public final class TcpTransport implements Transport {
       counters.droppedUnreachable.increment();
       return null;
     }
-    if (state != State.STARTED || to == memberId || addressOf(to) == null) {
+    if (state != State.STARTED || to == memberId || directory.addressOf(to) == null) {
       counters.droppedUnreachable.increment();
       if (state == State.STARTED) {
         logOnce.log(
@@ -716,7 +685,7 @@ public final class TcpTransport implements Transport {
     }
 
     private void connect() {
-      InetSocketAddress address = addressOf(id);
+      InetSocketAddress address = directory.addressOf(id);
       if (address == null) {
         dropQueued(counters.droppedUnreachable);
         return;
@@ -1067,8 +1036,8 @@ public final class TcpTransport implements Transport {
                   clusterId,
                   memberId,
                   detached,
-                  removed.contains(hello.from()),
-                  addresses.containsKey(hello.from())));
+                  directory.isRemoved(hello.from()),
+                  directory.lists(hello.from())));
       switch (verdict.reason()) {
         case WRONG_CLUSTER ->
             logOnce.log(
@@ -1117,21 +1086,7 @@ public final class TcpTransport implements Transport {
      */
     private void learn(Handshake.Hello hello, SocketAddress remote) {
       long from = hello.from();
-      InetSocketAddress at = hello.address();
-      if (at != null) {
-        // An IP literal needs no lookup (a host name is resolved when connecting); a wildcard
-        // means "where this connection comes from".
-        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(at.getHostString());
-        if (literal != null
-            && literal.isAnyLocalAddress()
-            && remote instanceof InetSocketAddress r
-            && r.getAddress() != null) {
-          literal = r.getAddress();
-        }
-        if (literal != null) {
-          at = new InetSocketAddress(literal, at.getPort());
-        }
-      }
+      InetSocketAddress at = PeerDirectory.answerAddress(hello.address(), remote);
       if (at == null) {
         logOnce.log(
             "in:unknown:" + from,
@@ -1143,11 +1098,11 @@ public final class TcpTransport implements Transport {
             hex(from));
         return;
       }
-      InetSocketAddress before = learned.put(from, at);
-      if (removed.contains(from)) {
-        learned.remove(from); // setRemovedMembers ran meanwhile
-        return;
+      PeerDirectory.Learned learned = directory.learn(from, at);
+      if (learned.removed()) {
+        return; // setRemovedMembers ran meanwhile
       }
+      InetSocketAddress before = learned.before();
       if (before == null) {
         logOnce.log(
             "in:unknown:" + from,
