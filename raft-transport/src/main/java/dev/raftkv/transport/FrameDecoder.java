@@ -3,6 +3,7 @@ package dev.raftkv.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import java.util.List;
 
 /**
@@ -12,6 +13,14 @@ import java.util.List;
  * the handler behind closes the connection on the exception.
  */
 final class FrameDecoder extends ByteToMessageDecoder {
+
+  /**
+   * What a handler behind this decoder should report for {@code cause}: the {@link CodecException}
+   * (or other failure) a {@link DecoderException} wraps, else {@code cause} itself.
+   */
+  static Throwable unwrap(Throwable cause) {
+    return cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+  }
 
   private final MessageCodec codec;
   private boolean failed;

@@ -3,7 +3,6 @@ package dev.raftkv.transport;
 import static dev.raftkv.transport.Ids.hex;
 
 import dev.raftkv.raft.Message;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,25 +11,19 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.DecoderException;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,15 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -78,10 +66,10 @@ import java.util.function.Supplier;
  *
  * <p><b>Queues and batching.</b> {@link #send} puts the message on the recipient's bounded queue
  * and wakes that peer's event loop at most once per batch; the loop writes up to {@value
- * #MAX_BATCH} frames and then flushes once, so a burst of sends costs a few syscalls. A full queue,
- * or a connection whose socket buffer is above its high-water mark, makes further messages drop
- * (counted in {@link #stats()}): Raft retransmits, and a slow peer cannot make the sender buffer
- * without bound.
+ * PeerConnection#MAX_BATCH} frames and then flushes once, so a burst of sends costs a few syscalls.
+ * A full queue, or a connection whose socket buffer is above its high-water mark, makes further
+ * messages drop (counted in {@link #stats()}): Raft retransmits, and a slow peer cannot make the
+ * sender buffer without bound.
  *
  * <p><b>Blocked peers.</b> {@link #setBlocked} names peers this member must not talk to, for fault
  * injection ({@code raftkv chaos}): messages to them are dropped before they are queued (and what
@@ -99,19 +87,6 @@ public final class TcpTransport implements Transport {
 
   private static final System.Logger LOG = System.getLogger(TcpTransport.class.getName());
 
-  /** Frames written to one connection between two flushes. */
-  static final int MAX_BATCH = 256;
-
-  /**
-   * The entries and snapshot data one peer's queue may hold: a connection that stalls (a slow or
-   * cut-off peer, a reconnect's backoff) holds at most this much heap, not {@code queueCapacity}
-   * snapshot chunks of a megabyte each. Twice the Raft core's default bytes in flight per follower.
-   */
-  static final long QUEUE_BYTES = 64L << 20;
-
-  /** A queued message and the bytes it counts against {@link #QUEUE_BYTES}, worked out once. */
-  private record Queued(Message message, int bytes) {}
-
   /** On an accepted inbound connection: the member id its handshake proved. */
   private static final AttributeKey<Long> PEER_ID = AttributeKey.valueOf("raftkv.peerId");
 
@@ -119,12 +94,6 @@ public final class TcpTransport implements Transport {
   private static final String ACCEPTED_UNKNOWN =
       "member {0} accepted member {1} of its cluster, which its peer map does not name yet (its"
           + " view of the membership is behind); ";
-
-  private enum State {
-    NEW,
-    STARTED,
-    CLOSED
-  }
 
   private final TcpTransportConfig config;
   private final long clusterId;
@@ -137,15 +106,15 @@ public final class TcpTransport implements Transport {
   /** Serializes {@link #addPeer} and {@link #removePeer}: each edits the peer map in force. */
   private final Object peerEdits = new Object();
 
-  private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+  private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
   private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
   private final LogOnce logOnce = new LogOnce(LOG);
   private final Counters counters = new Counters();
-  private volatile boolean detached;
+  private final LinkState link = new LinkState();
+  private final Shared shared;
+  private final Consumer<String> removedNotice = this::toldRemoved;
   private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
   private volatile Consumer<String> removedListener = reason -> {};
-  private volatile Set<Long> blocked = Set.of(); // immutable; replaced whole by setBlocked
-  private volatile State state = State.NEW;
   private volatile EventLoopGroup group;
   private volatile Channel serverChannel;
   private volatile InetSocketAddress advertised; // sent in each Hello; set by start()
@@ -168,12 +137,14 @@ public final class TcpTransport implements Transport {
     this.memberId = config.memberId();
     this.codec = new MessageCodec(config.maxFrameBytes());
     this.directory = new PeerDirectory(memberId, config.peers());
+    this.shared = new Shared(config, codec, counters, logOnce, directory, link);
   }
 
   @Override
   public synchronized void start() {
-    if (state != State.NEW) {
-      throw new IllegalStateException("transport of member " + hex(memberId) + " is " + state);
+    if (link.lifecycle() != LinkState.Lifecycle.NEW) {
+      throw new IllegalStateException(
+          "transport of member " + hex(memberId) + " is " + link.lifecycle());
     }
     EventLoopGroup g =
         new MultiThreadIoEventLoopGroup(
@@ -196,7 +167,7 @@ public final class TcpTransport implements Transport {
     ChannelFuture bound = bootstrap.bind(config.listenAddress()).awaitUninterruptibly();
     if (!bound.isSuccess()) {
       g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-      state = State.CLOSED;
+      link.moveTo(LinkState.Lifecycle.CLOSED);
       Throwable cause = bound.cause();
       String what =
           "member " + hex(memberId) + " cannot listen on " + config.listenAddress() + ": " + cause;
@@ -206,7 +177,7 @@ public final class TcpTransport implements Transport {
     group = g;
     serverChannel = bound.channel();
     advertised = (InetSocketAddress) serverChannel.localAddress();
-    state = State.STARTED;
+    link.moveTo(LinkState.Lifecycle.STARTED);
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} of cluster {1} listening for peers on {2}",
@@ -237,12 +208,12 @@ public final class TcpTransport implements Transport {
    */
   public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
     PeerDirectory.Before before = directory.replace(newPeers);
-    for (Peer p : peers.values()) {
-      InetSocketAddress now = directory.addressOf(p.id);
+    for (PeerConnection p : peers.values()) {
+      InetSocketAddress now = directory.addressOf(p.id());
       if (now == null) {
-        peers.remove(p.id, p);
+        peers.remove(p.id(), p);
         p.onLoop(() -> p.remove());
-      } else if (!now.equals(before.reachable().get(p.id))) {
+      } else if (!now.equals(before.reachable().get(p.id()))) {
         p.onLoop(() -> p.reconnect());
       }
     }
@@ -302,9 +273,9 @@ public final class TcpTransport implements Transport {
    */
   public void setRemovedMembers(Set<Long> ids) {
     Set<Long> now = directory.markRemoved(ids);
-    for (Peer p : peers.values()) {
-      if (now.contains(p.id) && directory.addressOf(p.id) == null) {
-        peers.remove(p.id, p);
+    for (PeerConnection p : peers.values()) {
+      if (now.contains(p.id()) && directory.addressOf(p.id()) == null) {
+        peers.remove(p.id(), p);
         p.onLoop(() -> p.remove());
       }
     }
@@ -340,7 +311,7 @@ public final class TcpTransport implements Transport {
   @Override
   public void send(Message message) {
     Objects.requireNonNull(message, "message");
-    Peer peer = peerFor(message);
+    PeerConnection peer = peerFor(message);
     if (peer != null && peer.offer(message)) {
       peer.wake();
     }
@@ -354,32 +325,32 @@ public final class TcpTransport implements Transport {
    */
   @Override
   public void sendAll(Collection<? extends Message> messages) {
-    List<Peer> touched = new ArrayList<>(4);
+    List<PeerConnection> touched = new ArrayList<>(4);
     for (Message m : messages) {
-      Peer peer = peerFor(Objects.requireNonNull(m, "message"));
+      PeerConnection peer = peerFor(Objects.requireNonNull(m, "message"));
       if (peer != null && peer.offer(m) && !touched.contains(peer)) {
         touched.add(peer);
       }
     }
-    for (Peer peer : touched) {
+    for (PeerConnection peer : touched) {
       peer.wake();
     }
   }
 
   /** The recipient's peer, or null after counting the message as dropped. */
-  private Peer peerFor(Message message) {
-    if (detached) {
+  private PeerConnection peerFor(Message message) {
+    if (link.detached()) {
       counters.droppedDetached.increment();
       return null;
     }
     long to = message.to();
-    if (blocked.contains(to)) {
+    if (link.blocks(to)) {
       counters.droppedUnreachable.increment();
       return null;
     }
-    if (state != State.STARTED || to == memberId || directory.addressOf(to) == null) {
+    if (!link.started() || to == memberId || directory.addressOf(to) == null) {
       counters.droppedUnreachable.increment();
-      if (state == State.STARTED) {
+      if (link.started()) {
         logOnce.log(
             "send:unknown:" + to,
             System.Logger.Level.WARNING,
@@ -390,13 +361,14 @@ public final class TcpTransport implements Transport {
       return null;
     }
     EventLoopGroup g = group;
-    return peers.computeIfAbsent(to, id -> new Peer(id, g.next()));
+    return peers.computeIfAbsent(
+        to, id -> new PeerConnection(id, g.next(), shared, advertised, removedNotice));
   }
 
   @Override
   public void detach() {
-    detached = true;
-    for (Peer p : peers.values()) {
+    link.detached(true);
+    for (PeerConnection p : peers.values()) {
       p.onLoop(() -> p.disconnect(counters.droppedDetached));
     }
     for (Channel ch : inbound) {
@@ -407,13 +379,13 @@ public final class TcpTransport implements Transport {
 
   @Override
   public void attach() {
-    detached = false;
+    link.detached(false);
     LOG.log(System.Logger.Level.INFO, "member {0} attached to its peers", hex(memberId));
   }
 
   @Override
   public boolean isDetached() {
-    return detached;
+    return link.detached();
   }
 
   /**
@@ -424,10 +396,9 @@ public final class TcpTransport implements Transport {
    * no effect. Thread-safe; an empty set unblocks every peer.
    */
   public void setBlocked(Set<Long> peerIds) {
-    Set<Long> now = Set.copyOf(peerIds);
-    blocked = now;
-    for (Peer p : peers.values()) {
-      if (now.contains(p.id)) {
+    Set<Long> now = link.block(peerIds);
+    for (PeerConnection p : peers.values()) {
+      if (now.contains(p.id())) {
         p.onLoop(() -> p.disconnect(counters.droppedUnreachable));
       }
     }
@@ -446,7 +417,7 @@ public final class TcpTransport implements Transport {
 
   /** The peers blocked by {@link #setBlocked} (an immutable set; empty when none). */
   public Set<Long> blocked() {
-    return blocked;
+    return link.blocked();
   }
 
   @Override
@@ -456,8 +427,8 @@ public final class TcpTransport implements Transport {
 
   /** Whether a connection to {@code peerId} is open and past its handshake (for tests, metrics). */
   public boolean isConnected(long peerId) {
-    Peer p = peers.get(peerId);
-    return p != null && p.connected;
+    PeerConnection p = peers.get(peerId);
+    return p != null && p.isConnected();
   }
 
   /**
@@ -471,10 +442,10 @@ public final class TcpTransport implements Transport {
   public void close() {
     EventLoopGroup g;
     synchronized (this) {
-      if (state == State.CLOSED) {
+      if (link.lifecycle() == LinkState.Lifecycle.CLOSED) {
         return;
       }
-      state = State.CLOSED;
+      link.moveTo(LinkState.Lifecycle.CLOSED);
       g = group;
     }
     if (g == null) {
@@ -522,6 +493,17 @@ public final class TcpTransport implements Transport {
     }
   }
 
+  /** A peer answered that this member was removed: runs the {@link #onRemoved} listener once. */
+  private void toldRemoved(String detail) {
+    Consumer<String> l = removedListener;
+    removedListener = reason -> {};
+    try {
+      l.accept(detail);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "removed-member listener failed", e);
+    }
+  }
+
   private void runHandler(Message m) {
     try {
       handler.accept(m);
@@ -530,395 +512,6 @@ public final class TcpTransport implements Transport {
           System.Logger.Level.WARNING,
           () -> MessageFormat.format("member {0}: handler threw on {1}", hex(memberId), m),
           e);
-    }
-  }
-
-  private static Throwable unwrap(Throwable cause) {
-    return cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-  }
-
-  /**
-   * The outbound side towards one peer: its queue and its connection. Everything but {@link
-   * #offer}, {@link #wake} and {@link #connected} runs on {@link #loop}, which also runs the
-   * connection's channel, so the connection state needs no locks.
-   */
-  private final class Peer {
-    final long id;
-    final EventLoop loop;
-    final BlockingQueue<Queued> queue = new ArrayBlockingQueue<>(config.queueCapacity());
-
-    /**
-     * What the queued messages carry ({@link MessageCodec#estimateSize}: entries' and snapshot
-     * data), bounded by {@link #QUEUE_BYTES}.
-     */
-    final AtomicLong queuedBytes = new AtomicLong();
-
-    /** Set while a wake-up task is queued on the loop: many sends, one task. */
-    final AtomicBoolean wakeQueued = new AtomicBoolean();
-
-    volatile boolean connected;
-
-    // Confined to loop.
-    private Channel channel; // the connection being made or in use; null when none
-    private ScheduledFuture<?> retry; // a scheduled reconnect; null when none
-    private long backoffNanos; // the last wait; 0 after a successful handshake
-    private boolean removed;
-
-    Peer(long id, EventLoop loop) {
-      this.id = id;
-      this.loop = loop;
-    }
-
-    /**
-     * Queues {@code m}; false (counted, logged once) if the queue is full: {@code queueCapacity}
-     * messages, or {@link #QUEUE_BYTES} of entries and snapshot data (one message alone is always
-     * taken).
-     */
-    boolean offer(Message m) {
-      int size = MessageCodec.estimateSize(m);
-      long before = queuedBytes.getAndAdd(size);
-      boolean overBytes = before > 0 && before + size > QUEUE_BYTES;
-      if (overBytes || !queue.offer(new Queued(m, size))) {
-        queuedBytes.addAndGet(-size);
-        counters.droppedQueueFull.increment();
-        logOnce.log(
-            "queue-full:" + id,
-            System.Logger.Level.WARNING,
-            overBytes
-                ? "member {0}: queue to member {1} is full ({2} MiB); dropping, Raft will"
-                    + " retransmit (logged once)"
-                : "member {0}: queue to member {1} is full ({2} messages); dropping, Raft will"
-                    + " retransmit (logged once)",
-            hex(memberId),
-            hex(id),
-            String.valueOf(overBytes ? QUEUE_BYTES >> 20 : config.queueCapacity()));
-        return false;
-      }
-      return true;
-    }
-
-    /** Takes the next queued message, or null. */
-    Message poll() {
-      Queued q = queue.poll();
-      if (q == null) {
-        return null;
-      }
-      queuedBytes.addAndGet(-q.bytes());
-      return q.message();
-    }
-
-    /** Makes the loop pump soon; at most one wake-up is pending at a time. */
-    void wake() {
-      if (wakeQueued.compareAndSet(false, true)) {
-        onLoop(
-            () -> {
-              wakeQueued.set(false);
-              pump();
-            });
-      }
-    }
-
-    void onLoop(Runnable task) {
-      try {
-        loop.execute(task);
-      } catch (RejectedExecutionException e) {
-        // The transport is closing; whatever was queued is lost with it.
-      }
-    }
-
-    /** Moves things along: drains a ready connection or opens one if there is work. */
-    void pump() {
-      if (removed || state != State.STARTED) {
-        dropQueued(counters.droppedUnreachable);
-        return;
-      }
-      if (detached) {
-        dropQueued(counters.droppedDetached);
-        return;
-      }
-      if (blocked.contains(id)) {
-        dropQueued(counters.droppedUnreachable);
-        return;
-      }
-      if (connected) {
-        drain();
-      } else if (channel == null && retry == null && !queue.isEmpty()) {
-        connect();
-      }
-      // Otherwise a connection or a retry is under way; it pumps when it completes.
-    }
-
-    private void drain() {
-      Channel ch = channel;
-      int written = 0;
-      Message m;
-      while (written < MAX_BATCH && ch.isWritable() && (m = poll()) != null) {
-        ByteBuffer frame;
-        try {
-          frame = codec.encodeToBuffer(m);
-        } catch (CodecException e) {
-          counters.droppedTooLarge.increment();
-          logOnce.log(
-              "too-large:" + id,
-              System.Logger.Level.WARNING,
-              "member {0}: dropping a message to member {1}: {2} (logged once)",
-              hex(memberId),
-              hex(id),
-              e.getMessage());
-          continue;
-        }
-        ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
-        counters.sent.increment();
-        written++;
-      }
-      if (written > 0) {
-        ch.flush();
-      }
-      if (!queue.isEmpty() && ch.isWritable() && wakeQueued.compareAndSet(false, true)) {
-        // More than one batch: let other connections on this loop have a turn first.
-        onLoop(
-            () -> {
-              wakeQueued.set(false);
-              pump();
-            });
-      }
-    }
-
-    private void connect() {
-      InetSocketAddress address = directory.addressOf(id);
-      if (address == null) {
-        dropQueued(counters.droppedUnreachable);
-        return;
-      }
-      Bootstrap bootstrap =
-          new Bootstrap()
-              .group(loop)
-              .channel(NioSocketChannel.class)
-              .option(
-                  ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
-              .option(ChannelOption.TCP_NODELAY, true)
-              .option(
-                  ChannelOption.WRITE_BUFFER_WATER_MARK,
-                  new WriteBufferWaterMark(512 << 10, 1 << 20))
-              .handler(
-                  new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                      ch.pipeline()
-                          .addLast(new FrameDecoder(codec), new OutboundHandler(Peer.this));
-                    }
-                  });
-      ChannelFuture connecting = bootstrap.connect(address);
-      Channel ch = connecting.channel();
-      channel = ch;
-      connecting.addListener(
-          (ChannelFutureListener)
-              f -> {
-                if (!f.isSuccess()) {
-                  logOnce.log(
-                      "out:" + id + ":connect",
-                      System.Logger.Level.INFO,
-                      "member {0} cannot connect to member {1} at {2}: {3} (retrying with"
-                          + " backoff; logged once until connected)",
-                      hex(memberId),
-                      hex(id),
-                      address,
-                      f.cause());
-                  onClosed(ch);
-                  return;
-                }
-                ch.writeAndFlush(
-                    Unpooled.wrappedBuffer(
-                        codec.encodeHello(
-                            new Handshake.Hello(clusterId, memberId, id, advertised))));
-                ch.eventLoop()
-                    .schedule(
-                        () -> {
-                          if (channel == ch && !connected) {
-                            logOnce.log(
-                                "out:" + id + ":handshake-timeout",
-                                System.Logger.Level.WARNING,
-                                "member {0}: no handshake answer from member {1}",
-                                hex(memberId),
-                                hex(id));
-                            ch.close();
-                          }
-                        },
-                        config.connectTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS);
-              });
-    }
-
-    void onReply(Channel ch, Handshake.Reply reply) {
-      if (ch != channel || connected) {
-        ch.close();
-        return;
-      }
-      if (reply.accepted()) {
-        connected = true;
-        backoffNanos = 0;
-        logOnce.forget("out:" + id + ":");
-        LOG.log(
-            System.Logger.Level.INFO,
-            "member {0} connected to member {1} at {2}",
-            hex(memberId),
-            hex(id),
-            ch.remoteAddress());
-        pump();
-        return;
-      }
-      if (reply.status() == Handshake.Status.REMOVED) {
-        Consumer<String> l = removedListener;
-        removedListener = reason -> {};
-        try {
-          l.accept(reply.detail());
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "removed-member listener failed", e);
-        }
-      }
-      logOnce.log(
-          "out:" + id + ":refused:" + reply.status(),
-          reply.status() == Handshake.Status.DETACHED
-              ? System.Logger.Level.DEBUG
-              : System.Logger.Level.WARNING,
-          "member {0} was refused by member {1} at {2}: {3}: {4} (logged once)",
-          hex(memberId),
-          hex(id),
-          ch.remoteAddress(),
-          reply.status(),
-          reply.detail());
-      ch.close();
-    }
-
-    /** The connection {@code ch} ended (or never opened): drop its backlog, retry if more comes. */
-    void onClosed(Channel ch) {
-      if (ch != channel) {
-        return;
-      }
-      if (connected) {
-        LOG.log(
-            System.Logger.Level.INFO,
-            "member {0} lost its connection to member {1}",
-            hex(memberId),
-            hex(id));
-      }
-      channel = null;
-      connected = false;
-      // What waited for this connection is dropped rather than sent late in a burst: Raft
-      // retransmits, and by the next attempt newer messages will have been queued.
-      dropQueued(counters.droppedUnreachable);
-      if (removed || state != State.STARTED || detached || blocked.contains(id)) {
-        return;
-      }
-      long initial = config.initialBackoff().toNanos();
-      backoffNanos =
-          backoffNanos == 0 ? initial : Math.min(config.maxBackoff().toNanos(), 2 * backoffNanos);
-      retry =
-          loop.schedule(
-              () -> {
-                retry = null;
-                pump();
-              },
-              backoffNanos,
-              TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * Closes the connection, cancels any retry, and drops what is queued (counted in {@code
-     * droppedAs}).
-     */
-    void disconnect(LongAdder droppedAs) {
-      if (retry != null) {
-        retry.cancel(false);
-        retry = null;
-      }
-      Channel ch = channel;
-      channel = null;
-      connected = false;
-      backoffNanos = 0;
-      if (ch != null) {
-        ch.close();
-      }
-      dropQueued(droppedAs);
-    }
-
-    void reconnect() {
-      Channel ch = channel;
-      channel = null;
-      connected = false;
-      if (ch != null) {
-        ch.close();
-      }
-      if (retry != null) {
-        retry.cancel(false);
-        retry = null;
-      }
-      pump();
-    }
-
-    void remove() {
-      removed = true;
-      disconnect(counters.droppedUnreachable);
-    }
-
-    private void dropQueued(LongAdder droppedAs) {
-      int n = 0;
-      while (poll() != null) {
-        n++;
-      }
-      droppedAs.add(n);
-    }
-  }
-
-  /** The opener's side of a connection: waits for the handshake answer, then only writes. */
-  private final class OutboundHandler extends SimpleChannelInboundHandler<Object> {
-    private final Peer peer;
-
-    OutboundHandler(Peer peer) {
-      this.peer = peer;
-    }
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Object frame) {
-      if (frame instanceof Handshake.Reply reply) {
-        peer.onReply(ctx.channel(), reply);
-      } else {
-        logOnce.log(
-            "out:" + peer.id + ":unexpected",
-            System.Logger.Level.WARNING,
-            "member {0}: member {1} sent an unexpected frame {2}",
-            hex(memberId),
-            hex(peer.id),
-            frame);
-        ctx.close();
-      }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (ctx.channel().isWritable() && ctx.channel() == peer.channel) {
-        peer.pump();
-      }
-      ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      peer.onClosed(ctx.channel());
-      ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      Throwable c = unwrap(cause);
-      logOnce.log(
-          "out:" + peer.id + ":error:" + c.getClass().getName(),
-          System.Logger.Level.INFO,
-          "member {0}: connection to member {1} failed: {2}",
-          hex(memberId),
-          hex(peer.id),
-          c);
-      ctx.close();
     }
   }
 
@@ -989,9 +582,9 @@ public final class TcpTransport implements Transport {
         ctx.close();
         return;
       }
-      if (detached) {
+      if (link.detached()) {
         counters.droppedDetached.increment();
-      } else if (state != State.STARTED || blocked.contains(peerId)) {
+      } else if (!link.started() || link.blocks(peerId)) {
         counters.droppedUnreachable.increment();
       } else if (m.from() != peerId || m.to() != memberId) {
         counters.droppedUnreachable.increment();
@@ -1009,7 +602,7 @@ public final class TcpTransport implements Transport {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      Throwable c = unwrap(cause);
+      Throwable c = FrameDecoder.unwrap(cause);
       String kind = c instanceof CodecException ce ? ce.reason().name() : c.getClass().getName();
       logOnce.log(
           "in:" + (peerId != 0 ? peerId : host(ctx)) + ":error:" + kind,
@@ -1035,7 +628,7 @@ public final class TcpTransport implements Transport {
               new Admission.Facts(
                   clusterId,
                   memberId,
-                  detached,
+                  link.detached(),
                   directory.isRemoved(hello.from()),
                   directory.lists(hello.from())));
       switch (verdict.reason()) {
@@ -1119,7 +712,7 @@ public final class TcpTransport implements Transport {
             hex(from),
             at,
             before);
-        Peer p = peers.get(from);
+        PeerConnection p = peers.get(from);
         if (p != null) {
           p.onLoop(() -> p.reconnect());
         }

@@ -604,7 +604,7 @@ class TcpTransportTest {
       a.updatePeers(Map.of(2L, (InetSocketAddress) silent.getLocalSocketAddress()));
       var md = new SnapshotMetadata(10, 1, new dev.raftkv.raft.ConfState(Set.of(1L, 2L), Set.of()));
       int chunk = 1 << 20;
-      int fit = (int) (TcpTransport.QUEUE_BYTES / (chunk + 64));
+      int fit = (int) (PeerQueue.MAX_BYTES / (chunk + 64));
       for (int i = 0; i < fit + 40; i++) {
         a.send(new Message.InstallSnapshot(1, 2, 1, md, (long) i * chunk, new byte[chunk], false));
       }
