@@ -2,7 +2,10 @@ package dev.raftkv.transport;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** The mutable counters behind {@link TransportStats}. */
+/**
+ * The mutable counters behind {@link TransportStats}: {@link LongAdder}s, so every part of the
+ * transport may count from any thread without a lock.
+ */
 final class Counters {
   final LongAdder sent = new LongAdder();
   final LongAdder received = new LongAdder();

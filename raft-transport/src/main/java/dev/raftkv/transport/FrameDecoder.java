@@ -11,6 +11,10 @@ import java.util.List;
  * dev.raftkv.raft.Message} or a {@link Handshake} record. A length field above the limit fails at
  * once, before the frame is buffered. After the first bad frame everything further is discarded:
  * the handler behind closes the connection on the exception.
+ *
+ * <p>One per connection, run on its event loop (not sharable). Throws the {@link CodecException} of
+ * the first bad frame, which Netty hands to the handlers behind wrapped in a {@link
+ * DecoderException} (see {@link #unwrap}); never blocks.
  */
 final class FrameDecoder extends ByteToMessageDecoder {
 

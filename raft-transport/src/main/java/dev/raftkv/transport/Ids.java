@@ -1,6 +1,6 @@
 package dev.raftkv.transport;
 
-/** How the transport writes ids in its logs and refusals. Stateless; thread-safe. */
+/** How the transport writes ids in its logs and refusals. Stateless: thread-safe, never throws. */
 final class Ids {
 
   private Ids() {}

@@ -1,8 +1,9 @@
 package dev.raftkv.transport;
 
 /**
- * The parts of one {@link TcpTransport} that its connections share, built once by the transport.
- * Every component is thread-safe (or immutable), so connections on any event loop may use them.
+ * The parts of one {@link TcpTransport} that its connections share, built once by the transport. An
+ * immutable record of thread-safe (or immutable) parts, so connections on any event loop may use
+ * them; nothing here blocks or throws.
  *
  * @param config the transport's settings
  * @param codec encodes and decodes frames

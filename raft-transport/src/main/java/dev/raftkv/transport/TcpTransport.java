@@ -3,38 +3,15 @@ package dev.raftkv.transport;
 import static dev.raftkv.transport.Ids.hex;
 
 import dev.raftkv.raft.Message;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -81,43 +58,39 @@ import java.util.function.Supplier;
  *
  * <p><b>Threads.</b> A small Netty event-loop group (see {@link TcpTransportConfig#ioThreads()})
  * does all I/O. The handler runs on an event-loop thread, or on the {@link Executor} given to the
- * constructor; messages of one connection reach it in order.
+ * constructor; messages of one connection reach it in order. {@link #start} and {@link #close}
+ * block (see each); every other method returns without waiting for the network. Any thread may call
+ * any method, though membership changes ({@link #updatePeers}) are expected one at a time, as the
+ * application applies them. The package documentation names the parts this class delegates to.
  */
 public final class TcpTransport implements Transport {
 
   private static final System.Logger LOG = System.getLogger(TcpTransport.class.getName());
 
-  /** On an accepted inbound connection: the member id its handshake proved. */
-  private static final AttributeKey<Long> PEER_ID = AttributeKey.valueOf("raftkv.peerId");
-
-  /** How {@link InboundHandler#learn} logs a member it accepted but does not list; a prefix. */
-  private static final String ACCEPTED_UNKNOWN =
-      "member {0} accepted member {1} of its cluster, which its peer map does not name yet (its"
-          + " view of the membership is behind); ";
-
   private final TcpTransportConfig config;
-  private final long clusterId;
   private final long memberId;
-  private final Consumer<Message> handler;
-  private final Executor executor; // null: run the handler on the event loop
   private final MessageCodec codec;
+  private final Counters counters = new Counters();
+  private final LogOnce logOnce = new LogOnce(LOG);
+  private final LinkState link = new LinkState();
   private final PeerDirectory directory;
+  private final Shared shared;
+  private final RemovedNotice removedNotice = new RemovedNotice();
+
+  /** The outbound side: one connection per peer this member sends to, made on first use. */
+  private final PeerConnections peers;
+
+  /** The inbound side: the connections peers opened, and where their messages go. */
+  private final InboundChannels inbound = new InboundChannels();
+
+  private final Delivery delivery;
+  private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
+  private final Supplier<byte[]> currentClusterInfo = () -> clusterInfo.get();
 
   /** Serializes {@link #addPeer} and {@link #removePeer}: each edits the peer map in force. */
   private final Object peerEdits = new Object();
 
-  private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
-  private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
-  private final LogOnce logOnce = new LogOnce(LOG);
-  private final Counters counters = new Counters();
-  private final LinkState link = new LinkState();
-  private final Shared shared;
-  private final Consumer<String> removedNotice = this::toldRemoved;
-  private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
-  private volatile Consumer<String> removedListener = reason -> {};
-  private volatile EventLoopGroup group;
-  private volatile Channel serverChannel;
-  private volatile InetSocketAddress advertised; // sent in each Hello; set by start()
+  private volatile Endpoint endpoint; // the event loops and the listening socket; set by start()
 
   /** A transport whose handler runs on the Netty event-loop threads. */
   public TcpTransport(TcpTransportConfig config, Consumer<Message> handler) {
@@ -131,13 +104,13 @@ public final class TcpTransport implements Transport {
    */
   public TcpTransport(TcpTransportConfig config, Consumer<Message> handler, Executor executor) {
     this.config = Objects.requireNonNull(config, "config");
-    this.handler = Objects.requireNonNull(handler, "handler");
-    this.executor = executor;
-    this.clusterId = config.clusterId();
+    Objects.requireNonNull(handler, "handler");
     this.memberId = config.memberId();
     this.codec = new MessageCodec(config.maxFrameBytes());
     this.directory = new PeerDirectory(memberId, config.peers());
     this.shared = new Shared(config, codec, counters, logOnce, directory, link);
+    this.peers = new PeerConnections(shared, removedNotice);
+    this.delivery = new Delivery(memberId, handler, executor, counters);
   }
 
   @Override
@@ -146,44 +119,27 @@ public final class TcpTransport implements Transport {
       throw new IllegalStateException(
           "transport of member " + hex(memberId) + " is " + link.lifecycle());
     }
-    EventLoopGroup g =
-        new MultiThreadIoEventLoopGroup(
-            config.ioThreads(),
-            new DefaultThreadFactory("raftkv-transport-" + memberId, true),
-            NioIoHandler.newFactory());
-    ServerBootstrap bootstrap =
-        new ServerBootstrap()
-            .group(g)
-            .channel(NioServerSocketChannel.class)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new FrameDecoder(codec), new InboundHandler());
-                  }
-                });
-    ChannelFuture bound = bootstrap.bind(config.listenAddress()).awaitUninterruptibly();
-    if (!bound.isSuccess()) {
-      g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    Endpoint e;
+    try {
+      e =
+          Endpoint.bind(
+              config,
+              codec,
+              () ->
+                  new InboundHandler(
+                      shared, inbound, delivery, currentClusterInfo, peers::reconnect));
+    } catch (UncheckedIOException bindFailed) {
       link.moveTo(LinkState.Lifecycle.CLOSED);
-      Throwable cause = bound.cause();
-      String what =
-          "member " + hex(memberId) + " cannot listen on " + config.listenAddress() + ": " + cause;
-      throw new UncheckedIOException(
-          what, cause instanceof IOException io ? io : new IOException(what, cause));
+      throw bindFailed;
     }
-    group = g;
-    serverChannel = bound.channel();
-    advertised = (InetSocketAddress) serverChannel.localAddress();
+    endpoint = e;
     link.moveTo(LinkState.Lifecycle.STARTED);
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} of cluster {1} listening for peers on {2}",
         hex(memberId),
-        hex(clusterId),
-        serverChannel.localAddress());
+        hex(config.clusterId()),
+        e.localAddress());
   }
 
   /**
@@ -192,11 +148,11 @@ public final class TcpTransport implements Transport {
    * @throws IllegalStateException if not started
    */
   public InetSocketAddress localAddress() {
-    Channel ch = serverChannel;
-    if (ch == null) {
+    Endpoint e = endpoint;
+    if (e == null) {
       throw new IllegalStateException("transport of member " + hex(memberId) + " is not started");
     }
-    return (InetSocketAddress) ch.localAddress();
+    return e.localAddress();
   }
 
   /**
@@ -208,21 +164,8 @@ public final class TcpTransport implements Transport {
    */
   public void updatePeers(Map<Long, InetSocketAddress> newPeers) {
     PeerDirectory.Before before = directory.replace(newPeers);
-    for (PeerConnection p : peers.values()) {
-      InetSocketAddress now = directory.addressOf(p.id());
-      if (now == null) {
-        peers.remove(p.id(), p);
-        p.onLoop(() -> p.remove());
-      } else if (!now.equals(before.reachable().get(p.id()))) {
-        p.onLoop(() -> p.reconnect());
-      }
-    }
-    for (Channel ch : inbound) {
-      Long from = ch.attr(PEER_ID).get();
-      if (from != null && before.listed().contains(from) && !directory.lists(from)) {
-        ch.close();
-      }
-    }
+    peers.follow(directory, before.reachable());
+    inbound.closeFrom(from -> before.listed().contains(from) && !directory.lists(from));
   }
 
   /**
@@ -273,18 +216,8 @@ public final class TcpTransport implements Transport {
    */
   public void setRemovedMembers(Set<Long> ids) {
     Set<Long> now = directory.markRemoved(ids);
-    for (PeerConnection p : peers.values()) {
-      if (now.contains(p.id()) && directory.addressOf(p.id()) == null) {
-        peers.remove(p.id(), p);
-        p.onLoop(() -> p.remove());
-      }
-    }
-    for (Channel ch : inbound) {
-      Long from = ch.attr(PEER_ID).get();
-      if (from != null && now.contains(from)) {
-        ch.close();
-      }
-    }
+    peers.removeIf(id -> now.contains(id) && directory.addressOf(id) == null);
+    inbound.closeFrom(now::contains);
   }
 
   /**
@@ -292,7 +225,7 @@ public final class TcpTransport implements Transport {
    * removed from the cluster; the argument is the peer's explanation. Must not block.
    */
   public void onRemoved(Consumer<String> listener) {
-    removedListener = Objects.requireNonNull(listener, "listener");
+    removedNotice.set(listener);
   }
 
   /**
@@ -360,20 +293,14 @@ public final class TcpTransport implements Transport {
       }
       return null;
     }
-    EventLoopGroup g = group;
-    return peers.computeIfAbsent(
-        to, id -> new PeerConnection(id, g.next(), shared, advertised, removedNotice));
+    return peers.open(to, endpoint);
   }
 
   @Override
   public void detach() {
     link.detached(true);
-    for (PeerConnection p : peers.values()) {
-      p.onLoop(() -> p.disconnect(counters.droppedDetached));
-    }
-    for (Channel ch : inbound) {
-      ch.close();
-    }
+    peers.disconnectIf(id -> true, counters.droppedDetached);
+    inbound.closeAll();
     LOG.log(System.Logger.Level.INFO, "member {0} detached from its peers", hex(memberId));
   }
 
@@ -397,17 +324,8 @@ public final class TcpTransport implements Transport {
    */
   public void setBlocked(Set<Long> peerIds) {
     Set<Long> now = link.block(peerIds);
-    for (PeerConnection p : peers.values()) {
-      if (now.contains(p.id())) {
-        p.onLoop(() -> p.disconnect(counters.droppedUnreachable));
-      }
-    }
-    for (Channel ch : inbound) {
-      Long from = ch.attr(PEER_ID).get();
-      if (from != null && now.contains(from)) {
-        ch.close();
-      }
-    }
+    peers.disconnectIf(now::contains, counters.droppedUnreachable);
+    inbound.closeFrom(now::contains);
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} blocks peers {1}",
@@ -427,8 +345,7 @@ public final class TcpTransport implements Transport {
 
   /** Whether a connection to {@code peerId} is open and past its handshake (for tests, metrics). */
   public boolean isConnected(long peerId) {
-    PeerConnection p = peers.get(peerId);
-    return p != null && p.isConnected();
+    return peers.isConnected(peerId);
   }
 
   /**
@@ -440,288 +357,18 @@ public final class TcpTransport implements Transport {
    */
   @Override
   public void close() {
-    EventLoopGroup g;
+    Endpoint e;
     synchronized (this) {
       if (link.lifecycle() == LinkState.Lifecycle.CLOSED) {
         return;
       }
       link.moveTo(LinkState.Lifecycle.CLOSED);
-      g = group;
+      e = endpoint;
     }
-    if (g == null) {
+    if (e == null) {
       return;
     }
-    boolean onOwnThread = false;
-    for (EventExecutor e : g) {
-      onOwnThread |= e.inEventLoop();
-    }
-    if (!onOwnThread) {
-      // Close the listening socket and the accepted connections first, and wait: the group's own
-      // shutdown can race an arriving connection and leave the listener open for the life of the
-      // JVM, so a member restarted in the same process found its port "already in use"
-      // (TcpTransportRestartTest).
-      List<ChannelFuture> closing = new ArrayList<>();
-      Channel listener = serverChannel;
-      if (listener != null) {
-        closing.add(listener.close());
-      }
-      for (Channel ch : inbound) {
-        closing.add(ch.close());
-      }
-      for (ChannelFuture f : closing) {
-        f.awaitUninterruptibly(5, TimeUnit.SECONDS);
-      }
-    }
-    // Shutting the group down closes whatever is left: the outgoing connections.
-    io.netty.util.concurrent.Future<?> done = g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    if (!onOwnThread) {
-      done.awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
+    e.close(inbound::closeAll);
     LOG.log(System.Logger.Level.INFO, "member {0} transport closed", hex(memberId));
-  }
-
-  private void deliver(Message m) {
-    counters.received.increment();
-    if (executor == null) {
-      runHandler(m);
-    } else {
-      try {
-        executor.execute(() -> runHandler(m));
-      } catch (RejectedExecutionException e) {
-        counters.droppedUnreachable.increment();
-      }
-    }
-  }
-
-  /** A peer answered that this member was removed: runs the {@link #onRemoved} listener once. */
-  private void toldRemoved(String detail) {
-    Consumer<String> l = removedListener;
-    removedListener = reason -> {};
-    try {
-      l.accept(detail);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "removed-member listener failed", e);
-    }
-  }
-
-  private void runHandler(Message m) {
-    try {
-      handler.accept(m);
-    } catch (RuntimeException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          () -> MessageFormat.format("member {0}: handler threw on {1}", hex(memberId), m),
-          e);
-    }
-  }
-
-  /** The listener's side of a connection: judges the handshake, then delivers messages. */
-  private final class InboundHandler extends SimpleChannelInboundHandler<Object> {
-    private long peerId; // 0 until the handshake is accepted
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-      Channel ch = ctx.channel();
-      inbound.add(ch);
-      ctx.executor()
-          .schedule(
-              () -> {
-                if (peerId == 0 && ch.isActive()) {
-                  ch.close();
-                }
-              },
-              config.connectTimeout().toNanos(),
-              TimeUnit.NANOSECONDS);
-      ctx.fireChannelActive();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      inbound.remove(ctx.channel());
-      ctx.fireChannelInactive();
-    }
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Object frame) {
-      if (peerId == 0) {
-        if (frame instanceof ClusterInfo.Query) {
-          byte[] answer = codec.encodeClusterInfo(new ClusterInfo(clusterId, clusterInfo.get()));
-          ctx.writeAndFlush(Unpooled.wrappedBuffer(answer))
-              .addListener(ChannelFutureListener.CLOSE);
-          return;
-        }
-        if (!(frame instanceof Handshake.Hello hello)) {
-          logOnce.log(
-              "in:" + host(ctx) + ":no-hello",
-              System.Logger.Level.WARNING,
-              "member {0}: {1} sent no handshake",
-              hex(memberId),
-              ctx.channel().remoteAddress());
-          ctx.close();
-          return;
-        }
-        Admission.Verdict verdict = judge(hello, ctx.channel().remoteAddress());
-        ChannelFuture written =
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(codec.encodeReply(verdict.reply())));
-        if (verdict.accepted()) {
-          peerId = hello.from();
-          ctx.channel().attr(PEER_ID).set(peerId);
-        } else {
-          written.addListener(ChannelFutureListener.CLOSE);
-        }
-        return;
-      }
-      if (!(frame instanceof Message m)) {
-        logOnce.log(
-            "in:" + peerId + ":unexpected",
-            System.Logger.Level.WARNING,
-            "member {0}: member {1} sent an unexpected frame {2}",
-            hex(memberId),
-            hex(peerId),
-            frame);
-        ctx.close();
-        return;
-      }
-      if (link.detached()) {
-        counters.droppedDetached.increment();
-      } else if (!link.started() || link.blocks(peerId)) {
-        counters.droppedUnreachable.increment();
-      } else if (m.from() != peerId || m.to() != memberId) {
-        counters.droppedUnreachable.increment();
-        logOnce.log(
-            "in:" + peerId + ":misaddressed",
-            System.Logger.Level.WARNING,
-            "member {0}: dropping misaddressed {1} on member {2}''s connection",
-            hex(memberId),
-            m,
-            String.valueOf(peerId));
-      } else {
-        deliver(m);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      Throwable c = FrameDecoder.unwrap(cause);
-      String kind = c instanceof CodecException ce ? ce.reason().name() : c.getClass().getName();
-      logOnce.log(
-          "in:" + (peerId != 0 ? peerId : host(ctx)) + ":error:" + kind,
-          // A bad frame is a bug or a misconfiguration; a reset connection is the network.
-          c instanceof CodecException ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-          peerId != 0
-              ? "member {0}: closing the connection from member {1}: {2} (logged once)"
-              : "member {0}: closing the connection from {1}: {2} (logged once)",
-          hex(memberId),
-          peerId != 0 ? String.valueOf(peerId) : ctx.channel().remoteAddress(),
-          c.getMessage());
-      ctx.close();
-    }
-
-    /**
-     * The {@link Admission} verdict on {@code hello}; logs a refusal (once per sender and reason)
-     * and learns the address of an accepted member the peer map does not name.
-     */
-    private Admission.Verdict judge(Handshake.Hello hello, SocketAddress remote) {
-      Admission.Verdict verdict =
-          Admission.judge(
-              hello,
-              new Admission.Facts(
-                  clusterId,
-                  memberId,
-                  link.detached(),
-                  directory.isRemoved(hello.from()),
-                  directory.lists(hello.from())));
-      switch (verdict.reason()) {
-        case WRONG_CLUSTER ->
-            logOnce.log(
-                "in:cluster:" + hello.clusterId() + ":" + hello.from(),
-                System.Logger.Level.WARNING,
-                "member {0} refused a peer connection from {1} claiming member {2} of cluster"
-                    + " {3}: this is cluster {4} (logged once)",
-                hex(memberId),
-                remote,
-                hex(hello.from()),
-                hex(hello.clusterId()),
-                hex(clusterId));
-        case REMOVED ->
-            logOnce.log(
-                "in:removed:" + hello.from(),
-                System.Logger.Level.WARNING,
-                "member {0} refused a peer connection from removed member {1} (logged once)",
-                hex(memberId),
-                hex(hello.from()));
-        case SELF ->
-            logOnce.log(
-                "in:self:" + hello.from(),
-                System.Logger.Level.WARNING,
-                "member {0} refused a peer connection from {1} claiming its own member id"
-                    + " (logged once)",
-                hex(memberId),
-                remote);
-        case WRONG_MEMBER ->
-            logOnce.log(
-                "in:wrong-member:" + hello.from(),
-                System.Logger.Level.WARNING,
-                "member {0} refused member {1}, which meant to reach member {2} (stale address"
-                    + " map?) (logged once)",
-                hex(memberId),
-                hex(hello.from()),
-                hex(hello.to()));
-        case UNLISTED -> learn(hello, remote);
-        case LISTED, DETACHED -> {}
-      }
-      return verdict;
-    }
-
-    /**
-     * Remembers where an accepted member outside the peer map listens, so answers reach it; logs
-     * the first acceptance of each such member at INFO.
-     */
-    private void learn(Handshake.Hello hello, SocketAddress remote) {
-      long from = hello.from();
-      InetSocketAddress at = PeerDirectory.answerAddress(hello.address(), remote);
-      if (at == null) {
-        logOnce.log(
-            "in:unknown:" + from,
-            System.Logger.Level.INFO,
-            ACCEPTED_UNKNOWN
-                + "the member did not say where it listens, so messages to it drop until a"
-                + " membership change names it",
-            hex(memberId),
-            hex(from));
-        return;
-      }
-      PeerDirectory.Learned learned = directory.learn(from, at);
-      if (learned.removed()) {
-        return; // setRemovedMembers ran meanwhile
-      }
-      InetSocketAddress before = learned.before();
-      if (before == null) {
-        logOnce.log(
-            "in:unknown:" + from,
-            System.Logger.Level.INFO,
-            ACCEPTED_UNKNOWN + "answering it at {2} as its handshake says",
-            hex(memberId),
-            hex(from),
-            at);
-      } else if (!before.equals(at)) {
-        LOG.log(
-            System.Logger.Level.INFO,
-            "member {0}: member {1} now says it listens at {2}, not {3}",
-            hex(memberId),
-            hex(from),
-            at,
-            before);
-        PeerConnection p = peers.get(from);
-        if (p != null) {
-          p.onLoop(() -> p.reconnect());
-        }
-      }
-    }
-
-    private String host(ChannelHandlerContext ctx) {
-      SocketAddress a = ctx.channel().remoteAddress();
-      return a instanceof InetSocketAddress i ? i.getHostString() : String.valueOf(a);
-    }
   }
 }
