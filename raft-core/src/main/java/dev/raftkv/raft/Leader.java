@@ -173,7 +173,9 @@ final class Leader {
         return;
       }
       for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-        e.getValue().recentActive = e.getKey() == id;
+        Progress pr = e.getValue();
+        pr.activeLastWindow = pr.recentActive;
+        pr.recentActive = e.getKey() == id;
       }
       // A transfer that did not finish within an election timeout is abandoned.
       transferee = 0;
@@ -481,7 +483,12 @@ final class Leader {
       out.put(
           e.getKey(),
           new ProgressStatus(
-              p.match, p.next, p.state, p.inflights.count(), p.recentActive, p.learner));
+              p.match,
+              p.next,
+              p.state,
+              p.inflights.count(),
+              p.recentActive || p.activeLastWindow,
+              p.learner));
     }
     return out;
   }

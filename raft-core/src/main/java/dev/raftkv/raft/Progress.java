@@ -17,6 +17,9 @@ final class Progress {
   /** Whether the member was heard from since the last CheckQuorum round. */
   boolean recentActive;
 
+  /** Whether it was heard from in the CheckQuorum window before the current one. */
+  boolean activeLastWindow;
+
   /** In SNAPSHOT: the index of the snapshot being sent. */
   long pendingSnapshot;
 

@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * etcd's {@code Cluster} service, backed by Raft membership changes and the replicated members
@@ -112,7 +111,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(notEnoughStarted());
         return;
       }
-      if (!eventually(() -> ReconfigChecks.allVotersActive(runtime.status()))) {
+      if (!ReconfigChecks.allVotersActive(runtime.status())) {
         out.onError(unhealthy());
         return;
       }
@@ -148,7 +147,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(notEnoughStarted());
         return;
       }
-      if (!eventually(() -> ReconfigChecks.quorumActiveAfterRemoving(runtime.status(), id))) {
+      if (!ReconfigChecks.quorumActiveAfterRemoving(runtime.status(), id)) {
         out.onError(unhealthy());
         return;
       }
@@ -248,25 +247,6 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   /** Proposes {@code cc}; completes once this member applied it (see NodeDriver). */
   private CompletableFuture<Void> change(ConfChange cc) {
     return runtime.changeMembership(cc);
-  }
-
-  /**
-   * Whether {@code check} holds now or within two heartbeats: a leader's view of its followers'
-   * activity restarts every election timeout, and followers show again at their next heartbeat.
-   */
-  private boolean eventually(BooleanSupplier check) {
-    for (int i = 0; i < 3; i++) {
-      if (check.getAsBoolean()) {
-        return true;
-      }
-      try {
-        Thread.sleep(config.heartbeatMs());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return check.getAsBoolean();
   }
 
   private long newMemberId(List<String> urls) {

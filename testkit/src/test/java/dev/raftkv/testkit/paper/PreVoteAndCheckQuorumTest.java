@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
+import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Ready;
 import dev.raftkv.raft.Role;
@@ -44,6 +45,31 @@ class PreVoteAndCheckQuorumTest {
     assertThat(net.node(1).role()).as(net.statuses()).isEqualTo(Role.LEADER);
     assertThat(net.ids()).allSatisfy(id -> assertThat(net.node(id).term()).isEqualTo(1));
     assertThat(net.node(3).leader()).isEqualTo(1);
+  }
+
+  /**
+   * The leader's view of who is active (what etcd's reconfiguration checks ask) spans the current
+   * CheckQuorum window and the one before: a follower that answers every heartbeat is never shown
+   * inactive, not even on the tick that starts a new window, and one cut off shows inactive once a
+   * whole window passed without it.
+   */
+  @Test
+  void aFollowerThatAnswersHeartbeatsNeverShowsInactive() {
+    Net net = Net.of(3, 1, c -> c);
+    net.elect(1);
+    int window = RaftConfig.defaults(1).electionTickMin();
+    for (int t = 0; t < 3 * window; t++) {
+      net.tick(1); // the leader's tick, before any answer to its heartbeat arrives
+      assertThat(net.node(1).status().progress().get(2L).recentActive()).as("tick " + t).isTrue();
+      net.tick(2);
+      net.tick(3);
+      net.deliverAll();
+    }
+    net.isolate(3);
+    net.tickAll(2 * window + 1);
+    assertThat(net.node(1).role()).isEqualTo(Role.LEADER);
+    assertThat(net.node(1).status().progress().get(3L).recentActive()).isFalse();
+    assertThat(net.node(1).status().progress().get(2L).recentActive()).isTrue();
   }
 
   /** The control for the test above: without PreVote the partitioned node's term does climb. */
