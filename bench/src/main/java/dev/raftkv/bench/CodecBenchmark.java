@@ -2,7 +2,7 @@ package dev.raftkv.bench;
 
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.Op;
-import dev.raftkv.kv.PutRequest;
+import dev.raftkv.kv.Put;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import dev.raftkv.transport.MessageCodec;
@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The two codecs on the write path: the peer wire codec ({@link MessageCodec}) on an {@code
  * AppendRequest} carrying {@value #ENTRIES} entries, and the log command codec ({@link KvCommands})
- * on one {@link PutRequest}. Each entry's data is an encoded put of a 20-byte key and a {@value
+ * on one {@link Put}. Each entry's data is an encoded put of a 20-byte key and a {@value
  * #VALUE_BYTES}-byte value (297 bytes), as the leader replicates it, so the append frame is 19,477
  * bytes. One operation is one message (encode or decode of the whole frame) or one command.
  *
@@ -52,7 +52,7 @@ public class CodecBenchmark {
   private byte[] frame;
   private ByteBuffer heapFrame;
   private ByteBuffer directFrame;
-  private PutRequest put;
+  private Put put;
   private byte[] command;
 
   @Setup(Level.Trial)
@@ -60,7 +60,7 @@ public class CodecBenchmark {
     Random r = new Random(7);
     List<Entry> entries = new ArrayList<>(ENTRIES);
     for (int i = 0; i < ENTRIES; i++) {
-      byte[] data = KvCommands.encode(PutRequest.of(keyOf(i), valueOf(r)));
+      byte[] data = KvCommands.encode(Put.of(keyOf(i), valueOf(r)));
       entries.add(Entry.normal(12, 1_000_001 + i, data));
     }
     // Realistic magnitudes: the index is a 3-byte varint, as in a log a million entries long.
@@ -68,7 +68,7 @@ public class CodecBenchmark {
     frame = codec.encode(append);
     heapFrame = ByteBuffer.wrap(frame);
     directFrame = ByteBuffer.allocateDirect(frame.length).put(frame).flip();
-    put = PutRequest.of(keyOf(ENTRIES), valueOf(r));
+    put = Put.of(keyOf(ENTRIES), valueOf(r));
     command = KvCommands.encode(put);
     if (!codec.decode(heapFrame.duplicate()).equals(append)
         || !codec.decode(directFrame.duplicate()).equals(append)) {

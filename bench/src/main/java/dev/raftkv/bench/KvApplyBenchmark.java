@@ -1,14 +1,13 @@
 package dev.raftkv.bench;
 
 import dev.raftkv.kv.ApplyResult;
-import dev.raftkv.kv.CompactionRequest;
+import dev.raftkv.kv.Compact;
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.KvStore;
-import dev.raftkv.kv.PutRequest;
-import dev.raftkv.kv.RangeRequest;
-import dev.raftkv.kv.RangeResponse;
+import dev.raftkv.kv.Put;
+import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Entry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +77,7 @@ public class KvApplyBenchmark {
   private KvStore store;
 
   /** Puts in the order they are applied (every key once, shuffled), and their encoded commands. */
-  private PutRequest[] puts;
+  private Put[] puts;
 
   private byte[][] commands;
 
@@ -102,13 +101,13 @@ public class KvApplyBenchmark {
     for (int i = 0; i < KEYS; i++) {
       keys[i] = String.format("%s%05d", KEY_PREFIX, i).getBytes(StandardCharsets.UTF_8);
     }
-    puts = new PutRequest[KEYS];
+    puts = new Put[KEYS];
     commands = new byte[KEYS][];
     readKeys = new byte[KEYS][];
     int[] writeOrder = shuffled(r);
     int[] readOrder = shuffled(r);
     for (int i = 0; i < KEYS; i++) {
-      puts[i] = PutRequest.of(keys[writeOrder[i]], values[i % VALUES]);
+      puts[i] = Put.of(keys[writeOrder[i]], values[i % VALUES]);
       commands[i] = KvCommands.encode(puts[i]);
       readKeys[i] = keys[readOrder[i]];
     }
@@ -120,7 +119,7 @@ public class KvApplyBenchmark {
       }
       store.applyAll(batch);
     }
-    if (store.range(RangeRequest.get(readKeys[0])).kvs().size() != 1) {
+    if (store.range(Range.get(readKeys[0])).kvs().size() != 1) {
       throw new IllegalStateException("preload did not write the keys");
     }
   }
@@ -149,8 +148,7 @@ public class KvApplyBenchmark {
       return;
     }
     if (store.revision() > Math.max(store.compactedRevision(), 1)) {
-      ApplyResult r =
-          store.apply(store.appliedIndex() + 1, List.of(new CompactionRequest(store.revision())));
+      ApplyResult r = store.apply(store.appliedIndex() + 1, List.of(new Compact(store.revision())));
       if (r.results().get(0).error() != null) {
         throw new IllegalStateException("compaction refused: " + r.results().get(0).error());
       }
@@ -219,7 +217,7 @@ public class KvApplyBenchmark {
   /** A get of one key at the current revision (the key index and its cached value). */
   @Benchmark
   public void rangeCurrent(Blackhole bh) {
-    RangeResponse r = store.range(RangeRequest.get(readKeys[nextRead]));
+    Range.Result r = store.range(Range.get(readKeys[nextRead]));
     nextRead = nextRead + 1 == KEYS ? 0 : nextRead + 1;
     bh.consume(r);
   }
@@ -230,8 +228,7 @@ public class KvApplyBenchmark {
    */
   @Benchmark
   public void rangeAtRevision(Blackhole bh) {
-    RangeResponse r =
-        store.range(RangeRequest.get(readKeys[nextRead]).atRevision(store.revision()));
+    Range.Result r = store.range(Range.get(readKeys[nextRead]).atRevision(store.revision()));
     nextRead = nextRead + 1 == KEYS ? 0 : nextRead + 1;
     bh.consume(r);
   }

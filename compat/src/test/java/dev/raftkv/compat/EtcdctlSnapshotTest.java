@@ -3,7 +3,7 @@ package dev.raftkv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftkv.kv.KvStore;
-import dev.raftkv.kv.RangeRequest;
+import dev.raftkv.kv.Range;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,10 +59,7 @@ class EtcdctlSnapshotTest {
       assertThat(out.resolve("db").resolve("CURRENT")).exists();
       try (KvStore restored = KvStore.restore(out.resolve("db"), dir.resolve("restored"))) {
         assertThat(restored.revision()).isEqualTo(51);
-        assertThat(
-                restored
-                    .range(RangeRequest.prefix("snap/".getBytes(StandardCharsets.UTF_8)))
-                    .count())
+        assertThat(restored.range(Range.prefix("snap/".getBytes(StandardCharsets.UTF_8))).count())
             .isEqualTo(50);
       }
 

@@ -167,28 +167,28 @@ final class Applier {
   }
 
   private Response dispatch(Op op) throws RocksDBException {
-    if (op instanceof RangeRequest r) {
+    if (op instanceof Range r) {
       return Ranges.range(view, r, revision, compacted);
-    } else if (op instanceof PutRequest p) {
+    } else if (op instanceof Put p) {
       Ranges.checkKey(p.key());
       checkPut(p, false);
       Writer w = Writer.ofDistinctKeys(revision + 1);
       KeyValue prev = put(p, w);
       revision = w.main;
-      return new PutResponse(revision, p.prevKv() ? prev : null);
-    } else if (op instanceof DeleteRangeRequest d) {
+      return new Put.Result(revision, p.prevKv() ? prev : null);
+    } else if (op instanceof DeleteRange d) {
       Ranges.checkKey(d.key());
       Writer w = Writer.ofDistinctKeys(revision + 1);
       List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
       if (w.wrote()) {
         revision = w.main;
       }
-      return new DeleteRangeResponse(revision, deleted.size(), d.prevKv() ? deleted : List.of());
-    } else if (op instanceof TxnRequest t) {
+      return new DeleteRange.Result(revision, deleted.size(), d.prevKv() ? deleted : List.of());
+    } else if (op instanceof Txn t) {
       return txn(t);
-    } else if (op instanceof CompactionRequest c) {
+    } else if (op instanceof Compact c) {
       compact(c.revision());
-      return new CompactionResponse(revision);
+      return new Compact.Result(revision);
     } else if (op instanceof LeaseGrantRequest g) {
       return grant(g);
     } else if (op instanceof LeaseRevokeRequest l) {
@@ -224,7 +224,7 @@ final class Applier {
    * put looks the lease up before the key (etcd's {@code applierV3backend.Put}); inside a txn the
    * key comes first (etcd's {@code checkRequestPut}).
    */
-  private void checkPut(PutRequest p, boolean inTxn) {
+  private void checkPut(Put p, boolean inTxn) {
     if (p.ignoreValue() && p.value().length != 0) {
       throw new KvException(KvException.Code.VALUE_PROVIDED);
     }
@@ -242,14 +242,14 @@ final class Applier {
     }
   }
 
-  private void checkLease(PutRequest p) {
+  private void checkLease(Put p) {
     if (p.lease() != 0 && !leaseExists(p.lease())) {
       throw new KvException(KvException.Code.LEASE_NOT_FOUND);
     }
   }
 
   /** Writes the put at {@code w}; returns the key as it was before (null when absent). */
-  private KeyValue put(PutRequest p, Writer w) throws RocksDBException {
+  private KeyValue put(Put p, Writer w) throws RocksDBException {
     byte[] key = p.key();
     KeyValue prev = current(key, index.get(key));
     if (prev == null && (p.ignoreValue() || p.ignoreLease())) {
@@ -324,23 +324,23 @@ final class Applier {
 
   // ---- txn ----
 
-  private TxnResponse txn(TxnRequest t) throws RocksDBException {
+  private Txn.Result txn(Txn t) throws RocksDBException {
     TxnChecks.check(t, options.maxTxnOps());
     // All compares on the path are decided against the state before the txn, then the ops on the
     // path are checked against it, before anything is written (etcd's compareToPath and
     // checkRequests): a txn either runs entirely or is refused.
-    Map<TxnRequest, Boolean> path = new IdentityHashMap<>();
+    Map<Txn, Boolean> path = new IdentityHashMap<>();
     decide(t, path);
     checkPath(t, path);
     Writer w = new Writer(revision + 1);
-    TxnResponse r = run(t, path, w);
+    Txn.Result r = run(t, path, w);
     if (w.wrote()) {
       revision = w.main;
     }
-    return new TxnResponse(revision, r.succeeded(), r.responses());
+    return new Txn.Result(revision, r.succeeded(), r.responses());
   }
 
-  private void decide(TxnRequest t, Map<TxnRequest, Boolean> path) throws RocksDBException {
+  private void decide(Txn t, Map<Txn, Boolean> path) throws RocksDBException {
     boolean ok = true;
     for (Compare c : t.compare()) {
       if (!holds(c)) {
@@ -350,7 +350,7 @@ final class Applier {
     }
     path.put(t, ok);
     for (RequestOp op : ok ? t.success() : t.failure()) {
-      if (op instanceof TxnRequest nested) {
+      if (op instanceof Txn nested) {
         decide(nested, path);
       }
     }
@@ -374,18 +374,18 @@ final class Applier {
   }
 
   /** etcd's order: every put on the path is checked first, then every range (depth first). */
-  private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path) {
+  private void checkPath(Txn t, Map<Txn, Boolean> path) {
     checkPath(t, path, true);
     checkPath(t, path, false);
   }
 
-  private void checkPath(TxnRequest t, Map<TxnRequest, Boolean> path, boolean puts) {
+  private void checkPath(Txn t, Map<Txn, Boolean> path, boolean puts) {
     for (RequestOp op : path.get(t) ? t.success() : t.failure()) {
-      if (op instanceof RangeRequest r && !puts) {
+      if (op instanceof Range r && !puts) {
         Ranges.readRevision(r.revision(), revision, compacted);
-      } else if (op instanceof PutRequest p && puts) {
+      } else if (op instanceof Put p && puts) {
         checkPut(p, true);
-      } else if (op instanceof TxnRequest nested) {
+      } else if (op instanceof Txn nested) {
         checkPath(nested, path, puts);
       }
     }
@@ -397,27 +397,26 @@ final class Applier {
    * revision being written, a delete the same once anything was written; a nested txn's own header
    * stays 0, as etcd leaves it (only the outer header is set).
    */
-  private TxnResponse run(TxnRequest t, Map<TxnRequest, Boolean> path, Writer w)
-      throws RocksDBException {
+  private Txn.Result run(Txn t, Map<Txn, Boolean> path, Writer w) throws RocksDBException {
     boolean ok = path.get(t);
     List<Response> responses = new ArrayList<>();
     for (RequestOp op : ok ? t.success() : t.failure()) {
-      if (op instanceof RangeRequest r) {
+      if (op instanceof Range r) {
         // Reads inside a txn see its earlier writes.
         responses.add(Ranges.range(view, r, w.wrote() ? w.main : revision, compacted));
-      } else if (op instanceof PutRequest p) {
+      } else if (op instanceof Put p) {
         KeyValue prev = put(p, w);
-        responses.add(new PutResponse(w.main, p.prevKv() ? prev : null));
-      } else if (op instanceof DeleteRangeRequest d) {
+        responses.add(new Put.Result(w.main, p.prevKv() ? prev : null));
+      } else if (op instanceof DeleteRange d) {
         List<KeyValue> deleted = deleteRange(d.key(), d.rangeEnd(), w);
         responses.add(
-            new DeleteRangeResponse(
+            new DeleteRange.Result(
                 w.wrote() ? w.main : revision, deleted.size(), d.prevKv() ? deleted : List.of()));
-      } else if (op instanceof TxnRequest nested) {
+      } else if (op instanceof Txn nested) {
         responses.add(run(nested, path, w));
       }
     }
-    return new TxnResponse(0, ok, responses);
+    return new Txn.Result(0, ok, responses);
   }
 
   // ---- compaction ----

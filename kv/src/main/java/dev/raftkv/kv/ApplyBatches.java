@@ -45,9 +45,9 @@ final class ApplyBatches implements AutoCloseable {
 
   /** What the deletes of {@code op} (in every branch of a txn) write, estimated from the index. */
   static long deleteBytes(Op op, KeyIndex index) {
-    if (op instanceof DeleteRangeRequest d) {
+    if (op instanceof DeleteRange d) {
       return index.sum(d.key(), d.rangeEnd(), k -> 2L * k.length + PER_KEY);
-    } else if (op instanceof TxnRequest t) {
+    } else if (op instanceof Txn t) {
       long total = 0;
       for (RequestOp o : t.success()) {
         total += deleteBytes(o, index);

@@ -15,7 +15,7 @@ import java.util.function.ToIntFunction;
  * {@link Op}. A version byte leads, then a tag per op and its fields in record order; lengths and
  * counts are 32-bit, numbers 64-bit, big-endian; an enum is one byte, its explicit code (etcd's
  * number for it), never its ordinal. Reads served through ReadIndex never enter the log, but a
- * {@link RangeRequest} inside a txn does, so every request op is encoded.
+ * {@link Range} inside a txn does, so every request op is encoded.
  */
 public final class KvCommands {
   private static final int VERSION = 1;
@@ -41,7 +41,7 @@ public final class KvCommands {
   /** Encodes one op for a log entry. */
   public static byte[] encode(Op op) {
     // Sized for a put, the common command, so the buffer is not regrown and copied on the way.
-    int hint = op instanceof PutRequest p ? 64 + p.key().length + p.value().length : 64;
+    int hint = op instanceof Put p ? 64 + p.key().length + p.value().length : 64;
     ByteArrayOutputStream buf = new ByteArrayOutputStream(hint);
     try (DataOutputStream out = new DataOutputStream(buf)) {
       out.writeByte(VERSION);
@@ -81,7 +81,7 @@ public final class KvCommands {
   }
 
   private static void writeOp(DataOutputStream out, Op op) throws IOException {
-    if (op instanceof RangeRequest r) {
+    if (op instanceof Range r) {
       out.writeByte(RANGE);
       bytes(out, r.key());
       bytes(out, r.rangeEnd());
@@ -95,7 +95,7 @@ public final class KvCommands {
       out.writeLong(r.maxModRevision());
       out.writeLong(r.minCreateRevision());
       out.writeLong(r.maxCreateRevision());
-    } else if (op instanceof PutRequest p) {
+    } else if (op instanceof Put p) {
       out.writeByte(PUT);
       bytes(out, p.key());
       bytes(out, p.value());
@@ -103,12 +103,12 @@ public final class KvCommands {
       out.writeBoolean(p.prevKv());
       out.writeBoolean(p.ignoreValue());
       out.writeBoolean(p.ignoreLease());
-    } else if (op instanceof DeleteRangeRequest d) {
+    } else if (op instanceof DeleteRange d) {
       out.writeByte(DELETE);
       bytes(out, d.key());
       bytes(out, d.rangeEnd());
       out.writeBoolean(d.prevKv());
-    } else if (op instanceof TxnRequest t) {
+    } else if (op instanceof Txn t) {
       out.writeByte(TXN);
       out.writeInt(t.compare().size());
       for (Compare c : t.compare()) {
@@ -121,7 +121,7 @@ public final class KvCommands {
       }
       ops(out, t.success());
       ops(out, t.failure());
-    } else if (op instanceof CompactionRequest c) {
+    } else if (op instanceof Compact c) {
       out.writeByte(COMPACT);
       out.writeLong(c.revision());
     } else if (op instanceof LeaseRevokeRequest l) {
@@ -184,19 +184,19 @@ public final class KvCommands {
     int tag = in.readUnsignedByte();
     switch (tag) {
       case RANGE:
-        return new RangeRequest(
+        return new Range(
             bytes(in),
             bytes(in),
             in.readLong(),
             in.readLong(),
             ofCode(
-                RangeRequest.SortOrder.values(),
-                RangeRequest.SortOrder::code,
+                Range.SortOrder.values(),
+                Range.SortOrder::code,
                 in.readUnsignedByte(),
                 "sort order"),
             ofCode(
-                RangeRequest.SortTarget.values(),
-                RangeRequest.SortTarget::code,
+                Range.SortTarget.values(),
+                Range.SortTarget::code,
                 in.readUnsignedByte(),
                 "sort target"),
             in.readBoolean(),
@@ -206,7 +206,7 @@ public final class KvCommands {
             in.readLong(),
             in.readLong());
       case PUT:
-        return new PutRequest(
+        return new Put(
             bytes(in),
             bytes(in),
             in.readLong(),
@@ -214,7 +214,7 @@ public final class KvCommands {
             in.readBoolean(),
             in.readBoolean());
       case DELETE:
-        return new DeleteRangeRequest(bytes(in), bytes(in), in.readBoolean());
+        return new DeleteRange(bytes(in), bytes(in), in.readBoolean());
       case TXN:
         {
           int n = count(in);
@@ -239,10 +239,10 @@ public final class KvCommands {
           }
           List<RequestOp> success = requestOps(in, depth);
           List<RequestOp> failure = requestOps(in, depth);
-          return new TxnRequest(compares, success, failure);
+          return new Txn(compares, success, failure);
         }
       case COMPACT:
-        return new CompactionRequest(in.readLong());
+        return new Compact(in.readLong());
       case LEASE_REVOKE:
         return new LeaseRevokeRequest(in.readLong());
       case LEASE_GRANT:

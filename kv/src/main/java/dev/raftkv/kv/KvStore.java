@@ -443,7 +443,7 @@ public final class KvStore implements AutoCloseable {
    *
    * @throws KvException COMPACTED, FUTURE_REV or EMPTY_KEY
    */
-  public RangeResponse range(RangeRequest request) {
+  public Range.Result range(Range request) {
     if (request.revision() <= 0) {
       return currentRange(request);
     }
@@ -460,7 +460,7 @@ public final class KvStore implements AutoCloseable {
    * lock is released, from a RocksDB snapshot taken under it, so a long range does not hold up the
    * apply thread.
    */
-  private RangeResponse currentRange(RangeRequest request) {
+  private Range.Result currentRange(Range request) {
     Ranges.checkKey(request.key());
     boolean keysOnly = Ranges.dropsValues(request) || request.countOnly();
     return withDb(

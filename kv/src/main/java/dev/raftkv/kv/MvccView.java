@@ -29,7 +29,7 @@ final class MvccView implements Ranges.Scan {
 
   /**
    * Visits, in key order, every key of {@code [key, rangeEnd)} (etcd conventions, see {@link
-   * RangeRequest}) that is present at {@code rev}. Stops when {@code visitor} returns false.
+   * Range}) that is present at {@code rev}. Stops when {@code visitor} returns false.
    */
   @Override
   public void scan(byte[] key, byte[] rangeEnd, long rev, boolean keysOnly, Visitor visitor) {

@@ -7,7 +7,7 @@ package dev.raftkv.kv;
  */
 public sealed interface Op
     permits RequestOp,
-        CompactionRequest,
+        Compact,
         LeaseRevokeRequest,
         LeaseGrantRequest,
         MemberChange,

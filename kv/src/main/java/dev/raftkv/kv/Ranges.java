@@ -18,12 +18,12 @@ final class Ranges {
    * filtering, its limit plus one (enough to know there are more); otherwise every key (sorted and
    * filtered, then cut, as etcd's apply does).
    */
-  static long keep(RangeRequest r) {
+  static long keep(Range r) {
     if (r.countOnly()) {
       return 0;
     }
     boolean filtered =
-        r.sortOrder() != RangeRequest.SortOrder.NONE
+        r.sortOrder() != Range.SortOrder.NONE
             || r.minModRevision() != 0
             || r.maxModRevision() != 0
             || r.minCreateRevision() != 0
@@ -32,8 +32,8 @@ final class Ranges {
   }
 
   /** Whether {@code r}'s keys can be read without values (keys_only still sorts by value). */
-  static boolean dropsValues(RangeRequest r) {
-    return r.keysOnly() && r.sortTarget() != RangeRequest.SortTarget.VALUE;
+  static boolean dropsValues(Range r) {
+    return r.keysOnly() && r.sortTarget() != Range.SortTarget.VALUE;
   }
 
   /**
@@ -63,7 +63,7 @@ final class Ranges {
    * Runs {@code r} against {@code view}. {@code current} is the revision the response header
    * carries and the revision read when {@code r.revision()} is 0.
    */
-  static RangeResponse range(Scan view, RangeRequest r, long current, long compacted) {
+  static Range.Result range(Scan view, Range r, long current, long compacted) {
     checkKey(r.key());
     long rev = readRevision(r.revision(), current, compacted);
     long keep = keep(r);
@@ -88,9 +88,9 @@ final class Ranges {
    * order, read without values when {@link #dropsValues}) and the number of keys the range holds;
    * {@code current} is the revision the header carries.
    */
-  static RangeResponse respond(RangeRequest r, List<KeyValue> kvs, long count, long current) {
+  static Range.Result respond(Range r, List<KeyValue> kvs, long count, long current) {
     if (r.countOnly()) {
-      return new RangeResponse(current, List.of(), false, count);
+      return new Range.Result(current, List.of(), false, count);
     }
     kvs.removeIf(
         kv ->
@@ -98,16 +98,15 @@ final class Ranges {
                 || (r.minModRevision() != 0 && kv.modRevision() < r.minModRevision())
                 || (r.maxCreateRevision() != 0 && kv.createRevision() > r.maxCreateRevision())
                 || (r.minCreateRevision() != 0 && kv.createRevision() < r.minCreateRevision()));
-    RangeRequest.SortOrder order = r.sortOrder();
-    if (r.sortTarget() != RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.NONE) {
-      order = RangeRequest.SortOrder.ASCEND; // etcd: a target other than KEY sorts ascending
-    } else if (r.sortTarget() == RangeRequest.SortTarget.KEY
-        && order == RangeRequest.SortOrder.ASCEND) {
-      order = RangeRequest.SortOrder.NONE; // already in key order
+    Range.SortOrder order = r.sortOrder();
+    if (r.sortTarget() != Range.SortTarget.KEY && order == Range.SortOrder.NONE) {
+      order = Range.SortOrder.ASCEND; // etcd: a target other than KEY sorts ascending
+    } else if (r.sortTarget() == Range.SortTarget.KEY && order == Range.SortOrder.ASCEND) {
+      order = Range.SortOrder.NONE; // already in key order
     }
-    if (order != RangeRequest.SortOrder.NONE) {
+    if (order != Range.SortOrder.NONE) {
       Comparator<KeyValue> c = comparator(r.sortTarget());
-      kvs.sort(order == RangeRequest.SortOrder.DESCEND ? c.reversed() : c);
+      kvs.sort(order == Range.SortOrder.DESCEND ? c.reversed() : c);
     }
     boolean more = false;
     if (r.limit() > 0 && kvs.size() > r.limit()) {
@@ -117,10 +116,10 @@ final class Ranges {
     if (r.keysOnly() && !dropsValues(r)) {
       kvs.replaceAll(KeyValue::withoutValue);
     }
-    return new RangeResponse(current, kvs, more, count);
+    return new Range.Result(current, kvs, more, count);
   }
 
-  private static Comparator<KeyValue> comparator(RangeRequest.SortTarget target) {
+  private static Comparator<KeyValue> comparator(Range.SortTarget target) {
     return switch (target) {
       case KEY -> (a, b) -> Bytes.compare(a.key(), b.key());
       case VERSION -> Comparator.comparingLong(KeyValue::version);

@@ -1,5 +1,4 @@
 package dev.raftkv.kv;
 
 /** etcd's {@code RequestOp}: one of the requests a txn may contain. */
-public sealed interface RequestOp extends Op
-    permits RangeRequest, PutRequest, DeleteRangeRequest, TxnRequest {}
+public sealed interface RequestOp extends Op permits Range, Put, DeleteRange, Txn {}

@@ -5,11 +5,11 @@ package dev.raftkv.kv;
  * revision after the request (for a read, the current revision, not the one read at).
  */
 public sealed interface Response
-    permits RangeResponse,
-        PutResponse,
-        DeleteRangeResponse,
-        TxnResponse,
-        CompactionResponse,
+    permits Range.Result,
+        Put.Result,
+        DeleteRange.Result,
+        Txn.Result,
+        Compact.Result,
         LeaseRevokeResponse,
         LeaseGrantResponse,
         MemberResponse {

@@ -16,7 +16,7 @@ import java.util.Set;
 final class TxnChecks {
   private TxnChecks() {}
 
-  static void check(TxnRequest t, int maxOps) {
+  static void check(Txn t, int maxOps) {
     checkShape(t, maxOps);
     intervals(t.success());
     intervals(t.failure());
@@ -28,16 +28,16 @@ final class TxnChecks {
    * every op of both branches, in order, must have a key, and a put must not give a value with
    * {@code ignore_value} or a lease with {@code ignore_lease}.
    */
-  private static void checkShape(TxnRequest t, int maxOps) {
+  private static void checkShape(Txn t, int maxOps) {
     int opc = Math.max(t.compare().size(), Math.max(t.success().size(), t.failure().size()));
     if (opc > maxOps) {
       throw new KvException(KvException.Code.TOO_MANY_OPS);
     }
     for (List<RequestOp> branch : List.of(t.success(), t.failure())) {
       for (RequestOp op : branch) {
-        if (op instanceof RangeRequest r) {
+        if (op instanceof Range r) {
           Ranges.checkKey(r.key());
-        } else if (op instanceof PutRequest p) {
+        } else if (op instanceof Put p) {
           Ranges.checkKey(p.key());
           if (p.ignoreValue() && p.value().length != 0) {
             throw new KvException(KvException.Code.VALUE_PROVIDED);
@@ -45,9 +45,9 @@ final class TxnChecks {
           if (p.ignoreLease() && p.lease() != 0) {
             throw new KvException(KvException.Code.LEASE_PROVIDED);
           }
-        } else if (op instanceof DeleteRangeRequest d) {
+        } else if (op instanceof DeleteRange d) {
           Ranges.checkKey(d.key());
-        } else if (op instanceof TxnRequest nested) {
+        } else if (op instanceof Txn nested) {
           checkShape(nested, maxOps - opc);
         }
       }
@@ -75,7 +75,7 @@ final class TxnChecks {
   private static Writes intervals(List<RequestOp> ops) {
     List<Interval> dels = new ArrayList<>();
     for (RequestOp op : ops) {
-      if (op instanceof DeleteRangeRequest d) {
+      if (op instanceof DeleteRange d) {
         String k = s(d.key());
         byte[] e = d.rangeEnd();
         if (e.length == 0) {
@@ -88,7 +88,7 @@ final class TxnChecks {
     }
     Writes w = new Writes(new HashSet<>(), dels);
     for (RequestOp op : ops) {
-      if (op instanceof TxnRequest t) {
+      if (op instanceof Txn t) {
         Writes then = intervals(t.success());
         Writes orElse = intervals(t.failure());
         for (String k : then.puts()) {
@@ -108,7 +108,7 @@ final class TxnChecks {
       }
     }
     for (RequestOp op : ops) {
-      if (op instanceof PutRequest p) {
+      if (op instanceof Put p) {
         String k = s(p.key());
         if (!w.puts().add(k) || w.deleted(k)) {
           throw new KvException(KvException.Code.DUPLICATE_KEY);

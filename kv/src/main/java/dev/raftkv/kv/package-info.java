@@ -12,10 +12,9 @@
  *       history reads for watchers ({@code HistoryReads}); checksums ({@code Hashes}); compaction
  *       in the background ({@code Compactor}); checkpoints as snapshots ({@code CheckpointSource},
  *       {@code CheckpointSink}).
- *   <li>The request and response records ({@link dev.raftkv.kv.PutRequest}, {@link
- *       dev.raftkv.kv.RangeRequest}, {@link dev.raftkv.kv.TxnRequest}, ...), errors as {@link
- *       dev.raftkv.kv.KvException} with etcd's codes, members ({@link dev.raftkv.kv.Member}) and
- *       leases ({@link dev.raftkv.kv.Lease}).
+ *   <li>The request and response records ({@link dev.raftkv.kv.Put}, {@link dev.raftkv.kv.Range},
+ *       {@link dev.raftkv.kv.Txn}, ...), errors as {@link dev.raftkv.kv.KvException} with etcd's
+ *       codes, members ({@link dev.raftkv.kv.Member}) and leases ({@link dev.raftkv.kv.Lease}).
  * </ul>
  *
  * <p>The byte layouts ({@code Codec}) and stored commands are held to golden files. No Netty, gRPC

@@ -27,27 +27,27 @@ class BackgroundCompactionTest extends StoreFixture {
     for (int round = 0; round < 2; round++) {
       List<Op> ops = new ArrayList<>();
       for (int i = 0; i < KEYS; i++) {
-        ops.add(PutRequest.of("k" + i, "v" + round));
+        ops.add(Put.of("k" + i, "v" + round));
       }
       for (Op op : ops) {
         ok(op);
       }
     }
-    return ((DeleteRangeResponse) ok(DeleteRangeRequest.key(b("k0")))).revision();
+    return ((DeleteRange.Result) ok(DeleteRange.key(b("k0")))).revision();
   }
 
   @Test
   void theCompactorDeletesWhatACompactionDroppedWhileWritesGoOn() throws Exception {
     long rev = history();
-    ok(new CompactionRequest(rev));
+    ok(new Compact(rev));
     assertThat(store.compactedRevision()).isEqualTo(rev);
-    assertThatThrownBy(() -> store.range(RangeRequest.get(b("k1")).atRevision(rev - 1)))
+    assertThatThrownBy(() -> store.range(Range.get(b("k1")).atRevision(rev - 1)))
         .hasMessage("mvcc: required revision has been compacted");
     // Writes go on while the compactor works; reads at the compacted revision see no difference.
     for (int i = 1; i <= 1_000; i++) {
       put("k" + i, "after");
     }
-    assertThat(store.range(RangeRequest.get(b("k5")).atRevision(rev)).kvs().get(0).value())
+    assertThat(store.range(Range.get(b("k5")).atRevision(rev)).kvs().get(0).value())
         .isEqualTo(b("v1"));
     assertThat(store.changes(rev, 10, false).events())
         .as("the delete at the compacted revision is dropped (before the compactor gets to it)")
@@ -61,7 +61,7 @@ class BackgroundCompactionTest extends StoreFixture {
   @Test
   void aStoreClosedBeforeTheCompactorFinishedResumesWhenItOpens() throws Exception {
     long rev = history();
-    ok(new CompactionRequest(rev));
+    ok(new Compact(rev));
     store.close(); // the compactor has at most started
     store = KvStore.open(tmp.resolve("db"));
     assertThat(store.compactedRevision()).isEqualTo(rev);

@@ -42,12 +42,12 @@ class ChangesTest extends StoreFixture {
             .apply(
                 ++index,
                 List.of(
-                    new TxnRequest(
+                    new Txn(
                         List.of(),
                         List.of(
-                            PutRequest.of("e", "1"),
-                            PutRequest.of("b", "2"),
-                            new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, false)),
+                            Put.of("e", "1"),
+                            Put.of("b", "2"),
+                            new DeleteRange(b("a"), Bytes.FROM_KEY, false)),
                         List.of())))
             .events();
     assertThat(live).hasSize(4);
@@ -63,9 +63,9 @@ class ChangesTest extends StoreFixture {
   void aSliceNeverSplitsARevision() {
     put("a", "1"); // 2
     ok(
-        new TxnRequest(
+        new Txn(
             List.of(),
-            List.of(PutRequest.of("b", "1"), PutRequest.of("c", "1"), PutRequest.of("d", "1")),
+            List.of(Put.of("b", "1"), Put.of("c", "1"), Put.of("d", "1")),
             List.of())); // 3
     put("e", "1"); // 4
     Changes c = store.changes(2, 2, false);
@@ -79,7 +79,7 @@ class ChangesTest extends StoreFixture {
     put("a", "1");
     put("a", "2");
     put("a", "3");
-    ok(new CompactionRequest(3));
+    ok(new Compact(3));
     assertThatThrownBy(() -> store.changes(2, 10, false))
         .isInstanceOf(KvException.class)
         .hasMessage("mvcc: required revision has been compacted");

@@ -19,7 +19,7 @@ class ConcurrentReadTest extends StoreFixture {
             () -> {
               int reads = 0;
               while (!done.get() || reads == 0) {
-                RangeResponse r = store.range(RangeRequest.range(b("a"), b("z")));
+                Range.Result r = store.range(Range.range(b("a"), b("z")));
                 reads++;
                 if (r.kvs().isEmpty()) {
                   continue;
@@ -37,9 +37,8 @@ class ConcurrentReadTest extends StoreFixture {
       store.apply(
           ++index,
           List.of(
-              new TxnRequest(
-                  List.of(), List.of(PutRequest.of("a", v), PutRequest.of("b", v)), List.of()),
-              PutRequest.of("c", v)));
+              new Txn(List.of(), List.of(Put.of("a", v), Put.of("b", v)), List.of()),
+              Put.of("c", v)));
     }
     done.set(true);
     assertThat(reader.get(60, TimeUnit.SECONDS)).isPositive();

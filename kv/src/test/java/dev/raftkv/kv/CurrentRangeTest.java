@@ -34,7 +34,7 @@ class CurrentRangeTest {
     return v;
   }
 
-  private RangeRequest anyRange() {
+  private Range anyRange() {
     byte[] k = anyKey();
     byte[] end =
         switch (random.nextInt(5)) {
@@ -47,14 +47,14 @@ class CurrentRangeTest {
     if (random.nextInt(5) == 0) {
       k = Bytes.of("k");
     }
-    RangeRequest r = RangeRequest.range(k, end);
+    Range r = Range.range(k, end);
     if (random.nextInt(3) == 0) {
       r = r.withLimit(1 + random.nextInt(120));
     }
     switch (random.nextInt(6)) {
-      case 0 -> r = r.sorted(RangeRequest.SortTarget.MOD, RangeRequest.SortOrder.DESCEND);
-      case 1 -> r = r.sorted(RangeRequest.SortTarget.VALUE, RangeRequest.SortOrder.ASCEND);
-      case 2 -> r = r.sorted(RangeRequest.SortTarget.KEY, RangeRequest.SortOrder.DESCEND);
+      case 0 -> r = r.sorted(Range.SortTarget.MOD, Range.SortOrder.DESCEND);
+      case 1 -> r = r.sorted(Range.SortTarget.VALUE, Range.SortOrder.ASCEND);
+      case 2 -> r = r.sorted(Range.SortTarget.KEY, Range.SortOrder.DESCEND);
       default -> {}
     }
     return r.keysOnly(random.nextInt(4) == 0).countOnly(random.nextInt(6) == 0);
@@ -63,16 +63,16 @@ class CurrentRangeTest {
   @Test
   void aLongApplyDoesNotHoldUpReadsOfTheCurrentRevision() throws Exception {
     try (KvStore store = KvStore.open(tmp.resolve("db"))) {
-      store.apply(1, List.of(PutRequest.of("a", "1"), PutRequest.of("b", "2")));
+      store.apply(1, List.of(Put.of("a", "1"), Put.of("b", "2")));
       java.util.concurrent.locks.Lock applying = store.indexLockForTest().writeLock();
       applying.lock(); // as an apply call does for its whole run
       try {
         java.util.concurrent.ExecutorService reader =
             java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-          RangeResponse got =
+          Range.Result got =
               reader
-                  .submit(() -> store.range(RangeRequest.range(Bytes.of("a"), Bytes.FROM_KEY)))
+                  .submit(() -> store.range(Range.range(Bytes.of("a"), Bytes.FROM_KEY)))
                   .get(30, java.util.concurrent.TimeUnit.SECONDS);
           assertThat(got.count()).isEqualTo(2);
           assertThat(got.kvs()).extracting(kv -> new String(kv.value())).containsExactly("1", "2");
@@ -101,18 +101,18 @@ class CurrentRangeTest {
           List<Op> ops = new ArrayList<>();
           for (int i = 0; i < 40; i++) {
             if (random.nextInt(10) < 8) {
-              ops.add(new PutRequest(anyKey(), anyValue(), 0, false, false, false));
+              ops.add(new Put(anyKey(), anyValue(), 0, false, false, false));
             } else {
               byte[] k = anyKey();
               byte[] end = random.nextBoolean() ? Bytes.EMPTY : key(random.nextInt(400));
-              ops.add(new DeleteRangeRequest(k, end, false));
+              ops.add(new DeleteRange(k, end, false));
             }
           }
           store.apply(++index, ops);
           for (int i = 0; i < 10; i++, ranges++) {
-            RangeRequest r = anyRange();
-            RangeResponse current = store.range(r);
-            RangeResponse history = store.range(r.atRevision(store.revision()));
+            Range r = anyRange();
+            Range.Result current = store.range(r);
+            Range.Result history = store.range(r.atRevision(store.revision()));
             assertThat(current).as("seed %d step %d %s", seed, step, r).isEqualTo(history);
           }
         }

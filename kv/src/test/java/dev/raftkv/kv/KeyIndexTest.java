@@ -34,7 +34,7 @@ class KeyIndexTest extends StoreFixture {
         assertThat(some.apply(i, ops)).isEqualTo(expected);
       }
       for (int k = 0; k < 20; k++) {
-        RangeRequest get = RangeRequest.get(b("k" + k));
+        Range get = Range.get(b("k" + k));
         assertThat(none.range(get)).isEqualTo(store.range(get));
         assertThat(some.range(get)).isEqualTo(store.range(get));
       }
@@ -53,7 +53,7 @@ class KeyIndexTest extends StoreFixture {
         assertIndexMatchesStore();
       }
       if (i == 150) {
-        ok(new CompactionRequest(store.revision() - 20));
+        ok(new Compact(store.revision() - 20));
       }
     }
     assertIndexMatchesStore();
@@ -67,12 +67,12 @@ class KeyIndexTest extends StoreFixture {
     // The from-key delete runs (etcd checks no overlap for it), then the put with ignore_lease
     // finds
     // the key gone and refuses the whole txn.
-    TxnRequest txn =
-        new TxnRequest(
+    Txn txn =
+        new Txn(
             List.of(),
             List.of(
-                new DeleteRangeRequest(b("k"), Bytes.FROM_KEY, false),
-                new PutRequest(b("k"), Bytes.EMPTY, 0, false, false, true)),
+                new DeleteRange(b("k"), Bytes.FROM_KEY, false),
+                new Put(b("k"), Bytes.EMPTY, 0, false, false, true)),
             List.of());
     assertThat(refused(txn).code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
     assertIndexMatchesStore();

@@ -17,7 +17,7 @@ class KvCommandsTest {
   private static RequestOp randomOp(Random r, int depth) {
     switch (r.nextInt(depth > 2 ? 3 : 4)) {
       case 0:
-        return new PutRequest(
+        return new Put(
             b("k" + r.nextInt(9)),
             b("v" + r.nextInt()),
             r.nextInt(3),
@@ -25,16 +25,16 @@ class KvCommandsTest {
             r.nextBoolean(),
             r.nextBoolean());
       case 1:
-        return new DeleteRangeRequest(
+        return new DeleteRange(
             b("k" + r.nextInt(9)), r.nextBoolean() ? null : b("z"), r.nextBoolean());
       case 2:
-        return new RangeRequest(
+        return new Range(
             b("a"),
             r.nextBoolean() ? null : new byte[] {0},
             r.nextInt(10),
             r.nextInt(5),
-            RangeRequest.SortOrder.values()[r.nextInt(3)],
-            RangeRequest.SortTarget.values()[r.nextInt(RangeRequest.SortTarget.values().length)],
+            Range.SortOrder.values()[r.nextInt(3)],
+            Range.SortTarget.values()[r.nextInt(Range.SortTarget.values().length)],
             r.nextBoolean(),
             r.nextBoolean(),
             r.nextInt(3),
@@ -59,7 +59,7 @@ class KvCommandsTest {
           ok.add(randomOp(r, depth + 1));
           ko.add(randomOp(r, depth + 1));
         }
-        return new TxnRequest(cmp, ok, ko);
+        return new Txn(cmp, ok, ko);
     }
   }
 
@@ -68,9 +68,7 @@ class KvCommandsTest {
     Random r = new Random(42);
     for (int i = 0; i < 2000; i++) {
       Op op =
-          i % 50 == 0
-              ? new CompactionRequest(i)
-              : i % 51 == 0 ? new LeaseRevokeRequest(i) : randomOp(r, 0);
+          i % 50 == 0 ? new Compact(i) : i % 51 == 0 ? new LeaseRevokeRequest(i) : randomOp(r, 0);
       byte[] enc = KvCommands.encode(op);
       Op back = KvCommands.decode(enc);
       assertThat(back.getClass()).isEqualTo(op.getClass());
@@ -80,10 +78,9 @@ class KvCommandsTest {
 
   @Test
   void fieldsSurviveTheRoundTrip() {
-    PutRequest p =
-        (PutRequest)
-            KvCommands.decode(
-                KvCommands.encode(new PutRequest(b("key"), b("val"), 7, true, false, true)));
+    Put p =
+        (Put)
+            KvCommands.decode(KvCommands.encode(new Put(b("key"), b("val"), 7, true, false, true)));
     assertThat(new String(p.key(), StandardCharsets.UTF_8)).isEqualTo("key");
     assertThat(new String(p.value(), StandardCharsets.UTF_8)).isEqualTo("val");
     assertThat(p.lease()).isEqualTo(7);
@@ -94,7 +91,7 @@ class KvCommandsTest {
 
   @Test
   void badDataIsRefusedWithANamedReason() {
-    byte[] good = KvCommands.encode(PutRequest.of(b("k"), b("v")));
+    byte[] good = KvCommands.encode(Put.of(b("k"), b("v")));
     byte[] badVersion = good.clone();
     badVersion[0] = 9;
     assertThatThrownBy(() -> KvCommands.decode(badVersion)).hasMessageContaining("version 9");

@@ -27,15 +27,15 @@ class KvFormatsTest {
   /** Stored commands: each decodes and encodes back to the same bytes. */
   private static Map<String, byte[]> commands() {
     Map<String, byte[]> s = new LinkedHashMap<>();
-    s.put("cmd-put", KvCommands.encode(new PutRequest(b("k"), b("v"), 7, true, false, false)));
-    s.put("cmd-put-ignore", KvCommands.encode(new PutRequest(b("k"), null, 0, false, true, true)));
-    s.put("cmd-delete", KvCommands.encode(new DeleteRangeRequest(b("a"), b("b"), true)));
-    for (RangeRequest.SortOrder o : RangeRequest.SortOrder.values()) {
-      for (RangeRequest.SortTarget t : RangeRequest.SortTarget.values()) {
-        RangeRequest r = new RangeRequest(b("a"), b("z"), 10, 3, o, t, true, false, 1, 2, 3, 4);
+    s.put("cmd-put", KvCommands.encode(new Put(b("k"), b("v"), 7, true, false, false)));
+    s.put("cmd-put-ignore", KvCommands.encode(new Put(b("k"), null, 0, false, true, true)));
+    s.put("cmd-delete", KvCommands.encode(new DeleteRange(b("a"), b("b"), true)));
+    for (Range.SortOrder o : Range.SortOrder.values()) {
+      for (Range.SortTarget t : Range.SortTarget.values()) {
+        Range r = new Range(b("a"), b("z"), 10, 3, o, t, true, false, 1, 2, 3, 4);
         s.put(
             "cmd-range-" + o.name().toLowerCase() + "-" + t.name().toLowerCase(),
-            KvCommands.encode(new TxnRequest(List.of(), List.of(r), List.of())));
+            KvCommands.encode(new Txn(List.of(), List.of(r), List.of())));
       }
     }
     List<Compare> compares = new ArrayList<>();
@@ -47,11 +47,11 @@ class KvFormatsTest {
     s.put(
         "cmd-txn",
         KvCommands.encode(
-            new TxnRequest(
+            new Txn(
                 compares,
-                List.of(PutRequest.of("k", "v")),
-                List.of(new DeleteRangeRequest(b("k"), null, false)))));
-    s.put("cmd-compact", KvCommands.encode(new CompactionRequest(42)));
+                List.of(Put.of("k", "v")),
+                List.of(new DeleteRange(b("k"), null, false)))));
+    s.put("cmd-compact", KvCommands.encode(new Compact(42)));
     s.put("cmd-lease-grant", KvCommands.encode(new LeaseGrantRequest(0x1234, 60)));
     s.put("cmd-lease-revoke", KvCommands.encode(new LeaseRevokeRequest(0x1234)));
     s.put(

@@ -20,7 +20,7 @@ class KvStateMachineSnapshotTest {
   @TempDir Path dir;
 
   private static Entry put(long index, String key) {
-    byte[] cmd = KvCommands.encode(PutRequest.of(key, "v" + index));
+    byte[] cmd = KvCommands.encode(Put.of(key, "v" + index));
     return new Entry(1, index, EntryType.NORMAL, cmd);
   }
 

@@ -3,8 +3,8 @@ package dev.raftkv.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftkv.kv.RangeRequest.SortOrder;
-import dev.raftkv.kv.RangeRequest.SortTarget;
+import dev.raftkv.kv.Range.SortOrder;
+import dev.raftkv.kv.Range.SortTarget;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class KvStoreTest extends StoreFixture {
     assertThat(empty).isPositive();
     byte[] big = new byte[256 * 1024];
     for (int i = 0; i < 8; i++) {
-      ok(PutRequest.of(b("big" + i), big));
+      ok(Put.of(b("big" + i), big));
     }
     store.sync();
     assertThat(store.dbSize()).isGreaterThan(empty + 1024 * 1024);
@@ -28,7 +28,7 @@ class KvStoreTest extends StoreFixture {
     assertThat(store.revision()).isEqualTo(1);
     assertThat(store.compactedRevision()).isZero();
     assertThat(store.appliedIndex()).isZero();
-    assertThat(store.range(RangeRequest.get(b("a"))).kvs()).isEmpty();
+    assertThat(store.range(Range.get(b("a"))).kvs()).isEmpty();
   }
 
   @Test
@@ -51,7 +51,7 @@ class KvStoreTest extends StoreFixture {
     assertThat(get("foo")).isEqualTo(new KeyValue(b("foo"), 2, 2, 1, b("1"), 0));
     assertThat(put("foo", "2").revision()).isEqualTo(3);
     assertThat(get("foo")).isEqualTo(new KeyValue(b("foo"), 2, 3, 2, b("2"), 0));
-    DeleteRangeResponse d = delete("foo");
+    DeleteRange.Result d = delete("foo");
     assertThat(d.deleted()).isEqualTo(1);
     assertThat(d.revision()).isEqualTo(4);
     assertThat(get("foo")).isNull();
@@ -64,7 +64,7 @@ class KvStoreTest extends StoreFixture {
   @Test
   void deleteOfAbsentKeyDoesNotBumpRevision() {
     put("a", "1");
-    DeleteRangeResponse d = delete("zzz");
+    DeleteRange.Result d = delete("zzz");
     assertThat(d.deleted()).isZero();
     assertThat(d.revision()).isEqualTo(2);
     assertThat(store.revision()).isEqualTo(2);
@@ -76,11 +76,11 @@ class KvStoreTest extends StoreFixture {
     put("a", "1");
     put("b", "2");
     put("c", "3");
-    DeleteRangeResponse d = (DeleteRangeResponse) ok(new DeleteRangeRequest(b("a"), b("c"), true));
+    DeleteRange.Result d = (DeleteRange.Result) ok(new DeleteRange(b("a"), b("c"), true));
     assertThat(d.deleted()).isEqualTo(2);
     assertThat(d.revision()).isEqualTo(5);
     assertThat(d.prevKvs()).extracting(kv -> str(kv.value())).containsExactly("1", "2");
-    assertThat(keys(store.range(RangeRequest.range(b("\0"), Bytes.FROM_KEY)))).containsExactly("c");
+    assertThat(keys(store.range(Range.range(b("\0"), Bytes.FROM_KEY)))).containsExactly("c");
   }
 
   @Test
@@ -98,28 +98,25 @@ class KvStoreTest extends StoreFixture {
             new KvStore.Entry(
                 store.appliedIndex() + 1,
                 List.of(
-                    PutRequest.of(pad + "zzz", "last"),
-                    new DeleteRangeRequest(b(pad), Bytes.FROM_KEY, false),
-                    RangeRequest.range(b(pad), Bytes.FROM_KEY))));
+                    Put.of(pad + "zzz", "last"),
+                    new DeleteRange(b(pad), Bytes.FROM_KEY, false),
+                    Range.range(b(pad), Bytes.FROM_KEY))));
     assertThat(ApplyBatches.deleteBytes(entries.get(0).ops().get(1), store.keyIndex()))
         .isGreaterThanOrEqualTo(ApplyBatches.RESERVE_FROM);
     ApplyResult r = store.applyAll(entries).get(0);
     // the put in the same entry is deleted too
-    assertThat(((DeleteRangeResponse) r.results().get(1).response()).deleted()).isEqualTo(6_001);
-    assertThat(((RangeResponse) r.results().get(2).response()).kvs()).isEmpty();
+    assertThat(((DeleteRange.Result) r.results().get(1).response()).deleted()).isEqualTo(6_001);
+    assertThat(((Range.Result) r.results().get(2).response()).kvs()).isEmpty();
     assertThat(r.revision()).isEqualTo(before + 2);
     assertThat(r.events()).hasSize(6_002);
     assertThat(r.events().get(6_001).prevKv().value()).isEqualTo(b("last"));
-    assertThat(store.range(RangeRequest.range(b(pad), Bytes.FROM_KEY)).kvs()).isEmpty();
+    assertThat(store.range(Range.range(b(pad), Bytes.FROM_KEY)).kvs()).isEmpty();
   }
 
   @Test
   void eachOpOfOneEntryIsItsOwnRevisionAndEventsAreInOrder() {
     ApplyResult r =
-        store.apply(
-            7,
-            List.of(
-                PutRequest.of("a", "1"), PutRequest.of("b", "2"), DeleteRangeRequest.key(b("a"))));
+        store.apply(7, List.of(Put.of("a", "1"), Put.of("b", "2"), DeleteRange.key(b("a"))));
     assertThat(r.revision()).isEqualTo(4);
     assertThat(r.appliedIndex()).isEqualTo(7);
     assertThat(r.events())
@@ -133,16 +130,15 @@ class KvStoreTest extends StoreFixture {
     for (String k : List.of("a", "ab", "abc", "abd", "b", "ba", "c")) {
       put(k, "v" + k);
     }
-    assertThat(keys(store.range(RangeRequest.prefix(b("ab"))))).containsExactly("ab", "abc", "abd");
-    assertThat(keys(store.range(RangeRequest.range(b("b"), Bytes.FROM_KEY))))
+    assertThat(keys(store.range(Range.prefix(b("ab"))))).containsExactly("ab", "abc", "abd");
+    assertThat(keys(store.range(Range.range(b("b"), Bytes.FROM_KEY))))
         .containsExactly("b", "ba", "c");
-    assertThat(keys(store.range(RangeRequest.range(b("\0"), Bytes.FROM_KEY)))).hasSize(7);
-    assertThat(keys(store.range(RangeRequest.range(b("ab"), b("b")))))
-        .containsExactly("ab", "abc", "abd");
-    assertThat(keys(store.range(RangeRequest.get(b("ab"))))).containsExactly("ab");
+    assertThat(keys(store.range(Range.range(b("\0"), Bytes.FROM_KEY)))).hasSize(7);
+    assertThat(keys(store.range(Range.range(b("ab"), b("b"))))).containsExactly("ab", "abc", "abd");
+    assertThat(keys(store.range(Range.get(b("ab"))))).containsExactly("ab");
     // an end at or before the start selects nothing
-    assertThat(keys(store.range(RangeRequest.range(b("b"), b("a"))))).isEmpty();
-    assertThatThrownBy(() -> store.range(RangeRequest.get(Bytes.EMPTY)))
+    assertThat(keys(store.range(Range.range(b("b"), b("a"))))).isEmpty();
+    assertThatThrownBy(() -> store.range(Range.get(Bytes.EMPTY)))
         .isInstanceOf(KvException.class)
         .hasMessage("etcdserver: key is not provided");
   }
@@ -151,9 +147,9 @@ class KvStoreTest extends StoreFixture {
   void keysWithZeroBytesAndHighBytesSortAsEtcd() {
     byte[][] ks = {{1}, {1, 0}, {1, 0, 0}, {1, 0, 1}, {1, 1}, {1, (byte) 0xff}, {2}, {0}};
     for (byte[] k : ks) {
-      ok(new PutRequest(k, k, 0, false, false, false));
+      ok(new Put(k, k, 0, false, false, false));
     }
-    List<KeyValue> all = store.range(RangeRequest.range(new byte[] {0}, Bytes.FROM_KEY)).kvs();
+    List<KeyValue> all = store.range(Range.range(new byte[] {0}, Bytes.FROM_KEY)).kvs();
     assertThat(all)
         .extracting(KeyValue::key)
         .containsExactly(
@@ -165,8 +161,8 @@ class KvStoreTest extends StoreFixture {
             new byte[] {1, 1},
             new byte[] {1, (byte) 0xff},
             new byte[] {2});
-    assertThat(store.range(RangeRequest.prefix(new byte[] {1, 0})).kvs()).hasSize(3);
-    assertThat(store.range(RangeRequest.prefix(new byte[] {1, (byte) 0xff})).kvs()).hasSize(1);
+    assertThat(store.range(Range.prefix(new byte[] {1, 0})).kvs()).hasSize(3);
+    assertThat(store.range(Range.prefix(new byte[] {1, (byte) 0xff})).kvs()).hasSize(1);
   }
 
   @Test
@@ -174,8 +170,8 @@ class KvStoreTest extends StoreFixture {
     for (String k : List.of("a", "b", "c", "d", "e")) {
       put(k, k);
     }
-    RangeRequest all = RangeRequest.range(b("a"), Bytes.FROM_KEY);
-    RangeResponse r = store.range(all.withLimit(2));
+    Range all = Range.range(b("a"), Bytes.FROM_KEY);
+    Range.Result r = store.range(all.withLimit(2));
     assertThat(keys(r)).containsExactly("a", "b");
     assertThat(r.more()).isTrue();
     assertThat(r.count()).isEqualTo(5);
@@ -197,7 +193,7 @@ class KvStoreTest extends StoreFixture {
     put("b", "1");
     put("c", "2");
     put("b", "1b");
-    RangeRequest all = RangeRequest.range(b("a"), Bytes.FROM_KEY);
+    Range all = Range.range(b("a"), Bytes.FROM_KEY);
     assertThat(keys(store.range(all.sorted(SortTarget.KEY, SortOrder.DESCEND))))
         .containsExactly("c", "b", "a");
     assertThat(keys(store.range(all.sorted(SortTarget.VALUE, SortOrder.ASCEND))))
@@ -209,12 +205,12 @@ class KvStoreTest extends StoreFixture {
         .containsExactly("c", "b", "a");
     assertThat(keys(store.range(all.sorted(SortTarget.VERSION, SortOrder.DESCEND))).get(0))
         .isEqualTo("b");
-    RangeResponse byValueKeysOnly =
+    Range.Result byValueKeysOnly =
         store.range(all.sorted(SortTarget.VALUE, SortOrder.DESCEND).keysOnly(true));
     assertThat(keys(byValueKeysOnly)).containsExactly("a", "c", "b");
     assertThat(byValueKeysOnly.kvs()).allMatch(kv -> kv.value().length == 0);
     // limit applies after sorting; count stays the full count
-    RangeResponse r = store.range(all.sorted(SortTarget.MOD, SortOrder.DESCEND).withLimit(1));
+    Range.Result r = store.range(all.sorted(SortTarget.MOD, SortOrder.DESCEND).withLimit(1));
     assertThat(keys(r)).containsExactly("b");
     assertThat(r.more()).isTrue();
     assertThat(r.count()).isEqualTo(3);
@@ -226,11 +222,11 @@ class KvStoreTest extends StoreFixture {
     put("b", "1"); // 3
     put("c", "1"); // 4
     put("a", "2"); // 5
-    RangeRequest all = RangeRequest.range(b("a"), Bytes.FROM_KEY);
+    Range all = Range.range(b("a"), Bytes.FROM_KEY);
     assertThat(keys(store.range(all.revisionBounds(4, 0, 0, 0)))).containsExactly("a", "c");
     assertThat(keys(store.range(all.revisionBounds(0, 4, 0, 0)))).containsExactly("b", "c");
     assertThat(keys(store.range(all.revisionBounds(0, 0, 3, 0)))).containsExactly("b", "c");
-    RangeResponse r = store.range(all.revisionBounds(0, 0, 0, 2));
+    Range.Result r = store.range(all.revisionBounds(0, 0, 0, 2));
     assertThat(keys(r)).containsExactly("a");
     assertThat(r.count()).isEqualTo(3);
   }
@@ -241,7 +237,7 @@ class KvStoreTest extends StoreFixture {
     put("a", "2"); // 3
     delete("a"); // 4
     put("b", "1"); // 5
-    RangeRequest a = RangeRequest.get(b("a"));
+    Range a = Range.get(b("a"));
     assertThat(store.range(a.atRevision(2)).kvs().get(0).value()).isEqualTo(b("1"));
     assertThat(store.range(a.atRevision(3)).kvs().get(0).value()).isEqualTo(b("2"));
     assertThat(store.range(a.atRevision(4)).kvs()).isEmpty();
@@ -263,27 +259,26 @@ class KvStoreTest extends StoreFixture {
     long hashAt5 = store.hashKV(5);
     long hashNow = store.hashKV(0);
     long hashBefore = store.hash();
-    CompactionResponse c = (CompactionResponse) ok(new CompactionRequest(5));
+    Compact.Result c = (Compact.Result) ok(new Compact(5));
     assertThat(c.revision()).isEqualTo(6);
     assertThat(store.revision()).isEqualTo(6);
     assertThat(store.compactedRevision()).isEqualTo(5);
     assertThat(store.hash()).isNotEqualTo(hashBefore);
     assertThat(store.hashKV(5)).isEqualTo(hashAt5);
     assertThat(store.hashKV(0)).isEqualTo(hashNow);
-    assertThat(store.range(RangeRequest.get(b("a")).atRevision(5)).kvs().get(0).value())
-        .isEqualTo(b("2"));
+    assertThat(store.range(Range.get(b("a")).atRevision(5)).kvs().get(0).value()).isEqualTo(b("2"));
     assertThat(get("b")).isNull();
-    assertThatThrownBy(() -> store.range(RangeRequest.get(b("a")).atRevision(4)))
+    assertThatThrownBy(() -> store.range(Range.get(b("a")).atRevision(4)))
         .isInstanceOf(KvException.class)
         .hasMessage("mvcc: required revision has been compacted");
-    assertThat(refused(new CompactionRequest(5)).getMessage())
+    assertThat(refused(new Compact(5)).getMessage())
         .isEqualTo("mvcc: required revision has been compacted");
-    assertThat(refused(new CompactionRequest(7)).getMessage())
+    assertThat(refused(new Compact(7)).getMessage())
         .isEqualTo("mvcc: required revision is a future revision");
-    assertThat(refused(new CompactionRequest(3)).code()).isEqualTo(KvException.Code.COMPACTED);
+    assertThat(refused(new Compact(3)).code()).isEqualTo(KvException.Code.COMPACTED);
     // the history left is one record per present key
     put("a", "3");
-    ok(new CompactionRequest(7));
+    ok(new Compact(7));
     assertThat(get("a").version()).isEqualTo(3);
     assertThat(get("a").createRevision()).isEqualTo(2);
   }
@@ -291,20 +286,20 @@ class KvStoreTest extends StoreFixture {
   @Test
   void putOptions() {
     put("a", "1", 7);
-    PutResponse r = (PutResponse) ok(new PutRequest(b("a"), b("2"), 7, true, false, false));
+    Put.Result r = (Put.Result) ok(new Put(b("a"), b("2"), 7, true, false, false));
     assertThat(r.prevKv().value()).isEqualTo(b("1"));
     assertThat(put("fresh", "x").prevKv()).isNull();
-    ok(new PutRequest(b("a"), Bytes.EMPTY, 0, false, true, true));
+    ok(new Put(b("a"), Bytes.EMPTY, 0, false, true, true));
     assertThat(get("a")).isEqualTo(new KeyValue(b("a"), 2, 5, 3, b("2"), 7));
-    ok(new PutRequest(b("a"), b("3"), 0, false, false, true));
+    ok(new Put(b("a"), b("3"), 0, false, false, true));
     assertThat(get("a").lease()).isEqualTo(7);
-    assertThat(refused(new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)).getMessage())
+    assertThat(refused(new Put(b("nope"), Bytes.EMPTY, 0, false, true, false)).getMessage())
         .isEqualTo("etcdserver: key not found");
-    assertThat(refused(new PutRequest(b("a"), b("v"), 0, false, true, false)).getMessage())
+    assertThat(refused(new Put(b("a"), b("v"), 0, false, true, false)).getMessage())
         .isEqualTo("etcdserver: value is provided");
-    assertThat(refused(new PutRequest(b("a"), b("v"), 3, false, false, true)).getMessage())
+    assertThat(refused(new Put(b("a"), b("v"), 3, false, false, true)).getMessage())
         .isEqualTo("etcdserver: lease is provided");
-    assertThat(refused(PutRequest.of(Bytes.EMPTY, b("v"))).getMessage())
+    assertThat(refused(Put.of(Bytes.EMPTY, b("v"))).getMessage())
         .isEqualTo("etcdserver: key is not provided");
     assertThat(store.revision()).isEqualTo(6);
   }
@@ -314,15 +309,13 @@ class KvStoreTest extends StoreFixture {
     store.close();
     store = KvStore.open(tmp.resolve("leased"), KvOptions.DEFAULTS.withLeaseExists(id -> id == 5));
     put("a", "1", 5);
-    assertThat(refused(new PutRequest(b("a"), b("2"), 6, false, false, false)).getMessage())
+    assertThat(refused(new Put(b("a"), b("2"), 6, false, false, false)).getMessage())
         .isEqualTo("etcdserver: requested lease not found");
     KvException e =
         refused(
-            new TxnRequest(
+            new Txn(
                 List.of(),
-                List.of(
-                    PutRequest.of("b", "1"),
-                    new PutRequest(b("c"), b("1"), 7, false, false, false)),
+                List.of(Put.of("b", "1"), new Put(b("c"), b("1"), 7, false, false, false)),
                 List.of()));
     assertThat(e.code()).isEqualTo(KvException.Code.LEASE_NOT_FOUND);
     assertThat(get("b")).isNull();
@@ -354,7 +347,7 @@ class KvStoreTest extends StoreFixture {
   @Test
   void replayedIndexIsSkipped() {
     put("a", "1");
-    ApplyResult again = store.apply(index, List.of(PutRequest.of("a", "2")));
+    ApplyResult again = store.apply(index, List.of(Put.of("a", "2")));
     assertThat(again.skipped()).isTrue();
     assertThat(get("a").value()).isEqualTo(b("1"));
     ApplyResult empty = store.apply(index + 5, List.of());

@@ -29,17 +29,17 @@ class LeaseTableTest {
     return store.apply(++index, List.of(op)).results().get(0);
   }
 
-  private PutRequest put(String k, long lease) {
-    return new PutRequest(Bytes.of(k), Bytes.of("v"), lease, false, false, false);
+  private Put put(String k, long lease) {
+    return new Put(Bytes.of(k), Bytes.of("v"), lease, false, false, false);
   }
 
   @Test
   void aPutNeedingAMissingKeyWithAnUnknownLeaseFailsOnTheLeaseAloneButInATxnOnTheKey() {
     // etcd's Put looks the lease up first; its txn check (checkRequestPut) looks for the key first
     // (found by the differential test against etcd 3.4)
-    PutRequest p = new PutRequest(Bytes.of("missing"), Bytes.EMPTY, 77, false, true, false);
+    Put p = new Put(Bytes.of("missing"), Bytes.EMPTY, 77, false, true, false);
     assertThat(apply(p).error().code()).isEqualTo(KvException.Code.LEASE_NOT_FOUND);
-    TxnRequest t = new TxnRequest(List.of(), List.of(p), List.of());
+    Txn t = new Txn(List.of(), List.of(p), List.of());
     assertThat(apply(t).error().code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
   }
 
@@ -98,8 +98,8 @@ class LeaseTableTest {
     assertThat(r.deleted()).isEqualTo(2);
     assertThat(r.revision()).isEqualTo(rev + 1);
     assertThat(store.revision()).isEqualTo(rev + 1);
-    assertThat(store.range(RangeRequest.get(Bytes.of("a"))).kvs()).isEmpty();
-    assertThat(store.range(RangeRequest.get(Bytes.of("c"))).kvs()).hasSize(1);
+    assertThat(store.range(Range.get(Bytes.of("a"))).kvs()).isEmpty();
+    assertThat(store.range(Range.get(Bytes.of("c"))).kvs()).hasSize(1);
     assertThat(store.lease(7)).isNull();
     assertThat(store.leases()).isEmpty();
     OpResult again = apply(new LeaseRevokeRequest(7));

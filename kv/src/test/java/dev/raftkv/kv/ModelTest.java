@@ -30,8 +30,8 @@ class ModelTest extends StoreFixture {
     };
   }
 
-  private PutRequest anyPut() {
-    return new PutRequest(
+  private Put anyPut() {
+    return new Put(
         anyKey(),
         Bytes.of("v" + random.nextInt(5)),
         random.nextInt(3),
@@ -40,14 +40,14 @@ class ModelTest extends StoreFixture {
         false);
   }
 
-  private DeleteRangeRequest anyDelete() {
+  private DeleteRange anyDelete() {
     byte[] k = anyKey();
-    return new DeleteRangeRequest(k, anyEnd(k), random.nextBoolean());
+    return new DeleteRange(k, anyEnd(k), random.nextBoolean());
   }
 
-  private RangeRequest anyRange(long rev, long compacted) {
+  private Range anyRange(long rev, long compacted) {
     byte[] k = anyKey();
-    RangeRequest r = RangeRequest.range(k, anyEnd(k));
+    Range r = Range.range(k, anyEnd(k));
     if (random.nextInt(3) == 0) {
       // sometimes a bad revision, to compare the errors as well
       r = r.atRevision(compacted - 1 + random.nextInt((int) (rev - compacted + 3)));
@@ -56,9 +56,9 @@ class ModelTest extends StoreFixture {
       r = r.withLimit(1 + random.nextInt(3));
     }
     if (random.nextInt(4) == 0) {
-      r = r.sorted(RangeRequest.SortTarget.MOD, RangeRequest.SortOrder.DESCEND);
+      r = r.sorted(Range.SortTarget.MOD, Range.SortOrder.DESCEND);
     } else if (random.nextInt(6) == 0) {
-      r = r.sorted(RangeRequest.SortTarget.KEY, RangeRequest.SortOrder.DESCEND);
+      r = r.sorted(Range.SortTarget.KEY, Range.SortOrder.DESCEND);
     }
     return r.keysOnly(random.nextInt(5) == 0).countOnly(random.nextInt(8) == 0);
   }
@@ -81,8 +81,7 @@ class ModelTest extends StoreFixture {
       switch (random.nextInt(3)) {
         case 0 -> ops.add(anyPut());
         case 1 -> ops.add(anyDelete());
-        default ->
-            ops.add(RangeRequest.range(anyKey(), Bytes.FROM_KEY).withLimit(random.nextInt(3)));
+        default -> ops.add(Range.range(anyKey(), Bytes.FROM_KEY).withLimit(random.nextInt(3)));
       }
     }
     return ops;
@@ -101,9 +100,9 @@ class ModelTest extends StoreFixture {
       for (int i = random.nextInt(3); i > 0; i--) {
         cmp.add(anyCompare());
       }
-      return new TxnRequest(cmp, anyBranch(model), anyBranch(model));
+      return new Txn(cmp, anyBranch(model), anyBranch(model));
     } else if (p < 97) {
-      return new CompactionRequest(
+      return new Compact(
           model.compacted + random.nextInt((int) (model.revision - model.compacted + 2)));
     } else {
       return new LeaseRevokeRequest(1 + random.nextInt(2));
@@ -132,16 +131,14 @@ class ModelTest extends StoreFixture {
           OpResult r = got.results().get(i);
           Object have = r.isOk() ? r.response() : r.error().code();
           assertThat(have).as("seed %d step %d op %s", seed, step, ops.get(i)).isEqualTo(want);
-          seen.add(have instanceof TxnResponse t ? "txn " + t.succeeded() : have.getClass());
+          seen.add(have instanceof Txn.Result t ? "txn " + t.succeeded() : have.getClass());
           seen.add(have);
         }
         assertThat(store.revision()).isEqualTo(model.revision);
         if (step % 25 == 0) {
           for (long rev = Math.max(1, model.compacted); rev <= model.revision; rev++) {
             List<KeyValue> all =
-                store
-                    .range(RangeRequest.range(new byte[] {0}, Bytes.FROM_KEY).atRevision(rev))
-                    .kvs();
+                store.range(Range.range(new byte[] {0}, Bytes.FROM_KEY).atRevision(rev)).kvs();
             assertThat(all).as("seed %d all keys at %d", seed, rev).isEqualTo(model.all(rev));
           }
         }
@@ -165,7 +162,7 @@ class ModelTest extends StoreFixture {
             KvException.Code.FUTURE_REV,
             "txn true",
             "txn false",
-            CompactionResponse.class,
+            Compact.Result.class,
             LeaseRevokeResponse.class);
   }
 }

@@ -32,7 +32,7 @@ class PersistenceTest {
     long rev;
     try (KvStore s = KvStore.open(dir)) {
       applyWorkload(s, 1, 200);
-      s.apply(201, List.of(new CompactionRequest(s.revision() - 10)));
+      s.apply(201, List.of(new Compact(s.revision() - 10)));
       hash = s.hash();
       hashKv = s.hashKV(0);
       rev = s.revision();
@@ -141,7 +141,7 @@ class PersistenceTest {
   void checkpointAndRestoreGiveAnIdenticalStore() {
     try (KvStore s = KvStore.open(tmp.resolve("db"))) {
       applyWorkload(s, 1, 150);
-      s.apply(151, List.of(new CompactionRequest(s.revision() / 2)));
+      s.apply(151, List.of(new Compact(s.revision() / 2)));
       Path cp = s.checkpoint(tmp.resolve("cp"));
       long atCheckpoint = s.hashKV(0);
       applyWorkload(s, 152, 160); // after the checkpoint: not in it
@@ -177,7 +177,7 @@ class PersistenceTest {
 
       s.close();
       s.close(); // again: nothing
-      assertThatThrownBy(() -> s.range(RangeRequest.get(Bytes.of("k"))))
+      assertThatThrownBy(() -> s.range(Range.get(Bytes.of("k"))))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("closed");
       assertThatThrownBy(() -> s.apply(91, Workload.entry(91)))
@@ -198,7 +198,7 @@ class PersistenceTest {
       long mid = a.revision();
       applyWorkload(a, 101, 150);
       applyWorkload(b, 101, 150);
-      a.apply(151, List.of(new CompactionRequest(mid)));
+      a.apply(151, List.of(new Compact(mid)));
       b.apply(151, List.of());
       assertThat(a.hashKV(mid)).isEqualTo(b.hashKV(mid));
       assertThat(a.hashKV(0)).isEqualTo(b.hashKV(0));

@@ -70,14 +70,14 @@ final class ReferenceModel {
 
   Object apply(Op op) {
     try {
-      if (op instanceof RangeRequest r) {
+      if (op instanceof Range r) {
         return range(r, revision);
-      } else if (op instanceof PutRequest p) {
+      } else if (op instanceof Put p) {
         Pending w = new Pending(revision + 1);
         KeyValue prev = put(p, w);
         revision++;
-        return new PutResponse(revision, p.prevKv() ? prev : null);
-      } else if (op instanceof DeleteRangeRequest d) {
+        return new Put.Result(revision, p.prevKv() ? prev : null);
+      } else if (op instanceof DeleteRange d) {
         if (d.key().length == 0) {
           throw new KvException(KvException.Code.EMPTY_KEY);
         }
@@ -86,10 +86,10 @@ final class ReferenceModel {
         if (w.wrote) {
           revision++;
         }
-        return new DeleteRangeResponse(revision, gone.size(), d.prevKv() ? gone : List.of());
-      } else if (op instanceof TxnRequest t) {
+        return new DeleteRange.Result(revision, gone.size(), d.prevKv() ? gone : List.of());
+      } else if (op instanceof Txn t) {
         return txn(t);
-      } else if (op instanceof CompactionRequest c) {
+      } else if (op instanceof Compact c) {
         if (c.revision() <= compacted) {
           throw new KvException(KvException.Code.COMPACTED);
         }
@@ -97,13 +97,13 @@ final class ReferenceModel {
           throw new KvException(KvException.Code.FUTURE_REV);
         }
         compacted = c.revision();
-        return new CompactionResponse(revision);
+        return new Compact.Result(revision);
       } else if (op instanceof LeaseRevokeRequest l) {
         Pending w = new Pending(revision + 1);
         int n = 0;
         for (KeyValue kv : presentIn(new byte[] {0}, Bytes.FROM_KEY, Long.MAX_VALUE)) {
           if (kv.lease() == l.leaseId()) {
-            n += delete(DeleteRangeRequest.key(kv.key()), w).size();
+            n += delete(DeleteRange.key(kv.key()), w).size();
           }
         }
         if (w.wrote) {
@@ -126,7 +126,7 @@ final class ReferenceModel {
     }
   }
 
-  private KeyValue put(PutRequest p, Pending w) {
+  private KeyValue put(Put p, Pending w) {
     if (p.key().length == 0) {
       throw new KvException(KvException.Code.EMPTY_KEY);
     }
@@ -144,7 +144,7 @@ final class ReferenceModel {
     return prev;
   }
 
-  private List<KeyValue> delete(DeleteRangeRequest d, Pending w) {
+  private List<KeyValue> delete(DeleteRange d, Pending w) {
     List<KeyValue> gone = presentIn(d.key(), d.rangeEnd(), Long.MAX_VALUE);
     for (KeyValue kv : gone) {
       history.get(s(kv.key())).add(new Version(w.rev, null));
@@ -153,7 +153,7 @@ final class ReferenceModel {
     return gone;
   }
 
-  RangeResponse range(RangeRequest r, long current) {
+  Range.Result range(Range r, long current) {
     if (r.key().length == 0) {
       throw new KvException(KvException.Code.EMPTY_KEY);
     }
@@ -167,24 +167,24 @@ final class ReferenceModel {
     List<KeyValue> kvs = presentIn(r.key(), r.rangeEnd(), rev);
     long count = kvs.size();
     if (r.countOnly()) {
-      return new RangeResponse(current, List.of(), false, count);
+      return new Range.Result(current, List.of(), false, count);
     }
     if (r.keysOnly()) {
       kvs = new ArrayList<>(kvs.stream().map(KeyValue::withoutValue).toList());
     }
-    if (r.sortTarget() == RangeRequest.SortTarget.MOD) {
+    if (r.sortTarget() == Range.SortTarget.MOD) {
       Comparator<KeyValue> c = Comparator.comparingLong(KeyValue::modRevision);
-      kvs.sort(r.sortOrder() == RangeRequest.SortOrder.DESCEND ? c.reversed() : c);
-    } else if (r.sortTarget() != RangeRequest.SortTarget.KEY) {
+      kvs.sort(r.sortOrder() == Range.SortOrder.DESCEND ? c.reversed() : c);
+    } else if (r.sortTarget() != Range.SortTarget.KEY) {
       throw new UnsupportedOperationException("model sorts by MOD only");
-    } else if (r.sortOrder() == RangeRequest.SortOrder.DESCEND) {
+    } else if (r.sortOrder() == Range.SortOrder.DESCEND) {
       Collections.reverse(kvs);
     }
     boolean more = r.limit() > 0 && kvs.size() > r.limit();
     if (more) {
       kvs = kvs.subList(0, (int) r.limit());
     }
-    return new RangeResponse(current, kvs, more, count);
+    return new Range.Result(current, kvs, more, count);
   }
 
   private boolean holds(Compare c) {
@@ -219,17 +219,17 @@ final class ReferenceModel {
     return true;
   }
 
-  private TxnResponse txn(TxnRequest t) {
+  private Txn.Result txn(Txn t) {
     for (List<RequestOp> branch : List.of(t.success(), t.failure())) {
       Set<String> puts = new HashSet<>();
-      List<DeleteRangeRequest> dels = new ArrayList<>();
+      List<DeleteRange> dels = new ArrayList<>();
       for (RequestOp op : branch) {
-        if (op instanceof DeleteRangeRequest d) {
+        if (op instanceof DeleteRange d) {
           dels.add(d);
         }
       }
       for (RequestOp op : branch) {
-        if (op instanceof PutRequest p) {
+        if (op instanceof Put p) {
           if (!puts.add(s(p.key())) || dels.stream().anyMatch(d -> covers(d, p.key()))) {
             throw new KvException(KvException.Code.DUPLICATE_KEY);
           }
@@ -240,25 +240,25 @@ final class ReferenceModel {
     Pending w = new Pending(revision + 1);
     List<Response> responses = new ArrayList<>();
     for (RequestOp op : ok ? t.success() : t.failure()) {
-      if (op instanceof RangeRequest r) {
+      if (op instanceof Range r) {
         responses.add(range(r, w.wrote ? w.rev : revision));
-      } else if (op instanceof PutRequest p) {
+      } else if (op instanceof Put p) {
         KeyValue prev = put(p, w);
-        responses.add(new PutResponse(w.rev, p.prevKv() ? prev : null));
-      } else if (op instanceof DeleteRangeRequest d) {
+        responses.add(new Put.Result(w.rev, p.prevKv() ? prev : null));
+      } else if (op instanceof DeleteRange d) {
         List<KeyValue> gone = delete(d, w);
         responses.add(
-            new DeleteRangeResponse(
+            new DeleteRange.Result(
                 w.wrote ? w.rev : revision, gone.size(), d.prevKv() ? gone : List.of()));
       }
     }
     if (w.wrote) {
       revision++;
     }
-    return new TxnResponse(revision, ok, responses);
+    return new Txn.Result(revision, ok, responses);
   }
 
-  private static boolean covers(DeleteRangeRequest d, byte[] key) {
+  private static boolean covers(DeleteRange d, byte[] key) {
     String k = s(key);
     String start = s(d.key());
     byte[] e = d.rangeEnd();

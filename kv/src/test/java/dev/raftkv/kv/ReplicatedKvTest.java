@@ -87,20 +87,20 @@ class ReplicatedKvTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private PutResponse put(long at, String key, String value) throws Exception {
+  private Put.Result put(long at, String key, String value) throws Exception {
     ApplyResult r =
         (ApplyResult)
             runtimes
                 .get(at)
-                .propose(KvCommands.encode(PutRequest.of(b(key), b(value))))
+                .propose(KvCommands.encode(Put.of(b(key), b(value))))
                 .get(20, TimeUnit.SECONDS)
                 .result();
-    return (PutResponse) r.results().get(0).response();
+    return (Put.Result) r.results().get(0).response();
   }
 
   private String get(long at, String key) throws Exception {
     runtimes.get(at).readIndex().get(20, TimeUnit.SECONDS);
-    RangeResponse r = machines.get(at).store().range(RangeRequest.get(b(key)));
+    Range.Result r = machines.get(at).store().range(Range.get(b(key)));
     return r.kvs().isEmpty() ? null : new String(r.kvs().get(0).value(), StandardCharsets.UTF_8);
   }
 
@@ -109,8 +109,8 @@ class ReplicatedKvTest {
     VOTERS.forEach(this::start);
     long leader = leader();
     long follower = VOTERS.stream().filter(i -> i != leader).findFirst().orElseThrow();
-    PutResponse p1 = put(leader, "foo", "bar");
-    PutResponse p2 = put(follower, "foo", "baz");
+    Put.Result p1 = put(leader, "foo", "bar");
+    Put.Result p2 = put(follower, "foo", "baz");
     assertThat(p2.revision()).isEqualTo(p1.revision() + 1);
     for (long id : VOTERS) {
       assertThat(get(id, "foo")).isEqualTo("baz");

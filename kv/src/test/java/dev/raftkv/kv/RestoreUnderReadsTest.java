@@ -59,7 +59,7 @@ class RestoreUnderReadsTest {
                   1,
                   ++index,
                   EntryType.NORMAL,
-                  KvCommands.encode(PutRequest.of(String.format("k%03d", k), value))));
+                  KvCommands.encode(Put.of(String.format("k%03d", k), value))));
         }
       }
       entries.add(
@@ -75,7 +75,7 @@ class RestoreUnderReadsTest {
 
   /** Every read a server thread makes, each checked against the two states a restore can give. */
   private static void readEverything(KvStore store) {
-    RangeResponse r = store.range(RangeRequest.prefix(Bytes.of("k")));
+    Range.Result r = store.range(Range.prefix(Bytes.of("k")));
     assertThat(r.kvs()).hasSize(KEYS);
     String v = new String(r.kvs().get(0).value(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(v).isIn("a", "b");

@@ -39,16 +39,16 @@ abstract class StoreFixture {
     return applyOne(op).orThrow();
   }
 
-  PutResponse put(String k, String v) {
-    return (PutResponse) ok(PutRequest.of(k, v));
+  Put.Result put(String k, String v) {
+    return (Put.Result) ok(Put.of(k, v));
   }
 
-  PutResponse put(String k, String v, long lease) {
-    return (PutResponse) ok(new PutRequest(b(k), b(v), lease, false, false, false));
+  Put.Result put(String k, String v, long lease) {
+    return (Put.Result) ok(new Put(b(k), b(v), lease, false, false, false));
   }
 
-  DeleteRangeResponse delete(String k) {
-    return (DeleteRangeResponse) ok(DeleteRangeRequest.key(b(k)));
+  DeleteRange.Result delete(String k) {
+    return (DeleteRange.Result) ok(DeleteRange.key(b(k)));
   }
 
   KvException refused(Op op) {
@@ -60,11 +60,11 @@ abstract class StoreFixture {
   }
 
   KeyValue get(String k) {
-    List<KeyValue> kvs = store.range(RangeRequest.get(b(k))).kvs();
+    List<KeyValue> kvs = store.range(Range.get(b(k))).kvs();
     return kvs.isEmpty() ? null : kvs.get(0);
   }
 
-  static List<String> keys(RangeResponse r) {
+  static List<String> keys(Range.Result r) {
     return r.kvs().stream().map(kv -> str(kv.key())).toList();
   }
 }

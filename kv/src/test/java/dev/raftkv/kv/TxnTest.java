@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 
 class TxnTest extends StoreFixture {
 
-  static TxnRequest txn(List<Compare> cmp, List<RequestOp> success, List<RequestOp> failure) {
-    return new TxnRequest(cmp, success, failure);
+  static Txn txn(List<Compare> cmp, List<RequestOp> success, List<RequestOp> failure) {
+    return new Txn(cmp, success, failure);
   }
 
-  TxnResponse run(TxnRequest t) {
-    return (TxnResponse) ok(t);
+  Txn.Result run(Txn t) {
+    return (Txn.Result) ok(t);
   }
 
   @Test
@@ -26,12 +26,9 @@ class TxnTest extends StoreFixture {
             List.of(
                 txn(
                     List.of(),
-                    List.of(
-                        PutRequest.of("a", "1"),
-                        PutRequest.of("b", "1"),
-                        DeleteRangeRequest.key(b("zz"))),
+                    List.of(Put.of("a", "1"), Put.of("b", "1"), DeleteRange.key(b("zz"))),
                     List.of())));
-    TxnResponse t = (TxnResponse) r.results().get(0).orThrow();
+    Txn.Result t = (Txn.Result) r.results().get(0).orThrow();
     assertThat(t.succeeded()).isTrue();
     assertThat(t.revision()).isEqualTo(3);
     assertThat(get("a")).isEqualTo(new KeyValue(b("a"), 2, 3, 2, b("1"), 0));
@@ -39,42 +36,42 @@ class TxnTest extends StoreFixture {
     assertThat(r.events()).hasSize(2);
     assertThat(t.responses()).extracting(Response::revision).containsOnly(3L);
     // inside a txn each response has the revision etcd gives it; a nested txn's header stays 0
-    TxnResponse u =
+    Txn.Result u =
         run(
             txn(
                 List.of(),
                 List.of(
-                    RangeRequest.get(b("a")),
-                    DeleteRangeRequest.key(b("nope")),
-                    PutRequest.of("c", "1"),
-                    RangeRequest.get(b("a")),
-                    DeleteRangeRequest.key(b("nope")),
-                    txn(List.of(), List.of(RangeRequest.get(b("a"))), List.of())),
+                    Range.get(b("a")),
+                    DeleteRange.key(b("nope")),
+                    Put.of("c", "1"),
+                    Range.get(b("a")),
+                    DeleteRange.key(b("nope")),
+                    txn(List.of(), List.of(Range.get(b("a"))), List.of())),
                 List.of()));
     assertThat(u.revision()).isEqualTo(4);
     assertThat(u.responses())
         .extracting(Response::revision)
         .containsExactly(3L, 3L, 4L, 4L, 4L, 0L);
-    assertThat(((TxnResponse) u.responses().get(5)).responses().get(0).revision()).isEqualTo(4);
+    assertThat(((Txn.Result) u.responses().get(5)).responses().get(0).revision()).isEqualTo(4);
   }
 
   @Test
   void readsInsideTxnSeeItsOwnWrites() {
     put("a", "0"); // 2
-    TxnResponse t =
+    Txn.Result t =
         run(
             txn(
                 List.of(),
                 List.of(
-                    RangeRequest.get(b("a")),
-                    PutRequest.of("a", "1"),
-                    RangeRequest.get(b("a")),
-                    DeleteRangeRequest.key(b("b")),
-                    RangeRequest.get(b("a")).atRevision(2)),
+                    Range.get(b("a")),
+                    Put.of("a", "1"),
+                    Range.get(b("a")),
+                    DeleteRange.key(b("b")),
+                    Range.get(b("a")).atRevision(2)),
                 List.of()));
-    assertThat(((RangeResponse) t.responses().get(0)).kvs().get(0).value()).isEqualTo(b("0"));
-    assertThat(((RangeResponse) t.responses().get(2)).kvs().get(0).value()).isEqualTo(b("1"));
-    assertThat(((RangeResponse) t.responses().get(4)).kvs().get(0).value()).isEqualTo(b("0"));
+    assertThat(((Range.Result) t.responses().get(0)).kvs().get(0).value()).isEqualTo(b("0"));
+    assertThat(((Range.Result) t.responses().get(2)).kvs().get(0).value()).isEqualTo(b("1"));
+    assertThat(((Range.Result) t.responses().get(4)).kvs().get(0).value()).isEqualTo(b("0"));
   }
 
   @Test
@@ -115,15 +112,15 @@ class TxnTest extends StoreFixture {
   @Test
   void failingTxnRunsFailureBranchAndReadOnlyTxnKeepsRevision() {
     put("a", "1"); // 2
-    TxnResponse t =
+    Txn.Result t =
         run(
             txn(
                 List.of(Compare.value(b("a"), Result.EQUAL, b("nope"))),
-                List.of(PutRequest.of("a", "2")),
-                List.of(RangeRequest.get(b("a")))));
+                List.of(Put.of("a", "2")),
+                List.of(Range.get(b("a")))));
     assertThat(t.succeeded()).isFalse();
     assertThat(t.revision()).isEqualTo(2);
-    assertThat(((RangeResponse) t.responses().get(0)).kvs()).hasSize(1);
+    assertThat(((Range.Result) t.responses().get(0)).kvs()).hasSize(1);
     assertThat(store.revision()).isEqualTo(2);
     assertThat(get("a").value()).isEqualTo(b("1"));
   }
@@ -132,25 +129,25 @@ class TxnTest extends StoreFixture {
   void nestedTxnsDecideOnTheStateBeforeTheTxn() {
     put("a", "1"); // 2
     // the outer txn writes a=2 first; the nested compare still sees a=1
-    TxnResponse t =
+    Txn.Result t =
         run(
             txn(
                 List.of(),
                 List.of(
-                    PutRequest.of("x", "2"),
+                    Put.of("x", "2"),
                     txn(
                         List.of(Compare.value(b("x"), Result.EQUAL, b("2"))),
-                        List.of(PutRequest.of("y", "then")),
+                        List.of(Put.of("y", "then")),
                         List.of(
-                            PutRequest.of("y", "else"),
+                            Put.of("y", "else"),
                             txn(
                                 List.of(Compare.version(b("a"), Result.EQUAL, 1)),
-                                List.of(PutRequest.of("z", "deep")),
+                                List.of(Put.of("z", "deep")),
                                 List.of())))),
                 List.of()));
-    TxnResponse nested = (TxnResponse) t.responses().get(1);
+    Txn.Result nested = (Txn.Result) t.responses().get(1);
     assertThat(nested.succeeded()).isFalse();
-    assertThat(((TxnResponse) nested.responses().get(1)).succeeded()).isTrue();
+    assertThat(((Txn.Result) nested.responses().get(1)).succeeded()).isTrue();
     assertThat(get("y").value()).isEqualTo(b("else"));
     assertThat(get("z").value()).isEqualTo(b("deep"));
     assertThat(get("z").modRevision()).isEqualTo(3);
@@ -164,11 +161,7 @@ class TxnTest extends StoreFixture {
     long rev = store.revision();
     String dup = "etcdserver: duplicate key given in txn request";
     assertThat(
-            refused(
-                    txn(
-                        List.of(),
-                        List.of(PutRequest.of("k", "1"), PutRequest.of("k", "2")),
-                        List.of()))
+            refused(txn(List.of(), List.of(Put.of("k", "1"), Put.of("k", "2")), List.of()))
                 .getMessage())
         .isEqualTo(dup);
     // a put inside a deleted range
@@ -176,7 +169,7 @@ class TxnTest extends StoreFixture {
             refused(
                     txn(
                         List.of(),
-                        List.of(DeleteRangeRequest.range(b("a"), b("z")), PutRequest.of("k", "2")),
+                        List.of(DeleteRange.range(b("a"), b("z")), Put.of("k", "2")),
                         List.of()))
                 .getMessage())
         .isEqualTo(dup);
@@ -186,8 +179,7 @@ class TxnTest extends StoreFixture {
                     txn(
                         List.of(),
                         List.of(
-                            PutRequest.of("k", "1"),
-                            txn(List.of(), List.of(PutRequest.of("k", "2")), List.of())),
+                            Put.of("k", "1"), txn(List.of(), List.of(Put.of("k", "2")), List.of())),
                         List.of()))
                 .code())
         .isEqualTo(KvException.Code.DUPLICATE_KEY);
@@ -195,11 +187,10 @@ class TxnTest extends StoreFixture {
     run(
         txn(
             List.of(),
-            List.of(
-                txn(List.of(), List.of(PutRequest.of("k", "1")), List.of(PutRequest.of("k", "2")))),
-            List.of(PutRequest.of("k", "3"))));
+            List.of(txn(List.of(), List.of(Put.of("k", "1")), List.of(Put.of("k", "2")))),
+            List.of(Put.of("k", "3"))));
     // reads of a written key are fine
-    run(txn(List.of(), List.of(PutRequest.of("k", "1"), RangeRequest.get(b("k"))), List.of()));
+    run(txn(List.of(), List.of(Put.of("k", "1"), Range.get(b("k"))), List.of()));
     assertThat(store.revision()).isEqualTo(rev + 2);
   }
 
@@ -207,7 +198,7 @@ class TxnTest extends StoreFixture {
   void opLimitsAndBadRevisionsRefuseTheWholeTxn() {
     List<RequestOp> many = new ArrayList<>();
     for (int i = 0; i <= KvOptions.DEFAULT_MAX_TXN_OPS; i++) {
-      many.add(RangeRequest.get(b("k" + i)));
+      many.add(Range.get(b("k" + i)));
     }
     assertThat(refused(txn(List.of(), many, List.of())).getMessage())
         .isEqualTo("etcdserver: too many operations in txn request");
@@ -221,7 +212,7 @@ class TxnTest extends StoreFixture {
         refused(
             txn(
                 List.of(),
-                List.of(PutRequest.of("b", "1"), RangeRequest.get(b("a")).atRevision(rev + 1)),
+                List.of(Put.of("b", "1"), Range.get(b("a")).atRevision(rev + 1)),
                 List.of()));
     assertThat(e.getMessage()).isEqualTo("mvcc: required revision is a future revision");
     assertThat(get("b")).isNull();
@@ -229,14 +220,11 @@ class TxnTest extends StoreFixture {
         refused(
             txn(
                 List.of(),
-                List.of(
-                    PutRequest.of("b", "1"),
-                    new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)),
+                List.of(Put.of("b", "1"), new Put(b("nope"), Bytes.EMPTY, 0, false, true, false)),
                 List.of()));
     assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
     assertThat(get("b")).isNull();
-    assertThat(
-            refused(txn(List.of(), List.of(PutRequest.of(Bytes.EMPTY, b("x"))), List.of())).code())
+    assertThat(refused(txn(List.of(), List.of(Put.of(Bytes.EMPTY, b("x"))), List.of())).code())
         .isEqualTo(KvException.Code.EMPTY_KEY);
     assertThat(store.revision()).isEqualTo(rev);
   }
@@ -246,10 +234,10 @@ class TxnTest extends StoreFixture {
     // etcd's checkPutRequest runs on every op of both branches before the txn is decided, so a
     // bad put in the branch not taken still refuses the txn (found by the differential test)
     long rev = store.revision();
-    PutRequest valueWithIgnoreValue = new PutRequest(b("x"), b("v"), 0, false, true, false);
-    PutRequest leaseWithIgnoreLease = new PutRequest(b("x"), Bytes.EMPTY, 5, false, false, true);
+    Put valueWithIgnoreValue = new Put(b("x"), b("v"), 0, false, true, false);
+    Put leaseWithIgnoreLease = new Put(b("x"), Bytes.EMPTY, 5, false, false, true);
     assertThat(
-            refused(txn(List.of(), List.of(PutRequest.of("a", "1")), List.of(valueWithIgnoreValue)))
+            refused(txn(List.of(), List.of(Put.of("a", "1")), List.of(valueWithIgnoreValue)))
                 .code())
         .isEqualTo(KvException.Code.VALUE_PROVIDED);
     assertThat(
@@ -258,7 +246,7 @@ class TxnTest extends StoreFixture {
                         List.of(),
                         List.of(
                             txn(List.of(), List.of(), List.of(leaseWithIgnoreLease)),
-                            PutRequest.of("a", "1")),
+                            Put.of("a", "1")),
                         List.of()))
                 .code())
         .isEqualTo(KvException.Code.LEASE_PROVIDED);
@@ -272,11 +260,11 @@ class TxnTest extends StoreFixture {
     int budget = KvOptions.DEFAULT_MAX_TXN_OPS - 10;
     List<RequestOp> nested = new ArrayList<>();
     for (int i = 0; i <= budget; i++) {
-      nested.add(RangeRequest.get(b("k" + i)));
+      nested.add(Range.get(b("k" + i)));
     }
     List<RequestOp> outer = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
-      outer.add(RangeRequest.get(b("k" + i)));
+      outer.add(Range.get(b("k" + i)));
     }
     outer.add(txn(List.of(), nested.subList(0, budget), List.of()));
     run(txn(List.of(), outer, List.of()));
@@ -291,12 +279,11 @@ class TxnTest extends StoreFixture {
     // is empty, so a put above the key in the same branch is accepted (found by the differential
     // test against etcd 3.4); the txn then deletes first and puts after, as written
     put("b", "0");
-    TxnResponse t =
+    Txn.Result t =
         run(
             txn(
                 List.of(),
-                List.of(
-                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, false), PutRequest.of("e", "1")),
+                List.of(new DeleteRange(b("a"), Bytes.FROM_KEY, false), Put.of("e", "1")),
                 List.of()));
     assertThat(t.succeeded()).isTrue();
     assertThat(get("b")).isNull();
@@ -314,10 +301,10 @@ class TxnTest extends StoreFixture {
             txn(
                 List.of(),
                 List.of(
-                    RangeRequest.get(b("a")).atRevision(rev + 5),
+                    Range.get(b("a")).atRevision(rev + 5),
                     txn(
                         List.of(),
-                        List.of(new PutRequest(b("nope"), Bytes.EMPTY, 0, false, true, false)),
+                        List.of(new Put(b("nope"), Bytes.EMPTY, 0, false, true, false)),
                         List.of())),
                 List.of()));
     assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
@@ -336,8 +323,8 @@ class TxnTest extends StoreFixture {
             txn(
                 List.of(),
                 List.of(
-                    new DeleteRangeRequest(b("a"), Bytes.FROM_KEY, true),
-                    new PutRequest(b("a"), b("2"), 0, false, false, true)),
+                    new DeleteRange(b("a"), Bytes.FROM_KEY, true),
+                    new Put(b("a"), b("2"), 0, false, false, true)),
                 List.of()));
     assertThat(e.code()).isEqualTo(KvException.Code.KEY_NOT_FOUND);
     assertThat(store.revision()).isEqualTo(rev);
@@ -352,12 +339,9 @@ class TxnTest extends StoreFixture {
         store.apply(
             ++index,
             List.of(
-                PutRequest.of("a", "1"),
-                txn(
-                    List.of(),
-                    List.of(PutRequest.of("k", "1"), PutRequest.of("k", "2")),
-                    List.of()),
-                PutRequest.of("b", "1")));
+                Put.of("a", "1"),
+                txn(List.of(), List.of(Put.of("k", "1"), Put.of("k", "2")), List.of()),
+                Put.of("b", "1")));
     assertThat(r.results()).extracting(OpResult::isOk).containsExactly(true, false, true);
     assertThat(r.revision()).isEqualTo(3);
     assertThat(get("k")).isNull();

@@ -15,14 +15,13 @@ final class Workload {
     for (int i = 0; i < n; i++) {
       String k = "k" + r.nextInt(20);
       switch (r.nextInt(4)) {
-        case 0, 1 -> ops.add(PutRequest.of(k, "v" + index + "." + i));
-        case 2 -> ops.add(DeleteRangeRequest.key(Bytes.of(k)));
+        case 0, 1 -> ops.add(Put.of(k, "v" + index + "." + i));
+        case 2 -> ops.add(DeleteRange.key(Bytes.of(k)));
         default ->
             ops.add(
-                new TxnRequest(
+                new Txn(
                     List.of(),
-                    List.of(
-                        PutRequest.of(k, "t" + index), PutRequest.of(k + "x", "t" + index + "x")),
+                    List.of(Put.of(k, "t" + index), Put.of(k + "x", "t" + index + "x")),
                     List.of()));
       }
     }

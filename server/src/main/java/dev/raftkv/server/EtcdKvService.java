@@ -18,11 +18,17 @@ import dev.raftkv.api.etcdserverpb.TxnRequest;
 import dev.raftkv.api.etcdserverpb.TxnResponse;
 import dev.raftkv.api.mvccpb.KeyValue;
 import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.Compact;
+import dev.raftkv.kv.DeleteRange;
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvException;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.OpResult;
+import dev.raftkv.kv.Put;
+import dev.raftkv.kv.Range;
+import dev.raftkv.kv.Response;
+import dev.raftkv.kv.Txn;
 import dev.raftkv.raft.ProposalRejectedException;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.Status;
@@ -111,7 +117,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(invalid("etcdserver: key is not provided"));
       return;
     }
-    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.PutResponse) r));
+    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((Put.Result) r));
   }
 
   @Override
@@ -120,23 +126,19 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(invalid("etcdserver: key is not provided"));
       return;
     }
-    propose(
-        toKv(req),
-        req.getSerializedSize(),
-        out,
-        r -> toProto((dev.raftkv.kv.DeleteRangeResponse) r));
+    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((DeleteRange.Result) r));
   }
 
   @Override
   public void txn(TxnRequest req, StreamObserver<TxnResponse> out) {
-    dev.raftkv.kv.TxnRequest txn;
+    Txn txn;
     try {
       txn = toKv(req);
     } catch (StatusRuntimeException e) {
       out.onError(e);
       return;
     }
-    propose(txn, req.getSerializedSize(), out, r -> toProto((dev.raftkv.kv.TxnResponse) r));
+    propose(txn, req.getSerializedSize(), out, r -> toProto((Txn.Result) r));
   }
 
   /**
@@ -151,7 +153,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     CompletableFuture<CompactionResponse> f =
         timeouts.watch(
             applied(
-                new dev.raftkv.kv.CompactionRequest(req.getRevision()),
+                new Compact(req.getRevision()),
                 r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build()));
     if (req.getPhysical()) {
       f =
@@ -166,7 +168,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
   }
 
   private interface Convert<T> {
-    T apply(dev.raftkv.kv.Response r);
+    T apply(Response r);
   }
 
   private <T> void propose(Op op, int size, StreamObserver<T> out, Convert<T> convert) {
@@ -181,8 +183,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
    * Proposes {@code op} and completes with {@code convert} of its answer once it is applied on this
    * member; fails with the op's own error, or "request timed out" if its result is gone.
    */
-  <T> CompletableFuture<T> applied(
-      Op op, java.util.function.Function<dev.raftkv.kv.Response, T> convert) {
+  <T> CompletableFuture<T> applied(Op op, java.util.function.Function<Response, T> convert) {
     return runtime
         .propose(KvCommands.encode(op))
         .thenApply(
@@ -266,14 +267,14 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     return b.isEmpty() ? null : b.toByteArray();
   }
 
-  static dev.raftkv.kv.RangeRequest toKv(RangeRequest r) {
-    return new dev.raftkv.kv.RangeRequest(
+  static Range toKv(RangeRequest r) {
+    return new Range(
         r.getKey().toByteArray(),
         bytesOrNull(r.getRangeEnd()),
         r.getLimit(),
         r.getRevision(),
-        dev.raftkv.kv.RangeRequest.SortOrder.valueOf(r.getSortOrder().name()),
-        dev.raftkv.kv.RangeRequest.SortTarget.valueOf(r.getSortTarget().name()),
+        Range.SortOrder.valueOf(r.getSortOrder().name()),
+        Range.SortTarget.valueOf(r.getSortTarget().name()),
         r.getKeysOnly(),
         r.getCountOnly(),
         r.getMinModRevision(),
@@ -282,8 +283,8 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
         r.getMaxCreateRevision());
   }
 
-  static dev.raftkv.kv.PutRequest toKv(PutRequest r) {
-    return new dev.raftkv.kv.PutRequest(
+  static Put toKv(PutRequest r) {
+    return new Put(
         r.getKey().toByteArray(),
         r.getValue().toByteArray(),
         r.getLease(),
@@ -292,12 +293,11 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
         r.getIgnoreLease());
   }
 
-  static dev.raftkv.kv.DeleteRangeRequest toKv(DeleteRangeRequest r) {
-    return new dev.raftkv.kv.DeleteRangeRequest(
-        r.getKey().toByteArray(), bytesOrNull(r.getRangeEnd()), r.getPrevKv());
+  static DeleteRange toKv(DeleteRangeRequest r) {
+    return new DeleteRange(r.getKey().toByteArray(), bytesOrNull(r.getRangeEnd()), r.getPrevKv());
   }
 
-  static dev.raftkv.kv.TxnRequest toKv(TxnRequest r) {
+  static Txn toKv(TxnRequest r) {
     List<dev.raftkv.kv.Compare> cmp = new ArrayList<>();
     for (Compare c : r.getCompareList()) {
       long number =
@@ -317,7 +317,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
               number,
               c.getValue().toByteArray()));
     }
-    return new dev.raftkv.kv.TxnRequest(cmp, ops(r.getSuccessList()), ops(r.getFailureList()));
+    return new Txn(cmp, ops(r.getSuccessList()), ops(r.getFailureList()));
   }
 
   private static List<dev.raftkv.kv.RequestOp> ops(List<RequestOp> ops) {
@@ -345,15 +345,15 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
         .build();
   }
 
-  RangeResponse toProto(dev.raftkv.kv.RangeResponse r) {
+  RangeResponse toProto(Range.Result r) {
     return toProto(r, header(r.revision()));
   }
 
-  PutResponse toProto(dev.raftkv.kv.PutResponse r) {
+  PutResponse toProto(Put.Result r) {
     return toProto(r, header(r.revision()));
   }
 
-  DeleteRangeResponse toProto(dev.raftkv.kv.DeleteRangeResponse r) {
+  DeleteRangeResponse toProto(DeleteRange.Result r) {
     return toProto(r, header(r.revision()));
   }
 
@@ -361,7 +361,7 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
    * The txn's response; the responses of its operations carry a header with only the revision set
    * (no cluster or member id, no raft term), as etcd's do.
    */
-  TxnResponse toProto(dev.raftkv.kv.TxnResponse r) {
+  TxnResponse toProto(Txn.Result r) {
     return toProto(r, header(r.revision()));
   }
 
@@ -369,14 +369,14 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     return ResponseHeader.newBuilder().setRevision(revision).build();
   }
 
-  private static RangeResponse toProto(dev.raftkv.kv.RangeResponse r, ResponseHeader h) {
+  private static RangeResponse toProto(Range.Result r, ResponseHeader h) {
     RangeResponse.Builder b =
         RangeResponse.newBuilder().setHeader(h).setMore(r.more()).setCount(r.count());
     r.kvs().forEach(kv -> b.addKvs(toProto(kv)));
     return b.build();
   }
 
-  private static PutResponse toProto(dev.raftkv.kv.PutResponse r, ResponseHeader h) {
+  private static PutResponse toProto(Put.Result r, ResponseHeader h) {
     PutResponse.Builder b = PutResponse.newBuilder().setHeader(h);
     if (r.prevKv() != null) {
       b.setPrevKv(toProto(r.prevKv()));
@@ -384,25 +384,24 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
     return b.build();
   }
 
-  private static DeleteRangeResponse toProto(
-      dev.raftkv.kv.DeleteRangeResponse r, ResponseHeader h) {
+  private static DeleteRangeResponse toProto(DeleteRange.Result r, ResponseHeader h) {
     DeleteRangeResponse.Builder b =
         DeleteRangeResponse.newBuilder().setHeader(h).setDeleted(r.deleted());
     r.prevKvs().forEach(kv -> b.addPrevKvs(toProto(kv)));
     return b.build();
   }
 
-  private static TxnResponse toProto(dev.raftkv.kv.TxnResponse r, ResponseHeader h) {
+  private static TxnResponse toProto(Txn.Result r, ResponseHeader h) {
     TxnResponse.Builder b = TxnResponse.newBuilder().setHeader(h).setSucceeded(r.succeeded());
-    for (dev.raftkv.kv.Response sub : r.responses()) {
+    for (Response sub : r.responses()) {
       ResponseOp.Builder op = ResponseOp.newBuilder();
-      if (sub instanceof dev.raftkv.kv.RangeResponse x) {
+      if (sub instanceof Range.Result x) {
         op.setResponseRange(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof dev.raftkv.kv.PutResponse x) {
+      } else if (sub instanceof Put.Result x) {
         op.setResponsePut(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof dev.raftkv.kv.DeleteRangeResponse x) {
+      } else if (sub instanceof DeleteRange.Result x) {
         op.setResponseDeleteRange(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof dev.raftkv.kv.TxnResponse x) {
+      } else if (sub instanceof Txn.Result x) {
         op.setResponseTxn(toProto(x, nestedHeader(x.revision())));
       }
       b.addResponses(op);

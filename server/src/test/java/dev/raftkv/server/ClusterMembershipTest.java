@@ -247,7 +247,7 @@ class ClusterMembershipTest {
                     .kv()
                     .store()
                     .range(
-                        dev.raftkv.kv.RangeRequest.get(
+                        dev.raftkv.kv.Range.get(
                             "k49".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                     .count()
                 == 1);

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftkv.kv.KvCommands;
-import dev.raftkv.kv.PutRequest;
-import dev.raftkv.kv.RangeRequest;
-import dev.raftkv.kv.RangeResponse;
+import dev.raftkv.kv.Put;
+import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Role;
 import dev.raftkv.transport.LoopbackPorts;
 import java.io.IOException;
@@ -106,7 +105,7 @@ class RaftkvServerTest {
         .runtime()
         .propose(
             KvCommands.encode(
-                PutRequest.of(
+                Put.of(
                     key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8))))
         .get(20, TimeUnit.SECONDS);
   }
@@ -116,7 +115,7 @@ class RaftkvServerTest {
     // A member may not have heard from the leader yet; a client retries, so does this test.
     await(at + " to know the leader", () -> s.status().leader() != 0);
     s.runtime().readIndex().get(20, TimeUnit.SECONDS);
-    RangeResponse r = s.kv().store().range(RangeRequest.get(key.getBytes(StandardCharsets.UTF_8)));
+    Range.Result r = s.kv().store().range(Range.get(key.getBytes(StandardCharsets.UTF_8)));
     return r.kvs().isEmpty() ? null : new String(r.kvs().get(0).value(), StandardCharsets.UTF_8);
   }
 
@@ -233,7 +232,7 @@ class RaftkvServerTest {
           servers
               .get(leader)
               .runtime()
-              .propose(KvCommands.encode(PutRequest.of("k" + (i % 100), "v" + i))));
+              .propose(KvCommands.encode(Put.of("k" + (i % 100), "v" + i))));
     }
     for (var w : writes) {
       w.get(60, TimeUnit.SECONDS);

@@ -9,7 +9,7 @@ import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.SnapshotRequest;
 import dev.raftkv.api.etcdserverpb.SnapshotResponse;
 import dev.raftkv.kv.KvStore;
-import dev.raftkv.kv.RangeRequest;
+import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Role;
 import dev.raftkv.transport.LoopbackPorts;
 import io.grpc.Context;
@@ -151,8 +151,7 @@ class SnapshotStreamTest {
     assertThat(tar.exitValue()).as(printed).isZero();
     try (KvStore restored = KvStore.restore(out.resolve("db"), dir.resolve("restored"))) {
       assertThat(restored.revision()).isEqualTo(301);
-      assertThat(
-              restored.range(RangeRequest.prefix("key-".getBytes(StandardCharsets.UTF_8))).count())
+      assertThat(restored.range(Range.prefix("key-".getBytes(StandardCharsets.UTF_8))).count())
           .isEqualTo(300);
     }
     await("the checkpoint directory is deleted", this::scratchIsEmpty);

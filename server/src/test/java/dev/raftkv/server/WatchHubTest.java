@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftkv.api.etcdserverpb.ResponseHeader;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.api.mvccpb.Event;
-import dev.raftkv.kv.CompactionRequest;
-import dev.raftkv.kv.DeleteRangeRequest;
+import dev.raftkv.kv.Compact;
+import dev.raftkv.kv.DeleteRange;
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Op;
-import dev.raftkv.kv.PutRequest;
+import dev.raftkv.kv.Put;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Snapshot;
@@ -156,14 +156,14 @@ class WatchHubTest {
     WatchHub.Stream s = hub.open(c);
     try (KvStateMachine ahead = KvStateMachine.open(dir.resolve("ahead"), KvOptions.DEFAULTS)) {
       for (int i = 0; i < 3; i++) {
-        apply(PutRequest.of("k", Integer.toString(i)));
-        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+        apply(Put.of("k", Integer.toString(i)));
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(Put.of("k", "" + i)))));
       }
       s.create(watch("k", 0, false));
       assertThat(c.next().getCreated()).isTrue();
       for (int i = 3; i < 6; i++) {
         index++;
-        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(PutRequest.of("k", "" + i)))));
+        ahead.apply(List.of(Entry.normal(1, index, KvCommands.encode(Put.of("k", "" + i)))));
       }
       kv.restore(new Snapshot(new SnapshotMetadata(index, 1, ConfState.EMPTY), ahead.snapshot()));
     }
@@ -174,7 +174,7 @@ class WatchHubTest {
     assertThat(evs)
         .extracting(e -> e.getKv().getValue().toStringUtf8())
         .containsExactly("3", "4", "5");
-    apply(PutRequest.of("k", "6"));
+    apply(Put.of("k", "6"));
     assertThat(c.next().getEvents(0).getKv().getValue().toStringUtf8()).isEqualTo("6");
   }
 
@@ -186,12 +186,12 @@ class WatchHubTest {
     WatchHub.Stream s = hub.open(c);
     byte[] big = new byte[700 * 1024];
     for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
-      apply(new PutRequest(k.getBytes(), big, 0, false, false, false));
+      apply(new Put(k.getBytes(), big, 0, false, false, false));
     }
     s.create(
         new WatchHub.Create(0, "f".getBytes(), "g".getBytes(), 0, false, false, true, false, true));
     assertThat(c.next().getCreated()).isTrue();
-    apply(new DeleteRangeRequest("f".getBytes(), "g".getBytes(), false));
+    apply(new DeleteRange("f".getBytes(), "g".getBytes(), false));
     List<WatchResponse> parts = new ArrayList<>();
     WatchResponse r;
     do {
@@ -211,7 +211,7 @@ class WatchHubTest {
     WatchHub.Stream s = hub.open(c);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 100; i++) {
-      apply(PutRequest.of("k", Integer.toString(i)));
+      apply(Put.of("k", Integer.toString(i)));
     }
     // the apply thread never waited; now the client reads
     c.becomeReady();
@@ -224,7 +224,7 @@ class WatchHubTest {
       assertThat(evs.get(i).getKv().getValue().toStringUtf8()).isEqualTo(Integer.toString(i));
       assertThat(evs.get(i).getKv().getModRevision()).isEqualTo(i + 2);
     }
-    apply(PutRequest.of("k", "live"));
+    apply(Put.of("k", "live"));
     assertThat(c.next().getEvents(0).getKv().getValue().toStringUtf8()).isEqualTo("live");
     assertThat(c.got.poll(200, TimeUnit.MILLISECONDS)).isNull();
   }
@@ -236,9 +236,9 @@ class WatchHubTest {
     WatchHub.Stream s = hub.open(c);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 10; i++) {
-      apply(PutRequest.of("k", Integer.toString(i)));
+      apply(Put.of("k", Integer.toString(i)));
     }
-    apply(new CompactionRequest(11));
+    apply(new Compact(11));
     c.becomeReady();
     List<WatchResponse> got = new ArrayList<>();
     WatchResponse r;
@@ -256,7 +256,7 @@ class WatchHubTest {
     Client c = new Client();
     c.ready = true;
     WatchHub.Stream s = hub.open(c);
-    apply(PutRequest.of("other", "1"));
+    apply(Put.of("other", "1"));
     s.create(watch("k", 0, true));
     assertThat(c.next().getCreated()).isTrue();
     WatchResponse r = c.next();

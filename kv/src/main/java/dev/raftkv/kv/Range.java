@@ -1,5 +1,6 @@
 package dev.raftkv.kv;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,7 +21,7 @@ import java.util.Objects;
  * @param minCreateRevision drop keys with a lower create revision (0: no bound)
  * @param maxCreateRevision drop keys with a higher create revision (0: no bound)
  */
-public record RangeRequest(
+public record Range(
     byte[] key,
     byte[] rangeEnd,
     long limit,
@@ -35,7 +36,7 @@ public record RangeRequest(
     long maxCreateRevision)
     implements RequestOp {
 
-  /** etcd's {@code RangeRequest.SortOrder}. */
+  /** etcd's {@code Range.SortOrder}. */
   public enum SortOrder {
     NONE(0),
     ASCEND(1),
@@ -53,7 +54,7 @@ public record RangeRequest(
     }
   }
 
-  /** etcd's {@code RangeRequest.SortTarget}. */
+  /** etcd's {@code Range.SortTarget}. */
   public enum SortTarget {
     KEY(0),
     VERSION(1),
@@ -73,7 +74,7 @@ public record RangeRequest(
     }
   }
 
-  public RangeRequest {
+  public Range {
     Objects.requireNonNull(key, "key");
     rangeEnd = rangeEnd == null ? Bytes.EMPTY : rangeEnd;
     sortOrder = sortOrder == null ? SortOrder.NONE : sortOrder;
@@ -81,23 +82,22 @@ public record RangeRequest(
   }
 
   /** A read of one key at the current revision. */
-  public static RangeRequest get(byte[] key) {
+  public static Range get(byte[] key) {
     return range(key, Bytes.EMPTY);
   }
 
   /** A read of {@code [key, rangeEnd)} at the current revision. */
-  public static RangeRequest range(byte[] key, byte[] rangeEnd) {
-    return new RangeRequest(
-        key, rangeEnd, 0, 0, SortOrder.NONE, SortTarget.KEY, false, false, 0, 0, 0, 0);
+  public static Range range(byte[] key, byte[] rangeEnd) {
+    return new Range(key, rangeEnd, 0, 0, SortOrder.NONE, SortTarget.KEY, false, false, 0, 0, 0, 0);
   }
 
   /** A read of every key starting with {@code prefix}. */
-  public static RangeRequest prefix(byte[] prefix) {
+  public static Range prefix(byte[] prefix) {
     return range(prefix, Bytes.prefixEnd(prefix));
   }
 
-  public RangeRequest withLimit(long newLimit) {
-    return new RangeRequest(
+  public Range withLimit(long newLimit) {
+    return new Range(
         key,
         rangeEnd,
         newLimit,
@@ -112,8 +112,8 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest atRevision(long rev) {
-    return new RangeRequest(
+  public Range atRevision(long rev) {
+    return new Range(
         key,
         rangeEnd,
         limit,
@@ -128,8 +128,8 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest sorted(SortTarget target, SortOrder order) {
-    return new RangeRequest(
+  public Range sorted(SortTarget target, SortOrder order) {
+    return new Range(
         key,
         rangeEnd,
         limit,
@@ -144,8 +144,8 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest keysOnly(boolean on) {
-    return new RangeRequest(
+  public Range keysOnly(boolean on) {
+    return new Range(
         key,
         rangeEnd,
         limit,
@@ -160,8 +160,8 @@ public record RangeRequest(
         maxCreateRevision);
   }
 
-  public RangeRequest countOnly(boolean on) {
-    return new RangeRequest(
+  public Range countOnly(boolean on) {
+    return new Range(
         key,
         rangeEnd,
         limit,
@@ -177,8 +177,8 @@ public record RangeRequest(
   }
 
   /** Bounds on mod and create revisions (0: unbounded). */
-  public RangeRequest revisionBounds(long minMod, long maxMod, long minCreate, long maxCreate) {
-    return new RangeRequest(
+  public Range revisionBounds(long minMod, long maxMod, long minCreate, long maxCreate) {
+    return new Range(
         key,
         rangeEnd,
         limit,
@@ -196,5 +196,20 @@ public record RangeRequest(
   @Override
   public String toString() {
     return "Range[" + Bytes.show(key) + ".." + Bytes.show(rangeEnd) + " rev=" + revision + "]";
+  }
+
+  /**
+   * etcd's {@code RangeResponse}.
+   *
+   * @param revision the store's current revision (not the revision read at)
+   * @param kvs the keys, empty when count_only
+   * @param more whether the limit cut keys off
+   * @param count the number of keys in the range (ignoring limit and the min/max filters, as etcd)
+   */
+  public record Result(long revision, List<KeyValue> kvs, boolean more, long count)
+      implements Response {
+    public Result {
+      kvs = List.copyOf(kvs);
+    }
   }
 }

@@ -5,4 +5,7 @@ package dev.raftkv.kv;
  * below it then fail with {@link KvException.Code#COMPACTED}; reads at it or later are unchanged.
  * Compaction does not change the store revision.
  */
-public record CompactionRequest(long revision) implements Op {}
+public record Compact(long revision) implements Op {
+  /** etcd's {@code CompactionResponse}. */
+  public record Result(long revision) implements Response {}
+}

@@ -1,4 +1,0 @@
-package dev.raftkv.kv;
-
-/** etcd's {@code CompactionResponse}. */
-public record CompactionResponse(long revision) implements Response {}
