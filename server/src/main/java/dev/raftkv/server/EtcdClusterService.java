@@ -17,7 +17,6 @@ import dev.raftkv.kv.Members;
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -46,27 +45,20 @@ import java.util.concurrent.TimeUnit;
  * Identity}).
  */
 final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
-  static final String NOT_ENOUGH_STARTED =
-      "etcdserver: re-configuration failed due to not enough started members";
 
   private final ServerConfig config;
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
-  private final EtcdKvService kvService;
+  private final KvServer server;
   private final LeaderChannels leader;
   private final Duration timeout;
 
   EtcdClusterService(
-      ServerConfig config,
-      RaftRuntime runtime,
-      KvStateMachine kv,
-      EtcdKvService kvService,
-      LeaderChannels leader,
-      Duration timeout) {
+      ServerConfig config, KvServer server, LeaderChannels leader, Duration timeout) {
     this.config = config;
-    this.runtime = runtime;
-    this.kv = kv;
-    this.kvService = kvService;
+    this.server = server;
+    this.runtime = server.runtime();
+    this.kv = server.kv();
     this.leader = leader;
     this.timeout = timeout;
   }
@@ -97,22 +89,22 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
     List<Member> members = kv.store().members();
     for (Member m : members) {
       if (m.peerUrls().stream().anyMatch(urls::contains)) {
-        out.onError(failed("etcdserver: Peer URLs already exists"));
+        out.onError(EtcdError.PEER_URL_EXISTS.exception());
         return;
       }
     }
     if (req.getIsLearner()) {
       if (!ReconfigChecks.roomForLearner(members)) {
-        out.onError(failed("etcdserver: too many learner members in cluster"));
+        out.onError(EtcdError.TOO_MANY_LEARNERS.exception());
         return;
       }
     } else {
       if (!ReconfigChecks.readyToAddVoter(members)) {
-        out.onError(notEnoughStarted());
+        out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
         return;
       }
       if (!ReconfigChecks.allVotersActive(runtime.status())) {
-        out.onError(unhealthy());
+        out.onError(EtcdError.UNHEALTHY_CLUSTER.exception());
         return;
       }
     }
@@ -139,16 +131,16 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
     long id = req.getID();
     Member m = kv.store().member(id);
     if (m == null) {
-      out.onError(notFound());
+      out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
     }
     if (!m.learner()) {
       if (!ReconfigChecks.readyToRemoveVoter(kv.store().members(), id)) {
-        out.onError(notEnoughStarted());
+        out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
         return;
       }
       if (!ReconfigChecks.quorumActiveAfterRemoving(runtime.status(), id)) {
-        out.onError(unhealthy());
+        out.onError(EtcdError.UNHEALTHY_CLUSTER.exception());
         return;
       }
     }
@@ -173,11 +165,11 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       return;
     }
     if (kv.store().member(req.getID()) == null) {
-      out.onError(notFound());
+      out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
     }
     finish(
-        kvService.applied(
+        server.apply(
             new dev.raftkv.kv.MemberUpdateRequest(req.getID(), urls),
             ignored ->
                 MemberUpdateResponse.newBuilder()
@@ -192,11 +184,11 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
     long id = req.getID();
     Member m = kv.store().member(id);
     if (m == null) {
-      out.onError(notFound());
+      out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
     }
     if (!m.learner()) {
-      out.onError(failed("etcdserver: can only promote a learner member"));
+      out.onError(EtcdError.MEMBER_NOT_LEARNER.exception());
       return;
     }
     var status = runtime.status();
@@ -205,12 +197,11 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       return;
     }
     if (!ReconfigChecks.learnerReady(status, id)) {
-      out.onError(
-          failed("etcdserver: can only promote a learner member which is in sync with leader"));
+      out.onError(EtcdError.LEARNER_NOT_READY.exception());
       return;
     }
     if (!ReconfigChecks.readyToPromote(kv.store().members())) {
-      out.onError(notEnoughStarted());
+      out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
       return;
     }
     finish(
@@ -227,13 +218,12 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   /** A follower hands a promotion to the leader, which alone knows how far the learner is. */
   private void forwardPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
     if (LeaderChannels.isForwardedCall()) {
-      out.onError(
-          Status.UNAVAILABLE.withDescription("etcdserver: not leader").asRuntimeException());
+      out.onError(EtcdError.NOT_LEADER_RETRY.exception());
       return;
     }
     Optional<ManagedChannel> ch = leader.toLeader();
     if (ch.isEmpty()) {
-      out.onError(Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException());
+      out.onError(EtcdError.NO_LEADER.exception());
       return;
     }
     ClusterGrpc.newStub(ch.get())
@@ -261,9 +251,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   private static List<String> checkUrls(List<String> urls) {
     if (urls.isEmpty()) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription("etcdserver: given member URLs are invalid")
-          .asRuntimeException();
+      throw EtcdError.INVALID_MEMBER_URLS.exception();
     }
     List<String> out = new ArrayList<>();
     for (String u : urls) {
@@ -273,9 +261,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
           throw new IllegalArgumentException(u);
         }
       } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-        throw Status.INVALID_ARGUMENT
-            .withDescription("etcdserver: given member URLs are invalid")
-            .asRuntimeException();
+        throw EtcdError.INVALID_MEMBER_URLS.exception();
       }
       out.add(u);
     }
@@ -301,27 +287,10 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   }
 
   private dev.raftkv.api.etcdserverpb.ResponseHeader header() {
-    return kvService.header(kv.store().revision());
+    return server.header();
   }
 
   private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
-    kvService.reply(f, out);
-  }
-
-  private static StatusRuntimeException failed(String message) {
-    return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
-  }
-
-  private static StatusRuntimeException notFound() {
-    return Status.NOT_FOUND.withDescription("etcdserver: member not found").asRuntimeException();
-  }
-
-  /** etcd 3.4 answers this one with code Unknown (it is missing from its gRPC error table). */
-  private static StatusRuntimeException notEnoughStarted() {
-    return Status.UNKNOWN.withDescription(NOT_ENOUGH_STARTED).asRuntimeException();
-  }
-
-  private static StatusRuntimeException unhealthy() {
-    return Status.UNAVAILABLE.withDescription("etcdserver: unhealthy cluster").asRuntimeException();
+    server.reply(f, out);
   }
 }

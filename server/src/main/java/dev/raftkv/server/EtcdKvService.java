@@ -1,9 +1,7 @@
 package dev.raftkv.server;
 
-import com.google.protobuf.ByteString;
 import dev.raftkv.api.etcdserverpb.CompactionRequest;
 import dev.raftkv.api.etcdserverpb.CompactionResponse;
-import dev.raftkv.api.etcdserverpb.Compare;
 import dev.raftkv.api.etcdserverpb.DeleteRangeRequest;
 import dev.raftkv.api.etcdserverpb.DeleteRangeResponse;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
@@ -11,35 +9,20 @@ import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.PutResponse;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.api.etcdserverpb.RangeResponse;
-import dev.raftkv.api.etcdserverpb.RequestOp;
-import dev.raftkv.api.etcdserverpb.ResponseHeader;
-import dev.raftkv.api.etcdserverpb.ResponseOp;
 import dev.raftkv.api.etcdserverpb.TxnRequest;
 import dev.raftkv.api.etcdserverpb.TxnResponse;
-import dev.raftkv.api.mvccpb.KeyValue;
-import dev.raftkv.kv.ApplyResult;
 import dev.raftkv.kv.Compact;
 import dev.raftkv.kv.DeleteRange;
-import dev.raftkv.kv.KvCommands;
-import dev.raftkv.kv.KvException;
-import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Op;
-import dev.raftkv.kv.OpResult;
 import dev.raftkv.kv.Put;
 import dev.raftkv.kv.Range;
 import dev.raftkv.kv.Response;
 import dev.raftkv.kv.Txn;
-import dev.raftkv.raft.ProposalRejectedException;
-import dev.raftkv.runtime.RaftRuntime;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * etcd's {@code KV} service. Writes (Put, DeleteRange, Txn, Compact) go through the Raft log: a
@@ -51,94 +34,74 @@ import java.util.concurrent.TimeoutException;
  * <p>Threads: the handlers never block, so the server runs them on the transport's event loop (no
  * hand-off per call, see {@link RaftkvServer}); they only queue a proposal or a read barrier, and
  * the answer is built and sent by the thread that completes it (the apply thread). A serializable
- * range, which reads RocksDB at once (and waits out a snapshot restore), runs on {@code
- * blockingReads} instead.
+ * range, which reads RocksDB at once (and waits out a snapshot restore), runs on the core's
+ * blocking-read executor instead.
  */
 final class EtcdKvService extends KVGrpc.KVImplBase {
-  /** etcd's default maximum request size (1.5 MiB). */
-  static final int MAX_REQUEST_BYTES = 3 * 512 * 1024;
+  private final KvServer server;
 
-  private final RaftRuntime runtime;
-  private final KvStateMachine kv;
-  private final long clusterId;
-  private final long memberId;
-  private final RequestTimeouts timeouts;
-  private final Executor blockingReads;
-
-  /**
-   * @param timeouts fails the calls not answered within the request timeout
-   * @param blockingReads runs serializable ranges: they read RocksDB at once, which must not hold
-   *     up the event loop the handlers run on
-   */
-  EtcdKvService(
-      RaftRuntime runtime,
-      KvStateMachine kv,
-      long clusterId,
-      long memberId,
-      RequestTimeouts timeouts,
-      Executor blockingReads) {
-    this.runtime = runtime;
-    this.kv = kv;
-    this.clusterId = clusterId;
-    this.memberId = memberId;
-    this.timeouts = timeouts;
-    this.blockingReads = blockingReads;
+  EtcdKvService(KvServer server) {
+    this.server = server;
   }
-
-  ResponseHeader header(long revision) {
-    return ResponseHeader.newBuilder()
-        .setClusterId(clusterId)
-        .setMemberId(memberId)
-        .setRevision(revision)
-        .setRaftTerm(runtime.status().term())
-        .build();
-  }
-
-  // ---------------------------------------------------------------------------------------------
 
   @Override
   public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
     if (req.getKey().isEmpty()) {
-      out.onError(invalid("etcdserver: key is not provided"));
+      out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
     }
-    java.util.function.Function<Long, RangeResponse> read =
-        ignored -> toProto(kv.store().range(toKv(req)));
-    reply(
+    Function<Long, RangeResponse> read =
+        ignored -> {
+          Range.Result r = server.store().range(EtcdProtos.toKv(req));
+          return EtcdProtos.toProto(r, server.header(r.revision()));
+        };
+    server.reply(
         req.getSerializable()
-            ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, blockingReads)
-            : runtime.readIndex().thenApply(read),
+            ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, server.blockingReads())
+            : server.readBarrier().thenApply(read),
         out);
   }
 
   @Override
   public void put(PutRequest req, StreamObserver<PutResponse> out) {
     if (req.getKey().isEmpty()) {
-      out.onError(invalid("etcdserver: key is not provided"));
+      out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
     }
-    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((Put.Result) r));
+    propose(
+        EtcdProtos.toKv(req),
+        req.getSerializedSize(),
+        out,
+        r -> EtcdProtos.toProto((Put.Result) r, server.header(r.revision())));
   }
 
   @Override
   public void deleteRange(DeleteRangeRequest req, StreamObserver<DeleteRangeResponse> out) {
     if (req.getKey().isEmpty()) {
-      out.onError(invalid("etcdserver: key is not provided"));
+      out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
     }
-    propose(toKv(req), req.getSerializedSize(), out, r -> toProto((DeleteRange.Result) r));
+    propose(
+        EtcdProtos.toKv(req),
+        req.getSerializedSize(),
+        out,
+        r -> EtcdProtos.toProto((DeleteRange.Result) r, server.header(r.revision())));
   }
 
   @Override
   public void txn(TxnRequest req, StreamObserver<TxnResponse> out) {
     Txn txn;
     try {
-      txn = toKv(req);
+      txn = EtcdProtos.toKv(req);
     } catch (StatusRuntimeException e) {
       out.onError(e);
       return;
     }
-    propose(txn, req.getSerializedSize(), out, r -> toProto((Txn.Result) r));
+    propose(
+        txn,
+        req.getSerializedSize(),
+        out,
+        r -> EtcdProtos.toProto((Txn.Result) r, server.header(r.revision())));
   }
 
   /**
@@ -151,261 +114,33 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
   @Override
   public void compact(CompactionRequest req, StreamObserver<CompactionResponse> out) {
     CompletableFuture<CompactionResponse> f =
-        timeouts.watch(
-            applied(
+        server.withTimeout(
+            server.apply(
                 new Compact(req.getRevision()),
-                r -> CompactionResponse.newBuilder().setHeader(header(r.revision())).build()));
+                r ->
+                    CompactionResponse.newBuilder()
+                        .setHeader(server.header(r.revision()))
+                        .build()));
     if (req.getPhysical()) {
       f =
           f.thenApplyAsync(
               done -> {
-                kv.store().awaitCompaction(req.getRevision(), java.time.Duration.ofMinutes(10));
+                server.store().awaitCompaction(req.getRevision(), PHYSICAL_COMPACTION_WAIT);
                 return done;
               },
-              blockingReads);
+              server.blockingReads());
     }
-    answer(f, out);
+    KvServer.answer(f, out);
   }
 
-  private interface Convert<T> {
-    T apply(Response r);
-  }
+  /** How long a physical compaction's answer waits for the background compactor at most. */
+  static final Duration PHYSICAL_COMPACTION_WAIT = Duration.ofMinutes(10);
 
-  private <T> void propose(Op op, int size, StreamObserver<T> out, Convert<T> convert) {
-    if (size > MAX_REQUEST_BYTES) {
-      out.onError(invalid("etcdserver: request is too large"));
+  private <T> void propose(Op op, int size, StreamObserver<T> out, Function<Response, T> convert) {
+    if (size > KvServer.MAX_REQUEST_BYTES) {
+      out.onError(EtcdError.REQUEST_TOO_LARGE.exception());
       return;
     }
-    reply(applied(op, convert::apply), out);
-  }
-
-  /**
-   * Proposes {@code op} and completes with {@code convert} of its answer once it is applied on this
-   * member; fails with the op's own error, or "request timed out" if its result is gone.
-   */
-  <T> CompletableFuture<T> applied(Op op, java.util.function.Function<Response, T> convert) {
-    return runtime
-        .propose(KvCommands.encode(op))
-        .thenApply(
-            done -> {
-              ApplyResult applied = (ApplyResult) done.result();
-              if (applied == null || applied.results().isEmpty()) {
-                throw new StatusRuntimeException(
-                    Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
-              }
-              OpResult r = applied.results().get(0);
-              if (r.error() != null) {
-                throw r.error();
-              }
-              return convert.apply(r.response());
-            });
-  }
-
-  /**
-   * Answers {@code out} with {@code f}'s value, or with etcd's error for its failure; a future not
-   * done within the request timeout fails as "request timed out".
-   */
-  <T> void reply(CompletableFuture<T> f, StreamObserver<T> out) {
-    answer(timeouts.watch(f), out);
-  }
-
-  /** Answers {@code out} with {@code f}'s value, or with etcd's error for its failure. */
-  private static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
-    f.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            out.onNext(v);
-            out.onCompleted();
-          } else {
-            out.onError(toStatus(e));
-          }
-        });
-  }
-
-  /** etcd's gRPC errors for what can go wrong between a request and its answer. */
-  static StatusRuntimeException toStatus(Throwable e) {
-    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    if (c instanceof StatusRuntimeException s) {
-      return s;
-    }
-    if (c instanceof KvException k) {
-      return Status.fromCode(Status.Code.valueOf(k.code().grpcStatus()))
-          .withDescription(
-              k.code() == KvException.Code.COMPACTED || k.code() == KvException.Code.FUTURE_REV
-                  ? "etcdserver: " + k.code().message()
-                  : k.code().message())
-          .asRuntimeException();
-    }
-    if (c instanceof ProposalRejectedException p) {
-      return switch (p.reason()) {
-        case NO_LEADER ->
-            Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException();
-        case LEADERSHIP_TRANSFER ->
-            Status.UNAVAILABLE.withDescription("etcdserver: leader changed").asRuntimeException();
-        default ->
-            Status.FAILED_PRECONDITION
-                .withDescription("etcdserver: " + p.getMessage())
-                .asRuntimeException();
-      };
-    }
-    if (c instanceof TimeoutException) {
-      return Status.UNAVAILABLE
-          .withDescription("etcdserver: request timed out")
-          .asRuntimeException();
-    }
-    return Status.UNAVAILABLE.withDescription("etcdserver: " + c.getMessage()).asRuntimeException();
-  }
-
-  private static StatusRuntimeException invalid(String message) {
-    return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Conversions between the wire messages and the store's records
-
-  private static byte[] bytesOrNull(ByteString b) {
-    return b.isEmpty() ? null : b.toByteArray();
-  }
-
-  static Range toKv(RangeRequest r) {
-    return new Range(
-        r.getKey().toByteArray(),
-        bytesOrNull(r.getRangeEnd()),
-        r.getLimit(),
-        r.getRevision(),
-        Range.SortOrder.valueOf(r.getSortOrder().name()),
-        Range.SortTarget.valueOf(r.getSortTarget().name()),
-        r.getKeysOnly(),
-        r.getCountOnly(),
-        r.getMinModRevision(),
-        r.getMaxModRevision(),
-        r.getMinCreateRevision(),
-        r.getMaxCreateRevision());
-  }
-
-  static Put toKv(PutRequest r) {
-    return new Put(
-        r.getKey().toByteArray(),
-        r.getValue().toByteArray(),
-        r.getLease(),
-        r.getPrevKv(),
-        r.getIgnoreValue(),
-        r.getIgnoreLease());
-  }
-
-  static DeleteRange toKv(DeleteRangeRequest r) {
-    return new DeleteRange(r.getKey().toByteArray(), bytesOrNull(r.getRangeEnd()), r.getPrevKv());
-  }
-
-  static Txn toKv(TxnRequest r) {
-    List<dev.raftkv.kv.Compare> cmp = new ArrayList<>();
-    for (Compare c : r.getCompareList()) {
-      long number =
-          switch (c.getTarget()) {
-            case VERSION -> c.getVersion();
-            case CREATE -> c.getCreateRevision();
-            case MOD -> c.getModRevision();
-            case LEASE -> c.getLease();
-            default -> 0;
-          };
-      cmp.add(
-          new dev.raftkv.kv.Compare(
-              c.getKey().toByteArray(),
-              bytesOrNull(c.getRangeEnd()),
-              dev.raftkv.kv.Compare.Target.valueOf(c.getTarget().name()),
-              dev.raftkv.kv.Compare.Result.valueOf(c.getResult().name()),
-              number,
-              c.getValue().toByteArray()));
-    }
-    return new Txn(cmp, ops(r.getSuccessList()), ops(r.getFailureList()));
-  }
-
-  private static List<dev.raftkv.kv.RequestOp> ops(List<RequestOp> ops) {
-    List<dev.raftkv.kv.RequestOp> out = new ArrayList<>();
-    for (RequestOp op : ops) {
-      switch (op.getRequestCase()) {
-        case REQUEST_RANGE -> out.add(toKv(op.getRequestRange()));
-        case REQUEST_PUT -> out.add(toKv(op.getRequestPut()));
-        case REQUEST_DELETE_RANGE -> out.add(toKv(op.getRequestDeleteRange()));
-        case REQUEST_TXN -> out.add(toKv(op.getRequestTxn()));
-        default -> throw invalid("etcdserver: key not found"); // etcd's answer to an empty op
-      }
-    }
-    return out;
-  }
-
-  static KeyValue toProto(dev.raftkv.kv.KeyValue kv) {
-    return KeyValue.newBuilder()
-        .setKey(ByteString.copyFrom(kv.key()))
-        .setCreateRevision(kv.createRevision())
-        .setModRevision(kv.modRevision())
-        .setVersion(kv.version())
-        .setValue(ByteString.copyFrom(kv.value()))
-        .setLease(kv.lease())
-        .build();
-  }
-
-  RangeResponse toProto(Range.Result r) {
-    return toProto(r, header(r.revision()));
-  }
-
-  PutResponse toProto(Put.Result r) {
-    return toProto(r, header(r.revision()));
-  }
-
-  DeleteRangeResponse toProto(DeleteRange.Result r) {
-    return toProto(r, header(r.revision()));
-  }
-
-  /**
-   * The txn's response; the responses of its operations carry a header with only the revision set
-   * (no cluster or member id, no raft term), as etcd's do.
-   */
-  TxnResponse toProto(Txn.Result r) {
-    return toProto(r, header(r.revision()));
-  }
-
-  private static ResponseHeader nestedHeader(long revision) {
-    return ResponseHeader.newBuilder().setRevision(revision).build();
-  }
-
-  private static RangeResponse toProto(Range.Result r, ResponseHeader h) {
-    RangeResponse.Builder b =
-        RangeResponse.newBuilder().setHeader(h).setMore(r.more()).setCount(r.count());
-    r.kvs().forEach(kv -> b.addKvs(toProto(kv)));
-    return b.build();
-  }
-
-  private static PutResponse toProto(Put.Result r, ResponseHeader h) {
-    PutResponse.Builder b = PutResponse.newBuilder().setHeader(h);
-    if (r.prevKv() != null) {
-      b.setPrevKv(toProto(r.prevKv()));
-    }
-    return b.build();
-  }
-
-  private static DeleteRangeResponse toProto(DeleteRange.Result r, ResponseHeader h) {
-    DeleteRangeResponse.Builder b =
-        DeleteRangeResponse.newBuilder().setHeader(h).setDeleted(r.deleted());
-    r.prevKvs().forEach(kv -> b.addPrevKvs(toProto(kv)));
-    return b.build();
-  }
-
-  private static TxnResponse toProto(Txn.Result r, ResponseHeader h) {
-    TxnResponse.Builder b = TxnResponse.newBuilder().setHeader(h).setSucceeded(r.succeeded());
-    for (Response sub : r.responses()) {
-      ResponseOp.Builder op = ResponseOp.newBuilder();
-      if (sub instanceof Range.Result x) {
-        op.setResponseRange(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof Put.Result x) {
-        op.setResponsePut(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof DeleteRange.Result x) {
-        op.setResponseDeleteRange(toProto(x, nestedHeader(x.revision())));
-      } else if (sub instanceof Txn.Result x) {
-        op.setResponseTxn(toProto(x, nestedHeader(x.revision())));
-      }
-      b.addResponses(op);
-    }
-    return b.build();
+    server.reply(server.apply(op, convert), out);
   }
 }

@@ -18,7 +18,6 @@ import dev.raftkv.kv.Lease;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.Response;
 import dev.raftkv.runtime.RaftRuntime;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -43,7 +42,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
 
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
-  private final EtcdKvService kvService;
+  private final KvServer server;
   private final LeaseManager leases;
   private final Duration timeout;
   private final LeaderChannels leader;
@@ -54,17 +53,15 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
    *     int)})
    */
   EtcdLeaseService(
-      RaftRuntime runtime,
-      KvStateMachine kv,
-      EtcdKvService kvService,
+      KvServer server,
       LeaseManager leases,
       LeaderChannels leader,
       Duration timeout,
       long minTtlSeconds) {
     this.leader = leader;
-    this.runtime = runtime;
-    this.kv = kv;
-    this.kvService = kvService;
+    this.server = server;
+    this.runtime = server.runtime();
+    this.kv = server.kv();
     this.leases = leases;
     this.timeout = timeout;
     this.minTtlSeconds = minTtlSeconds;
@@ -87,10 +84,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public void leaseGrant(LeaseGrantRequest req, StreamObserver<LeaseGrantResponse> out) {
     if (req.getTTL() > MAX_LEASE_TTL) {
-      out.onError(
-          Status.OUT_OF_RANGE
-              .withDescription("etcdserver: too large lease TTL")
-              .asRuntimeException());
+      out.onError(EtcdError.LEASE_TTL_TOO_LARGE.exception());
       return;
     }
     // etcd raises a TTL below its minimum (one and a half election timeouts)
@@ -102,7 +96,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
               dev.raftkv.kv.LeaseGrantResponse g = (dev.raftkv.kv.LeaseGrantResponse) r;
               leases.granted(g.id(), g.ttlSeconds());
               return LeaseGrantResponse.newBuilder()
-                  .setHeader(kvService.header(g.revision()))
+                  .setHeader(server.header(g.revision()))
                   .setID(g.id())
                   .setTTL(g.ttlSeconds())
                   .build();
@@ -115,8 +109,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
     finish(
         propose(
             new dev.raftkv.kv.LeaseRevokeRequest(req.getID()),
-            r ->
-                LeaseRevokeResponse.newBuilder().setHeader(kvService.header(r.revision())).build()),
+            r -> LeaseRevokeResponse.newBuilder().setHeader(server.header(r.revision())).build()),
         out);
   }
 
@@ -151,12 +144,12 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
           return;
         } catch (RuntimeException e) {
           failed = true;
-          out.onError(EtcdKvService.toStatus(e));
+          out.onError(EtcdError.toStatus(e));
           return;
         }
         out.onNext(
             LeaseKeepAliveResponse.newBuilder()
-                .setHeader(kvService.header(kv.store().revision()))
+                .setHeader(server.header())
                 .setID(req.getID())
                 .setTTL(ttl)
                 .build());
@@ -221,7 +214,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
                   }
                   LeaseTimeToLiveResponse.Builder b =
                       LeaseTimeToLiveResponse.newBuilder()
-                          .setHeader(kvService.header(kv.store().revision()))
+                          .setHeader(server.header())
                           .setID(req.getID())
                           .setTTL(rem.ttlSeconds())
                           .setGrantedTTL(rem.grantedTtlSeconds());
@@ -243,8 +236,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
             .thenApply(
                 ignored -> {
                   LeaseLeasesResponse.Builder b =
-                      LeaseLeasesResponse.newBuilder()
-                          .setHeader(kvService.header(kv.store().revision()));
+                      LeaseLeasesResponse.newBuilder().setHeader(server.header());
                   for (Lease l : kv.store().leases()) {
                     b.addLeases(LeaseStatus.newBuilder().setID(l.id()));
                   }
@@ -254,14 +246,14 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   }
 
   private static StatusRuntimeException notLeader() {
-    return Status.UNAVAILABLE.withDescription("etcdserver: not leader").asRuntimeException();
+    return EtcdError.NOT_LEADER_RETRY.exception();
   }
 
   private <T> CompletableFuture<T> propose(Op op, Function<Response, T> convert) {
-    return kvService.applied(op, convert);
+    return server.apply(op, convert);
   }
 
   private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {
-    kvService.reply(f, out);
+    server.reply(f, out);
   }
 }

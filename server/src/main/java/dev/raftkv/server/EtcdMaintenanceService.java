@@ -36,18 +36,17 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
-  private final EtcdKvService kvService;
+  private final KvServer server;
   private final Path snapshotScratch;
 
   /**
    * @param snapshotScratch where {@code Snapshot} calls make their checkpoint directories (on the
    *     same file system as the store; emptied at start)
    */
-  EtcdMaintenanceService(
-      RaftRuntime runtime, KvStateMachine kv, EtcdKvService kvService, Path snapshotScratch) {
-    this.runtime = runtime;
-    this.kv = kv;
-    this.kvService = kvService;
+  EtcdMaintenanceService(KvServer server, Path snapshotScratch) {
+    this.server = server;
+    this.runtime = server.runtime();
+    this.kv = server.kv();
     this.snapshotScratch = snapshotScratch;
   }
 
@@ -58,7 +57,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   @Override
   public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
-    SnapshotStream.start(kv.store(), snapshotScratch, kvService.header(kv.store().revision()), out);
+    SnapshotStream.start(kv.store(), snapshotScratch, server.header(), out);
   }
 
   @Override
@@ -67,14 +66,14 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
       long rev = req.getRevision() == 0 ? kv.store().revision() : req.getRevision();
       out.onNext(
           HashKVResponse.newBuilder()
-              .setHeader(kvService.header(kv.store().revision()))
+              .setHeader(server.header())
               .setHash((int) kv.store().hashKV(rev))
               .setCompactRevision(kv.store().compactedRevision())
               .setHashRevision(rev)
               .build());
       out.onCompleted();
     } catch (RuntimeException e) {
-      out.onError(EtcdKvService.toStatus(e));
+      out.onError(EtcdError.toStatus(e));
     }
   }
 
@@ -82,7 +81,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   public void hash(HashRequest req, StreamObserver<HashResponse> out) {
     out.onNext(
         HashResponse.newBuilder()
-            .setHeader(kvService.header(kv.store().revision()))
+            .setHeader(server.header())
             .setHash((int) kv.store().hash())
             .build());
     out.onCompleted();
@@ -90,15 +89,13 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
-    out.onNext(
-        AlarmResponse.newBuilder().setHeader(kvService.header(kv.store().revision())).build());
+    out.onNext(AlarmResponse.newBuilder().setHeader(server.header()).build());
     out.onCompleted();
   }
 
   @Override
   public void defragment(DefragmentRequest req, StreamObserver<DefragmentResponse> out) {
-    out.onNext(
-        DefragmentResponse.newBuilder().setHeader(kvService.header(kv.store().revision())).build());
+    out.onNext(DefragmentResponse.newBuilder().setHeader(server.header()).build());
     out.onCompleted();
   }
 
@@ -108,21 +105,15 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     long target = req.getTargetID();
     Status s = runtime.status();
     if (s.role() != dev.raftkv.raft.Role.LEADER) {
-      out.onError(
-          io.grpc.Status.FAILED_PRECONDITION
-              .withDescription("etcdserver: not leader")
-              .asRuntimeException());
+      out.onError(EtcdError.NOT_LEADER.exception());
       return;
     }
     if (!s.conf().voters().contains(target)) {
       // etcd's answer for an id that is not a voting member (unknown, or a learner)
-      out.onError(
-          io.grpc.Status.FAILED_PRECONDITION
-              .withDescription("etcdserver: bad leader transferee")
-              .asRuntimeException());
+      out.onError(EtcdError.BAD_LEADER_TRANSFEREE.exception());
       return;
     }
-    kvService.reply(
+    server.reply(
         runtime
             .transferLeadership(target)
             .handle(
@@ -131,15 +122,10 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
                     Throwable c = e instanceof CompletionException ? e.getCause() : e;
                     throw new CompletionException(
                         c instanceof LeaderTransferException
-                            ? io.grpc.Status.UNAVAILABLE
-                                .withDescription(
-                                    "etcdserver: request timed out, leader transfer took too long")
-                                .asRuntimeException()
+                            ? EtcdError.LEADER_TRANSFER_TIMED_OUT.exception()
                             : c);
                   }
-                  return MoveLeaderResponse.newBuilder()
-                      .setHeader(kvService.header(kv.store().revision()))
-                      .build();
+                  return MoveLeaderResponse.newBuilder().setHeader(server.header()).build();
                 }),
         out);
   }
@@ -151,7 +137,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
       r = statusNow();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "status failed", e);
-      out.onError(EtcdKvService.toStatus(e));
+      out.onError(EtcdError.toStatus(e));
       return;
     }
     out.onNext(r);
@@ -162,7 +148,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     Status s = runtime.status();
     StatusResponse.Builder b =
         StatusResponse.newBuilder()
-            .setHeader(kvService.header(kv.store().revision()))
+            .setHeader(server.header())
             .setVersion(VERSION)
             .setLeader(s.leader())
             .setRaftIndex(s.commit())
@@ -172,7 +158,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setDbSizeInUse(kv.store().dbSizeInUse())
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
-      b.addErrors("etcdserver: no leader");
+      b.addErrors(EtcdError.NO_LEADER.message());
     }
     return b.build();
   }

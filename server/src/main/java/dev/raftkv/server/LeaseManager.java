@@ -13,8 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -53,7 +53,7 @@ final class LeaseManager implements AutoCloseable {
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
   private final LongSupplier clock;
-  private final ScheduledExecutorService timer;
+  private ScheduledFuture<?> timer; // guarded by this
 
   // Guarded by this.
   private final Map<Long, Long> deadlines = new HashMap<>();
@@ -61,27 +61,22 @@ final class LeaseManager implements AutoCloseable {
   private long leaderTerm = -1;
 
   /**
+   * A manager that checks nothing until {@link #start}: tests call {@link #tick} themselves.
+   *
    * @param clock nanoseconds, monotonic (System::nanoTime)
-   * @param interval how often expiry is checked; {@link Duration#ZERO} for no timer (tests call
-   *     {@link #tick} themselves)
    */
-  LeaseManager(RaftRuntime runtime, KvStateMachine kv, LongSupplier clock, Duration interval) {
+  LeaseManager(RaftRuntime runtime, KvStateMachine kv, LongSupplier clock) {
     this.runtime = runtime;
     this.kv = kv;
     this.clock = clock;
-    if (interval.isZero()) {
-      timer = null;
-    } else {
-      timer =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "lease-expiry");
-                t.setDaemon(true);
-                return t;
-              });
-      timer.scheduleWithFixedDelay(
-          this::safeTick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
+  }
+
+  /**
+   * Checks for expired leases every {@code interval} on {@code scheduler}, until {@link #close}.
+   */
+  synchronized void start(ScheduledExecutorService scheduler, Duration interval) {
+    long ms = interval.toMillis();
+    timer = scheduler.scheduleWithFixedDelay(this::safeTick, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   private void safeTick() {
@@ -209,9 +204,9 @@ final class LeaseManager implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (timer != null) {
-      timer.shutdownNow();
+      timer.cancel(false);
     }
   }
 }

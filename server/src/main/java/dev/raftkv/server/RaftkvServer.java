@@ -32,6 +32,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,256 +56,214 @@ public final class RaftkvServer implements AutoCloseable {
   static final String SNAPSHOT_SCRATCH = "snapshot-tmp";
 
   /** How often the leader checks for expired leases. */
-  static final long LEASE_CHECK_MS = 500;
-
-  private final ServerConfig config;
-  private final DiskStorage log;
-  private final KvStateMachine kv;
-  private final TcpTransport transport;
-  private final RaftRuntime runtime;
-  private final AdminServer admin;
-  private final Server grpc;
-  private final WatchHub watchHub;
-  private final LeaseManager leases;
-  private final Identity identity;
-  private final Membership membership;
-  private final LeaderChannels leaderChannels;
-  private final EtcdClusterService clusterService;
-  private final AttributePublisher publisher;
-  private final ScheduledExecutorService background;
-  private final ExecutorService grpcCalls;
-  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-  private final AtomicBoolean closing = new AtomicBoolean();
-  private volatile Throwable failure;
+  static final Duration LEASE_CHECK_INTERVAL = Duration.ofMillis(500);
 
   /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
   static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
-  private RaftkvServer(
-      ServerConfig config,
-      DiskStorage log,
-      KvStateMachine kv,
-      TcpTransport transport,
-      RaftRuntime runtime,
-      AdminServer admin,
-      Server grpc,
-      WatchHub watchHub,
-      LeaseManager leases,
-      Identity identity,
-      Membership membership,
-      LeaderChannels leaderChannels,
-      EtcdClusterService clusterService,
-      AttributePublisher publisher,
-      ScheduledExecutorService background,
-      ExecutorService grpcCalls) {
-    this.config = config;
-    this.log = log;
-    this.kv = kv;
-    this.transport = transport;
-    this.runtime = runtime;
-    this.admin = admin;
-    this.grpc = grpc;
-    this.watchHub = watchHub;
-    this.leases = leases;
-    this.identity = identity;
-    this.membership = membership;
-    this.leaderChannels = leaderChannels;
-    this.clusterService = clusterService;
-    this.publisher = publisher;
-    this.background = background;
-    this.grpcCalls = grpcCalls;
-  }
+  /** How long a stopping member lets the calls under way finish. */
+  static final Duration GRPC_GRACE = Duration.ofSeconds(2);
+
+  /** A client may ping its connection this often at most (etcdctl's keepalive). */
+  static final Duration CLIENT_KEEPALIVE_MIN = Duration.ofSeconds(5);
+
+  private final ServerConfig config;
+  private final Identity identity;
+  private final KvStateMachine kv;
+  private final TcpTransport transport;
+  private final RaftRuntime runtime;
+  private final Membership membership;
+  private final AdminServer admin;
+  private final Server grpc;
+
+  /** Everything above and the rest, in the order built; {@link #close} closes it in reverse. */
+  private final Parts parts;
+
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private volatile boolean started;
+  private volatile Throwable failure;
 
   /**
-   * Opens (or creates) the member's data, starts the transport, the runtime and the admin endpoint.
+   * Opens (or creates) the member's data and starts its parts in order: the Raft log, the KV store,
+   * the peer transport, the runtime, the shared scheduler, the admin endpoint, the server core and
+   * the etcd gRPC API. Blocks until everything listens.
    *
    * @throws IOException if a port cannot be bound (the message names it)
    * @throws dev.raftkv.storage.StorageCorruptedException if the data dir is damaged or belongs to
    *     another cluster
    */
   public static RaftkvServer start(ServerConfig config) throws IOException {
-    Identity identity = Identity.resolve(config, config.dataDir().resolve("raft"));
-    long id = identity.memberId();
-    DiskStorage log =
-        DiskStorage.open(
-            config.dataDir().resolve("raft"),
-            StorageOptions.DEFAULT,
-            identity.clusterId(),
-            id,
-            ConfState.EMPTY);
-    KvStateMachine kv = null;
-    TcpTransport transport = null;
-    RaftRuntime runtime = null;
-    LeaderChannels leaderChannels = null;
-    ScheduledExecutorService background = null;
-    ExecutorService grpcCalls = null;
+    Parts parts = new Parts();
     try {
-      if (config.newCluster()
-          && log.lastIndex() == 0
-          && log.initialState().hardState().term() == 0) {
-        // A founding member of a new cluster: its log starts with the founding membership, each
-        // change carrying the member's peer URL so every member (and later joiner) knows it.
-        Map<Long, byte[]> founders = new TreeMap<>();
-        for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
-          founders.put(
-              config.memberId(e.getKey()), Members.encodeContext(List.of(e.getValue().toString())));
-        }
-        log.append(Bootstrap.entries(founders));
-        HardState hs = Bootstrap.hardState(founders.keySet());
-        log.setHardState(hs);
-        log.syncNow();
-      }
-      SnapshotStream.clean(config.dataDir().resolve(SNAPSHOT_SCRATCH));
-      kv =
-          KvStateMachine.open(
-              config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases());
-      int electionTicks = electionTicks(config);
-      RaftConfig raft = RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks);
-      AtomicReference<RaftRuntime> self = new AtomicReference<>();
-      transport =
-          new TcpTransport(
-              TcpTransportConfig.of(
-                  identity.clusterId(),
-                  id,
-                  ServerConfig.address(config.peerUrl()),
-                  identity.peers()),
-              m -> {
-                RaftRuntime r = self.get();
-                if (r != null) {
-                  r.deliver(m);
-                }
-              });
-      transport.start();
-      runtime =
-          new RaftRuntime(
-              raft,
-              log,
-              kv,
-              transport::send,
-              RaftRuntime.threadTicker(),
-              Duration.ofMillis(config.heartbeatMs()),
-              config.snapshotCount(),
-              new Random(new SecureRandom().nextLong()));
-      self.set(runtime);
-      AtomicReference<RaftkvServer> server = new AtomicReference<>();
-      Membership membership =
-          new Membership(
-              id,
-              kv,
-              transport,
-              identity.peers(),
-              reason -> {
-                RaftkvServer s = server.get();
-                if (s != null) {
-                  s.stopAfterRemoval();
-                }
-              });
-      membership.start();
-      background =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "raftkv-member-" + Long.toHexString(id));
-                t.setDaemon(true);
-                return t;
-              });
-      Duration timeout = Duration.ofMillis(5_000L + 2L * config.electionMs());
-      RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
-      background.scheduleWithFixedDelay(
-          timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
-      AttributePublisher publisher =
-          new AttributePublisher(
-              id,
-              config.name(),
-              config.advertiseClientUrls().stream().map(URI::toString).toList(),
-              runtime,
-              kv,
-              timeout);
-      leaderChannels = new LeaderChannels(runtime, kv);
-      AdminServer admin = AdminServer.start(config, runtime, transport);
-      WatchHub[] hub = new WatchHub[1];
-      LeaseManager leases =
-          new LeaseManager(runtime, kv, System::nanoTime, Duration.ofMillis(LEASE_CHECK_MS));
-      grpcCalls =
-          Executors.newCachedThreadPool(
-              r -> {
-                Thread t = new Thread(r, "raftkv-grpc-" + Long.toHexString(id));
-                t.setDaemon(true);
-                return t;
-              });
-      EtcdKvService kvService =
-          new EtcdKvService(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls);
-      EtcdClusterService clusterService =
-          new EtcdClusterService(config, runtime, kv, kvService, leaderChannels, timeout);
-      Server grpc;
-      try {
-        grpc =
-            startGrpc(
-                config,
-                runtime,
-                kv,
-                transport,
-                admin,
-                leases,
-                hub,
-                kvService,
-                clusterService,
-                leaderChannels,
-                timeout,
-                grpcCalls);
-      } catch (IOException | RuntimeException e) {
-        leases.close();
-        throw e;
-      }
-      publisher.start(background);
-      LOG.log(
-          System.Logger.Level.INFO,
-          "member "
-              + config.name()
-              + " ("
-              + Long.toHexString(id)
-              + ") of cluster "
-              + Long.toHexString(identity.clusterId())
-              + " started; peers on "
-              + config.peerUrl()
-              + ", admin on "
-              + admin.url());
-      RaftkvServer s =
-          new RaftkvServer(
-              config,
-              log,
-              kv,
-              transport,
-              runtime,
-              admin,
-              grpc,
-              hub[0],
-              leases,
-              identity,
-              membership,
-              leaderChannels,
-              clusterService,
-              publisher,
-              background,
-              grpcCalls);
-      server.set(s);
-      if (membership.isRemoved()) {
+      RaftkvServer s = new RaftkvServer(config, parts);
+      if (s.membership.isRemoved()) {
         s.stopAfterRemoval();
       }
-      runtime.failed().thenAccept(s::stopAfterFailure);
+      s.runtime.failed().thenAccept(s::stopAfterFailure);
       return s;
     } catch (IOException | RuntimeException e) {
-      if (background != null) {
-        background.shutdownNow();
-      }
-      if (grpcCalls != null) {
-        grpcCalls.shutdownNow();
-      }
-      closeQuietly(leaderChannels);
-      closeQuietly(runtime);
-      closeQuietly(transport);
-      closeQuietly(kv);
-      closeQuietly(log);
+      parts.close();
       throw e;
+    }
+  }
+
+  private RaftkvServer(ServerConfig config, Parts parts) throws IOException {
+    this.config = config;
+    this.parts = parts;
+    this.identity = Identity.resolve(config, config.dataDir().resolve("raft"));
+    long id = identity.memberId();
+    DiskStorage log =
+        parts.add(
+            "raft log",
+            DiskStorage.open(
+                config.dataDir().resolve("raft"),
+                StorageOptions.DEFAULT,
+                identity.clusterId(),
+                id,
+                ConfState.EMPTY));
+    bootstrapIfNew(config, log);
+    SnapshotStream.clean(config.dataDir().resolve(SNAPSHOT_SCRATCH));
+    kv =
+        parts.add(
+            "kv store",
+            KvStateMachine.open(
+                config.dataDir().resolve("db"), KvOptions.DEFAULTS.withGrantedLeases()));
+    // The transport hands messages to the runtime, which sends through the transport.
+    AtomicReference<RaftRuntime> deliverTo = new AtomicReference<>();
+    transport =
+        parts.add(
+            "peer transport",
+            new TcpTransport(
+                TcpTransportConfig.of(
+                    identity.clusterId(),
+                    id,
+                    ServerConfig.address(config.peerUrl()),
+                    identity.peers()),
+                m -> {
+                  RaftRuntime r = deliverTo.get();
+                  if (r != null) {
+                    r.deliver(m);
+                  }
+                }));
+    transport.start();
+    int electionTicks = electionTicks(config);
+    runtime =
+        parts.add(
+            "raft runtime",
+            new RaftRuntime(
+                RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks),
+                log,
+                kv,
+                transport::send,
+                RaftRuntime.threadTicker(),
+                Duration.ofMillis(config.heartbeatMs()),
+                config.snapshotCount(),
+                new Random(new SecureRandom().nextLong())));
+    deliverTo.set(runtime);
+    membership =
+        new Membership(
+            id,
+            kv,
+            transport,
+            identity.peers(),
+            reason -> {
+              if (started) {
+                stopAfterRemoval();
+              } // else start() looks at isRemoved() once everything is up
+            });
+    membership.start();
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemon("raftkv-member-" + Long.toHexString(id)));
+    parts.add("scheduler", scheduler, scheduler::shutdownNow);
+    Duration timeout = requestTimeout(config);
+    RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
+    scheduler.scheduleWithFixedDelay(
+        timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
+    LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
+    admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport));
+    LeaseManager leases =
+        parts.add("lease expiry", new LeaseManager(runtime, kv, System::nanoTime));
+    leases.start(scheduler, LEASE_CHECK_INTERVAL);
+    ExecutorService grpcCalls =
+        Executors.newCachedThreadPool(daemon("raftkv-grpc-" + Long.toHexString(id)));
+    parts.add("grpc call threads", grpcCalls, grpcCalls::shutdownNow);
+    KvServer server = new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls);
+    WatchHub watchHub =
+        new WatchHub(
+            kv, server::header, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
+    Server started =
+        startGrpc(config, server, transport, leases, watchHub, leaderChannels, timeout, grpcCalls);
+    grpc = parts.add("etcd gRPC API", started, () -> stopGrpc(started, watchHub));
+    AttributePublisher publisher =
+        parts.add(
+            "attribute publisher",
+            new AttributePublisher(
+                id,
+                config.name(),
+                config.advertiseClientUrls().stream().map(URI::toString).toList(),
+                runtime,
+                kv,
+                timeout));
+    publisher.start(scheduler);
+    this.started = true;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "member {0} ({1}) of cluster {2} started; peers on {3}, admin on {4}",
+        config.name(),
+        Long.toHexString(id),
+        Long.toHexString(identity.clusterId()),
+        config.peerUrl(),
+        admin.url());
+  }
+
+  /**
+   * A founding member of a new cluster starts its log with the founding membership, each change
+   * carrying the member's peer URL so every member (and later joiner) knows it.
+   */
+  private static void bootstrapIfNew(ServerConfig config, DiskStorage log) {
+    if (!config.newCluster()
+        || log.lastIndex() != 0
+        || log.initialState().hardState().term() != 0) {
+      return;
+    }
+    Map<Long, byte[]> founders = new TreeMap<>();
+    for (Map.Entry<String, URI> e : config.initialCluster().entrySet()) {
+      founders.put(
+          config.memberId(e.getKey()), Members.encodeContext(List.of(e.getValue().toString())));
+    }
+    log.append(Bootstrap.entries(founders));
+    HardState hs = Bootstrap.hardState(founders.keySet());
+    log.setHardState(hs);
+    log.syncNow();
+  }
+
+  /** How long a request may wait for its answer: 5 s plus two election timeouts (etcd's rule). */
+  static Duration requestTimeout(ServerConfig config) {
+    return Duration.ofMillis(5_000L + 2L * config.electionMs());
+  }
+
+  /** Daemon threads named {@code name}. */
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Stops the client API: no new calls; the watch streams end with UNAVAILABLE (so clients resume
+   * elsewhere, see {@link WatchHub#close}); the calls under way get {@link #GRPC_GRACE} to finish.
+   */
+  private static void stopGrpc(Server grpc, WatchHub watchHub) {
+    grpc.shutdown();
+    watchHub.close();
+    grpc.shutdownNow();
+    try {
+      grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -324,20 +283,14 @@ public final class RaftkvServer implements AutoCloseable {
    */
   private static Server startGrpc(
       ServerConfig config,
-      RaftRuntime runtime,
-      KvStateMachine kv,
+      KvServer server,
       TcpTransport transport,
-      AdminServer admin,
       LeaseManager leases,
-      WatchHub[] hub,
-      EtcdKvService kvService,
-      EtcdClusterService clusterService,
+      WatchHub watchHub,
       LeaderChannels leaderChannels,
       Duration timeout,
       ExecutorService calls)
       throws IOException {
-    hub[0] =
-        new WatchHub(kv, kvService::header, WatchHub.DEFAULT_QUEUE_LIMIT, WATCH_PROGRESS_INTERVAL);
     try {
       return NettyServerBuilder.forAddress(ServerConfig.address(config.clientUrl()))
           .directExecutor()
@@ -350,44 +303,29 @@ public final class RaftkvServer implements AutoCloseable {
                       : calls;
                 }
               })
-          .permitKeepAliveTime(5, TimeUnit.SECONDS)
+          .permitKeepAliveTime(CLIENT_KEEPALIVE_MIN.toMillis(), TimeUnit.MILLISECONDS)
           .permitKeepAliveWithoutCalls(true)
-          .maxInboundMessageSize(EtcdKvService.MAX_REQUEST_BYTES + 512 * 1024)
+          .maxInboundMessageSize(KvServer.MAX_REQUEST_BYTES + 512 * 1024)
           .intercept(LeaderChannels.interceptor())
-          .addService(kvService)
+          .addService(new EtcdKvService(server))
           .addService(
               new EtcdLeaseService(
-                  runtime,
-                  kv,
-                  kvService,
+                  server,
                   leases,
                   leaderChannels,
                   timeout,
                   EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config))))
           .addService(
-              new EtcdMaintenanceService(
-                  runtime, kv, kvService, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
-          .addService(clusterService)
-          .addService(new RaftkvAdminService(config.name(), runtime, transport))
-          .addService(new EtcdWatchService(hub[0]))
+              new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
+          .addService(new EtcdClusterService(config, server, leaderChannels, timeout))
+          .addService(new RaftkvAdminService(config.name(), server.runtime(), transport))
+          .addService(new EtcdWatchService(watchHub))
           .build()
           .start();
     } catch (IOException e) {
-      hub[0].close();
-      admin.close();
+      watchHub.close();
       throw new java.net.BindException(
           "client address " + config.clientUrl() + " is in use (--listen-client-urls)");
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (Exception e) {
-      LOG.log(System.Logger.Level.WARNING, "closing " + c + ": " + e);
     }
   }
 
@@ -441,7 +379,7 @@ public final class RaftkvServer implements AutoCloseable {
         () -> {
           grpc.shutdown();
           try {
-            grpc.awaitTermination(2, TimeUnit.SECONDS);
+            grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -504,24 +442,7 @@ public final class RaftkvServer implements AutoCloseable {
       stopped.join();
       return;
     }
-    publisher.close();
-    background.shutdownNow();
-    grpc.shutdown(); // no new calls
-    closeQuietly(watchHub); // ends the watch streams with UNAVAILABLE, so clients move elsewhere
-    grpc.shutdownNow();
-    try {
-      grpc.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    grpcCalls.shutdownNow();
-    closeQuietly(admin);
-    closeQuietly(leases);
-    closeQuietly(leaderChannels);
-    closeQuietly(runtime);
-    closeQuietly(transport);
-    closeQuietly(kv);
-    closeQuietly(log);
+    parts.close();
     stopped.complete(null);
   }
 }

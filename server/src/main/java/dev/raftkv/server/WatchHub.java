@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,13 +51,13 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
   static final int REPLAY_EVENTS = 256;
 
   /** A response to a watcher that asked for {@code fragment} is split above this size, as etcd. */
-  static final int FRAGMENT_BYTES = EtcdKvService.MAX_REQUEST_BYTES;
+  static final int FRAGMENT_BYTES = KvServer.MAX_REQUEST_BYTES;
 
   private final KvStateMachine kv;
   private final LongFunction<ResponseHeader> header;
   private final int queueLimit;
   private final ExecutorService senders;
-  private final ScheduledExecutorService timer;
+  private final ScheduledFuture<?> progress;
   private final Object lock = new Object();
 
   // Guarded by lock.
@@ -69,18 +70,18 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       KvStateMachine kv,
       LongFunction<ResponseHeader> header,
       int queueLimit,
+      ScheduledExecutorService scheduler,
       Duration progressInterval) {
     this.kv = kv;
     this.header = header;
     this.queueLimit = queueLimit;
     this.senders = Executors.newFixedThreadPool(2, daemon("watch-send"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("watch-progress"));
     kv.addApplyListener(this);
     synchronized (lock) {
       notified = Math.max(notified, kv.store().revision());
     }
     long ms = Math.max(1, progressInterval.toMillis());
-    timer.scheduleAtFixedRate(this::progressTick, ms, ms, TimeUnit.MILLISECONDS);
+    progress = scheduler.scheduleAtFixedRate(this::progressTick, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   private static ThreadFactory daemon(String name) {
@@ -118,7 +119,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     for (Stream s : open) {
       s.stop();
     }
-    timer.shutdownNow();
+    progress.cancel(false);
     senders.shutdown();
     try {
       senders.awaitTermination(1, TimeUnit.SECONDS);
@@ -221,17 +222,17 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
                 e.type() == Event.Type.PUT
                     ? dev.raftkv.api.mvccpb.Event.EventType.PUT
                     : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
-            .setKv(EtcdKvService.toProto(e.kv()));
+            .setKv(EtcdProtos.toProto(e.kv()));
     // etcd looks no prev kv up for a create (a put at version 1)
     boolean create = e.type() == Event.Type.PUT && e.kv().version() == 1;
     if (prevKv && e.prevKv() != null && !create) {
-      b.setPrevKv(EtcdKvService.toProto(e.prevKv()));
+      b.setPrevKv(EtcdProtos.toProto(e.prevKv()));
     }
     return b.build();
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Progress notifications (timer thread)
+  // Progress notifications (the scheduler's thread)
 
   private void progressTick() {
     synchronized (lock) {
@@ -553,7 +554,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "watch stream failed", e);
         close();
         try {
-          out.onError(EtcdKvService.toStatus(e));
+          out.onError(EtcdError.toStatus(e));
         } catch (RuntimeException ignored) {
           // the call is already gone
         }

@@ -41,12 +41,13 @@ class EtcdKvServiceValidationTest {
     // threw out of the handler and the client saw UNKNOWN (found by the differential test)
     EtcdKvService service =
         new EtcdKvService(
-            null,
-            null,
-            1,
-            2,
-            new RequestTimeouts(Duration.ofSeconds(1), System::nanoTime),
-            Runnable::run);
+            new KvServer(
+                null,
+                null,
+                1,
+                2,
+                new RequestTimeouts(Duration.ofSeconds(1), System::nanoTime),
+                Runnable::run));
     Recorder<TxnResponse> out = new Recorder<>();
     service.txn(
         TxnRequest.newBuilder()

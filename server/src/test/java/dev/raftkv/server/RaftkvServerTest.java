@@ -371,7 +371,7 @@ class RaftkvServerTest {
                             .build()))
         .isInstanceOf(io.grpc.StatusRuntimeException.class)
         .hasMessage("INVALID_ARGUMENT: etcdserver: key is not provided");
-    byte[] big = new byte[EtcdKvService.MAX_REQUEST_BYTES + 10];
+    byte[] big = new byte[KvServer.MAX_REQUEST_BYTES + 10];
     assertThatThrownBy(
             () ->
                 kvStub(leader)

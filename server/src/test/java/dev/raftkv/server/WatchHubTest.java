@@ -21,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +35,7 @@ class WatchHubTest {
   @TempDir Path dir;
   private KvStateMachine kv;
   private WatchHub hub;
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private long index;
 
   @BeforeEach
@@ -46,12 +49,17 @@ class WatchHubTest {
       hub.close();
     }
     kv.close();
+    scheduler.shutdownNow();
   }
 
   private void start(int queueLimit, Duration progress) {
     hub =
         new WatchHub(
-            kv, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), queueLimit, progress);
+            kv,
+            rev -> ResponseHeader.newBuilder().setRevision(rev).build(),
+            queueLimit,
+            scheduler,
+            progress);
   }
 
   private void apply(Op op) {

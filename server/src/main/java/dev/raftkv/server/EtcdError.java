@@ -1,0 +1,102 @@
+package dev.raftkv.server;
+
+import dev.raftkv.kv.KvException;
+import dev.raftkv.raft.ProposalRejectedException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one table of the errors the services answer with: etcd 3.4's gRPC code and exact message for
+ * each ({@code rpctypes} in etcd), so clients that match on either behave as against etcd. Every
+ * service, and {@link #toStatus} for what fails between a request and its answer, takes its errors
+ * from here.
+ */
+enum EtcdError {
+  KEY_NOT_PROVIDED(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
+  /** etcd's answer to a txn op that holds no request. */
+  KEY_NOT_FOUND(Status.Code.INVALID_ARGUMENT, "etcdserver: key not found"),
+  REQUEST_TOO_LARGE(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large"),
+  NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
+  /** etcd's {@code ErrGRPCNotLeader}: a call only the leader answers, made to another member. */
+  NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
+  /**
+   * A leader-only call this member cannot hand on (no leader known, or it was handed on already):
+   * UNAVAILABLE, so that clients retry elsewhere.
+   */
+  NOT_LEADER_RETRY(Status.Code.UNAVAILABLE, "etcdserver: not leader"),
+  LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
+  REQUEST_TIMED_OUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+  LEADER_TRANSFER_TIMED_OUT(
+      Status.Code.UNAVAILABLE, "etcdserver: request timed out, leader transfer took too long"),
+  BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+  SERVER_STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
+  UNHEALTHY_CLUSTER(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster"),
+  MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
+  PEER_URL_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),
+  TOO_MANY_LEARNERS(
+      Status.Code.FAILED_PRECONDITION, "etcdserver: too many learner members in cluster"),
+  MEMBER_NOT_LEARNER(
+      Status.Code.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
+  LEARNER_NOT_READY(
+      Status.Code.FAILED_PRECONDITION,
+      "etcdserver: can only promote a learner member which is in sync with leader"),
+  INVALID_MEMBER_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
+  /** etcd 3.4 answers this one with code Unknown (it is missing from its gRPC error table). */
+  NOT_ENOUGH_STARTED_MEMBERS(
+      Status.Code.UNKNOWN, "etcdserver: re-configuration failed due to not enough started members"),
+  LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL");
+
+  private final Status.Code code;
+  private final String message;
+
+  EtcdError(Status.Code code, String message) {
+    this.code = code;
+    this.message = message;
+  }
+
+  /** etcd's message, as clients see it. */
+  String message() {
+    return message;
+  }
+
+  /** A new exception carrying this error, to throw or to pass to {@code onError}. */
+  StatusRuntimeException exception() {
+    return Status.fromCode(code).withDescription(message).asRuntimeException();
+  }
+
+  /**
+   * etcd's answer for a failure between a request and its answer: a store error with its own code
+   * and message, a proposal the node refused, a timeout, or (last) UNAVAILABLE with the cause's
+   * message.
+   */
+  static StatusRuntimeException toStatus(Throwable e) {
+    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (c instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (c instanceof KvException k) {
+      return Status.fromCode(Status.Code.valueOf(k.code().grpcStatus()))
+          .withDescription(
+              k.code() == KvException.Code.COMPACTED || k.code() == KvException.Code.FUTURE_REV
+                  ? "etcdserver: " + k.code().message()
+                  : k.code().message())
+          .asRuntimeException();
+    }
+    if (c instanceof ProposalRejectedException p) {
+      return switch (p.reason()) {
+        case NO_LEADER -> NO_LEADER.exception();
+        case LEADERSHIP_TRANSFER -> LEADER_CHANGED.exception();
+        default ->
+            Status.FAILED_PRECONDITION
+                .withDescription("etcdserver: " + p.getMessage())
+                .asRuntimeException();
+      };
+    }
+    if (c instanceof TimeoutException) {
+      return REQUEST_TIMED_OUT.exception();
+    }
+    return Status.UNAVAILABLE.withDescription("etcdserver: " + c.getMessage()).asRuntimeException();
+  }
+}

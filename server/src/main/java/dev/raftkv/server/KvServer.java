@@ -1,0 +1,149 @@
+package dev.raftkv.server;
+
+import dev.raftkv.api.etcdserverpb.ResponseHeader;
+import dev.raftkv.kv.ApplyResult;
+import dev.raftkv.kv.KvCommands;
+import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.KvStore;
+import dev.raftkv.kv.Op;
+import dev.raftkv.kv.OpResult;
+import dev.raftkv.kv.Response;
+import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * The server core behind every etcd service (etcd's {@code EtcdServer}): it proposes a command and
+ * gives its result, passes a linearizable read barrier, builds the response header, bounds a
+ * request's time and size, and answers a call with a result or etcd's error ({@link EtcdError}).
+ * The services take this core, never each other.
+ *
+ * <p>Nothing here blocks: results complete on the thread that produced them (the apply thread for
+ * proposals, the node loop or the apply thread for read barriers), and a call not answered within
+ * the request timeout fails as "request timed out" ({@link RequestTimeouts}, swept on the tick).
+ */
+final class KvServer {
+  /** etcd's default maximum request size (1.5 MiB). */
+  static final int MAX_REQUEST_BYTES = 3 * 512 * 1024;
+
+  private final RaftRuntime runtime;
+  private final KvStateMachine kv;
+  private final long clusterId;
+  private final long memberId;
+  private final RequestTimeouts timeouts;
+  private final Executor blockingReads;
+
+  /**
+   * @param timeouts fails the calls not answered within the request timeout
+   * @param blockingReads runs what reads RocksDB at once or waits (serializable ranges, a physical
+   *     compaction's wait), which must not hold up the event loop the handlers run on
+   */
+  KvServer(
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      long clusterId,
+      long memberId,
+      RequestTimeouts timeouts,
+      Executor blockingReads) {
+    this.runtime = runtime;
+    this.kv = kv;
+    this.clusterId = clusterId;
+    this.memberId = memberId;
+    this.timeouts = timeouts;
+    this.blockingReads = blockingReads;
+  }
+
+  RaftRuntime runtime() {
+    return runtime;
+  }
+
+  KvStateMachine kv() {
+    return kv;
+  }
+
+  /** The store as it is now (it may be replaced by a snapshot restore; do not keep it). */
+  KvStore store() {
+    return kv.store();
+  }
+
+  long memberId() {
+    return memberId;
+  }
+
+  /** Where blocking reads and waits run, off the event loops. */
+  Executor blockingReads() {
+    return blockingReads;
+  }
+
+  /** etcd's response header at {@code revision}, with this member's ids and current term. */
+  ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder()
+        .setClusterId(clusterId)
+        .setMemberId(memberId)
+        .setRevision(revision)
+        .setRaftTerm(runtime.status().term())
+        .build();
+  }
+
+  /** The header at the store's current revision. */
+  ResponseHeader header() {
+    return header(kv.store().revision());
+  }
+
+  /**
+   * Proposes {@code op} and completes with {@code convert} of its answer once it is applied on this
+   * member; fails with the op's own error, with the node's refusal, or "request timed out" if its
+   * result is gone. No timeout of its own: see {@link #reply}.
+   */
+  <T> CompletableFuture<T> apply(Op op, Function<Response, T> convert) {
+    return runtime
+        .propose(KvCommands.encode(op))
+        .thenApply(
+            done -> {
+              ApplyResult applied = (ApplyResult) done.result();
+              if (applied == null || applied.results().isEmpty()) {
+                throw EtcdError.REQUEST_TIMED_OUT.exception();
+              }
+              OpResult r = applied.results().get(0);
+              if (r.error() != null) {
+                throw r.error();
+              }
+              return convert.apply(r.response());
+            });
+  }
+
+  /**
+   * A linearizable read barrier (ReadIndex): completes once leadership was confirmed and this
+   * member applied everything acknowledged before the call.
+   */
+  CompletableFuture<Long> readBarrier() {
+    return runtime.readIndex();
+  }
+
+  /** {@code f}, failed with "request timed out" if not done within the request timeout. */
+  <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f) {
+    return timeouts.watch(f);
+  }
+
+  /** Answers {@code out} with {@code f}'s value within the request timeout, or etcd's error. */
+  <T> void reply(CompletableFuture<T> f, StreamObserver<T> out) {
+    answer(timeouts.watch(f), out);
+  }
+
+  /**
+   * Answers {@code out} with {@code f}'s value, or with etcd's error for its failure; no timeout.
+   */
+  static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
+    f.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            out.onNext(v);
+            out.onCompleted();
+          } else {
+            out.onError(EtcdError.toStatus(e));
+          }
+        });
+  }
+}
