@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Which cluster and member this server is, and the peers it starts with; worked out once at start.
@@ -66,23 +70,29 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
     return join(config);
   }
 
+  /** How long a joining member waits between two rounds of asking. */
+  static final Duration JOIN_RETRY = Duration.ofMillis(200);
+
   private static Identity join(ServerConfig config) {
-    long deadline = System.nanoTime() + JOIN_PATIENCE.toNanos();
-    while (true) {
-      Attempt a = askAll(config);
-      if (a.found != null) {
-        return a.found;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(a.failure);
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while joining: " + a.failure, e);
-      }
+    try {
+      return join(config, System.nanoTime() + JOIN_PATIENCE.toNanos()).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
+  }
+
+  /** Asks every member; if none knows this one yet, asks again {@link #JOIN_RETRY} later. */
+  private static CompletableFuture<Identity> join(ServerConfig config, long deadline) {
+    Attempt a = askAll(config);
+    if (a.found != null) {
+      return CompletableFuture.completedFuture(a.found);
+    }
+    if (System.nanoTime() > deadline) {
+      return CompletableFuture.failedFuture(new IllegalStateException(a.failure));
+    }
+    Executor later =
+        CompletableFuture.delayedExecutor(JOIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    return CompletableFuture.supplyAsync(() -> deadline, later).thenCompose(d -> join(config, d));
   }
 
   /** One round of asking every other member: the identity, or why not. */
