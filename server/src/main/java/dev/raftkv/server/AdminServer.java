@@ -1,5 +1,9 @@
 package dev.raftkv.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.raftkv.raft.Status;
@@ -13,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
@@ -26,6 +29,8 @@ import java.util.stream.Collectors;
  * 400 on a malformed id.
  */
 final class AdminServer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final HttpServer http;
   private final String url;
 
@@ -49,34 +54,24 @@ final class AdminServer implements AutoCloseable {
         ex -> {
           Status s = runtime.status();
           boolean ok = s.leader() != 0 && !transport.isDetached();
-          reply(ex, ok ? 200 : 503, "{\"health\":\"" + ok + "\"}");
+          reply(ex, ok ? 200 : 503, JSON.createObjectNode().put("health", String.valueOf(ok)));
         });
     http.createContext(
         "/status",
         ex -> {
           Status s = runtime.status();
-          reply(
-              ex,
-              200,
-              "{\"name\":\""
-                  + config.name()
-                  + "\",\"id\":\""
-                  + Long.toHexString(s.id())
-                  + "\",\"role\":\""
-                  + s.role().name().toLowerCase(Locale.ROOT)
-                  + "\",\"term\":"
-                  + s.term()
-                  + ",\"leader\":\""
-                  + (s.leader() == 0 ? "" : Long.toHexString(s.leader()))
-                  + "\",\"commit\":"
-                  + s.commit()
-                  + ",\"applied\":"
-                  + runtime.appliedIndex()
-                  + ",\"detached\":"
-                  + transport.isDetached()
-                  + ",\"blocked\":"
-                  + blockedJson(transport)
-                  + "}");
+          ObjectNode body =
+              JSON.createObjectNode()
+                  .put("name", config.name())
+                  .put("id", Long.toHexString(s.id()))
+                  .put("role", s.role().name().toLowerCase(Locale.ROOT))
+                  .put("term", s.term())
+                  .put("leader", s.leader() == 0 ? "" : Long.toHexString(s.leader()))
+                  .put("commit", s.commit())
+                  .put("applied", runtime.appliedIndex())
+                  .put("detached", transport.isDetached());
+          body.set("blocked", blocked(transport));
+          reply(ex, 200, body);
         });
     http.createContext(
         "/block",
@@ -87,7 +82,7 @@ final class AdminServer implements AutoCloseable {
               Set<Long> now = new HashSet<>(transport.blocked());
               now.addAll(peers);
               transport.setBlocked(now);
-              reply(ex, 200, "{\"blocked\":" + blockedJson(transport) + "}");
+              reply(ex, 200, blockedReply(transport));
             }
           }
         });
@@ -104,7 +99,7 @@ final class AdminServer implements AutoCloseable {
                 now.removeAll(peers);
               }
               transport.setBlocked(now);
-              reply(ex, 200, "{\"blocked\":" + blockedJson(transport) + "}");
+              reply(ex, 200, blockedReply(transport));
             }
           }
         });
@@ -113,7 +108,7 @@ final class AdminServer implements AutoCloseable {
         ex -> {
           if (post(ex)) {
             transport.detach();
-            reply(ex, 200, "{\"detached\":true}");
+            reply(ex, 200, JSON.createObjectNode().put("detached", true));
           }
         });
     http.createContext(
@@ -121,7 +116,7 @@ final class AdminServer implements AutoCloseable {
         ex -> {
           if (post(ex)) {
             transport.attach();
-            reply(ex, 200, "{\"detached\":false}");
+            reply(ex, 200, JSON.createObjectNode().put("detached", false));
           }
         });
     http.start();
@@ -129,11 +124,20 @@ final class AdminServer implements AutoCloseable {
   }
 
   /** The blocked peers as a JSON array of hex id strings, ascending. */
-  static String blockedJson(TcpTransport transport) {
-    return transport.blocked().stream()
-        .sorted()
-        .map(id -> "\"" + Long.toHexString(id) + "\"")
-        .collect(Collectors.joining(",", "[", "]"));
+  static ArrayNode blocked(TcpTransport transport) {
+    ArrayNode out = JSON.createArrayNode();
+    transport.blocked().stream().sorted().forEach(id -> out.add(Long.toHexString(id)));
+    return out;
+  }
+
+  private static ObjectNode blockedReply(TcpTransport transport) {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("blocked", blocked(transport));
+    return body;
+  }
+
+  private static ObjectNode error(String message) {
+    return JSON.createObjectNode().put("error", message);
   }
 
   /**
@@ -157,7 +161,7 @@ final class AdminServer implements AutoCloseable {
         try {
           out.add(Long.parseUnsignedLong(id.strip(), 16));
         } catch (NumberFormatException e) {
-          reply(ex, 400, "{\"error\":\"peers: not a hex member id: " + id.strip() + "\"}");
+          reply(ex, 400, error("peers: not a hex member id: " + id.strip()));
           return null;
         }
       }
@@ -167,14 +171,14 @@ final class AdminServer implements AutoCloseable {
 
   private static boolean post(HttpExchange ex) throws IOException {
     if (!"POST".equals(ex.getRequestMethod())) {
-      reply(ex, 405, "{\"error\":\"use POST\"}");
+      reply(ex, 405, error("use POST"));
       return false;
     }
     return true;
   }
 
-  private static void reply(HttpExchange ex, int code, String json) throws IOException {
-    byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
+  private static void reply(HttpExchange ex, int code, JsonNode json) throws IOException {
+    byte[] body = (JSON.writeValueAsString(json) + "\n").getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(code, body.length);
     try (OutputStream out = ex.getResponseBody()) {

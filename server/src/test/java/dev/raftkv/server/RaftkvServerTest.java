@@ -3,6 +3,8 @@ package dev.raftkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.Put;
 import dev.raftkv.kv.Range;
@@ -136,7 +138,12 @@ class RaftkvServerTest {
     }
     HttpResponse<String> status = admin(leader, "GET", "/status");
     assertThat(status.statusCode()).isEqualTo(200);
-    assertThat(status.body()).contains("\"role\":\"leader\"", "\"name\":\"" + leader + "\"");
+    JsonNode json = new ObjectMapper().readTree(status.body()); // valid JSON, typed fields
+    assertThat(json.get("role").asText()).isEqualTo("leader");
+    assertThat(json.get("name").asText()).isEqualTo(leader);
+    assertThat(json.get("term").isIntegralNumber()).isTrue();
+    assertThat(json.get("detached").isBoolean()).isTrue();
+    assertThat(json.get("blocked").isArray()).isTrue();
     assertThat(admin(leader, "GET", "/health").statusCode()).isEqualTo(200);
   }
 
@@ -176,7 +183,10 @@ class RaftkvServerTest {
         others.stream()
             .map(n -> Long.toHexString(servers.get(n).status().id()))
             .collect(java.util.stream.Collectors.joining(","));
-    assertThat(admin(old, "POST", "/block?peers=zz").statusCode()).isEqualTo(400);
+    HttpResponse<String> bad = admin(old, "POST", "/block?peers=zz%22");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new ObjectMapper().readTree(bad.body()).get("error").asText())
+        .isEqualTo("peers: not a hex member id: zz%22");
     assertThat(admin(old, "GET", "/block?peers=" + ids).statusCode()).isEqualTo(405);
     HttpResponse<String> blocked = admin(old, "POST", "/block?peers=" + ids);
     assertThat(blocked.statusCode()).isEqualTo(200);
