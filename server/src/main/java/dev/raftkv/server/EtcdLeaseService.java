@@ -15,6 +15,7 @@ import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Lease;
+import dev.raftkv.kv.LeaseExpiry;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.Response;
 import dev.raftkv.runtime.RaftRuntime;
@@ -30,7 +31,7 @@ import java.util.function.Function;
 /**
  * etcd's {@code Lease} service. Grant and revoke go through the Raft log (a follower's proposal is
  * forwarded by the Raft core); leases are listed from replicated state after a ReadIndex.
- * Keep-alive and time-to-live need the deadlines only the leader keeps ({@link LeaseManager}): a
+ * Keep-alive and time-to-live need the deadlines only the leader keeps ({@link LeaseExpiry}): a
  * follower forwards them to the leader's client URL (known from the replicated members) as etcd
  * does — a keep-alive stream is relayed whole once its first request found this member not leading.
  * Without a known leader, or on a call another member already forwarded, they fail with UNAVAILABLE
@@ -43,7 +44,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
   private final KvServer server;
-  private final LeaseManager leases;
+  private final LeaseExpiry leases;
   private final Duration timeout;
   private final LeaderChannels leader;
   private final long minTtlSeconds;
@@ -54,7 +55,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
    */
   EtcdLeaseService(
       KvServer server,
-      LeaseManager leases,
+      LeaseExpiry leases,
       LeaderChannels leader,
       Duration timeout,
       long minTtlSeconds) {
@@ -132,7 +133,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
         long ttl;
         try {
           ttl = leases.keepAlive(req.getID());
-        } catch (LeaseManager.NotLeaderException e) {
+        } catch (LeaseExpiry.NotLeaderException e) {
           Optional<LeaseGrpc.LeaseStub> stub = leaderStub();
           if (stub.isEmpty()) {
             failed = true;
@@ -206,10 +207,10 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
             .readIndex()
             .thenApply(
                 ignored -> {
-                  LeaseManager.Remaining rem;
+                  LeaseExpiry.Remaining rem;
                   try {
                     rem = leases.timeToLive(req.getID());
-                  } catch (LeaseManager.NotLeaderException e) {
+                  } catch (LeaseExpiry.NotLeaderException e) {
                     throw notLeader();
                   }
                   LeaseTimeToLiveResponse.Builder b =

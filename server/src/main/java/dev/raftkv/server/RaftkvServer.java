@@ -3,6 +3,7 @@ package dev.raftkv.server;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
+import dev.raftkv.kv.LeaseExpiry;
 import dev.raftkv.kv.Members;
 import dev.raftkv.raft.Bootstrap;
 import dev.raftkv.raft.ConfState;
@@ -182,8 +183,7 @@ public final class RaftkvServer implements AutoCloseable {
         timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
     LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
     admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport));
-    LeaseManager leases =
-        parts.add("lease expiry", new LeaseManager(runtime, kv, System::nanoTime));
+    LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =
         Executors.newCachedThreadPool(daemon("raftkv-grpc-" + Long.toHexString(id)));
@@ -285,7 +285,7 @@ public final class RaftkvServer implements AutoCloseable {
       ServerConfig config,
       KvServer server,
       TcpTransport transport,
-      LeaseManager leases,
+      LeaseExpiry leases,
       WatchHub watchHub,
       LeaderChannels leaderChannels,
       Duration timeout,

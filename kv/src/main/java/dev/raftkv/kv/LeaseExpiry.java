@@ -1,9 +1,5 @@
-package dev.raftkv.server;
+package dev.raftkv.kv;
 
-import dev.raftkv.kv.KvCommands;
-import dev.raftkv.kv.KvStateMachine;
-import dev.raftkv.kv.Lease;
-import dev.raftkv.kv.LeaseRevokeRequest;
 import dev.raftkv.raft.Role;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
@@ -13,10 +9,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Lease expiry, decided by the leader. The leases themselves (id, granted TTL, attached keys) are
@@ -31,15 +30,15 @@ import java.util.function.LongSupplier;
  * gets now + TTL when first seen. Followers keep no deadlines; their keep-alive and time-to-live
  * calls are refused with {@link NotLeaderException}.
  */
-final class LeaseManager implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(LeaseManager.class.getName());
+public final class LeaseExpiry implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(LeaseExpiry.class.getName());
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   /** A revoke proposal is repeated if the lease is still there this long after it. */
   private static final long REVOKE_RETRY_NANOS = 3 * NANOS_PER_SECOND;
 
   /** This member is not the leader: only the leader keeps lease deadlines. */
-  static final class NotLeaderException extends RuntimeException {
+  public static final class NotLeaderException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     NotLeaderException() {
@@ -48,10 +47,11 @@ final class LeaseManager implements AutoCloseable {
   }
 
   /** What {@link #timeToLive} found: remaining seconds (-1 when not granted) and granted TTL. */
-  record Remaining(long ttlSeconds, long grantedTtlSeconds) {}
+  public record Remaining(long ttlSeconds, long grantedTtlSeconds) {}
 
-  private final RaftRuntime runtime;
-  private final KvStateMachine kv;
+  private final Supplier<Status> status;
+  private final Function<byte[], CompletableFuture<?>> propose;
+  private final Supplier<KvStore> store;
   private final LongSupplier clock;
   private ScheduledFuture<?> timer; // guarded by this
 
@@ -61,20 +61,33 @@ final class LeaseManager implements AutoCloseable {
   private long leaderTerm = -1;
 
   /**
-   * A manager that checks nothing until {@link #start}: tests call {@link #tick} themselves.
+   * Lease expiry that checks nothing until {@link #start} (tests call {@link #tick} themselves).
    *
-   * @param clock nanoseconds, monotonic (System::nanoTime)
+   * @param status this member's Raft status now (whether it leads, in which term)
+   * @param propose proposes a command through the Raft log (a lease revoke)
+   * @param store the store as it is now (a snapshot restore may replace it)
+   * @param clock nanoseconds, monotonic ({@code System::nanoTime} outside tests)
    */
-  LeaseManager(RaftRuntime runtime, KvStateMachine kv, LongSupplier clock) {
-    this.runtime = runtime;
-    this.kv = kv;
+  public LeaseExpiry(
+      Supplier<Status> status,
+      Function<byte[], CompletableFuture<?>> propose,
+      Supplier<KvStore> store,
+      LongSupplier clock) {
+    this.status = status;
+    this.propose = propose;
+    this.store = store;
     this.clock = clock;
+  }
+
+  /** Lease expiry for the member that runs {@code runtime} over {@code kv}. */
+  public static LeaseExpiry of(RaftRuntime runtime, KvStateMachine kv, LongSupplier clock) {
+    return new LeaseExpiry(runtime::status, runtime::propose, kv::store, clock);
   }
 
   /**
    * Checks for expired leases every {@code interval} on {@code scheduler}, until {@link #close}.
    */
-  synchronized void start(ScheduledExecutorService scheduler, Duration interval) {
+  public synchronized void start(ScheduledExecutorService scheduler, Duration interval) {
     long ms = interval.toMillis();
     timer = scheduler.scheduleWithFixedDelay(this::safeTick, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -94,7 +107,7 @@ final class LeaseManager implements AutoCloseable {
    * not read every lease).
    */
   private boolean syncLeadership(long now, boolean scan) {
-    Status st = runtime.status();
+    Status st = status.get();
     if (st.role() != Role.LEADER) {
       leaderTerm = -1;
       deadlines.clear();
@@ -110,7 +123,7 @@ final class LeaseManager implements AutoCloseable {
     if (!scan) {
       return true;
     }
-    List<Lease> leases = kv.store().leases();
+    List<Lease> leases = store.get().leases();
     Set<Long> live = new HashSet<>();
     for (Lease l : leases) {
       live.add(l.id());
@@ -128,7 +141,7 @@ final class LeaseManager implements AutoCloseable {
   }
 
   /** Checks expiry once: proposes a revoke for every lease past its deadline (leader only). */
-  synchronized void tick() {
+  public synchronized void tick() {
     long now = clock.getAsLong();
     if (!syncLeadership(now, true)) {
       return;
@@ -143,8 +156,8 @@ final class LeaseManager implements AutoCloseable {
         continue;
       }
       revoking.put(id, now);
-      runtime
-          .propose(KvCommands.encode(new LeaseRevokeRequest(id)))
+      propose
+          .apply(KvCommands.encode(new LeaseRevokeRequest(id)))
           .whenComplete(
               (applied, err) -> {
                 if (err != null) {
@@ -157,7 +170,7 @@ final class LeaseManager implements AutoCloseable {
   }
 
   /** A lease granted through this member: its deadline starts now (on the leader). */
-  synchronized void granted(long id, long ttlSeconds) {
+  public synchronized void granted(long id, long ttlSeconds) {
     long now = clock.getAsLong();
     if (syncLeadership(now, false)) {
       deadlines.put(id, now + ttlNanos(ttlSeconds));
@@ -170,12 +183,12 @@ final class LeaseManager implements AutoCloseable {
    * @return the TTL in seconds, or 0 when the lease is not granted (or already expired)
    * @throws NotLeaderException on a follower
    */
-  synchronized long keepAlive(long id) {
+  public synchronized long keepAlive(long id) {
     long now = clock.getAsLong();
     if (!syncLeadership(now, false)) {
       throw new NotLeaderException();
     }
-    Lease l = kv.store().lease(id);
+    Lease l = store.get().lease(id);
     Long deadline = deadlines.get(id);
     if (l == null || (deadline != null && deadline - now <= 0)) {
       return 0;
@@ -190,12 +203,12 @@ final class LeaseManager implements AutoCloseable {
    *
    * @throws NotLeaderException on a follower
    */
-  synchronized Remaining timeToLive(long id) {
+  public synchronized Remaining timeToLive(long id) {
     long now = clock.getAsLong();
     if (!syncLeadership(now, false)) {
       throw new NotLeaderException();
     }
-    Lease l = kv.store().lease(id);
+    Lease l = store.get().lease(id);
     if (l == null) {
       return new Remaining(-1, 0);
     }
