@@ -12,6 +12,10 @@
  *       history reads for watchers ({@code HistoryReads}); checksums ({@code Hashes}); compaction
  *       in the background ({@code Compactor}); checkpoints as snapshots ({@code CheckpointSource},
  *       {@code CheckpointSink}).
+ *   <li>{@link dev.raftkv.kv.WatchHub}: the watch registry (watchers, catch-up from the history,
+ *       bounded queues, progress notifications), handing {@link dev.raftkv.kv.WatchReply}s to each
+ *       stream's sink; {@link dev.raftkv.kv.LeaseExpiry}: lease deadlines on the leader and revokes
+ *       through the log, on an injected clock.
  *   <li>The request and response records ({@link dev.raftkv.kv.Put}, {@link dev.raftkv.kv.Range},
  *       {@link dev.raftkv.kv.Txn}, ...), errors as {@link dev.raftkv.kv.KvException} with etcd's
  *       codes, members ({@link dev.raftkv.kv.Member}) and leases ({@link dev.raftkv.kv.Lease}).

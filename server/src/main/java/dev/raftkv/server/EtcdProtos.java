@@ -15,6 +15,7 @@ import dev.raftkv.api.etcdserverpb.TxnRequest;
 import dev.raftkv.api.etcdserverpb.TxnResponse;
 import dev.raftkv.api.mvccpb.KeyValue;
 import dev.raftkv.kv.DeleteRange;
+import dev.raftkv.kv.Event;
 import dev.raftkv.kv.Put;
 import dev.raftkv.kv.Range;
 import dev.raftkv.kv.Response;
@@ -156,6 +157,25 @@ final class EtcdProtos {
         op.setResponseTxn(toProto(x, nestedHeader(x.revision())));
       }
       b.addResponses(op);
+    }
+    return b.build();
+  }
+
+  /**
+   * A watch event; its previous key value only if the watcher asked for it ({@code prevKv}), and
+   * never for a create (a put at version 1: etcd looks none up).
+   */
+  static dev.raftkv.api.mvccpb.Event toProto(Event e, boolean prevKv) {
+    dev.raftkv.api.mvccpb.Event.Builder b =
+        dev.raftkv.api.mvccpb.Event.newBuilder()
+            .setType(
+                e.type() == Event.Type.PUT
+                    ? dev.raftkv.api.mvccpb.Event.EventType.PUT
+                    : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
+            .setKv(toProto(e.kv()));
+    boolean create = e.type() == Event.Type.PUT && e.kv().version() == 1;
+    if (prevKv && e.prevKv() != null && !create) {
+      b.setPrevKv(toProto(e.prevKv()));
     }
     return b.build();
   }

@@ -5,6 +5,7 @@ import dev.raftkv.api.etcdserverpb.WatchCreateRequest;
 import dev.raftkv.api.etcdserverpb.WatchGrpc;
 import dev.raftkv.api.etcdserverpb.WatchRequest;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
+import dev.raftkv.kv.WatchHub;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -14,14 +15,18 @@ import io.grpc.stub.StreamObserver;
  */
 final class EtcdWatchService extends WatchGrpc.WatchImplBase {
   private final WatchHub hub;
+  private final KvServer server;
 
-  EtcdWatchService(WatchHub hub) {
+  EtcdWatchService(WatchHub hub, KvServer server) {
     this.hub = hub;
+    this.server = server;
   }
 
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
-    WatchHub.Stream stream = hub.open((ServerCallStreamObserver<WatchResponse>) responses);
+    WatchHub.Stream stream =
+        GrpcWatchSink.open(
+            hub, (ServerCallStreamObserver<WatchResponse>) responses, server::header);
     return new StreamObserver<>() {
       @Override
       public void onNext(WatchRequest r) {

@@ -5,6 +5,7 @@ import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.LeaseExpiry;
 import dev.raftkv.kv.Members;
+import dev.raftkv.kv.WatchHub;
 import dev.raftkv.raft.Bootstrap;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.HardState;
@@ -190,8 +191,7 @@ public final class RaftkvServer implements AutoCloseable {
     parts.add("grpc call threads", grpcCalls, grpcCalls::shutdownNow);
     KvServer server = new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls);
     WatchHub watchHub =
-        new WatchHub(
-            kv, server::header, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
+        new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
     Server started =
         startGrpc(config, server, transport, leases, watchHub, leaderChannels, timeout, grpcCalls);
     grpc = parts.add("etcd gRPC API", started, () -> stopGrpc(started, watchHub));
@@ -319,7 +319,7 @@ public final class RaftkvServer implements AutoCloseable {
               new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
           .addService(new EtcdClusterService(config, server, leaderChannels, timeout))
           .addService(new RaftkvAdminService(config.name(), server.runtime(), transport))
-          .addService(new EtcdWatchService(watchHub))
+          .addService(new EtcdWatchService(watchHub, server))
           .build()
           .start();
     } catch (IOException e) {

@@ -12,6 +12,7 @@ import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.Put;
+import dev.raftkv.kv.WatchHub;
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Snapshot;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,8 @@ class WatchHubTest {
   @TempDir Path dir;
   private KvStateMachine kv;
   private WatchHub hub;
+  private static final LongFunction<ResponseHeader> HEADER =
+      rev -> ResponseHeader.newBuilder().setRevision(rev).build();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private long index;
 
@@ -53,13 +57,7 @@ class WatchHubTest {
   }
 
   private void start(int queueLimit, Duration progress) {
-    hub =
-        new WatchHub(
-            kv,
-            rev -> ResponseHeader.newBuilder().setRevision(rev).build(),
-            queueLimit,
-            scheduler,
-            progress);
+    hub = new WatchHub(kv, queueLimit, scheduler, progress);
   }
 
   private void apply(Op op) {
@@ -142,13 +140,13 @@ class WatchHubTest {
     dev.raftkv.kv.KeyValue created =
         new dev.raftkv.kv.KeyValue(new byte[] {'k'}, 5, 5, 1, new byte[] {'2'}, 0);
     Event e =
-        WatchHub.toProto(
+        EtcdProtos.toProto(
             new dev.raftkv.kv.Event(dev.raftkv.kv.Event.Type.PUT, created, before), true);
     assertThat(e.hasPrevKv()).isFalse();
     dev.raftkv.kv.KeyValue updated =
         new dev.raftkv.kv.KeyValue(new byte[] {'k'}, 2, 5, 3, new byte[] {'2'}, 0);
     assertThat(
-            WatchHub.toProto(
+            EtcdProtos.toProto(
                     new dev.raftkv.kv.Event(dev.raftkv.kv.Event.Type.PUT, updated, before), true)
                 .getPrevKv()
                 .getValue()
@@ -161,7 +159,7 @@ class WatchHubTest {
     start(16, Duration.ofMinutes(10));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = hub.open(c);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     try (KvStateMachine ahead = KvStateMachine.open(dir.resolve("ahead"), KvOptions.DEFAULTS)) {
       for (int i = 0; i < 3; i++) {
         apply(Put.of("k", Integer.toString(i)));
@@ -191,7 +189,7 @@ class WatchHubTest {
     start(16, Duration.ofMinutes(10));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = hub.open(c);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     byte[] big = new byte[700 * 1024];
     for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
       apply(new Put(k.getBytes(), big, 0, false, false, false));
@@ -207,7 +205,7 @@ class WatchHubTest {
       parts.add(r);
     } while (r.getFragment());
     assertThat(parts.size()).isGreaterThan(1);
-    assertThat(parts).allMatch(p -> p.getSerializedSize() <= WatchHub.FRAGMENT_BYTES + 1024);
+    assertThat(parts).allMatch(p -> p.getSerializedSize() <= GrpcWatchSink.FRAGMENT_BYTES + 1024);
     assertThat(parts.stream().mapToInt(WatchResponse::getEventsCount).sum()).isEqualTo(4);
     assertThat(parts.get(parts.size() - 1).getFragment()).isFalse();
   }
@@ -216,7 +214,7 @@ class WatchHubTest {
   void aStreamThatFallsBehindReplaysFromHistoryWithoutLosingOrRepeatingEvents() throws Exception {
     start(4, Duration.ofMinutes(10));
     Client c = new Client();
-    WatchHub.Stream s = hub.open(c);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 100; i++) {
       apply(Put.of("k", Integer.toString(i)));
@@ -241,7 +239,7 @@ class WatchHubTest {
   void aWatcherThatFellBehindPastACompactionIsCanceledWithTheCompactRevision() throws Exception {
     start(2, Duration.ofMinutes(10));
     Client c = new Client();
-    WatchHub.Stream s = hub.open(c);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 10; i++) {
       apply(Put.of("k", Integer.toString(i)));
@@ -263,7 +261,7 @@ class WatchHubTest {
     start(16, Duration.ofMillis(50));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = hub.open(c);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     apply(Put.of("other", "1"));
     s.create(watch("k", 0, true));
     assertThat(c.next().getCreated()).isTrue();

@@ -1,14 +1,5 @@
-package dev.raftkv.server;
+package dev.raftkv.kv;
 
-import dev.raftkv.api.etcdserverpb.ResponseHeader;
-import dev.raftkv.api.etcdserverpb.WatchResponse;
-import dev.raftkv.kv.ApplyResult;
-import dev.raftkv.kv.Bytes;
-import dev.raftkv.kv.Changes;
-import dev.raftkv.kv.Event;
-import dev.raftkv.kv.KvException;
-import dev.raftkv.kv.KvStateMachine;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,7 +17,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongFunction;
 
 /**
  * Fans the store's changes out to watchers, as etcd's watchable store does. Each watcher has the
@@ -40,21 +30,41 @@ import java.util.function.LongFunction;
  * events is turned unsynced at the revision it missed and later replays it from history (so a slow
  * stream never blocks the apply thread and loses nothing); if that history has been compacted
  * meanwhile, the watcher is canceled with {@code compact_revision}, as etcd does.
+ *
+ * <p>The hub knows no wire format: it hands {@link WatchReply replies} to each stream's {@link
+ * Sink}, which the server turns into etcd's {@code WatchResponse}s (and splits into fragments).
  */
-final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
+public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WatchHub.class.getName());
 
   /** Responses a stream may hold before live events turn its watchers to replaying. */
-  static final int DEFAULT_QUEUE_LIMIT = 1024;
+  public static final int DEFAULT_QUEUE_LIMIT = 1024;
 
   /** About how many events one replayed response carries (a revision is never split). */
   static final int REPLAY_EVENTS = 256;
 
-  /** A response to a watcher that asked for {@code fragment} is split above this size, as etcd. */
-  static final int FRAGMENT_BYTES = KvServer.MAX_REQUEST_BYTES;
+  /**
+   * Where a stream's replies go: the server's side of one Watch call. Called by one sender thread
+   * at a time, never under the hub's lock.
+   */
+  public interface Sink {
+    /** Whether the call can take a reply now without buffering (flow control). */
+    boolean ready();
+
+    /** Sends one reply. */
+    void send(WatchReply reply);
+
+    /** Ends the call normally: the client half-closed. */
+    void complete();
+
+    /** Ends the call because the server stops ({@code UNAVAILABLE}: clients resume elsewhere). */
+    void stopped();
+
+    /** Ends the call because sending failed. */
+    void failed(RuntimeException e);
+  }
 
   private final KvStateMachine kv;
-  private final LongFunction<ResponseHeader> header;
   private final int queueLimit;
   private final ExecutorService senders;
   private final ScheduledFuture<?> progress;
@@ -66,14 +76,18 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
   /** Every event up to this revision has been handed to the hub (or is in the store's history). */
   private long notified; // guarded by lock
 
-  WatchHub(
+  /**
+   * A hub fed by {@code kv}'s apply listener.
+   *
+   * @param queueLimit replies a stream may hold before live events turn its watchers to replaying
+   * @param scheduler runs the progress notifications every {@code progressInterval}
+   */
+  public WatchHub(
       KvStateMachine kv,
-      LongFunction<ResponseHeader> header,
       int queueLimit,
       ScheduledExecutorService scheduler,
       Duration progressInterval) {
     this.kv = kv;
-    this.header = header;
     this.queueLimit = queueLimit;
     this.senders = Executors.newFixedThreadPool(2, daemon("watch-send"));
     kv.addApplyListener(this);
@@ -93,11 +107,12 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     };
   }
 
-  /** Opens a stream answering on {@code out}; call from the gRPC method, before it returns. */
-  Stream open(ServerCallStreamObserver<WatchResponse> out) {
+  /**
+   * Opens a stream answering on {@code out}. The caller wires the call's flow control to {@link
+   * Stream#schedule} (ready again) and its end to {@link Stream#close}.
+   */
+  public Stream open(Sink out) {
     Stream s = new Stream(out);
-    out.setOnReadyHandler(s::schedule);
-    out.setOnCancelHandler(s::close);
     synchronized (lock) {
       streams.add(s);
     }
@@ -167,16 +182,15 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
 
   /** Queues one revision's events to every synced watcher that wants them. Holds the lock. */
   private void deliver(long rev, List<Event> group) {
-    Converted converted = new Converted(group);
     for (Stream s : streams) {
       for (Watcher w : s.watchers.values()) {
         if (!w.synced || rev < w.next) {
           continue;
         }
-        List<dev.raftkv.api.mvccpb.Event> mine = new ArrayList<>();
-        for (int k = 0; k < group.size(); k++) {
-          if (w.wants(group.get(k))) {
-            mine.add(converted.get(k, w.prevKv));
+        List<Event> mine = new ArrayList<>();
+        for (Event e : group) {
+          if (w.wants(e)) {
+            mine.add(e);
           }
         }
         if (!mine.isEmpty()) {
@@ -185,50 +199,12 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
             s.schedule();
             continue;
           }
-          s.enqueue(
-              rev, WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine), w.fragment);
+          s.enqueue(WatchReply.events(w.id, rev, mine, w.prevKv, w.fragment));
           w.sentSinceTick = true;
         }
         w.next = rev + 1;
       }
     }
-  }
-
-  /** A revision's events as protos, each converted at most once with and once without prev_kv. */
-  private static final class Converted {
-    private final List<Event> group;
-    private final dev.raftkv.api.mvccpb.Event[] with;
-    private final dev.raftkv.api.mvccpb.Event[] without;
-
-    Converted(List<Event> group) {
-      this.group = group;
-      this.with = new dev.raftkv.api.mvccpb.Event[group.size()];
-      this.without = new dev.raftkv.api.mvccpb.Event[group.size()];
-    }
-
-    dev.raftkv.api.mvccpb.Event get(int k, boolean prevKv) {
-      dev.raftkv.api.mvccpb.Event[] a = prevKv ? with : without;
-      if (a[k] == null) {
-        a[k] = toProto(group.get(k), prevKv);
-      }
-      return a[k];
-    }
-  }
-
-  static dev.raftkv.api.mvccpb.Event toProto(Event e, boolean prevKv) {
-    dev.raftkv.api.mvccpb.Event.Builder b =
-        dev.raftkv.api.mvccpb.Event.newBuilder()
-            .setType(
-                e.type() == Event.Type.PUT
-                    ? dev.raftkv.api.mvccpb.Event.EventType.PUT
-                    : dev.raftkv.api.mvccpb.Event.EventType.DELETE)
-            .setKv(EtcdProtos.toProto(e.kv()));
-    // etcd looks no prev kv up for a create (a put at version 1)
-    boolean create = e.type() == Event.Type.PUT && e.kv().version() == 1;
-    if (prevKv && e.prevKv() != null && !create) {
-      b.setPrevKv(EtcdProtos.toProto(e.prevKv()));
-    }
-    return b.build();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -240,7 +216,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         for (Watcher w : s.watchers.values()) {
           if (w.progressNotify && w.synced && s.queued() < queueLimit) {
             if (!w.sentSinceTick) {
-              s.enqueue(notified, WatchResponse.newBuilder().setWatchId(w.id));
+              s.enqueue(WatchReply.progress(w.id, notified));
             }
             w.sentSinceTick = false;
           }
@@ -300,8 +276,13 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
   }
 
-  /** What a create request asks for (the service parses the wire message into this). */
-  record Create(
+  /**
+   * What a create request asks for (the service parses the wire message into this).
+   *
+   * @param end null: the single key; empty: every key from {@code key} on; else the exclusive end
+   * @param startRevision the first revision to send (0 or less: from the next one)
+   */
+  public record Create(
       long watchId,
       byte[] key,
       byte[] end,
@@ -312,56 +293,27 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       boolean progressNotify,
       boolean fragment) {}
 
-  private record Out(long revision, WatchResponse.Builder response, boolean fragment) {}
-
-  /**
-   * etcd's fragments: the events of {@code full} in consecutive responses of at most about {@code
-   * maxBytes} each (at least one event each), all but the last marked {@code fragment}.
-   */
-  static List<WatchResponse> fragments(WatchResponse full, int maxBytes) {
-    if (full.getSerializedSize() <= maxBytes || full.getEventsCount() <= 1) {
-      return List.of(full);
-    }
-    WatchResponse base = full.toBuilder().clearEvents().build();
-    int baseSize = base.getSerializedSize();
-    List<WatchResponse> parts = new ArrayList<>();
-    WatchResponse.Builder part = base.toBuilder();
-    int size = baseSize;
-    for (dev.raftkv.api.mvccpb.Event e : full.getEventsList()) {
-      int es = e.getSerializedSize() + 8;
-      if (part.getEventsCount() > 0 && size + es > maxBytes) {
-        parts.add(part.setFragment(true).build());
-        part = base.toBuilder();
-        size = baseSize;
-      }
-      part.addEvents(e);
-      size += es;
-    }
-    parts.add(part.build());
-    return parts;
-  }
-
   /** One Watch RPC: its watchers and its outgoing queue, sent by one sender task at a time. */
-  final class Stream {
-    private final ServerCallStreamObserver<WatchResponse> out;
+  public final class Stream {
+    private final Sink out;
     private final Map<Long, Watcher> watchers = new LinkedHashMap<>(); // guarded by hub lock
     private long nextId; // guarded by hub lock
     // watchers canceled because their history was compacted: as in etcd, their ids stay taken on
     // the stream until the client cancels them (guarded by hub lock)
     private final Set<Long> compactedIds = new LinkedHashSet<>();
     private boolean progressPending; // guarded by hub lock
-    private final ArrayDeque<Out> queue = new ArrayDeque<>(); // guarded by itself
+    private final ArrayDeque<WatchReply> queue = new ArrayDeque<>(); // guarded by itself
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean completeRequested;
     private volatile boolean stopRequested;
 
-    private Stream(ServerCallStreamObserver<WatchResponse> out) {
+    private Stream(Sink out) {
       this.out = out;
     }
 
     /** etcd's create: a created reply (in request order), then the watcher's events. */
-    void create(Create c) {
+    public void create(Create c) {
       synchronized (lock) {
         if (closed) {
           return;
@@ -401,26 +353,20 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
           w.synced = false;
           w.next = start;
         }
-        enqueue(notified, WatchResponse.newBuilder().setWatchId(id).setCreated(true));
+        enqueue(WatchReply.created(id, notified));
         watchers.put(id, w);
       }
     }
 
     private void refuse(String reason) {
-      enqueue(
-          notified,
-          WatchResponse.newBuilder()
-              .setWatchId(-1)
-              .setCreated(true)
-              .setCanceled(true)
-              .setCancelReason(reason));
+      enqueue(WatchReply.refused(notified, reason));
     }
 
     /** etcd's cancel: a canceled reply for a watcher of this stream; unknown ids are ignored. */
-    void cancel(long watchId) {
+    public void cancel(long watchId) {
       synchronized (lock) {
         if (watchers.remove(watchId) != null || compactedIds.remove(watchId)) {
-          enqueue(notified, WatchResponse.newBuilder().setWatchId(watchId).setCanceled(true));
+          enqueue(WatchReply.canceled(watchId, notified));
           maybeSendProgress();
         }
       }
@@ -430,7 +376,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
      * etcd's progress request: a reply with watch id -1 and a revision every watcher of the stream
      * has seen; deferred until the replaying ones catch up.
      */
-    void progress() {
+    public void progress() {
       synchronized (lock) {
         progressPending = true;
         maybeSendProgress();
@@ -448,7 +394,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         }
       }
       progressPending = false;
-      enqueue(notified, WatchResponse.newBuilder().setWatchId(-1));
+      enqueue(WatchReply.progress(-1, notified));
     }
 
     /** The server stops: drop the watchers and end the call with UNAVAILABLE. */
@@ -462,7 +408,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
 
     /** The client half-closed: drop the watchers and end the call. */
-    void completeFromClient() {
+    public void completeFromClient() {
       synchronized (lock) {
         watchers.clear();
         streams.remove(this);
@@ -472,7 +418,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
     }
 
     /** The call is gone (cancelled, failed or completed): drop everything. */
-    void close() {
+    public void close() {
       closed = true;
       synchronized (lock) {
         watchers.clear();
@@ -489,18 +435,15 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       }
     }
 
-    private void enqueue(long revision, WatchResponse.Builder response) {
-      enqueue(revision, response, false);
-    }
-
-    private void enqueue(long revision, WatchResponse.Builder response, boolean fragment) {
+    private void enqueue(WatchReply reply) {
       synchronized (queue) {
-        queue.add(new Out(revision, response, fragment));
+        queue.add(reply);
       }
       schedule();
     }
 
-    void schedule() {
+    /** Sends what is queued and replays what is due, on a sender thread (the call is ready). */
+    public void schedule() {
       if (!closed && scheduled.compareAndSet(false, true)) {
         try {
           senders.execute(this::pump);
@@ -515,34 +458,24 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         while (!closed) {
           if (stopRequested) {
             closed = true;
-            out.onError(
-                io.grpc.Status.UNAVAILABLE
-                    .withDescription("etcdserver: server stopped")
-                    .asRuntimeException());
+            out.stopped();
             return;
           }
           if (completeRequested) {
             closed = true;
-            out.onCompleted();
+            out.complete();
             return;
           }
           boolean sent = false;
-          while (out.isReady()) {
-            Out o;
+          while (out.ready()) {
+            WatchReply o;
             synchronized (queue) {
               o = queue.poll();
             }
             if (o == null) {
               break;
             }
-            WatchResponse r = o.response().setHeader(header.apply(o.revision())).build();
-            if (o.fragment()) {
-              for (WatchResponse part : fragments(r, FRAGMENT_BYTES)) {
-                out.onNext(part);
-              }
-            } else {
-              out.onNext(r);
-            }
+            out.send(o);
             sent = true;
           }
           boolean replayed = queued() < queueLimit && replayOne();
@@ -554,7 +487,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "watch stream failed", e);
         close();
         try {
-          out.onError(EtcdError.toStatus(e));
+          out.failed(e);
         } catch (RuntimeException ignored) {
           // the call is already gone
         }
@@ -574,7 +507,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       synchronized (queue) {
         pending = !queue.isEmpty();
       }
-      if (pending && out.isReady()) {
+      if (pending && out.ready()) {
         return true;
       }
       if (queued() >= queueLimit) {
@@ -610,14 +543,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
       try {
         c = kv.store().changes(from, REPLAY_EVENTS, w.prevKv);
       } catch (RuntimeException e) {
-        WatchResponse.Builder cancel =
-            WatchResponse.newBuilder().setWatchId(w.id).setCanceled(true);
         boolean compacted = e instanceof KvException k && k.code() == KvException.Code.COMPACTED;
+        WatchReply cancel;
         if (compacted) {
-          cancel.setCompactRevision(kv.store().compactedRevision());
+          // etcd's compaction cancel carries its mvcc response's revision, 0, in the header
+          cancel = WatchReply.compacted(w.id, kv.store().compactedRevision());
         } else {
           LOG.log(System.Logger.Level.WARNING, "replaying history for watcher " + w.id, e);
-          cancel.setCancelReason(String.valueOf(e.getMessage()));
+          cancel = WatchReply.failed(w.id, notified, String.valueOf(e.getMessage()));
         }
         synchronized (lock) {
           if (watchers.get(w.id) == w) {
@@ -625,8 +558,7 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
             if (compacted) {
               compactedIds.add(w.id);
             }
-            // etcd's compaction cancel carries its mvcc response's revision, 0, in the header
-            enqueue(compacted ? 0 : notified, cancel);
+            enqueue(cancel);
             maybeSendProgress();
           }
         }
@@ -636,17 +568,14 @@ final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseable {
         if (watchers.get(w.id) != w || w.synced || w.next != from) {
           return true; // changed meanwhile; look again
         }
-        List<dev.raftkv.api.mvccpb.Event> mine = new ArrayList<>();
+        List<Event> mine = new ArrayList<>();
         for (Event e : c.events()) {
           if (e.kv().modRevision() >= w.next && w.wants(e)) {
-            mine.add(toProto(e, w.prevKv));
+            mine.add(e);
           }
         }
         if (!mine.isEmpty()) {
-          enqueue(
-              c.revision(),
-              WatchResponse.newBuilder().setWatchId(w.id).addAllEvents(mine),
-              w.fragment);
+          enqueue(WatchReply.events(w.id, c.revision(), mine, w.prevKv, w.fragment));
           w.sentSinceTick = true;
         }
         w.next = Math.max(w.next, c.nextRevision());
