@@ -40,6 +40,9 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
   /** Responses a stream may hold before live events turn its watchers to replaying. */
   public static final int DEFAULT_QUEUE_LIMIT = 1024;
 
+  /** How long closing lets the senders finish the replies they are writing. */
+  static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+
   /** About how many events one replayed response carries (a revision is never split). */
   static final int REPLAY_EVENTS = 256;
 
@@ -137,7 +140,7 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
     progress.cancel(false);
     senders.shutdown();
     try {
-      senders.awaitTermination(1, TimeUnit.SECONDS);
+      senders.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

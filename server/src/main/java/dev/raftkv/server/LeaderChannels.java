@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * views of the leader cannot bounce a call between them.
  */
 final class LeaderChannels implements AutoCloseable {
+  /** How long closing waits for a channel's calls under way. */
+  static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofSeconds(1);
+
   /** Marks a call one member forwarded to another. */
   static final Metadata.Key<String> FORWARDED =
       Metadata.Key.of("raftkv-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
@@ -101,7 +104,7 @@ final class LeaderChannels implements AutoCloseable {
     }
     for (ManagedChannel ch : channels.values()) {
       try {
-        ch.awaitTermination(1, TimeUnit.SECONDS);
+        ch.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -238,9 +238,12 @@ public final class RaftkvServer implements AutoCloseable {
     log.syncNow();
   }
 
+  /** The part of the request timeout that does not depend on the election timeout (etcd's). */
+  static final Duration REQUEST_TIMEOUT_BASE = Duration.ofSeconds(5);
+
   /** How long a request may wait for its answer: 5 s plus two election timeouts (etcd's rule). */
   static Duration requestTimeout(ServerConfig config) {
-    return Duration.ofMillis(5_000L + 2L * config.electionMs());
+    return REQUEST_TIMEOUT_BASE.plusMillis(2L * config.electionMs());
   }
 
   /** Daemon threads named {@code name}. */
