@@ -15,6 +15,8 @@
  *       simulator, and {@link dev.raftkv.raft.Bootstrap} for a new cluster's first entries.
  *   <li>Values: entries, hard state, snapshots, memberships ({@link dev.raftkv.raft.ConfState},
  *       {@link dev.raftkv.raft.ConfChange}) and {@link dev.raftkv.raft.Status} for observers.
+ *   <li>{@link dev.raftkv.raft.Describe}: how a message, an entry or a status prints on one line
+ *       (traces, failure logs, scenario scripts).
  * </ul>
  *
  * <p>Inside, {@code RaftNode} keeps the node's own state (term, vote, role, membership, clocks),

@@ -2,6 +2,7 @@ package dev.raftkv.testkit.scenario;
 
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.Message;
@@ -14,7 +15,6 @@ import dev.raftkv.raft.Ready;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
-import dev.raftkv.testkit.Describe;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,11 +2,11 @@ package dev.raftkv.testkit.sim;
 
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.MemoryStorage;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.NodeDriver;
-import dev.raftkv.testkit.Describe;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package dev.raftkv.testkit.sim;
 
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.EntryType;
 import dev.raftkv.raft.MemoryStorage;
@@ -15,7 +16,6 @@ import dev.raftkv.raft.Role;
 import dev.raftkv.raft.Snapshot;
 import dev.raftkv.raft.SnapshotMetadata;
 import dev.raftkv.raft.Status;
-import dev.raftkv.testkit.Describe;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,11 +1,11 @@
 package dev.raftkv.testkit.paper;
 
+import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.ProposalRejectedException;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Role;
-import dev.raftkv.testkit.Describe;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;

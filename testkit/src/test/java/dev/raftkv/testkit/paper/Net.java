@@ -1,6 +1,7 @@
 package dev.raftkv.testkit.paper;
 
 import dev.raftkv.raft.ConfState;
+import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.MemoryStorage;
@@ -9,7 +10,6 @@ import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.RaftNode;
 import dev.raftkv.raft.Ready;
 import dev.raftkv.raft.Role;
-import dev.raftkv.testkit.Describe;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,9 +1,5 @@
-package dev.raftkv.testkit;
+package dev.raftkv.raft;
 
-import dev.raftkv.raft.ConfChange;
-import dev.raftkv.raft.Entry;
-import dev.raftkv.raft.EntryType;
-import dev.raftkv.raft.Message;
 import dev.raftkv.raft.Message.AppendRequest;
 import dev.raftkv.raft.Message.AppendResponse;
 import dev.raftkv.raft.Message.Heartbeat;
@@ -16,12 +12,15 @@ import dev.raftkv.raft.Message.SnapshotResponse;
 import dev.raftkv.raft.Message.TimeoutNow;
 import dev.raftkv.raft.Message.VoteRequest;
 import dev.raftkv.raft.Message.VoteResponse;
-import dev.raftkv.raft.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** One-line renderings of messages, entries and status, for scenario output and failure logs. */
+/**
+ * How a message, an entry or a node's status prints: one line each, for traces, failure logs and
+ * the expected output of the core's scenario scripts (changing a rendering changes those scripts).
+ * Pure functions of the values; nothing in the algorithm uses them.
+ */
 public final class Describe {
   private Describe() {}
 
