@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.scenario;
+package dev.raftkv.raft.scenario;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

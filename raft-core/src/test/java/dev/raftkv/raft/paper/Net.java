@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.paper;
+package dev.raftkv.raft.paper;
 
 import dev.raftkv.raft.ConfState;
 import dev.raftkv.raft.Describe;

@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.scenario;
+package dev.raftkv.raft.scenario;
 
 import dev.raftkv.raft.Entry;
 import dev.raftkv.raft.HardState;

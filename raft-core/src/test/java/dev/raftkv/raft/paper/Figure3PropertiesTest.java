@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.paper;
+package dev.raftkv.raft.paper;
 
 import dev.raftkv.raft.Describe;
 import dev.raftkv.raft.Entry;

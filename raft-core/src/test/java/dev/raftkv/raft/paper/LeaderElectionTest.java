@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.paper;
+package dev.raftkv.raft.paper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

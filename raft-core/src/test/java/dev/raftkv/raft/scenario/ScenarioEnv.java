@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.scenario;
+package dev.raftkv.raft.scenario;
 
 import dev.raftkv.raft.ConfChange;
 import dev.raftkv.raft.ConfState;

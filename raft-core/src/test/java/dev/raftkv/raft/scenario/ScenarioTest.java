@@ -1,4 +1,4 @@
-package dev.raftkv.testkit.scenario;
+package dev.raftkv.raft.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
