@@ -1,9 +1,23 @@
 package dev.raftkv.testkit.lin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +30,8 @@ import java.util.Map;
 
 /**
  * Reads and writes histories as JSON lines: one flat JSON object per operation, one per line,
- * UTF-8; the format is documented in {@code docs/history-format.md}.
+ * UTF-8; the format is documented in {@code docs/history-format.md}. The JSON itself is read and
+ * written with Jackson's streaming API, one parser per line.
  *
  * <p>The reader accepts any JSON whitespace, blank lines and every string escape (including {@code
  * \\uXXXX} surrogate pairs). It is strict about the rest: nested values, fractions, unknown or
@@ -25,6 +40,20 @@ import java.util.Map;
  * value, writes fields in a fixed order and escapes only what JSON requires.
  */
 public final class HistoryJson {
+  /**
+   * Shared by every reader and writer (it is thread-safe and recycles its buffers). Strings have no
+   * length limit, as in the format; the writer escapes exactly as {@link HistoryEscapes} says and
+   * leaves the caller's {@link Writer} open.
+   */
+  private static final JsonFactory JSON =
+      new JsonFactoryBuilder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+          .characterEscapes(new HistoryEscapes())
+          .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+          .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+          .build();
+
   private HistoryJson() {}
 
   /** Reads a history file. */
@@ -68,80 +97,89 @@ public final class HistoryJson {
 
   /** Writes one line per operation. */
   public static void write(Writer out, List<Op> history) throws IOException {
-    for (Op op : history) {
-      out.write(toLine(op));
-      out.write('\n');
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.setRootValueSeparator(null);
+      for (Op op : history) {
+        writeOp(g, op);
+        g.writeRaw('\n');
+      }
     }
   }
 
   /** One operation as a JSON object on one line (without the line break). */
   public static String toLine(Op op) {
-    StringBuilder b = new StringBuilder(160).append('{');
-    b.append("\"id\":").append(op.id());
-    b.append(",\"client\":").append(op.client());
-    b.append(",\"kind\":\"").append(op.kind().wireName()).append('"');
-    string(b, "key", op.key());
-    string(b, "value", op.value());
-    string(b, "expectValue", op.expectValue());
-    number(b, "expectModRev", op.expectModRev());
-    b.append(",\"invoke\":").append(op.invokeNanos());
+    StringWriter line = new StringWriter(160);
+    try (JsonGenerator g = JSON.createGenerator(line)) {
+      writeOp(g, op);
+    } catch (IOException e) {
+      throw new AssertionError("a StringWriter does not fail", e);
+    }
+    return line.toString();
+  }
+
+  private static void writeOp(JsonGenerator g, Op op) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("id", op.id());
+    g.writeNumberField("client", op.client());
+    g.writeStringField("kind", op.kind().wireName());
+    string(g, "key", op.key());
+    string(g, "value", op.value());
+    string(g, "expectValue", op.expectValue());
+    number(g, "expectModRev", op.expectModRev());
+    g.writeNumberField("invoke", op.invokeNanos());
     if (op.completeNanos() != Op.NOT_RETURNED) {
-      b.append(",\"complete\":").append(op.completeNanos());
+      g.writeNumberField("complete", op.completeNanos());
     }
-    b.append(",\"outcome\":\"").append(op.outcome().wireName()).append('"');
-    string(b, "readValue", op.readValue());
-    number(b, "readModRev", op.readModRev());
-    number(b, "readCreateRev", op.readCreateRev());
-    number(b, "readVersion", op.readVersion());
+    g.writeStringField("outcome", op.outcome().wireName());
+    string(g, "readValue", op.readValue());
+    number(g, "readModRev", op.readModRev());
+    number(g, "readCreateRev", op.readCreateRev());
+    number(g, "readVersion", op.readVersion());
     if (op.succeeded()) {
-      b.append(",\"succeeded\":true");
+      g.writeBooleanField("succeeded", true);
     }
-    number(b, "revision", op.revision());
-    return b.append('}').toString();
+    number(g, "revision", op.revision());
+    g.writeEndObject();
   }
 
-  private static void string(StringBuilder b, String name, String value) {
+  private static void string(JsonGenerator g, String name, String value) throws IOException {
     if (value != null) {
-      b.append(",\"").append(name).append("\":");
-      quote(b, value);
+      g.writeStringField(name, value);
     }
   }
 
-  private static void number(StringBuilder b, String name, long value) {
+  private static void number(JsonGenerator g, String name, long value) throws IOException {
     if (value != Op.NO_REVISION) {
-      b.append(",\"").append(name).append("\":").append(value);
+      g.writeNumberField(name, value);
     }
   }
 
-  private static void quote(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          b.append("\\\"");
-          break;
-        case '\\':
-          b.append("\\\\");
-          break;
-        case '\n':
-          b.append("\\n");
-          break;
-        case '\r':
-          b.append("\\r");
-          break;
-        case '\t':
-          b.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-      }
+  /**
+   * The format's escaping, as the hand-written writer did it before Jackson (files stay
+   * byte-identical): {@code \"}, {@code \\}, {@code \n}, {@code \r}, {@code \t}, every other
+   * control character as a {@code u00xx} escape with lower-case hex digits (Jackson's default would
+   * write {@code \b}, {@code \f} and upper-case digits; the digits' case is {@link
+   * JsonWriteFeature#WRITE_HEX_UPPER_CASE}), and nothing else: not {@code /}, DEL or non-ASCII.
+   */
+  private static final class HistoryEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    HistoryEscapes() {
+      ascii['\b'] = ESCAPE_STANDARD;
+      ascii['\f'] = ESCAPE_STANDARD;
     }
-    b.append('"');
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return null;
+    }
   }
 
   /**
@@ -150,7 +188,7 @@ public final class HistoryJson {
    * @param number the 1-based line number, for error messages
    */
   public static Op parseLine(String line, int number) throws HistoryFormatException {
-    Map<String, Object> f = new LineParser(line, number).object();
+    Map<String, Object> f = fields(line, number);
     FieldReader r = new FieldReader(f, number);
     Op op;
     try {
@@ -177,6 +215,118 @@ public final class HistoryJson {
     }
     r.rejectUnread();
     return op;
+  }
+
+  /**
+   * The fields of the one flat JSON object on {@code line}, whose values are strings, integers,
+   * booleans or null. An explicit null is kept as a key with a null value (the same as an absent
+   * field). What the format forbids but JSON allows is told apart here by token; what JSON forbids
+   * is Jackson's error, with its message and column.
+   */
+  private static Map<String, Object> fields(String line, int number) throws HistoryFormatException {
+    try (JsonParser p = JSON.createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw error(number, "expected '{'", p.currentTokenLocation());
+      }
+      Map<String, Object> fields = object(p, number);
+      // The parser stands right after the object's '}'.
+      int rest = (int) p.currentLocation().getCharOffset();
+      while (rest < line.length() && isJsonSpace(line.charAt(rest))) {
+        rest++;
+      }
+      if (rest < line.length()) {
+        throw new HistoryFormatException(
+            number,
+            "unexpected text after the object (one object per line) at column " + (rest + 1));
+      }
+      return fields;
+    } catch (JsonProcessingException e) {
+      JsonLocation where = e.getLocation();
+      if (e instanceof JsonEOFException
+          || (where != null && where.getCharOffset() >= line.length())) {
+        // The line ended inside the object (Jackson words this in several ways).
+        JsonToken in = e instanceof JsonEOFException eof ? eof.getTokenBeingDecoded() : null;
+        boolean inString = in == JsonToken.VALUE_STRING || in == JsonToken.FIELD_NAME;
+        throw new HistoryFormatException(
+            number,
+            (inString ? "unterminated string" : "unexpected end of line")
+                + " at column "
+                + (line.length() + 1));
+      }
+      throw error(number, e.getOriginalMessage(), where);
+    } catch (HistoryFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new AssertionError("parsing a string does not fail", e);
+    }
+  }
+
+  /** Reads the fields of an object whose '{' was just read, up to its '}'. */
+  private static Map<String, Object> object(JsonParser p, int number) throws IOException {
+    Map<String, Object> fields = new HashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      if (fields.containsKey(name)) {
+        throw error(number, "field \"" + name + "\" appears twice", p.currentTokenLocation());
+      }
+      fields.put(name, value(p, name, number));
+    }
+    return fields;
+  }
+
+  private static Object value(JsonParser p, String name, int number) throws IOException {
+    JsonToken t = p.nextToken();
+    switch (t) {
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          throw error(
+              number, "field \"" + name + "\": integer out of range", p.currentTokenLocation());
+        }
+        return p.getLongValue();
+      case VALUE_NUMBER_FLOAT:
+        {
+          // Point at the '.', 'e' or 'E' that makes it a fraction.
+          String text = p.getText();
+          int at = 0;
+          while (at < text.length() && "-0123456789".indexOf(text.charAt(at)) >= 0) {
+            at++;
+          }
+          throw new HistoryFormatException(
+              number,
+              "field \""
+                  + name
+                  + "\": only integers are allowed at column "
+                  + (p.currentTokenLocation().getColumnNr() + at));
+        }
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NULL:
+        return null;
+      case START_OBJECT:
+      case START_ARRAY:
+        throw error(
+            number,
+            "field \"" + name + "\": nested objects and arrays are not part of the format",
+            p.currentTokenLocation());
+      default:
+        throw error(number, "field \"" + name + "\": unexpected " + t, p.currentTokenLocation());
+    }
+  }
+
+  /** JSON's whitespace between tokens. */
+  private static boolean isJsonSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  }
+
+  private static HistoryFormatException error(int number, String message, JsonLocation where) {
+    if (where == null || where.getColumnNr() < 1) {
+      return new HistoryFormatException(number, message);
+    }
+    return new HistoryFormatException(number, message + " at column " + where.getColumnNr());
   }
 
   /** Typed access to the fields of one line; remembers which were read. */
@@ -272,202 +422,6 @@ public final class HistoryJson {
 
     private HistoryFormatException wrongType(String name, String expected) {
       return new HistoryFormatException(line, "field \"" + name + "\" must be " + expected);
-    }
-  }
-
-  /**
-   * A parser for one flat JSON object whose values are strings, integers, booleans or null. An
-   * explicit null is kept as a key with a null value (the same as an absent field).
-   */
-  private static final class LineParser {
-    private final String s;
-    private final int line;
-    private int pos;
-
-    LineParser(String s, int line) {
-      this.s = s;
-      this.line = line;
-    }
-
-    Map<String, Object> object() throws HistoryFormatException {
-      Map<String, Object> fields = new HashMap<>();
-      skipSpace();
-      expect('{');
-      skipSpace();
-      if (peek() == '}') {
-        pos++;
-      } else {
-        while (true) {
-          skipSpace();
-          if (peek() != '"') {
-            throw error("expected a field name in double quotes");
-          }
-          String name = string();
-          if (fields.containsKey(name)) {
-            throw error("field \"" + name + "\" appears twice");
-          }
-          skipSpace();
-          expect(':');
-          skipSpace();
-          fields.put(name, value(name));
-          skipSpace();
-          char c = peek();
-          pos++;
-          if (c == '}') {
-            break;
-          }
-          if (c != ',') {
-            pos--;
-            throw error("expected ',' or '}'");
-          }
-        }
-      }
-      skipSpace();
-      if (pos < s.length()) {
-        throw error("unexpected text after the object (one object per line)");
-      }
-      return fields;
-    }
-
-    private Object value(String name) throws HistoryFormatException {
-      char c = peek();
-      if (c == '"') {
-        return string();
-      }
-      if (c == '-' || (c >= '0' && c <= '9')) {
-        return integer(name);
-      }
-      if (c == '{' || c == '[') {
-        throw error("field \"" + name + "\": nested objects and arrays are not part of the format");
-      }
-      for (String word : new String[] {"true", "false", "null"}) {
-        if (s.startsWith(word, pos)) {
-          pos += word.length();
-          return word.equals("null") ? null : Boolean.valueOf(word);
-        }
-      }
-      throw error("field \"" + name + "\": expected a string, an integer, true, false or null");
-    }
-
-    private Long integer(String name) throws HistoryFormatException {
-      int start = pos;
-      if (peek() == '-') {
-        pos++;
-      }
-      int digits = pos;
-      while (pos < s.length() && Character.isDigit(s.charAt(pos)) && s.charAt(pos) < 128) {
-        pos++;
-      }
-      if (pos == digits) {
-        throw error("field \"" + name + "\": expected digits");
-      }
-      if (pos < s.length() && (peek() == '.' || peek() == 'e' || peek() == 'E')) {
-        throw error("field \"" + name + "\": only integers are allowed");
-      }
-      try {
-        return Long.parseLong(s.substring(start, pos));
-      } catch (NumberFormatException e) {
-        pos = start;
-        throw error("field \"" + name + "\": integer out of range");
-      }
-    }
-
-    private String string() throws HistoryFormatException {
-      expect('"');
-      StringBuilder b = new StringBuilder();
-      while (true) {
-        if (pos >= s.length()) {
-          throw error("unterminated string");
-        }
-        char c = s.charAt(pos++);
-        if (c == '"') {
-          return b.toString();
-        }
-        if (c < 0x20) {
-          pos--;
-          throw error("control character in a string (escape it)");
-        }
-        if (c != '\\') {
-          b.append(c);
-          continue;
-        }
-        if (pos >= s.length()) {
-          throw error("unterminated string");
-        }
-        char e = s.charAt(pos++);
-        switch (e) {
-          case '"':
-          case '\\':
-          case '/':
-            b.append(e);
-            break;
-          case 'b':
-            b.append('\b');
-            break;
-          case 'f':
-            b.append('\f');
-            break;
-          case 'n':
-            b.append('\n');
-            break;
-          case 'r':
-            b.append('\r');
-            break;
-          case 't':
-            b.append('\t');
-            break;
-          case 'u':
-            b.append(hex4());
-            break;
-          default:
-            pos--;
-            throw error("invalid escape \\" + e);
-        }
-      }
-    }
-
-    private char hex4() throws HistoryFormatException {
-      if (pos + 4 > s.length()) {
-        throw error("\\u needs four hex digits");
-      }
-      int v = 0;
-      for (int i = 0; i < 4; i++) {
-        int d = Character.digit(s.charAt(pos + i), 16);
-        if (d < 0) {
-          throw error("\\u needs four hex digits");
-        }
-        v = v * 16 + d;
-      }
-      pos += 4;
-      return (char) v;
-    }
-
-    private void skipSpace() {
-      while (pos < s.length()) {
-        char c = s.charAt(pos);
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-          return;
-        }
-        pos++;
-      }
-    }
-
-    private char peek() throws HistoryFormatException {
-      if (pos >= s.length()) {
-        throw error("unexpected end of line");
-      }
-      return s.charAt(pos);
-    }
-
-    private void expect(char c) throws HistoryFormatException {
-      if (peek() != c) {
-        throw error("expected '" + c + "'");
-      }
-      pos++;
-    }
-
-    private HistoryFormatException error(String message) {
-      return new HistoryFormatException(line, message + " at column " + (pos + 1));
     }
   }
 }

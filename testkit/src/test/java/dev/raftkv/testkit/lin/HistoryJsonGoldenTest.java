@@ -2,6 +2,7 @@ package dev.raftkv.testkit.lin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,6 +93,16 @@ class HistoryJsonGoldenTest {
     Path file = dir.resolve("h.jsonl");
     HistoryJson.write(file, HISTORY);
     assertThat(Files.readAllBytes(file)).isEqualTo(GOLDEN.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void writingLeavesTheWriterOpen() throws Exception {
+    StringWriter text = new StringWriter();
+    try (BufferedWriter out = new BufferedWriter(text)) {
+      HistoryJson.write(out, HISTORY.subList(0, 3));
+      HistoryJson.write(out, HISTORY.subList(3, HISTORY.size()));
+    }
+    assertThat(text.toString()).isEqualTo(GOLDEN);
   }
 
   @Test

@@ -106,18 +106,26 @@ class HistoryJsonTest {
           client range       | {"id":1,"client":4294967296,"kind":"get","key":"k","invoke":1,"outcome":"unknown"}     | field "client" is out of range: 4294967296
           too big            | {"id":99999999999999999999}                                                            | field "id": integer out of range at column 7
           nested             | {"id":1,"key":{"a":1}}                                                                 | field "key": nested objects and arrays are not part of the format at column 15
-          trailing comma     | {"id":1,}                                                                              | expected a field name in double quotes at column 9
-          missing colon      | {"id" 1}                                                                               | expected ':' at column 7
-          unquoted name      | {id:1}                                                                                 | expected a field name in double quotes at column 2
-          duplicate          | {"id":1,"id":2}                                                                        | field "id" appears twice at column 13
+          trailing comma     | {"id":1,}                                                                              | Unexpected character ('}' (code 125)): was expecting double-quote to start field name at column 9
+          missing colon      | {"id" 1}                                                                               | Unexpected character ('1' (code 49)): was expecting a colon to separate field name and value at column 7
+          unquoted name      | {id:1}                                                                                 | Unexpected character ('i' (code 105)): was expecting double-quote to start field name at column 2
+          duplicate          | {"id":1,"id":2}                                                                        | field "id" appears twice at column 9
           two objects        | {"id":1} {"id":2}                                                                      | unexpected text after the object (one object per line) at column 10
           not an object      | [1,2]                                                                                  | expected '{' at column 1
           truncated          | {"id":1                                                                                | unexpected end of line at column 8
+          ends after comma   | {"id":1,                                                                               | unexpected end of line at column 9
           unterminated       | {"key":"abc                                                                            | unterminated string at column 12
-          bad escape         | {"key":"a\\qb"}                                                                        | invalid escape \\q at column 11
-          short unicode      | {"key":"\\u12"}                                                                        | \\u needs four hex digits at column 11
-          raw control char   | `{"key":"a\tb"}`                                                                       | control character in a string (escape it) at column 10
-          bad literal        | {"id":nul}                                                                             | field "id": expected a string, an integer, true, false or null at column 7
+          bad escape         | {"key":"a\\qb"}                                                                        | Unrecognized character escape 'q' (code 113) at column 11
+          short unicode      | {"key":"\\u12"}                                                                        | Unexpected character ('"' (code 34)): expected a hex-digit for character escape sequence at column 13
+          raw control char   | `{"key":"a\tb"}`                                                                       | Illegal unquoted character ((CTRL-CHAR, code 9)): has to be escaped using backslash to be included in string value at column 10
+          bad literal        | {"id":nul}                                                                             | Unrecognized token 'nul': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false') at column 7
+          exponent           | {"id":-1e5}                                                                            | field "id": only integers are allowed at column 9
+          leading zero       | {"id":007}                                                                             | Invalid numeric value: Leading zeroes not allowed at column 8
+          escaped duplicate  | {"id":1,"i\\u0064":2}                                                                  | field "id" appears twice at column 9
+          text after spaces  | {"id":1}   x                                                                           | unexpected text after the object (one object per line) at column 12
+          indented array     | `  [1]`                                                                                | expected '{' at column 3
+          truncated name     | {"ke                                                                                   | unterminated string at column 5
+          no value           | {"id":                                                                                 | unexpected end of line at column 7
           put without value  | {"id":4,"client":0,"kind":"put","key":"k","invoke":1,"outcome":"unknown"}              | op 4: value is required for put and cas only
           complete unknown   | {"id":4,"client":0,"kind":"get","key":"k","invoke":1,"complete":2,"outcome":"unknown"} | op 4: complete is absent exactly when the outcome is unknown
           """)
@@ -125,11 +133,15 @@ class HistoryJsonTest {
     String valid =
         "{\"id\":100,\"client\":0,\"kind\":\"put\",\"key\":\"k\",\"value\":\"v\",\"invoke\":0,"
             + "\"outcome\":\"unknown\"}";
-    String text = valid + "\n\n" + line.replace("\\t", "\t") + "\n" + valid;
+    String bad = line.replace("\\t", "\t");
+    String text = valid + "\n\n" + bad + "\n" + valid;
     assertThatThrownBy(() -> HistoryJson.parse(text))
         .isInstanceOf(HistoryFormatException.class)
         .hasMessage("line 3: " + message)
         .satisfies(e -> assertThat(((HistoryFormatException) e).line()).isEqualTo(3));
+    assertThatThrownBy(() -> HistoryJson.parseLine(bad, 3))
+        .isInstanceOf(HistoryFormatException.class)
+        .hasMessage("line 3: " + message);
   }
 
   @Test
