@@ -23,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -331,11 +333,25 @@ public final class HistoryJson {
 
   /** Typed access to the fields of one line; remembers which were read. */
   private static final class FieldReader {
+    /** An enum's constants by their lower-case names, in declaration order; built once per type. */
+    private static final ClassValue<Map<String, Enum<?>>> WIRE_NAMES =
+        new ClassValue<>() {
+          @Override
+          protected Map<String, Enum<?>> computeValue(Class<?> type) {
+            Map<String, Enum<?>> byName = new LinkedHashMap<>();
+            for (Object e : type.getEnumConstants()) {
+              byName.put(((Enum<?>) e).name().toLowerCase(Locale.ROOT), (Enum<?>) e);
+            }
+            return Collections.unmodifiableMap(byName);
+          }
+        };
+
     private final Map<String, Object> fields;
     private final int line;
 
+    /** Takes {@code fields} over: reading a field removes it. */
     FieldReader(Map<String, Object> fields, int line) {
-      this.fields = new HashMap<>(fields);
+      this.fields = fields;
       this.line = line;
     }
 
@@ -386,17 +402,14 @@ public final class HistoryJson {
 
     <E extends Enum<E>> E requiredEnum(String name, Class<E> type) throws HistoryFormatException {
       String s = requiredString(name);
-      for (E e : type.getEnumConstants()) {
-        if (e.name().toLowerCase(Locale.ROOT).equals(s)) {
-          return e;
-        }
+      Map<String, Enum<?>> byName = WIRE_NAMES.get(type);
+      Enum<?> e = byName.get(s);
+      if (e == null) {
+        throw new HistoryFormatException(
+            line,
+            "field \"" + name + "\" must be one of " + byName.keySet() + ", not \"" + s + "\"");
       }
-      List<String> allowed = new ArrayList<>();
-      for (E e : type.getEnumConstants()) {
-        allowed.add(e.name().toLowerCase(Locale.ROOT));
-      }
-      throw new HistoryFormatException(
-          line, "field \"" + name + "\" must be one of " + allowed + ", not \"" + s + "\"");
+      return type.cast(e);
     }
 
     void rejectUnread() throws HistoryFormatException {
