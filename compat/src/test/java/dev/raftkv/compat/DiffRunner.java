@@ -286,7 +286,7 @@ final class DiffRunner implements AutoCloseable {
         i++) {
       readRetries.incrementAndGet();
       System.out.println(
-          "DifferentialTest: " + t.name() + " answered " + o.text() + " to " + op + "; retrying");
+          "DifferentialIT: " + t.name() + " answered " + o.text() + " to " + op + "; retrying");
       o = t.execute(op);
     }
     return o;
@@ -315,7 +315,9 @@ final class DiffRunner implements AutoCloseable {
     for (String l : log) {
       b.append("  ").append(l).append('\n');
     }
-    b.append("--- replay this seed alone: ./mvnw -o -B verify -pl compat -Dtest=DifferentialTest")
+    b.append("--- replay this seed alone: ./mvnw -o -B verify -pl compat -am -Dtest=NONE")
+        .append(" -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=DifferentialIT")
+        .append(" -Dfailsafe.failIfNoSpecifiedTests=false")
         .append(" -Draftkv.diff.first=")
         .append(seed)
         .append(" -Draftkv.diff.seeds=1");

@@ -12,7 +12,7 @@ class RaftNodeRestartTest {
   /**
    * Regression: a member whose state machine persisted itself (applied index past the founding
    * membership entries) restarted with no voters and never campaigned, because those entries were
-   * never re-applied (found by RaftkvServerTest's whole-cluster restart).
+   * never re-applied (found by RaftkvServerIT's whole-cluster restart).
    */
   @Test
   void membershipChangesTheStateMachineAlreadyAppliedAreInForceAtStart() {

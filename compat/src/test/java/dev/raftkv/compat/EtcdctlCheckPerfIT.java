@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
  * PASS against a 3-member raftkv. Prints etcdctl's figures. Run only against raftkv: the same
  * minute against etcd would double the suite's time and checks nothing about raftkv.
  */
-class EtcdctlCheckPerfTest {
+class EtcdctlCheckPerfIT {
   @TempDir Path dir;
 
   @Test

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** etcd's Lease service on three in-JVM servers: grant, revoke, keep-alive, expiry, failover. */
-class EtcdLeaseServiceTest {
+class EtcdLeaseServiceIT {
   @TempDir Path dir;
   private final Map<String, RaftkvServer> servers = new LinkedHashMap<>();
   private final Map<String, ServerConfig> configs = new LinkedHashMap<>();

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Both clusters the compatibility suites use start, serve etcdctl, and stop. */
-class HarnessTest {
+class HarnessIT {
   @TempDir Path dir;
 
   @Test

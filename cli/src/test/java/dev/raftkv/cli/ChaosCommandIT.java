@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Draftkv.chaos.duration} and {@code -Draftkv.chaos.seed} (the pom sets 60s and a fixed
  * seed; {@code -Psoak} runs 2m).
  */
-class ChaosCommandTest {
+class ChaosCommandIT {
   @TempDir Path dir;
 
   /** Runs the command, echoing its output to this JVM's stdout; returns exit code and output. */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Three servers in this JVM on loopback, with real disks, sockets and the admin endpoint. */
-class RaftkvServerTest {
+class RaftkvServerIT {
   @TempDir Path dir;
   private final Map<String, RaftkvServer> servers = new LinkedHashMap<>();
   private final Map<String, ServerConfig> configs = new LinkedHashMap<>();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fourth process started with exactly the flags {@code etcdctl member add} prints. The expected
  * lines are what etcdctl 3.4 prints against a real etcd (apart from ids and ports).
  */
-class EtcdctlMembershipTest {
+class EtcdctlMembershipIT {
   private static final int HEARTBEAT_MS = 50;
   private static final int ELECTION_MS = 500;
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class EtcdctlCompatTest {
+class EtcdctlCompatIT {
   private RealEtcdCluster etcd;
   private RaftkvCluster raftkv;
   private ClusterSide expected;

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Cluster and Maintenance.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JetcdTest {
+class JetcdIT {
   private static final long WAIT_S = 20;
 
   private RaftkvCluster cluster;
@@ -250,7 +250,7 @@ class JetcdTest {
               .timeToLive(id, LeaseOption.builder().withAttachedKeys().build())
               .get(WAIT_S, TimeUnit.SECONDS);
       assertThat(ttl.getGrantedTTL()).isEqualTo(2);
-      assertThat(ttl.getKeys().stream().map(JetcdTest::str).collect(Collectors.toSet()))
+      assertThat(ttl.getKeys().stream().map(JetcdIT::str).collect(Collectors.toSet()))
           .isEqualTo(Set.of("lease/a", "lease/b"));
 
       AtomicInteger keepAlives = new AtomicInteger();

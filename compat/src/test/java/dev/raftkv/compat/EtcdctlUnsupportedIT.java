@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * stays true.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EtcdctlUnsupportedTest {
+class EtcdctlUnsupportedIT {
   private RaftkvCluster raftkv;
 
   @BeforeAll

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -Draftkv.diff.first=S} (default 1). A mismatch fails with the seed, the op, both answers, the
  * seed's earlier ops and the command that replays the seed alone.
  */
-class DifferentialTest {
+class DifferentialIT {
   @TempDir Path dir;
 
   @Test
@@ -43,7 +43,7 @@ class DifferentialTest {
       long done = System.nanoTime();
       int total = runner.opCounts().values().stream().mapToInt(Integer::intValue).sum();
       System.out.printf(
-          "DifferentialTest: %d seeds, %d ops compared (%s), %d of them errors on both sides,"
+          "DifferentialIT: %d seeds, %d ops compared (%s), %d of them errors on both sides,"
               + " %d watch events compared, %d reads retried after UNAVAILABLE;"
               + " clusters up in %.1f s, seeds ran in %.1f s%n",
           seeds,

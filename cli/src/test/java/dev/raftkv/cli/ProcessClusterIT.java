@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * members, block lists through {@code raftkv admin block|unblock}. (Writes through etcdctl join
  * this test when the etcd API lands.)
  */
-class ProcessClusterTest {
+class ProcessClusterIT {
   private static final int N = 5;
   private static final int HEARTBEAT_MS = 50;
   private static final int ELECTION_MS = 500;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * followed by its SHA-256, which unpacks and opens as a store with every key; and what {@code
  * etcdctl snapshot status} says of it (it expects etcd's bbolt file, so it fails).
  */
-class EtcdctlSnapshotTest {
+class EtcdctlSnapshotIT {
   @TempDir Path dir;
 
   @Test

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --initial-cluster-state existing}, catch up, are promoted, updated and removed, with
  * etcd's error messages; and lease calls reach the leader through a follower.
  */
-class ClusterMembershipTest {
+class ClusterMembershipIT {
   private static final String TOKEN = "members-test";
 
   @TempDir Path dir;
