@@ -9,12 +9,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the seeded simulator over many fault schedules (3, 5 and 7 nodes) of both node loops. The
- * numbers of seeds come from {@code -Draftkv.sim.production.seeds} (the shipped loop, 500 by
- * default) and {@code -Draftkv.sim.seeds} (the core loop, 2000 by default); {@code -Psoak} raises
- * both.
+ * Runs the seeded simulator over fault schedules (3, 5 and 7 nodes) of both node loops: a few
+ * hundred seeds in the fast tier ({@code ./mvnw test}), from {@code
+ * -Draftkv.sim.quick.production.seeds} (the shipped loop, 100 by default) and {@code
+ * -Draftkv.sim.quick.seeds} (the core loop, 300 by default). {@link SimulatorSeedsIT} runs the same
+ * tests over many more seeds in {@code ./mvnw verify}.
  */
 class SimulatorSeedsTest {
+
+  /** Seeds of the production loop to run. */
+  int productionSeeds() {
+    return Integer.getInteger("raftkv.sim.quick.production.seeds", 100);
+  }
+
+  /** Seeds of the core loop to run. */
+  int coreSeeds() {
+    return Integer.getInteger("raftkv.sim.quick.seeds", 300);
+  }
 
   private static SimulationRunner.Summary run(SimulationRunner.Loop loop, int seeds) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -37,7 +48,7 @@ class SimulatorSeedsTest {
    */
   @Test
   void theProductionLoopKeepsSafetyAndLivenessOnEverySeed() {
-    int seeds = Integer.getInteger("raftkv.sim.production.seeds", 500);
+    int seeds = productionSeeds();
     Map<String, Long> totals = run(SimulationRunner.Loop.PRODUCTION, seeds).totals();
     if (seeds >= 100) {
       assertThat(totals)
@@ -59,6 +70,6 @@ class SimulatorSeedsTest {
 
   @Test
   void theCoreLoopKeepsSafetyAndLivenessOnEverySeed() {
-    run(SimulationRunner.Loop.CORE, Integer.getInteger("raftkv.sim.seeds", 2000));
+    run(SimulationRunner.Loop.CORE, coreSeeds());
   }
 }
