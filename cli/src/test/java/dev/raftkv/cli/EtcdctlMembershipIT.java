@@ -2,7 +2,7 @@ package dev.raftkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

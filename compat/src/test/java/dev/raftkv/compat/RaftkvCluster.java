@@ -3,7 +3,7 @@ package dev.raftkv.compat;
 import dev.raftkv.raft.Role;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.ServerConfig;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;

@@ -9,9 +9,12 @@
  *       limit; configured by {@link dev.raftkv.transport.TcpTransportConfig}.
  *   <li>{@link dev.raftkv.transport.MessageCodec}: the versioned, CRC32C-checked binary frame of
  *       every message type; failures are {@link dev.raftkv.transport.CodecException}s.
- *   <li>{@link dev.raftkv.transport.InMemoryNetwork} and {@link
- *       dev.raftkv.transport.InMemoryTransport}: the same contract in one process, for tests.
  * </ul>
+ *
+ * <p>{@code InMemoryNetwork} and {@code InMemoryTransport}, the same contract in one process, are
+ * test code: they live in this module's test sources and ship in its test-jar ({@code
+ * <type>test-jar</type>}, {@code <scope>test</scope>}) for other modules' tests. {@code
+ * LoopbackPorts}, which picks ports for local clusters, is in {@code testkit}.
  *
  * <p>Inside, {@code TcpTransport} is a façade over package-private parts with one job each:
  *

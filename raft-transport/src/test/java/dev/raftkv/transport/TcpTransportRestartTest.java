@@ -3,6 +3,7 @@ package dev.raftkv.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftkv.raft.Message;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

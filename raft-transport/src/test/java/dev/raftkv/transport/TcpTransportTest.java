@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.SnapshotMetadata;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -18,7 +18,7 @@ import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;

@@ -19,7 +19,7 @@ import dev.raftkv.api.etcdserverpb.StatusResponse;
 import dev.raftkv.api.etcdserverpb.TxnRequest;
 import dev.raftkv.api.etcdserverpb.TxnResponse;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

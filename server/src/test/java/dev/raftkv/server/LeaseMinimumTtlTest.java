@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftkv.api.etcdserverpb.LeaseGrantRequest;
 import dev.raftkv.api.etcdserverpb.LeaseGrpc;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;

@@ -9,7 +9,7 @@ import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.Put;
 import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

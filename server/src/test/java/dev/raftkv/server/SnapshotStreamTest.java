@@ -11,7 +11,7 @@ import dev.raftkv.api.etcdserverpb.SnapshotResponse;
 import dev.raftkv.kv.KvStore;
 import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

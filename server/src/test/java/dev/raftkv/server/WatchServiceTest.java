@@ -17,7 +17,7 @@ import dev.raftkv.api.etcdserverpb.WatchRequest;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.api.mvccpb.Event;
 import dev.raftkv.raft.Role;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

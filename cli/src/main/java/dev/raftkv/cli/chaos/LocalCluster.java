@@ -2,7 +2,7 @@ package dev.raftkv.cli.chaos;
 
 import dev.raftkv.cli.AdminClient;
 import dev.raftkv.cli.Main;
-import dev.raftkv.transport.LoopbackPorts;
+import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.raftkv.transport;
+package dev.raftkv.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

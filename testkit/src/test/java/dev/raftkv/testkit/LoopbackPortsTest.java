@@ -1,4 +1,4 @@
-package dev.raftkv.transport;
+package dev.raftkv.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
