@@ -30,10 +30,16 @@ final class Compactor implements AutoCloseable {
   /** Keys per slice: one atomic batch, written under the store's read lock. */
   static final int SLICE_KEYS = 10_000;
 
+  /**
+   * The store's compacted revision and its database's generation (a restore opens another), read
+   * together.
+   */
+  record State(long compacted, long generation) {}
+
   /** What the compactor needs of its store. */
   interface Store {
     /** The compacted revision and the database's generation, read together. */
-    long[] compactionState();
+    State compactionState();
 
     /** The keys with history in {@code (from, to]}, or null if the generation changed. */
     List<byte[]> touchedGroups(long generation, long from, long to);
@@ -126,10 +132,10 @@ final class Compactor implements AutoCloseable {
     try {
       while (true) {
         scheduled.set(false);
-        long[] state = store.compactionState();
+        State state = store.compactionState();
         long from = done();
-        long to = state[0];
-        long generation = state[1];
+        long to = state.compacted();
+        long generation = state.generation();
         if (from >= to) {
           return;
         }

@@ -608,8 +608,8 @@ public final class KvStore implements AutoCloseable {
   /** The store's side of the {@link Compactor}: each call under the read lock. */
   private final class CompactorAccess implements Compactor.Store {
     @Override
-    public long[] compactionState() {
-      return withDb(() -> new long[] {compactedRevision, generation});
+    public Compactor.State compactionState() {
+      return withDb(() -> new Compactor.State(compactedRevision, generation));
     }
 
     @Override

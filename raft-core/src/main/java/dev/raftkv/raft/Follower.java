@@ -50,8 +50,11 @@ final class Follower {
       outbox.send(new AppendResponse(id, m.from(), node.term, lastNew, false, 0, 0));
       return;
     }
-    long[] hint = log.findConflictByTerm(Math.min(m.prevIndex(), log.lastIndex()), m.prevTerm());
-    outbox.send(new AppendResponse(id, m.from(), node.term, m.prevIndex(), true, hint[0], hint[1]));
+    RaftLog.Position hint =
+        log.findConflictByTerm(Math.min(m.prevIndex(), log.lastIndex()), m.prevTerm());
+    outbox.send(
+        new AppendResponse(
+            id, m.from(), node.term, m.prevIndex(), true, hint.index(), hint.term()));
   }
 
   /** Learns the commit index (up to what this log holds) and echoes the heartbeat's round. */

@@ -223,7 +223,7 @@ final class Leader {
       long nextProbe = m.hintIndex();
       if (m.hintTerm() > 0) {
         // Skip every entry of ours whose term the follower cannot have at that position.
-        nextProbe = log.findConflictByTerm(m.hintIndex(), m.hintTerm())[0];
+        nextProbe = log.findConflictByTerm(m.hintIndex(), m.hintTerm()).index();
       }
       if (pr.maybeDecrTo(m.index(), nextProbe)) {
         if (pr.state == ProgressState.REPLICATE) {

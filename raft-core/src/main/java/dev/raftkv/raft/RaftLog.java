@@ -147,21 +147,24 @@ final class RaftLog {
     return 0;
   }
 
+  /** A log position: an index and the term of the entry there. */
+  record Position(long index, long term) {}
+
   /**
    * The largest index at or below {@code index} whose term is at most {@code term}, with that term:
    * the point a leader can skip back to after a rejection (the fast back-off).
    */
-  long[] findConflictByTerm(long index, long term) {
+  Position findConflictByTerm(long index, long term) {
     long i = Math.min(index, lastIndex());
     long floor = firstIndex() - 1;
     while (i > floor) {
       long t = term(i);
       if (t <= term) {
-        return new long[] {i, t};
+        return new Position(i, t);
       }
       i--;
     }
-    return new long[] {floor, term(floor)};
+    return new Position(floor, term(floor));
   }
 
   /** Entries from {@code lo} to the end, as many as fit in {@code maxBytes} (at least one). */

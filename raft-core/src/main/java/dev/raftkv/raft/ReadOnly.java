@@ -22,7 +22,11 @@ final class ReadOnly {
   record Pending(long requestId, long from, long index, long round) {}
 
   private final List<Pending> waiting = new ArrayList<>();
-  private final List<long[]> waitingForCommit = new ArrayList<>();
+
+  /** A read held until the leader commits an entry of its term. */
+  private record Held(long requestId, long from) {}
+
+  private final List<Held> waitingForCommit = new ArrayList<>();
 
   /** Round number to the tick it was sent at, for rounds not yet known acknowledged. */
   private final TreeMap<Long, Long> roundTicks = new TreeMap<>();
@@ -56,13 +60,13 @@ final class ReadOnly {
 
   /** Holds a read until the leader has committed an entry of its term. */
   void holdUntilCommit(long requestId, long from) {
-    waitingForCommit.add(new long[] {requestId, from});
+    waitingForCommit.add(new Held(requestId, from));
   }
 
   /** The leader committed an entry of its term: queued reads get {@code commit} as index. */
   void ownTermCommitted(long commit) {
-    for (long[] r : waitingForCommit) {
-      add(r[0], r[1], commit);
+    for (Held r : waitingForCommit) {
+      add(r.requestId(), r.from(), commit);
     }
     waitingForCommit.clear();
   }

@@ -51,10 +51,10 @@ class RaftLogTest {
   @Test
   void findConflictByTermSkipsWholeTerms() {
     RaftLog log = logWithTerms(1, 1, 1, 4, 4, 5, 5);
-    assertThat(log.findConflictByTerm(7, 3)).containsExactly(3, 1);
-    assertThat(log.findConflictByTerm(7, 4)).containsExactly(5, 4);
-    assertThat(log.findConflictByTerm(20, 9)).containsExactly(7, 5);
-    assertThat(log.findConflictByTerm(7, 0)).containsExactly(0, 0);
+    assertThat(log.findConflictByTerm(7, 3)).isEqualTo(new RaftLog.Position(3, 1));
+    assertThat(log.findConflictByTerm(7, 4)).isEqualTo(new RaftLog.Position(5, 4));
+    assertThat(log.findConflictByTerm(20, 9)).isEqualTo(new RaftLog.Position(7, 5));
+    assertThat(log.findConflictByTerm(7, 0)).isEqualTo(new RaftLog.Position(0, 0));
   }
 
   @Test

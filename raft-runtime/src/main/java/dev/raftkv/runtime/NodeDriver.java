@@ -123,6 +123,9 @@ public final class NodeDriver {
     }
   }
 
+  /** An entry this member proposed: its request id, index and place in the applied batch. */
+  private record Mine(long request, long index, int position) {}
+
   /** A membership change met by the apply thread, and why it changed nothing (or null). */
   private record AppliedChange(ConfChange change, RuntimeException refused) {}
 
@@ -516,7 +519,7 @@ public final class NodeDriver {
 
   private void apply(List<Entry> committed) {
     List<Entry> payloads = new ArrayList<>(committed.size());
-    List<long[]> mine = new ArrayList<>();
+    List<Mine> mine = new ArrayList<>();
     List<AppliedChange> changes = null;
     for (Entry e : committed) {
       if (e.type() == EntryType.CONF_CHANGE) {
@@ -538,7 +541,7 @@ public final class NodeDriver {
         long proposer = b.getLong();
         long req = b.getLong();
         if (proposer == id) {
-          mine.add(new long[] {req, e.index(), payloads.size()});
+          mine.add(new Mine(req, e.index(), payloads.size()));
         }
         payloads.add(
             new Entry(
@@ -557,10 +560,10 @@ public final class NodeDriver {
     }
     Entry last = committed.get(committed.size() - 1);
     appliedIndex = last.index();
-    for (long[] m : mine) {
-      CompletableFuture<Applied> f = proposals.remove(m[0]);
+    for (Mine m : mine) {
+      CompletableFuture<Applied> f = proposals.remove(m.request());
       if (f != null) {
-        f.complete(new Applied(m[1], results.get((int) m[2])));
+        f.complete(new Applied(m.index(), results.get(m.position())));
       }
     }
     if (changes != null && !confWaiters.isEmpty()) {

@@ -63,10 +63,11 @@ public final class DiskStorage implements LogStore, AutoCloseable {
    * The cluster and member a data dir belongs to, from its {@code member} file, without opening it:
    * a member restarting into a cluster it joined cannot compute them from its flags.
    *
-   * @return {@code {clusterId, memberId}}, or empty if the dir holds no member file (a new member)
+   * @return the ids, or empty if the dir holds no member file (a new member)
    * @throws StorageCorruptedException if the member file is unreadable
    */
-  public static java.util.Optional<long[]> storedIdentity(Path dir, StorageOptions options) {
+  public static java.util.Optional<StoredIdentity> storedIdentity(
+      Path dir, StorageOptions options) {
     try {
       return java.util.Optional.ofNullable(MemberFile.read(options.fileIo(), dir));
     } catch (IOException e) {

@@ -71,7 +71,7 @@ final class MemberFile {
    *
    * @throws StorageCorruptedException if the file is unreadable
    */
-  static long[] read(FileIo io, Path dataDir) throws IOException {
+  static StoredIdentity read(FileIo io, Path dataDir) throws IOException {
     Path p = dataDir.resolve(NAME);
     if (!io.exists(p)) {
       return null;
@@ -90,10 +90,9 @@ final class MemberFile {
       throw new StorageCorruptedException(
           "member file " + p + " is unreadable at offset 0: bad format or checksum");
     }
-    return new long[] {
-      Long.parseUnsignedLong(lines[0].substring("cluster-id=".length()), 16),
-      Long.parseUnsignedLong(lines[1].substring("member-id=".length()), 16)
-    };
+    return new StoredIdentity(
+        Long.parseUnsignedLong(lines[0].substring("cluster-id=".length()), 16),
+        Long.parseUnsignedLong(lines[1].substring("member-id=".length()), 16));
   }
 
   private static long crc(String s) {

@@ -455,7 +455,7 @@ class DiskStorageTest {
     try (DiskStorage s = DiskStorage.open(dir, SMALL, 0xF00DL << 40, 0x8000000000000001L, CONF)) {
       assertThat(s.lastIndex()).isZero();
       assertThat(DiskStorage.storedIdentity(dir, SMALL).orElseThrow())
-          .containsExactly(0xF00DL << 40, 0x8000000000000001L);
+          .isEqualTo(new StoredIdentity(0xF00DL << 40, 0x8000000000000001L));
     }
   }
 }

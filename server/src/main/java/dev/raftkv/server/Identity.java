@@ -4,6 +4,7 @@ import dev.raftkv.kv.Member;
 import dev.raftkv.kv.Members;
 import dev.raftkv.storage.DiskStorage;
 import dev.raftkv.storage.StorageOptions;
+import dev.raftkv.storage.StoredIdentity;
 import dev.raftkv.transport.ClusterInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,9 +64,9 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
     if (config.newCluster()) {
       return new Identity(config.clusterId(), config.memberId(), config.peers());
     }
-    Optional<long[]> stored = DiskStorage.storedIdentity(raftDir, StorageOptions.DEFAULT);
+    Optional<StoredIdentity> stored = DiskStorage.storedIdentity(raftDir, StorageOptions.DEFAULT);
     if (stored.isPresent()) {
-      return new Identity(stored.get()[0], stored.get()[1], config.peers());
+      return new Identity(stored.get().clusterId(), stored.get().memberId(), config.peers());
     }
     return join(config);
   }
