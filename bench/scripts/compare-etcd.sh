@@ -106,9 +106,10 @@ command -v etcdctl >/dev/null || die "etcdctl is not installed"
   die "raftkv is not built; run: ./mvnw -q -B -ntp package -DskipTests"
 # bin/raftkv runs cli/target/lib/*; a build of cli alone (-pl cli) copies the other modules'
 # jars there from ~/.m2, which may hold someone else's build: measure this tree or nothing.
-for m in raft-core raft-storage raft-transport raft-runtime kv api server testkit; do
+for m in raft-core raft-storage raft-transport raft-runtime replicator kv api server testkit; do
   for j in "$top/$m"/target/"$m"-*.jar; do
     [ -e "$j" ] || die "$m is not built; run: ./mvnw -q -B -ntp package -DskipTests"
+    case "$j" in *-tests.jar) continue ;; esac # a module's test classes are not run by bin/raftkv
     cmp -s "$j" "$top/cli/target/lib/$(basename "$j")" ||
       die "cli/target/lib/$(basename "$j") is not this tree's $m build; run: ./mvnw -q -B -ntp package -DskipTests"
   done
