@@ -23,14 +23,16 @@ final class Durations {
       }
       String number = t.substring(0, Math.max(0, t.length() - 1));
       switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
-        case 's':
+        case 's' -> {
           return nonNegative(Duration.ofSeconds(Long.parseLong(number)), text);
-        case 'm':
+        }
+        case 'm' -> {
           return nonNegative(Duration.ofMinutes(Long.parseLong(number)), text);
-        case 'h':
+        }
+        case 'h' -> {
           return nonNegative(Duration.ofHours(Long.parseLong(number)), text);
-        default:
-          break;
+        }
+        default -> {}
       }
     } catch (NumberFormatException | ArithmeticException e) {
       // fall through to the error

@@ -183,7 +183,7 @@ public final class KvCommands {
     }
     int tag = in.readUnsignedByte();
     switch (tag) {
-      case RANGE:
+      case RANGE -> {
         return new Range(
             bytes(in),
             bytes(in),
@@ -205,7 +205,8 @@ public final class KvCommands {
             in.readLong(),
             in.readLong(),
             in.readLong());
-      case PUT:
+      }
+      case PUT -> {
         return new Put(
             bytes(in),
             bytes(in),
@@ -213,46 +214,51 @@ public final class KvCommands {
             in.readBoolean(),
             in.readBoolean(),
             in.readBoolean());
-      case DELETE:
+      }
+      case DELETE -> {
         return new DeleteRange(bytes(in), bytes(in), in.readBoolean());
-      case TXN:
-        {
-          int n = count(in);
-          List<Compare> compares = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
-            compares.add(
-                new Compare(
-                    bytes(in),
-                    bytes(in),
-                    ofCode(
-                        Compare.Target.values(),
-                        Compare.Target::code,
-                        in.readUnsignedByte(),
-                        "compare target"),
-                    ofCode(
-                        Compare.Result.values(),
-                        Compare.Result::code,
-                        in.readUnsignedByte(),
-                        "compare result"),
-                    in.readLong(),
-                    bytes(in)));
-          }
-          List<RequestOp> success = requestOps(in, depth);
-          List<RequestOp> failure = requestOps(in, depth);
-          return new Txn(compares, success, failure);
+      }
+      case TXN -> {
+        int n = count(in);
+        List<Compare> compares = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          compares.add(
+              new Compare(
+                  bytes(in),
+                  bytes(in),
+                  ofCode(
+                      Compare.Target.values(),
+                      Compare.Target::code,
+                      in.readUnsignedByte(),
+                      "compare target"),
+                  ofCode(
+                      Compare.Result.values(),
+                      Compare.Result::code,
+                      in.readUnsignedByte(),
+                      "compare result"),
+                  in.readLong(),
+                  bytes(in)));
         }
-      case COMPACT:
+        List<RequestOp> success = requestOps(in, depth);
+        List<RequestOp> failure = requestOps(in, depth);
+        return new Txn(compares, success, failure);
+      }
+      case COMPACT -> {
         return new Compact(in.readLong());
-      case LEASE_REVOKE:
+      }
+      case LEASE_REVOKE -> {
         return new LeaseRevokeRequest(in.readLong());
-      case LEASE_GRANT:
+      }
+      case LEASE_GRANT -> {
         return new LeaseGrantRequest(in.readLong(), in.readLong());
-      case MEMBER_PUBLISH:
+      }
+      case MEMBER_PUBLISH -> {
         return new MemberPublishRequest(in.readLong(), in.readUTF(), strings(in));
-      case MEMBER_UPDATE:
+      }
+      case MEMBER_UPDATE -> {
         return new MemberUpdateRequest(in.readLong(), strings(in));
-      default:
-        throw new BadCommandException("unknown command tag " + tag);
+      }
+      default -> throw new BadCommandException("unknown command tag " + tag);
     }
   }
 

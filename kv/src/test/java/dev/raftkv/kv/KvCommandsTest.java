@@ -16,7 +16,7 @@ class KvCommandsTest {
 
   private static RequestOp randomOp(Random r, int depth) {
     switch (r.nextInt(depth > 2 ? 3 : 4)) {
-      case 0:
+      case 0 -> {
         return new Put(
             b("k" + r.nextInt(9)),
             b("v" + r.nextInt()),
@@ -24,10 +24,12 @@ class KvCommandsTest {
             r.nextBoolean(),
             r.nextBoolean(),
             r.nextBoolean());
-      case 1:
+      }
+      case 1 -> {
         return new DeleteRange(
             b("k" + r.nextInt(9)), r.nextBoolean() ? null : b("z"), r.nextBoolean());
-      case 2:
+      }
+      case 2 -> {
         return new Range(
             b("a"),
             r.nextBoolean() ? null : new byte[] {0},
@@ -41,7 +43,8 @@ class KvCommandsTest {
             r.nextInt(3),
             r.nextInt(3),
             r.nextInt(3));
-      default:
+      }
+      default -> {
         List<Compare> cmp = new ArrayList<>();
         for (int i = 0; i < r.nextInt(3); i++) {
           cmp.add(
@@ -60,6 +63,7 @@ class KvCommandsTest {
           ko.add(randomOp(r, depth + 1));
         }
         return new Txn(cmp, ok, ko);
+      }
     }
   }
 

@@ -288,115 +288,112 @@ public final class MessageCodec {
 
   private static Object decodePayload(Reader r, byte tag) {
     switch (tag) {
-      case VOTE_REQUEST:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          long lastIndex = r.varlong(), lastTerm = r.varlong();
-          int f = r.flags();
-          return new Message.VoteRequest(
-              from, to, term, lastIndex, lastTerm, (f & FLAG_A) != 0, (f & FLAG_B) != 0);
-        }
-      case VOTE_RESPONSE:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          int f = r.flags();
-          return new Message.VoteResponse(from, to, term, (f & FLAG_A) != 0, (f & FLAG_B) != 0);
-        }
-      case APPEND_REQUEST:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          long prevIndex = r.varlong(), prevTerm = r.varlong();
-          List<Entry> entries = r.entries();
-          return new Message.AppendRequest(
-              from, to, term, prevIndex, prevTerm, entries, r.varlong());
-        }
-      case APPEND_RESPONSE:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          long index = r.varlong();
-          int f = r.flags();
-          return new Message.AppendResponse(
-              from, to, term, index, (f & FLAG_A) != 0, r.varlong(), r.varlong());
-        }
-      case HEARTBEAT:
+      case VOTE_REQUEST -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        long lastIndex = r.varlong(), lastTerm = r.varlong();
+        int f = r.flags();
+        return new Message.VoteRequest(
+            from, to, term, lastIndex, lastTerm, (f & FLAG_A) != 0, (f & FLAG_B) != 0);
+      }
+      case VOTE_RESPONSE -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        int f = r.flags();
+        return new Message.VoteResponse(from, to, term, (f & FLAG_A) != 0, (f & FLAG_B) != 0);
+      }
+      case APPEND_REQUEST -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        long prevIndex = r.varlong(), prevTerm = r.varlong();
+        List<Entry> entries = r.entries();
+        return new Message.AppendRequest(from, to, term, prevIndex, prevTerm, entries, r.varlong());
+      }
+      case APPEND_RESPONSE -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        long index = r.varlong();
+        int f = r.flags();
+        return new Message.AppendResponse(
+            from, to, term, index, (f & FLAG_A) != 0, r.varlong(), r.varlong());
+      }
+      case HEARTBEAT -> {
         return new Message.Heartbeat(
             r.varlong(), r.varlong(), r.varlong(), r.varlong(), r.varlong());
-      case HEARTBEAT_RESPONSE:
+      }
+      case HEARTBEAT_RESPONSE -> {
         return new Message.HeartbeatResponse(r.varlong(), r.varlong(), r.varlong(), r.varlong());
-      case PROPOSE:
+      }
+      case PROPOSE -> {
         return new Message.Propose(r.varlong(), r.varlong(), r.varlong(), r.entries());
-      case TIMEOUT_NOW:
+      }
+      case TIMEOUT_NOW -> {
         return new Message.TimeoutNow(r.varlong(), r.varlong(), r.varlong());
-      case READ_INDEX_REQUEST:
+      }
+      case READ_INDEX_REQUEST -> {
         return new Message.ReadIndexRequest(r.varlong(), r.varlong(), r.varlong(), r.varlong());
-      case READ_INDEX_RESPONSE:
+      }
+      case READ_INDEX_RESPONSE -> {
         return new Message.ReadIndexResponse(
             r.varlong(), r.varlong(), r.varlong(), r.varlong(), r.varlong());
-      case INSTALL_SNAPSHOT:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          SnapshotMetadata metadata = r.metadata();
-          long offset = r.varlong();
-          byte[] data = r.bytes();
-          int f = r.flags();
-          return new Message.InstallSnapshot(
-              from, to, term, metadata, offset, data, (f & FLAG_A) != 0);
+      }
+      case INSTALL_SNAPSHOT -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        SnapshotMetadata metadata = r.metadata();
+        long offset = r.varlong();
+        byte[] data = r.bytes();
+        int f = r.flags();
+        return new Message.InstallSnapshot(
+            from, to, term, metadata, offset, data, (f & FLAG_A) != 0);
+      }
+      case SNAPSHOT_RESPONSE -> {
+        long from = r.varlong(), to = r.varlong(), term = r.varlong();
+        long snapshotIndex = r.varlong(), nextOffset = r.varlong();
+        int f = r.flags();
+        return new Message.SnapshotResponse(
+            from, to, term, snapshotIndex, nextOffset, (f & FLAG_A) != 0);
+      }
+      case HELLO -> {
+        int magic = r.u32();
+        if (magic != Handshake.MAGIC) {
+          throw new CodecException(
+              CodecException.Reason.MALFORMED,
+              String.format(
+                  "bad handshake magic %08x (expected %08x): not a raftkv peer",
+                  magic, Handshake.MAGIC));
         }
-      case SNAPSHOT_RESPONSE:
-        {
-          long from = r.varlong(), to = r.varlong(), term = r.varlong();
-          long snapshotIndex = r.varlong(), nextOffset = r.varlong();
-          int f = r.flags();
-          return new Message.SnapshotResponse(
-              from, to, term, snapshotIndex, nextOffset, (f & FLAG_A) != 0);
-        }
-      case HELLO:
-        {
-          int magic = r.u32();
-          if (magic != Handshake.MAGIC) {
+        long cluster = r.varlong(), from = r.varlong(), to = r.varlong();
+        InetSocketAddress address = null;
+        if (r.hasMore()) {
+          String host = new String(r.bytes(), StandardCharsets.UTF_8);
+          long port = r.varlong();
+          if (host.isEmpty() || port < 1 || port > 0xFFFF) {
             throw new CodecException(
                 CodecException.Reason.MALFORMED,
-                String.format(
-                    "bad handshake magic %08x (expected %08x): not a raftkv peer",
-                    magic, Handshake.MAGIC));
+                "handshake Hello advertises an invalid address '" + host + "' port " + port);
           }
-          long cluster = r.varlong(), from = r.varlong(), to = r.varlong();
-          InetSocketAddress address = null;
-          if (r.hasMore()) {
-            String host = new String(r.bytes(), StandardCharsets.UTF_8);
-            long port = r.varlong();
-            if (host.isEmpty() || port < 1 || port > 0xFFFF) {
-              throw new CodecException(
-                  CodecException.Reason.MALFORMED,
-                  "handshake Hello advertises an invalid address '" + host + "' port " + port);
-            }
-            address = InetSocketAddress.createUnresolved(host, (int) port);
-          }
-          return new Handshake.Hello(cluster, from, to, address);
+          address = InetSocketAddress.createUnresolved(host, (int) port);
         }
-      case HELLO_REPLY:
-        {
-          Handshake.Status status = Handshake.Status.of(r.u8());
-          return new Handshake.Reply(status, new String(r.bytes(), StandardCharsets.UTF_8));
+        return new Handshake.Hello(cluster, from, to, address);
+      }
+      case HELLO_REPLY -> {
+        Handshake.Status status = Handshake.Status.of(r.u8());
+        return new Handshake.Reply(status, new String(r.bytes(), StandardCharsets.UTF_8));
+      }
+      case CLUSTER_QUERY -> {
+        int magic = r.u32();
+        if (magic != Handshake.MAGIC) {
+          throw new CodecException(
+              CodecException.Reason.MALFORMED,
+              String.format(
+                  "bad cluster query magic %08x (expected %08x): not a raftkv peer",
+                  magic, Handshake.MAGIC));
         }
-      case CLUSTER_QUERY:
-        {
-          int magic = r.u32();
-          if (magic != Handshake.MAGIC) {
-            throw new CodecException(
-                CodecException.Reason.MALFORMED,
-                String.format(
-                    "bad cluster query magic %08x (expected %08x): not a raftkv peer",
-                    magic, Handshake.MAGIC));
-          }
-          return new ClusterInfo.Query();
-        }
-      case CLUSTER_INFO:
+        return new ClusterInfo.Query();
+      }
+      case CLUSTER_INFO -> {
         return new ClusterInfo(r.varlong(), r.bytes());
-      default:
-        throw new CodecException(
-            CodecException.Reason.UNKNOWN_TAG,
-            "unknown frame tag " + (tag & 0xff) + " (a newer peer, or a corrupt stream)");
+      }
+      default ->
+          throw new CodecException(
+              CodecException.Reason.UNKNOWN_TAG,
+              "unknown frame tag " + (tag & 0xff) + " (a newer peer, or a corrupt stream)");
     }
   }
 

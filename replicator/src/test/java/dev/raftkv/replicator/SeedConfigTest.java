@@ -15,10 +15,27 @@ class SeedConfigTest {
 
   /** The example of seed document 000, as printed there (tabs and blank lines included). */
   private static final String SEED_EXAMPLE =
-      "\t{\n\n        \"selfHandle\":\"tcp://127.0.0.1:\", \n\n        \"peersPid\": \"1,2\",\n\n"
-          + "        \"peersHandle\":\"tcp://127.0.0.1:\",\n\n        \"startAddress\":5000,\n\n"
-          + "        \"startMsgId\":1000,\n\n        \"bufSize\":5000,\n\n\t\"timeOutMin\":100,\n\n"
-          + "\t\"timeOutRand\":200\n\n\t}\n";
+      """
+      \t{
+
+              "selfHandle":"tcp://127.0.0.1:",\s
+
+              "peersPid": "1,2",
+
+              "peersHandle":"tcp://127.0.0.1:",
+
+              "startAddress":5000,
+
+              "startMsgId":1000,
+
+              "bufSize":5000,
+
+      \t"timeOutMin":100,
+
+      \t"timeOutRand":200
+
+      \t}
+      """;
 
   @Test
   void readsTheSeedDocumentsExampleAndMapsEveryField() throws Exception {

@@ -189,7 +189,7 @@ final class ChaosClient implements Runnable {
   }
 
   private String nextValue() {
-    return "c" + id + "-" + (++written);
+    return "c" + id + "-" + ++written;
   }
 
   private static KeyValue written(String key, String value, long rev) {
@@ -214,19 +214,18 @@ final class ChaosClient implements Runnable {
    */
   static boolean isDefiniteFailure(Status status) {
     String d = status.getDescription() == null ? "" : status.getDescription();
-    switch (status.getCode()) {
-      case UNAVAILABLE:
-        return d.equals("etcdserver: no leader") || d.equals("etcdserver: leader changed");
-      case INVALID_ARGUMENT:
-      case FAILED_PRECONDITION:
-      case OUT_OF_RANGE:
-      case PERMISSION_DENIED:
-      case UNAUTHENTICATED:
-      case UNIMPLEMENTED:
-        return true;
-      default:
-        return false;
-    }
+    return switch (status.getCode()) {
+      case UNAVAILABLE ->
+          d.equals("etcdserver: no leader") || d.equals("etcdserver: leader changed");
+      case INVALID_ARGUMENT,
+          FAILED_PRECONDITION,
+          OUT_OF_RANGE,
+          PERMISSION_DENIED,
+          UNAUTHENTICATED,
+          UNIMPLEMENTED ->
+          true;
+      default -> false;
+    };
   }
 
   private static ByteString bytes(String s) {

@@ -65,7 +65,7 @@ final class Nemesis implements Runnable {
         return;
       }
       FaultKind kind = kinds.get(random.nextInt(kinds.size()));
-      long holdMillis = 2000 + random.nextInt(3000);
+      long holdMillis = 2000L + random.nextInt(3000);
       Fault fault = create(kind);
       long injectedAt = System.nanoTime();
       String what = kind.cliName();
@@ -126,33 +126,43 @@ final class Nemesis implements Runnable {
     int any = 1 + random.nextInt(cluster.size());
     int other = 1 + random.nextInt(cluster.size());
     switch (kind) {
-      case KILL:
+      case KILL -> {
         return new ProcessFault(cluster, channels, any, true, "random");
-      case KILL_LEADER:
+      }
+      case KILL_LEADER -> {
         return new ProcessFault(cluster, channels, leaderOr(any), true, role());
-      case PAUSE:
+      }
+      case PAUSE -> {
         return new ProcessFault(cluster, channels, any, false, "random");
-      case PAUSE_LEADER:
+      }
+      case PAUSE_LEADER -> {
         return new ProcessFault(cluster, channels, leaderOr(any), false, role());
-      case ISOLATE:
+      }
+      case ISOLATE -> {
         return PartitionFault.isolate(cluster, any, "random");
-      case ISOLATE_LEADER:
+      }
+      case ISOLATE_LEADER -> {
         return PartitionFault.isolate(cluster, leaderOr(any), role());
-      case SPLIT:
+      }
+      case SPLIT -> {
         return PartitionFault.split(cluster, random);
-      case BRIDGE:
+      }
+      case BRIDGE -> {
         return PartitionFault.bridge(cluster, random);
-      case RING:
+      }
+      case RING -> {
         return PartitionFault.ring(cluster, random);
-      case TRANSFER_LEADER:
+      }
+      case TRANSFER_LEADER -> {
         int leader = cluster.claimedLeader();
         int target = other == leader ? 1 + other % cluster.size() : other;
         return new TransferFault(cluster, channels, leader, target);
-      case MEMBERSHIP:
+      }
+      case MEMBERSHIP -> {
         return new MembershipFault(
             cluster, channels, any, any == other ? 1 + any % cluster.size() : other);
-      default:
-        throw new IllegalStateException("no fault for " + kind);
+      }
+      default -> throw new IllegalStateException("no fault for " + kind);
     }
   }
 

@@ -51,9 +51,10 @@ public record CheckResult(
     String size =
         operations + " operations on " + keys + (keys == 1 ? " key" : " keys") + ", " + seconds();
     switch (verdict) {
-      case LINEARIZABLE:
+      case LINEARIZABLE -> {
         return b.append("LINEARIZABLE: ").append(size).append('\n').toString();
-      case UNKNOWN:
+      }
+      case UNKNOWN -> {
         return b.append("UNKNOWN: ")
             .append(unknownReason)
             .append("; ")
@@ -64,8 +65,8 @@ public record CheckResult(
             .append(size)
             .append(")\n")
             .toString();
-      case NOT_LINEARIZABLE:
-        break;
+      }
+      case NOT_LINEARIZABLE -> {}
     }
     Violation v = violation;
     b.append("NOT LINEARIZABLE: ");

@@ -279,43 +279,46 @@ public final class HistoryJson {
   private static Object value(JsonParser p, String name, int number) throws IOException {
     JsonToken t = p.nextToken();
     switch (t) {
-      case VALUE_STRING:
+      case VALUE_STRING -> {
         return p.getText();
-      case VALUE_NUMBER_INT:
+      }
+      case VALUE_NUMBER_INT -> {
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
           throw error(
               number, "field \"" + name + "\": integer out of range", p.currentTokenLocation());
         }
         return p.getLongValue();
-      case VALUE_NUMBER_FLOAT:
-        {
-          // Point at the '.', 'e' or 'E' that makes it a fraction.
-          String text = p.getText();
-          int at = 0;
-          while (at < text.length() && "-0123456789".indexOf(text.charAt(at)) >= 0) {
-            at++;
-          }
-          throw new HistoryFormatException(
-              number,
-              "field \""
-                  + name
-                  + "\": only integers are allowed at column "
-                  + (p.currentTokenLocation().getColumnNr() + at));
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        // Point at the '.', 'e' or 'E' that makes it a fraction.
+        String text = p.getText();
+        int at = 0;
+        while (at < text.length() && "-0123456789".indexOf(text.charAt(at)) >= 0) {
+          at++;
         }
-      case VALUE_TRUE:
-        return Boolean.TRUE;
-      case VALUE_FALSE:
-        return Boolean.FALSE;
-      case VALUE_NULL:
-        return null;
-      case START_OBJECT:
-      case START_ARRAY:
-        throw error(
+        throw new HistoryFormatException(
             number,
-            "field \"" + name + "\": nested objects and arrays are not part of the format",
-            p.currentTokenLocation());
-      default:
-        throw error(number, "field \"" + name + "\": unexpected " + t, p.currentTokenLocation());
+            "field \""
+                + name
+                + "\": only integers are allowed at column "
+                + (p.currentTokenLocation().getColumnNr() + at));
+      }
+      case VALUE_TRUE -> {
+        return true;
+      }
+      case VALUE_FALSE -> {
+        return false;
+      }
+      case VALUE_NULL -> {
+        return null;
+      }
+      case START_OBJECT, START_ARRAY ->
+          throw error(
+              number,
+              "field \"" + name + "\": nested objects and arrays are not part of the format",
+              p.currentTokenLocation());
+      default ->
+          throw error(number, "field \"" + name + "\": unexpected " + t, p.currentTokenLocation());
     }
   }
 
@@ -394,10 +397,10 @@ public final class HistoryJson {
       if (v == null) {
         return false;
       }
-      if (!(v instanceof Boolean)) {
+      if (!(v instanceof Boolean b)) {
         throw wrongType(name, "true or false");
       }
-      return (Boolean) v;
+      return b;
     }
 
     <E extends Enum<E>> E requiredEnum(String name, Class<E> type) throws HistoryFormatException {
@@ -420,17 +423,17 @@ public final class HistoryJson {
     }
 
     private long asLong(String name, Object v) throws HistoryFormatException {
-      if (!(v instanceof Long)) {
+      if (!(v instanceof Long l)) {
         throw wrongType(name, "an integer");
       }
-      return (Long) v;
+      return l;
     }
 
     private String asString(String name, Object v) throws HistoryFormatException {
-      if (!(v instanceof String)) {
+      if (!(v instanceof String string)) {
         throw wrongType(name, "a string");
       }
-      return (String) v;
+      return string;
     }
 
     private HistoryFormatException wrongType(String name, String expected) {

@@ -93,11 +93,13 @@ final class KvModel {
   static State step(State s, Op op, StringBuilder why) {
     boolean ok = op.outcome() == Outcome.OK;
     switch (op.kind()) {
-      case GET:
+      case GET -> {
         return get(s, op, why);
-      case PUT:
+      }
+      case PUT -> {
         return write(s, op.value(), ok ? op.revision() : UNKNOWN, why);
-      case DELETE:
+      }
+      case DELETE -> {
         if (!ok) {
           return s.present()
               ? delete(s, UNKNOWN, why)
@@ -111,8 +113,10 @@ final class KvModel {
         return s.present()
             ? refuse(why, "delete deleted nothing but the key holds " + quote(s.value()))
             : observe(s, op.revision(), why);
-      case CAS:
+      }
+      case CAS -> {
         return cas(s, op, why);
+      }
     }
     throw new AssertionError(op.kind());
   }

@@ -92,12 +92,9 @@ public final class LinearizabilityChecker {
           r = KeySearch.search(ops, nanoClock, deadline, maxMemoBytes());
         }
         switch (r.status()) {
-          case LINEARIZABLE:
-            break;
-          case NOT_LINEARIZABLE:
-            v = fromSearch(key, ops, r);
-            break;
-          case OUT_OF_TIME:
+          case LINEARIZABLE -> {}
+          case NOT_LINEARIZABLE -> v = fromSearch(key, ops, r);
+          case OUT_OF_TIME -> {
             return unknown(
                 operations,
                 keys,
@@ -105,7 +102,8 @@ public final class LinearizabilityChecker {
                 nanoClock,
                 start,
                 "time budget of " + budget + " spent" + progress(key, ops, r));
-          case OUT_OF_MEMORY:
+          }
+          case OUT_OF_MEMORY -> {
             return unknown(
                 operations,
                 keys,
@@ -116,6 +114,7 @@ public final class LinearizabilityChecker {
                     + key
                     + "\" outgrew its memory budget"
                     + progress(key, ops, r));
+          }
         }
       }
       checked++;

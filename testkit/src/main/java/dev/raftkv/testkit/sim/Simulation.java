@@ -103,7 +103,7 @@ public final class Simulation {
   }
 
   /** A member: its durable disk survives crashes; everything else is rebuilt on restart. */
-  private final class SimNode {
+  private static final class SimNode {
     final long id;
     final ConfState bootstrap;
     MemoryStorage disk;

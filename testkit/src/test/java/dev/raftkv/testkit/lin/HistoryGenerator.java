@@ -136,25 +136,22 @@ final class HistoryGenerator {
       boolean wrote = false;
       boolean succeeded = false;
       switch (p.kind) {
-        case GET:
-          break;
-        case PUT:
-          wrote = true;
-          break;
-        case DELETE:
+        case GET -> {}
+        case PUT -> wrote = true;
+        case DELETE -> {
           succeeded = kv != null;
           if (succeeded) {
             rev++;
             store.remove(p.key);
           }
-          break;
-        case CAS:
+        }
+        case CAS -> {
           succeeded =
               p.casOnValue
                   ? kv != null && kv.value().equals(expectValue)
                   : (kv == null ? 0 : kv.modRev()) == expectModRev;
           wrote = succeeded;
-          break;
+        }
       }
       if (wrote) {
         rev++;
