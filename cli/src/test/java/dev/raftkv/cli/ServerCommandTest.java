@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.entry;
 
 import dev.raftkv.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +20,7 @@ class ServerCommandTest {
   private static String[] run(String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     CommandLine cl = new CommandLine(new Main());
-    cl.setErr(new java.io.PrintWriter(new PrintStream(err, true, StandardCharsets.UTF_8), true));
+    cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
     int code = cl.execute(args);
     return new String[] {String.valueOf(code), err.toString(StandardCharsets.UTF_8)};
   }

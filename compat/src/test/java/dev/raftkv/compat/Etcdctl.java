@@ -75,7 +75,11 @@ final class Etcdctl {
   /** An etcdctl running in the background; {@link #stop} ends it and returns what it printed. */
   static final class Running implements AutoCloseable {
     private final Process process;
+
+    // StringBuffer on purpose: the drain thread appends while awaitOutput reads it.
+    @SuppressWarnings("JdkObsolete")
     private final StringBuffer out = new StringBuffer();
+
     private final CompletableFuture<Void> outDone;
     private final CompletableFuture<String> err;
     private final String[] args;

@@ -23,8 +23,8 @@ class CodecTest {
     for (int i = 0; i < 20_000; i++) {
       byte[] a = randomKey(r);
       byte[] b = randomKey(r);
-      long ra = 1 + r.nextInt(1000);
-      long rb = 1 + r.nextInt(1000);
+      long ra = 1L + r.nextInt(1000);
+      long rb = 1L + r.nextInt(1000);
       byte[] ka = Codec.kvKey(Codec.group(a), ra, r.nextInt(3));
       byte[] kb = Codec.kvKey(Codec.group(b), rb, r.nextInt(3));
       int byKey = Integer.signum(Bytes.compare(a, b));

@@ -1,5 +1,6 @@
 package dev.raftkv.kv;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -75,7 +76,9 @@ class CurrentRangeTest {
                   .submit(() -> store.range(Range.range(Bytes.of("a"), Bytes.FROM_KEY)))
                   .get(30, java.util.concurrent.TimeUnit.SECONDS);
           assertThat(got.count()).isEqualTo(2);
-          assertThat(got.kvs()).extracting(kv -> new String(kv.value())).containsExactly("1", "2");
+          assertThat(got.kvs())
+              .extracting(kv -> new String(kv.value(), UTF_8))
+              .containsExactly("1", "2");
           assertThat(got.revision()).isEqualTo(store.revision());
         } finally {
           reader.shutdownNow();

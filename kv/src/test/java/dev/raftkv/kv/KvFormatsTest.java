@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,10 @@ class KvFormatsTest {
       for (Range.SortTarget t : Range.SortTarget.values()) {
         Range r = new Range(b("a"), b("z"), 10, 3, o, t, true, false, 1, 2, 3, 4);
         s.put(
-            "cmd-range-" + o.name().toLowerCase() + "-" + t.name().toLowerCase(),
+            "cmd-range-"
+                + o.name().toLowerCase(Locale.ROOT)
+                + "-"
+                + t.name().toLowerCase(Locale.ROOT),
             KvCommands.encode(new Txn(List.of(), List.of(r), List.of())));
       }
     }

@@ -458,7 +458,7 @@ final class Wal implements AutoCloseable {
       }
       ByteBuffer hs = headHardState.duplicate();
       ByteBuffer conf = headConf.duplicate();
-      head = hs.remaining() + conf.remaining();
+      head = (long) hs.remaining() + conf.remaining();
       h.write(new ByteBuffer[] {hs, conf}, 0);
       h.force();
       io.rename(dir.resolve(NEXT_SEGMENT), path);

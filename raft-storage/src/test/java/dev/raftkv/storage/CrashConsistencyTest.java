@@ -68,7 +68,7 @@ class CrashConsistencyTest {
       s.setHardState(hs);
       run.states.add(new State(List.copyOf(log), hs));
       for (int step = 0; step < 30; step++) {
-        long start = log.size() + 1;
+        long start = log.size() + 1L;
         if (r.nextInt(6) == 0 && log.size() > hs.commit()) {
           start = hs.commit() + 1 + r.nextInt((int) (log.size() - hs.commit()));
           term++;
@@ -107,7 +107,7 @@ class CrashConsistencyTest {
         }
         if (r.nextInt(12) == 0) {
           // A snapshot from the leader beyond our log replaces it.
-          long si = log.size() + 1 + r.nextInt(5);
+          long si = log.size() + 1L + r.nextInt(5);
           List<Entry> covered = new ArrayList<>();
           for (long i = 1; i <= si; i++) {
             covered.add(Entry.normal(term, i, null)); // placeholders: only the term of si counts
@@ -152,7 +152,7 @@ class CrashConsistencyTest {
           Run run = workload(io, seed);
           if (io.crashed()) {
             crashed = true;
-            SimFileIo after = io.afterCrash(seed * 7919 + op * 31 + variant);
+            SimFileIo after = io.afterCrash(seed * 7919 + op * 31L + variant);
             check(after, run, "seed " + seed + " crash at op " + op + " variant " + variant);
             crashes++;
           }

@@ -93,7 +93,7 @@ class TcpThroughputTest {
         }
         Thread.onSpinWait();
       }
-      long index = 1000 + i;
+      long index = 1000L + i;
       batch.add(
           new Message.AppendRequest(
               1, 2, 5, index, 5, List.of(Entry.normal(5, index + 1, data)), index));

@@ -1,5 +1,6 @@
 package dev.raftkv.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftkv.api.etcdserverpb.ResponseHeader;
@@ -128,7 +129,7 @@ class WatchHubTest {
 
   private static WatchHub.Create watch(String key, long start, boolean progress) {
     return new WatchHub.Create(
-        0, key.getBytes(), null, start, false, false, false, progress, false);
+        0, key.getBytes(UTF_8), null, start, false, false, false, progress, false);
   }
 
   @Test
@@ -192,12 +193,13 @@ class WatchHubTest {
     WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
     byte[] big = new byte[700 * 1024];
     for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
-      apply(new Put(k.getBytes(), big, 0, false, false, false));
+      apply(new Put(k.getBytes(UTF_8), big, 0, false, false, false));
     }
     s.create(
-        new WatchHub.Create(0, "f".getBytes(), "g".getBytes(), 0, false, false, true, false, true));
+        new WatchHub.Create(
+            0, "f".getBytes(UTF_8), "g".getBytes(UTF_8), 0, false, false, true, false, true));
     assertThat(c.next().getCreated()).isTrue();
-    apply(new DeleteRange("f".getBytes(), "g".getBytes(), false));
+    apply(new DeleteRange("f".getBytes(UTF_8), "g".getBytes(UTF_8), false));
     List<WatchResponse> parts = new ArrayList<>();
     WatchResponse r;
     do {

@@ -83,7 +83,7 @@ class Figure3PropertiesTest {
       int proposals = 0;
       for (int step = 0; step < STEPS; step++) {
         int k = r.nextInt(100);
-        long id = 1 + r.nextInt(n);
+        long id = 1L + r.nextInt(n);
         if (k < 45 && net.inFlightCount() > 0) {
           Message m = net.takeInFlight(r.nextInt(net.inFlightCount()));
           if (r.nextInt(10) == 0) {

@@ -363,7 +363,7 @@ class LogReplicationTest {
     followerLog[0] = 1;
     for (int i = 1; i < 31; i++) {
       leaderLog[i] = 5;
-      followerLog[i] = 2 + (i - 1) / 10;
+      followerLog[i] = 2L + (i - 1) / 10;
     }
     assertRepairedInFewRounds(leaderLog, followerLog, 5, 4, 30);
 

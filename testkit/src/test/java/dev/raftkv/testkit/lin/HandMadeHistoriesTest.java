@@ -314,7 +314,7 @@ class HandMadeHistoriesTest {
     void theSmallestFailingKeyIsReportedWithItsOperations() {
       H h = new H();
       for (int i = 0; i < 6; i++) { // a bigger failing key
-        h.put(0, "big", "v" + i, 10 * i, 10 * i + 5);
+        h.put(0, "big", "v" + i, 10L * i, 10 * i + 5);
       }
       h.get(0, "big", 100, 105, "v0");
       h.put(1, "small", "a", 0, 10);
