@@ -622,6 +622,8 @@ public final class RaftNode {
    *
    * @throws IllegalStateException if {@code rd} is not the Ready last handed out
    */
+  // Identity on purpose: the Ready handed out, not an equal one.
+  @SuppressWarnings("ReferenceEquality")
   public void advance(Ready rd) {
     if (rd != inFlight || rd == null) {
       throw new IllegalStateException("advance() with a Ready that is not the one handed out");

@@ -574,6 +574,9 @@ public final class NodeDriver {
   }
 
   /** Apply thread: completes the waiters of the changes just applied, in order. */
+  // confWaiters is a ConcurrentLinkedQueue: its iterator is weakly consistent, and removing the
+  // waiter being visited is safe (no ConcurrentModificationException, nothing skipped).
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop")
   private void settleChanges(List<AppliedChange> changes) {
     for (AppliedChange c : changes) {
       for (ConfWaiter w : confWaiters) {

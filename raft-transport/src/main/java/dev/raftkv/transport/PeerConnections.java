@@ -53,6 +53,9 @@ final class PeerConnections {
    * Follows a change of the directory: drops the connections of members it has no address for now,
    * and reconnects those whose address differs from {@code before}.
    */
+  // byId is a ConcurrentHashMap: its views' iterators are weakly consistent, and removing the
+  // entry being visited is safe.
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop")
   void follow(PeerDirectory directory, Map<Long, InetSocketAddress> before) {
     for (PeerConnection p : byId.values()) {
       InetSocketAddress now = directory.addressOf(p.id());
@@ -66,6 +69,8 @@ final class PeerConnections {
   }
 
   /** Drops for good the connections to the members {@code gone} matches. */
+  // byId is a ConcurrentHashMap (see follow).
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop")
   void removeIf(LongPredicate gone) {
     for (PeerConnection p : byId.values()) {
       if (gone.test(p.id())) {

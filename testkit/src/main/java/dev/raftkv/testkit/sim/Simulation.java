@@ -311,6 +311,8 @@ public final class Simulation {
     at(delay, () -> finishWrite(n, inc, rd));
   }
 
+  // Identity on purpose: the write finishing must be the very Ready the node is writing.
+  @SuppressWarnings("ReferenceEquality")
   private void finishWrite(SimNode n, int inc, Ready rd) {
     if (n.incarnation != inc || n.writing != rd) {
       return;
