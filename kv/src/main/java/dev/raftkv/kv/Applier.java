@@ -329,7 +329,7 @@ final class Applier {
     // All compares on the path are decided against the state before the txn, then the ops on the
     // path are checked against it, before anything is written (etcd's compareToPath and
     // checkRequests): a txn either runs entirely or is refused.
-    Map<Txn, Boolean> path = new IdentityHashMap<>();
+    IdentityHashMap<Txn, Boolean> path = new IdentityHashMap<>();
     decide(t, path);
     checkPath(t, path);
     Writer w = new Writer(revision + 1);

@@ -74,7 +74,7 @@ class ModelTest extends StoreFixture {
     };
   }
 
-  private List<RequestOp> anyBranch(ReferenceModel model) {
+  private List<RequestOp> anyBranch() {
     List<RequestOp> ops = new ArrayList<>();
     int n = random.nextInt(4);
     for (int i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ class ModelTest extends StoreFixture {
       for (int i = random.nextInt(3); i > 0; i--) {
         cmp.add(anyCompare());
       }
-      return new Txn(cmp, anyBranch(model), anyBranch(model));
+      return new Txn(cmp, anyBranch(), anyBranch());
     } else if (p < 97) {
       return new Compact(
           model.compacted + random.nextInt((int) (model.revision - model.compacted + 2)));

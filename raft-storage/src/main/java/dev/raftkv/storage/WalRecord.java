@@ -75,10 +75,10 @@ final class WalRecord {
 
   private static ByteBuffer seal(ByteBuffer b) {
     CRC32C crc = new CRC32C();
-    crc.update(b.array(), HEADER, b.capacity() - HEADER);
+    crc.update(b.array(), b.arrayOffset() + HEADER, b.capacity() - HEADER);
     b.putInt(8, (int) crc.getValue());
     crc.reset();
-    crc.update(b.array(), 0, 12);
+    crc.update(b.array(), b.arrayOffset(), 12);
     b.putInt(12, (int) crc.getValue());
     return b.flip();
   }

@@ -85,7 +85,6 @@ public final class TcpTransport implements Transport {
 
   private final Delivery delivery;
   private volatile Supplier<byte[]> clusterInfo = () -> new byte[0];
-  private final Supplier<byte[]> currentClusterInfo = () -> clusterInfo.get();
 
   /** Serializes {@link #addPeer} and {@link #removePeer}: each edits the peer map in force. */
   private final Object peerEdits = new Object();
@@ -127,7 +126,7 @@ public final class TcpTransport implements Transport {
               codec,
               () ->
                   new InboundHandler(
-                      shared, inbound, delivery, currentClusterInfo, peers::reconnect));
+                      shared, inbound, delivery, this::currentClusterInfo, peers::reconnect));
     } catch (UncheckedIOException bindFailed) {
       link.moveTo(LinkState.Lifecycle.CLOSED);
       throw bindFailed;
@@ -370,5 +369,9 @@ public final class TcpTransport implements Transport {
     }
     e.close(inbound::closeAll);
     LOG.log(System.Logger.Level.INFO, "member {0} transport closed", hex(memberId));
+  }
+
+  private byte[] currentClusterInfo() {
+    return clusterInfo.get();
   }
 }

@@ -147,7 +147,7 @@ class TcpTransportTest {
   /** A listening address from {@link LoopbackPorts}, so a restarted member can take it again. */
   private static UnaryOperator<TcpTransportConfig> onFreePort() {
     int port = LoopbackPorts.allocate(1)[0];
-    return c -> c.withListenAddress(new InetSocketAddress("127.0.0.1", port));
+    return c -> c.withListenAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
   }
 
   /**
@@ -196,7 +196,8 @@ class TcpTransportTest {
     c.send(new Message.Heartbeat(3, 1, 7, 5, 0));
     assertThat(Inbox.await(WAIT, () -> atA.size() == 1)).isTrue();
     assertThat(a.learnedPeers())
-        .containsExactly(Map.entry(3L, new InetSocketAddress("127.0.0.1", port)));
+        .containsExactly(
+            Map.entry(3L, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
     a.send(new Message.HeartbeatResponse(1, 3, 7, 0));
     assertThat(Inbox.await(WAIT, () -> atC.size() == 1)).isTrue();
   }

@@ -25,7 +25,7 @@ import java.util.TreeSet;
  *   <li>{@code startAddress} (5000): member {@code pid} listens on port {@code startAddress + pid};
  *   <li>{@code startMsgId}: the first request id this member uses;
  *   <li>{@code bufSize}: the bound of each per-peer send queue (messages);
- *   <li>{@code timeOutMin}, {@code timeOutRand} (ms): election timeouts are drawn from {@code
+ *   <li>{@code "timeOutMin"}, {@code "timeOutRand"} (ms): election timeouts are drawn from {@code
  *       [timeOutMin, timeOutMin + timeOutRand)}; a tick is {@code timeOutMin / 10} ms (at least 1),
  *       and leaders heartbeat every tick.
  * </ul>

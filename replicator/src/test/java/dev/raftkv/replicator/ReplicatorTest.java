@@ -288,7 +288,7 @@ class ReplicatorTest {
     int base = freePortBase(1);
     Path config = writeConfig("1,2", base);
     try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), base + 1));
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), base + 1));
       assertThatThrownBy(() -> Replicator.create(config, 1))
           .isInstanceOf(IOException.class)
           .hasMessageContaining(String.valueOf(base + 1));

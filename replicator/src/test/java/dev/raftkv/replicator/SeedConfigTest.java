@@ -3,6 +3,7 @@ package dev.raftkv.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +46,8 @@ class SeedConfigTest {
     assertThat(c.members()).containsExactly(1L, 2L);
     assertThat(c.port(2)).isEqualTo(5002);
     assertThat(c.addresses(1))
-        .containsEntry(1L, new InetSocketAddress("127.0.0.1", 5001))
-        .containsEntry(2L, new InetSocketAddress("127.0.0.1", 5002));
+        .containsEntry(1L, new InetSocketAddress(InetAddress.getLoopbackAddress(), 5001))
+        .containsEntry(2L, new InetSocketAddress(InetAddress.getLoopbackAddress(), 5002));
     assertThat(c.startMsgId()).isEqualTo(1000);
     assertThat(c.bufSize()).isEqualTo(5000);
     assertThat(c.tickMs()).isEqualTo(10);

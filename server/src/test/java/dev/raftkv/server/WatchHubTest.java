@@ -27,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,8 +37,11 @@ class WatchHubTest {
   @TempDir Path dir;
   private KvStateMachine kv;
   private WatchHub hub;
-  private static final LongFunction<ResponseHeader> HEADER =
-      rev -> ResponseHeader.newBuilder().setRevision(rev).build();
+
+  private static ResponseHeader header(long rev) {
+    return ResponseHeader.newBuilder().setRevision(rev).build();
+  }
+
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private long index;
 
@@ -160,7 +162,7 @@ class WatchHubTest {
     start(16, Duration.ofMinutes(10));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, WatchHubTest::header);
     try (KvStateMachine ahead = KvStateMachine.open(dir.resolve("ahead"), KvOptions.DEFAULTS)) {
       for (int i = 0; i < 3; i++) {
         apply(Put.of("k", Integer.toString(i)));
@@ -190,7 +192,7 @@ class WatchHubTest {
     start(16, Duration.ofMinutes(10));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, WatchHubTest::header);
     byte[] big = new byte[700 * 1024];
     for (String k : new String[] {"f1", "f2", "f3", "f4"}) {
       apply(new Put(k.getBytes(UTF_8), big, 0, false, false, false));
@@ -216,7 +218,7 @@ class WatchHubTest {
   void aStreamThatFallsBehindReplaysFromHistoryWithoutLosingOrRepeatingEvents() throws Exception {
     start(4, Duration.ofMinutes(10));
     Client c = new Client();
-    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, WatchHubTest::header);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 100; i++) {
       apply(Put.of("k", Integer.toString(i)));
@@ -241,7 +243,7 @@ class WatchHubTest {
   void aWatcherThatFellBehindPastACompactionIsCanceledWithTheCompactRevision() throws Exception {
     start(2, Duration.ofMinutes(10));
     Client c = new Client();
-    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, WatchHubTest::header);
     s.create(watch("k", 0, false));
     for (int i = 0; i < 10; i++) {
       apply(Put.of("k", Integer.toString(i)));
@@ -263,7 +265,7 @@ class WatchHubTest {
     start(16, Duration.ofMillis(50));
     Client c = new Client();
     c.ready = true;
-    WatchHub.Stream s = GrpcWatchSink.open(hub, c, HEADER);
+    WatchHub.Stream s = GrpcWatchSink.open(hub, c, WatchHubTest::header);
     apply(Put.of("other", "1"));
     s.create(watch("k", 0, true));
     assertThat(c.next().getCreated()).isTrue();

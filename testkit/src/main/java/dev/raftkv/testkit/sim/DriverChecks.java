@@ -56,7 +56,7 @@ final class DriverChecks {
    * After an event that touched {@code p}: the invariants, and one membership change at a time for
    * the changes it appended while leading.
    */
-  void observe(long id, DriverMember.Process p, Supplier<Map<Long, Long>> leaders) {
+  void observe(long id, DriverMember.Incarnation p, Supplier<Map<Long, Long>> leaders) {
     invariants.observe(id, p, leaders);
     Status st = p.status();
     if (st.role() == Role.LEADER) {

@@ -22,7 +22,7 @@ final class DriverMember {
   final SimStateMachine.Disk machineDisk = new SimStateMachine.Disk();
 
   /** The running process, or null while down. */
-  Process process;
+  Incarnation process;
 
   /** Incarnations started so far (0: never ran, so no disk worth restarting from). */
   int incarnations;
@@ -41,7 +41,7 @@ final class DriverMember {
    * threads. Once {@link #alive} is false (a crash, also one in the middle of a sync) nothing it
    * does may reach the world: its messages are dropped and its threads' work is discarded.
    */
-  static final class Process implements NodeView {
+  static final class Incarnation implements NodeView {
     final int number;
     final SimLogStore store;
     final SimStateMachine machine;
@@ -61,7 +61,7 @@ final class DriverMember {
     /** The node loop is in its fsync until then: what arrives meanwhile shares the next one. */
     long busyUntil;
 
-    Process(int number, SimLogStore store, SimStateMachine machine) {
+    Incarnation(int number, SimLogStore store, SimStateMachine machine) {
       this.number = number;
       this.store = store;
       this.machine = machine;

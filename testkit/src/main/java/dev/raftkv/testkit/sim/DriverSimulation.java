@@ -113,7 +113,7 @@ public final class DriverSimulation {
             params.snapshotReferences(),
             random,
             checks.machine(m.id));
-    DriverMember.Process p = new DriverMember.Process(m.incarnations, store, machine);
+    DriverMember.Incarnation p = new DriverMember.Incarnation(m.incarnations, store, machine);
     if (m.incarnations > 1 && machine.appliedIndex() < durableCommit) {
       count("restarts-replaying-log");
     }
@@ -159,7 +159,7 @@ public final class DriverSimulation {
     events.at(first, () -> tickLoop(p));
   }
 
-  private void tickLoop(DriverMember.Process p) {
+  private void tickLoop(DriverMember.Incarnation p) {
     if (!p.alive) {
       return;
     }
@@ -169,7 +169,7 @@ public final class DriverSimulation {
   }
 
   /** Has the node loop run what is queued, once its current fsync (if any) is over. */
-  private void wake(DriverMember.Process p) {
+  private void wake(DriverMember.Incarnation p) {
     if (!p.pumpScheduled && p.alive) {
       p.pumpScheduled = true;
       DriverMember m = memberOf(p);
@@ -178,13 +178,13 @@ public final class DriverSimulation {
   }
 
   /** After a task of the apply or snapshot thread: the loop runs what the task queued for it. */
-  private void wakeIfPending(DriverMember.Process p) {
+  private void wakeIfPending(DriverMember.Incarnation p) {
     if (p.driver.hasPending()) {
       wake(p);
     }
   }
 
-  private void pump(DriverMember m, DriverMember.Process p) {
+  private void pump(DriverMember m, DriverMember.Incarnation p) {
     p.pumpScheduled = false;
     if (!p.alive) {
       return;
@@ -227,13 +227,13 @@ public final class DriverSimulation {
     return maxMs == 0 ? 0 : random.nextInt(maxMs + 1);
   }
 
-  private DriverMember memberOf(DriverMember.Process p) {
+  private DriverMember memberOf(DriverMember.Incarnation p) {
     return members.get(p.driver.id());
   }
 
   /** The process is gone: it stops, and the next incarnation will find only the durable state. */
   private void down(DriverMember m) {
-    DriverMember.Process p = m.process;
+    DriverMember.Incarnation p = m.process;
     p.alive = false;
     p.driver.stop();
     p.applier.discard();
@@ -308,7 +308,7 @@ public final class DriverSimulation {
       return;
     }
     count("reads");
-    DriverMember.Process p = m.process;
+    DriverMember.Incarnation p = m.process;
     long floor = acks.readFloor();
     p.driver
         .readIndex()
