@@ -36,30 +36,42 @@ final class Handshake {
     }
   }
 
-  /** The answer to a {@link Hello}. The wire code is the ordinal: only append new constants. */
+  /** The answer to a {@link Hello}, with its explicit wire code (never the ordinal). */
   enum Status {
-    ACCEPTED,
+    ACCEPTED(0),
     /** The sender belongs to another cluster. */
-    WRONG_CLUSTER,
+    WRONG_CLUSTER(1),
     /**
      * The sender claims this member's own id. (Until the fix of docs/chaos.md membership bug 2 it
      * also answered any member id missing from the peer map.)
      */
-    UNKNOWN_MEMBER,
+    UNKNOWN_MEMBER(2),
     /** The sender meant another member (its address map is stale). */
-    WRONG_MEMBER,
+    WRONG_MEMBER(3),
     /** This member is detached and takes no peer traffic until attached. */
-    DETACHED,
+    DETACHED(4),
     /** The sender was removed from the cluster; it should stop (etcd answers 410 Gone). */
-    REMOVED;
+    REMOVED(5);
+
+    private final int code;
+
+    Status(int code) {
+      this.code = code;
+    }
+
+    /** The status's code on the wire; never changes once released. */
+    int code() {
+      return code;
+    }
 
     static Status of(int code) {
-      Status[] all = values();
-      if (code < 0 || code >= all.length) {
-        throw new CodecException(
-            CodecException.Reason.MALFORMED, "unknown handshake status code " + code);
+      for (Status s : values()) {
+        if (s.code == code) {
+          return s;
+        }
       }
-      return all[code];
+      throw new CodecException(
+          CodecException.Reason.MALFORMED, "unknown handshake status code " + code);
     }
   }
 

@@ -185,7 +185,7 @@ public final class MessageCodec {
     byte[] detail = reply.detail().getBytes(StandardCharsets.UTF_8);
     Writer w = new Writer(32 + detail.length);
     w.beginFrame(HELLO_REPLY);
-    w.u8(reply.status().ordinal()).bytes(detail);
+    w.u8(reply.status().code()).bytes(detail);
     return w.finish(maxFrameBytes, "Reply").exact();
   }
 

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.zip.CRC32C;
@@ -222,6 +223,26 @@ class MessageCodecTest {
         new Handshake.Reply(Handshake.Status.WRONG_CLUSTER, "cluster c2, not c1");
     assertThat(codec.decodeFrame(ByteBuffer.wrap(codec.encodeReply(reply)))).isEqualTo(reply);
     assertThat(decodeError(hello).reason()).isEqualTo(CodecException.Reason.MALFORMED);
+  }
+
+  @Test
+  void handshakeStatusesKeepTheirWireCodes() {
+    // Explicit codes, not ordinals: a member of an older build must read the same answer.
+    Map<String, Integer> codes = new java.util.TreeMap<>();
+    for (Handshake.Status st : Handshake.Status.values()) {
+      codes.put(st.name(), st.code());
+      Handshake.Reply reply = new Handshake.Reply(st, "why");
+      assertThat(codec.decodeFrame(ByteBuffer.wrap(codec.encodeReply(reply)))).isEqualTo(reply);
+    }
+    assertThat(codes)
+        .isEqualTo(
+            Map.of(
+                "ACCEPTED", 0,
+                "WRONG_CLUSTER", 1,
+                "UNKNOWN_MEMBER", 2,
+                "WRONG_MEMBER", 3,
+                "DETACHED", 4,
+                "REMOVED", 5));
   }
 
   @Test
