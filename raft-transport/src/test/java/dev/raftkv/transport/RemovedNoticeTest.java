@@ -37,6 +37,40 @@ class RemovedNoticeTest {
     assertThat(told).containsExactly("removed");
   }
 
+  /**
+   * Reports arriving on several event loops at once still run the listener once: the read and the
+   * reset were two steps, so two racing reports could both run it.
+   */
+  @Test
+  void racingReportsRunTheListenerOnce() throws Exception {
+    for (int round = 0; round < 500; round++) {
+      RemovedNotice n = new RemovedNotice();
+      java.util.concurrent.atomic.AtomicInteger runs =
+          new java.util.concurrent.atomic.AtomicInteger();
+      n.set(reason -> runs.incrementAndGet());
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  n.accept("removed");
+                });
+        th.start();
+        threads.add(th);
+      }
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertThat(runs.get()).as("round " + round).isEqualTo(1);
+    }
+  }
+
   @Test
   void aNullListenerIsRefused() {
     assertThatThrownBy(() -> notice.set(null))
