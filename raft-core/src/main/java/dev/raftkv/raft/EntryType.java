@@ -11,6 +11,20 @@ public enum EntryType {
   /** A membership change; the data is an encoded configuration change. */
   CONF_CHANGE(1);
 
+  /** The types by code: decoding an entry (every one a follower receives) allocates nothing. */
+  private static final EntryType[] BY_CODE;
+
+  static {
+    int max = 0;
+    for (EntryType t : values()) {
+      max = Math.max(max, t.code);
+    }
+    BY_CODE = new EntryType[max + 1];
+    for (EntryType t : values()) {
+      BY_CODE[t.code] = t;
+    }
+  }
+
   private final int code;
 
   EntryType(int code) {
@@ -28,11 +42,10 @@ public enum EntryType {
    * @throws IllegalArgumentException if no type has that code
    */
   public static EntryType ofCode(int code) {
-    for (EntryType t : values()) {
-      if (t.code == code) {
-        return t;
-      }
+    EntryType t = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    if (t == null) {
+      throw new IllegalArgumentException("unknown entry type code " + code);
     }
-    throw new IllegalArgumentException("unknown entry type code " + code);
+    return t;
   }
 }

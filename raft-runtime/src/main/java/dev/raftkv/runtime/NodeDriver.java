@@ -317,7 +317,9 @@ public final class NodeDriver {
   public CompletableFuture<Void> changeMembership(ConfChange change) {
     ConfWaiter w = new ConfWaiter(change, new CompletableFuture<>());
     confWaiters.add(w);
-    submitOrFail(w.future(), () -> node.proposeConfChange(change), () -> confWaiters.remove(w));
+    // However it ends (applied, refused, failed, or a caller's timeout or cancel), it is forgotten.
+    w.future().whenComplete((v, e) -> confWaiters.remove(w));
+    submitOrFail(w.future(), () -> node.proposeConfChange(change), () -> {});
     return w.future();
   }
 

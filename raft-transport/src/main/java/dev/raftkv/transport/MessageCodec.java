@@ -398,17 +398,6 @@ public final class MessageCodec {
   }
 
   /**
-   * The wire code of an entry type: explicit rather than the ordinal, so reordering the enum cannot
-   * change the format; a new constant fails compilation here until it gets a code.
-   */
-  private static int entryTypeCode(EntryType type) {
-    return switch (type) {
-      case NORMAL -> 0;
-      case CONF_CHANGE -> 1;
-    };
-  }
-
-  /**
    * The size a message's frame buffer starts at: its entries' or snapshot data plus slack. Also
    * what {@link TcpTransport} counts against a peer's queue bytes.
    */
@@ -537,7 +526,7 @@ public final class MessageCodec {
     Writer entries(List<Entry> entries) {
       varlong(entries.size());
       for (Entry e : entries) {
-        varlong(e.term()).varlong(e.index()).u8(entryTypeCode(e.type())).bytes(e.data());
+        varlong(e.term()).varlong(e.index()).u8(e.type().code()).bytes(e.data());
       }
       return this;
     }
@@ -658,15 +647,14 @@ public final class MessageCodec {
         long term = varlong();
         long index = varlong();
         int code = u8();
-        EntryType type =
-            switch (code) {
-              case 0 -> EntryType.NORMAL;
-              case 1 -> EntryType.CONF_CHANGE;
-              default ->
-                  throw new CodecException(
-                      CodecException.Reason.MALFORMED,
-                      typeName() + " frame has an entry of unknown type " + code);
-            };
+        EntryType type;
+        try {
+          type = EntryType.ofCode(code); // the explicit code, as in the WAL
+        } catch (IllegalArgumentException unknown) {
+          throw new CodecException(
+              CodecException.Reason.MALFORMED,
+              typeName() + " frame has an entry of unknown type " + code);
+        }
         entries.add(new Entry(term, index, type, bytes()));
       }
       return entries;

@@ -11,11 +11,9 @@ import dev.raftkv.api.etcdserverpb.MemberRemoveRequest;
 import dev.raftkv.api.etcdserverpb.MemberRemoveResponse;
 import dev.raftkv.api.etcdserverpb.MemberUpdateRequest;
 import dev.raftkv.api.etcdserverpb.MemberUpdateResponse;
-import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Member;
 import dev.raftkv.kv.Members;
 import dev.raftkv.raft.ConfChange;
-import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
@@ -47,8 +45,6 @@ import java.util.concurrent.TimeUnit;
 final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   private final ServerConfig config;
-  private final RaftRuntime runtime;
-  private final KvStateMachine kv;
   private final KvServer server;
   private final LeaderChannels leader;
   private final Duration timeout;
@@ -57,8 +53,6 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       ServerConfig config, KvServer server, LeaderChannels leader, Duration timeout) {
     this.config = config;
     this.server = server;
-    this.runtime = server.runtime();
-    this.kv = server.kv();
     this.leader = leader;
     this.timeout = timeout;
   }
@@ -66,7 +60,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
     CompletableFuture<Long> barrier =
-        req.getLinearizable() ? runtime.readIndex() : CompletableFuture.completedFuture(0L);
+        req.getLinearizable()
+            ? server.runtime().readIndex()
+            : CompletableFuture.completedFuture(0L);
     finish(
         barrier.thenApply(
             ignored ->
@@ -86,7 +82,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       out.onError(e);
       return;
     }
-    List<Member> members = kv.store().members();
+    List<Member> members = server.store().members();
     for (Member m : members) {
       if (m.peerUrls().stream().anyMatch(urls::contains)) {
         out.onError(EtcdError.PEER_URL_EXISTS.exception());
@@ -103,7 +99,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
         out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
         return;
       }
-      if (!ReconfigChecks.allVotersActive(runtime.status())) {
+      if (!ReconfigChecks.allVotersActive(server.runtime().status())) {
         out.onError(EtcdError.UNHEALTHY_CLUSTER.exception());
         return;
       }
@@ -120,7 +116,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
                 ignored ->
                     MemberAddResponse.newBuilder()
                         .setHeader(header())
-                        .setMember(toProto(kv.store().member(id)))
+                        .setMember(toProto(server.store().member(id)))
                         .addAllMembers(members())
                         .build()),
         out);
@@ -129,17 +125,17 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberRemove(MemberRemoveRequest req, StreamObserver<MemberRemoveResponse> out) {
     long id = req.getID();
-    Member m = kv.store().member(id);
+    Member m = server.store().member(id);
     if (m == null) {
       out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
     }
     if (!m.learner()) {
-      if (!ReconfigChecks.readyToRemoveVoter(kv.store().members(), id)) {
+      if (!ReconfigChecks.readyToRemoveVoter(server.store().members(), id)) {
         out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
         return;
       }
-      if (!ReconfigChecks.quorumActiveAfterRemoving(runtime.status(), id)) {
+      if (!ReconfigChecks.quorumActiveAfterRemoving(server.runtime().status(), id)) {
         out.onError(EtcdError.UNHEALTHY_CLUSTER.exception());
         return;
       }
@@ -164,7 +160,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       out.onError(e);
       return;
     }
-    if (kv.store().member(req.getID()) == null) {
+    if (server.store().member(req.getID()) == null) {
       out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
     }
@@ -182,7 +178,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void memberPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
     long id = req.getID();
-    Member m = kv.store().member(id);
+    Member m = server.store().member(id);
     if (m == null) {
       out.onError(EtcdError.MEMBER_NOT_FOUND.exception());
       return;
@@ -191,7 +187,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       out.onError(EtcdError.MEMBER_NOT_LEARNER.exception());
       return;
     }
-    var status = runtime.status();
+    var status = server.runtime().status();
     if (status.leader() != status.id()) {
       forwardPromote(req, out);
       return;
@@ -200,7 +196,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       out.onError(EtcdError.LEARNER_NOT_READY.exception());
       return;
     }
-    if (!ReconfigChecks.readyToPromote(kv.store().members())) {
+    if (!ReconfigChecks.readyToPromote(server.store().members())) {
       out.onError(EtcdError.NOT_ENOUGH_STARTED_MEMBERS.exception());
       return;
     }
@@ -236,14 +232,16 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   /** Proposes {@code cc}; completes once this member applied it (see NodeDriver). */
   private CompletableFuture<Void> change(ConfChange cc) {
-    return runtime.changeMembership(cc);
+    // The request timeout fails the change's own future, so a change lost with a leader change
+    // does not stay among the runtime's waiters.
+    return server.withTimeout(server.runtime().changeMembership(cc));
   }
 
   private long newMemberId(List<String> urls) {
     String base = String.join(",", new TreeSet<>(urls)) + "|" + config.token();
     long id = ServerConfig.hash(base);
-    var removed = kv.store().removedMembers();
-    for (int i = 0; kv.store().member(id) != null || removed.contains(id); i++) {
+    var removed = server.store().removedMembers();
+    for (int i = 0; server.store().member(id) != null || removed.contains(id); i++) {
       id = ServerConfig.hash(base + "|" + System.currentTimeMillis() + "|" + i);
     }
     return id;
@@ -270,7 +268,7 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   private List<dev.raftkv.api.etcdserverpb.Member> members() {
     List<dev.raftkv.api.etcdserverpb.Member> out = new ArrayList<>();
-    for (Member m : kv.store().members()) {
+    for (Member m : server.store().members()) {
       out.add(toProto(m));
     }
     return out;
