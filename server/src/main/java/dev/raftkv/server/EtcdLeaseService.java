@@ -13,12 +13,10 @@ import dev.raftkv.api.etcdserverpb.LeaseRevokeResponse;
 import dev.raftkv.api.etcdserverpb.LeaseStatus;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.raftkv.api.etcdserverpb.LeaseTimeToLiveResponse;
-import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.Lease;
 import dev.raftkv.kv.LeaseExpiry;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.Response;
-import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -41,8 +39,6 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   /** etcd's largest lease TTL in seconds. */
   static final long MAX_LEASE_TTL = 9_000_000_000L;
 
-  private final RaftRuntime runtime;
-  private final KvStateMachine kv;
   private final KvServer server;
   private final LeaseExpiry leases;
   private final Duration timeout;
@@ -61,8 +57,6 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       long minTtlSeconds) {
     this.leader = leader;
     this.server = server;
-    this.runtime = server.runtime();
-    this.kv = server.kv();
     this.leases = leases;
     this.timeout = timeout;
     this.minTtlSeconds = minTtlSeconds;
@@ -192,7 +186,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public void leaseTimeToLive(
       LeaseTimeToLiveRequest req, StreamObserver<LeaseTimeToLiveResponse> out) {
-    var status = runtime.status();
+    var status = server.runtime().status();
     if (status.leader() != status.id()) {
       Optional<LeaseGrpc.LeaseStub> stub = leaderStub();
       if (stub.isPresent()) {
@@ -203,7 +197,8 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       }
     }
     finish(
-        runtime
+        server
+            .runtime()
             .readIndex()
             .thenApply(
                 ignored -> {
@@ -220,7 +215,7 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
                           .setTTL(rem.ttlSeconds())
                           .setGrantedTTL(rem.grantedTtlSeconds());
                   if (req.getKeys() && rem.ttlSeconds() >= 0) {
-                    for (byte[] k : kv.store().keysWithLease(req.getID())) {
+                    for (byte[] k : server.store().keysWithLease(req.getID())) {
                       b.addKeys(ByteString.copyFrom(k));
                     }
                   }
@@ -232,13 +227,14 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public void leaseLeases(LeaseLeasesRequest req, StreamObserver<LeaseLeasesResponse> out) {
     finish(
-        runtime
+        server
+            .runtime()
             .readIndex()
             .thenApply(
                 ignored -> {
                   LeaseLeasesResponse.Builder b =
                       LeaseLeasesResponse.newBuilder().setHeader(server.header());
-                  for (Lease l : kv.store().leases()) {
+                  for (Lease l : server.store().leases()) {
                     b.addLeases(LeaseStatus.newBuilder().setID(l.id()));
                   }
                   return b.build();

@@ -15,10 +15,8 @@ import dev.raftkv.api.etcdserverpb.SnapshotRequest;
 import dev.raftkv.api.etcdserverpb.SnapshotResponse;
 import dev.raftkv.api.etcdserverpb.StatusRequest;
 import dev.raftkv.api.etcdserverpb.StatusResponse;
-import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.LeaderTransferException;
-import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
@@ -34,8 +32,6 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   /** The etcd API version raftkv speaks (etcdctl checks the major and minor). */
   static final String VERSION = "3.5.0";
 
-  private final RaftRuntime runtime;
-  private final KvStateMachine kv;
   private final KvServer server;
   private final Path snapshotScratch;
 
@@ -45,8 +41,6 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   EtcdMaintenanceService(KvServer server, Path snapshotScratch) {
     this.server = server;
-    this.runtime = server.runtime();
-    this.kv = server.kv();
     this.snapshotScratch = snapshotScratch;
   }
 
@@ -57,18 +51,18 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   @Override
   public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
-    SnapshotStream.start(kv.store(), snapshotScratch, server.header(), out);
+    SnapshotStream.start(server.store(), snapshotScratch, server.header(), out);
   }
 
   @Override
   public void hashKV(HashKVRequest req, StreamObserver<HashKVResponse> out) {
     try {
-      long rev = req.getRevision() == 0 ? kv.store().revision() : req.getRevision();
+      long rev = req.getRevision() == 0 ? server.store().revision() : req.getRevision();
       out.onNext(
           HashKVResponse.newBuilder()
               .setHeader(server.header())
-              .setHash((int) kv.store().hashKV(rev))
-              .setCompactRevision(kv.store().compactedRevision())
+              .setHash((int) server.store().hashKV(rev))
+              .setCompactRevision(server.store().compactedRevision())
               .setHashRevision(rev)
               .build());
       out.onCompleted();
@@ -82,7 +76,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     out.onNext(
         HashResponse.newBuilder()
             .setHeader(server.header())
-            .setHash((int) kv.store().hash())
+            .setHash((int) server.store().hash())
             .build());
     out.onCompleted();
   }
@@ -103,7 +97,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   @Override
   public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
     long target = req.getTargetID();
-    Status s = runtime.status();
+    Status s = server.runtime().status();
     if (s.role() != dev.raftkv.raft.Role.LEADER) {
       out.onError(EtcdError.NOT_LEADER.exception());
       return;
@@ -114,7 +108,8 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
       return;
     }
     server.reply(
-        runtime
+        server
+            .runtime()
             .transferLeadership(target)
             .handle(
                 (v, e) -> {
@@ -145,7 +140,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   }
 
   private StatusResponse statusNow() {
-    Status s = runtime.status();
+    Status s = server.runtime().status();
     StatusResponse.Builder b =
         StatusResponse.newBuilder()
             .setHeader(server.header())
@@ -153,9 +148,9 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setLeader(s.leader())
             .setRaftIndex(s.commit())
             .setRaftTerm(s.term())
-            .setRaftAppliedIndex(runtime.appliedIndex())
-            .setDbSize(kv.store().dbSize())
-            .setDbSizeInUse(kv.store().dbSizeInUse())
+            .setRaftAppliedIndex(server.runtime().appliedIndex())
+            .setDbSize(server.store().dbSize())
+            .setDbSizeInUse(server.store().dbSizeInUse())
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
       b.addErrors(EtcdError.NO_LEADER.message());
