@@ -49,6 +49,9 @@ final class Applier {
   private long compacted;
   private long raftIndex;
 
+  /** The auth state as the ops so far leave it (see {@link AuthChanges}). */
+  private AuthState auth;
+
   Applier(
       WriteBatchWithIndex batch,
       Source source,
@@ -56,8 +59,10 @@ final class Applier {
       long revision,
       long compacted,
       KeyIndex index,
-      KvOptions options) {
+      KvOptions options,
+      AuthState auth) {
     this.batch = batch;
+    this.auth = auth;
     this.unindexed = batch.getWriteBatch();
     this.source = source;
     this.cf = cf;
@@ -74,6 +79,11 @@ final class Applier {
 
   long compacted() {
     return compacted;
+  }
+
+  /** The auth state the ops so far leave behind. */
+  AuthState auth() {
+    return auth;
   }
 
   /** The Raft index of the entry whose ops come next (server-chosen lease ids derive from it). */
@@ -145,6 +155,7 @@ final class Applier {
     long revMark = revision;
     long compactedMark = compacted;
     int indexMark = index.mark();
+    AuthState authMark = auth;
     batch.setSavePoint();
     try {
       Response r = dispatch(op);
@@ -160,13 +171,38 @@ final class Applier {
       index.rollbackTo(indexMark);
       revision = revMark;
       compacted = compactedMark;
+      auth = authMark;
       return OpResult.failed(e);
     } catch (RocksDBException e) {
       throw new KvStorageException("apply failed", e);
     }
   }
 
+  /**
+   * Runs {@code op} once its credentials allow it: a client's request with them ({@link Authed}),
+   * the server's own ({@link ServerRequest}) without a check, and one without them, while auth is
+   * enabled, as a request of nobody (etcd's "user name is empty" for most). With auth disabled this
+   * costs one flag test.
+   */
   private Response dispatch(Op op) throws RocksDBException {
+    if (op instanceof Authed a) {
+      AuthChecks.check(auth, a.user(), a.authRevision(), a.op(), this::attachedKeys);
+      return run(a.op());
+    }
+    if (op instanceof ServerRequest r) {
+      return run(r.op());
+    }
+    if (auth.enabled()) {
+      AuthChecks.check(auth, null, 0, op, this::attachedKeys);
+    }
+    return run(op);
+  }
+
+  private List<byte[]> attachedKeys(long leaseId) {
+    return keysWithLease(source, cf.lease(), leaseId);
+  }
+
+  private Response run(Op op) throws RocksDBException {
     if (op instanceof Range r) {
       return Ranges.range(view, r, revision, compacted);
     } else if (op instanceof Put p) {
@@ -213,6 +249,11 @@ final class Applier {
         || op instanceof MemberUpdateRequest) {
       Members.apply(source, batch, cf.meta(), op);
       return new MemberResponse(revision);
+    } else if (op instanceof AuthRequest r) {
+      AuthChanges.Outcome o = AuthChanges.apply(auth, r, revision, raftIndex);
+      AuthRecords.write(batch, cf.meta(), auth, o.state());
+      auth = o.state();
+      return o.response();
     }
     throw new IllegalArgumentException("unknown op " + op);
   }

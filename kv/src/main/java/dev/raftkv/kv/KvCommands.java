@@ -28,6 +28,20 @@ public final class KvCommands {
   private static final int LEASE_GRANT = 7;
   private static final int MEMBER_PUBLISH = 8;
   private static final int MEMBER_UPDATE = 9;
+  private static final int AUTHED = 10;
+  private static final int SERVER_REQUEST = 11;
+  private static final int AUTH_ENABLE = 12;
+  private static final int AUTH_DISABLE = 13;
+  private static final int AUTHENTICATE = 14;
+  private static final int USER_ADD = 15;
+  private static final int USER_DELETE = 16;
+  private static final int USER_CHANGE_PASSWORD = 17;
+  private static final int USER_GRANT_ROLE = 18;
+  private static final int USER_REVOKE_ROLE = 19;
+  private static final int ROLE_ADD = 20;
+  private static final int ROLE_DELETE = 21;
+  private static final int ROLE_GRANT_PERMISSION = 22;
+  private static final int ROLE_REVOKE_PERMISSION = 23;
 
   private KvCommands() {}
 
@@ -140,9 +154,99 @@ public final class KvCommands {
       out.writeByte(MEMBER_UPDATE);
       out.writeLong(m.memberId());
       strings(out, m.peerUrls());
+    } else if (op instanceof Authed a) {
+      out.writeByte(AUTHED);
+      string(out, a.user());
+      out.writeLong(a.authRevision());
+      writeOp(out, a.op());
+    } else if (op instanceof ServerRequest r) {
+      out.writeByte(SERVER_REQUEST);
+      writeOp(out, r.op());
+    } else if (op instanceof AuthRequest a) {
+      writeAuth(out, a);
     } else {
       throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
     }
+  }
+
+  private static void writeAuth(DataOutputStream out, AuthRequest op) throws IOException {
+    if (op instanceof AuthRequest.Enable) {
+      out.writeByte(AUTH_ENABLE);
+    } else if (op instanceof AuthRequest.Disable) {
+      out.writeByte(AUTH_DISABLE);
+    } else if (op instanceof AuthRequest.Authenticate a) {
+      out.writeByte(AUTHENTICATE);
+      string(out, a.name());
+      string(out, a.tokenPrefix());
+      out.writeLong(a.checkedRevision());
+    } else if (op instanceof AuthRequest.UserAdd a) {
+      out.writeByte(USER_ADD);
+      string(out, a.name());
+      string(out, a.passwordHash());
+      out.writeBoolean(a.noPassword());
+    } else if (op instanceof AuthRequest.UserDelete d) {
+      out.writeByte(USER_DELETE);
+      string(out, d.name());
+    } else if (op instanceof AuthRequest.UserChangePassword c) {
+      out.writeByte(USER_CHANGE_PASSWORD);
+      string(out, c.name());
+      string(out, c.passwordHash());
+    } else if (op instanceof AuthRequest.UserGrantRole g) {
+      out.writeByte(USER_GRANT_ROLE);
+      string(out, g.user());
+      string(out, g.role());
+    } else if (op instanceof AuthRequest.UserRevokeRole r) {
+      out.writeByte(USER_REVOKE_ROLE);
+      string(out, r.user());
+      string(out, r.role());
+    } else if (op instanceof AuthRequest.RoleAdd a) {
+      out.writeByte(ROLE_ADD);
+      string(out, a.name());
+    } else if (op instanceof AuthRequest.RoleDelete d) {
+      out.writeByte(ROLE_DELETE);
+      string(out, d.name());
+    } else if (op instanceof AuthRequest.RoleGrantPermission g) {
+      out.writeByte(ROLE_GRANT_PERMISSION);
+      string(out, g.role());
+      out.writeByte(g.permission().type().code());
+      bytes(out, g.permission().key());
+      bytes(out, g.permission().rangeEnd());
+    } else if (op instanceof AuthRequest.RoleRevokePermission r) {
+      out.writeByte(ROLE_REVOKE_PERMISSION);
+      string(out, r.role());
+      bytes(out, r.key());
+      bytes(out, r.rangeEnd());
+    } else {
+      throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
+    }
+  }
+
+  /** A string as UTF-8 bytes (null as length -1). */
+  private static void string(DataOutputStream out, String s) throws IOException {
+    bytes(out, s == null ? null : s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static String string(DataInputStream in) throws IOException {
+    byte[] b = bytes(in);
+    return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A string that must be present. */
+  private static String name(DataInputStream in) throws IOException {
+    String s = string(in);
+    if (s == null) {
+      throw new BadCommandException("a name is missing");
+    }
+    return s;
+  }
+
+  /** The op inside an envelope: neither envelope again. */
+  private static Op wrapped(DataInputStream in, int depth) throws IOException {
+    Op op = readOp(in, depth + 1);
+    if (op instanceof Authed || op instanceof ServerRequest) {
+      throw new BadCommandException("an envelope inside an envelope");
+    }
+    return op;
   }
 
   private static void strings(DataOutputStream out, List<String> list) throws IOException {
@@ -257,6 +361,58 @@ public final class KvCommands {
       }
       case MEMBER_UPDATE -> {
         return new MemberUpdateRequest(in.readLong(), strings(in));
+      }
+      case AUTHED -> {
+        String user = name(in);
+        long rev = in.readLong();
+        return new Authed(user, rev, wrapped(in, depth));
+      }
+      case SERVER_REQUEST -> {
+        return new ServerRequest(wrapped(in, depth));
+      }
+      case AUTH_ENABLE -> {
+        return new AuthRequest.Enable();
+      }
+      case AUTH_DISABLE -> {
+        return new AuthRequest.Disable();
+      }
+      case AUTHENTICATE -> {
+        return new AuthRequest.Authenticate(name(in), name(in), in.readLong());
+      }
+      case USER_ADD -> {
+        return new AuthRequest.UserAdd(name(in), string(in), in.readBoolean());
+      }
+      case USER_DELETE -> {
+        return new AuthRequest.UserDelete(name(in));
+      }
+      case USER_CHANGE_PASSWORD -> {
+        return new AuthRequest.UserChangePassword(name(in), name(in));
+      }
+      case USER_GRANT_ROLE -> {
+        return new AuthRequest.UserGrantRole(name(in), name(in));
+      }
+      case USER_REVOKE_ROLE -> {
+        return new AuthRequest.UserRevokeRole(name(in), name(in));
+      }
+      case ROLE_ADD -> {
+        return new AuthRequest.RoleAdd(name(in));
+      }
+      case ROLE_DELETE -> {
+        return new AuthRequest.RoleDelete(name(in));
+      }
+      case ROLE_GRANT_PERMISSION -> {
+        String role = name(in);
+        Permission.Type type =
+            ofCode(
+                Permission.Type.values(),
+                Permission.Type::code,
+                in.readUnsignedByte(),
+                "permission type");
+        return new AuthRequest.RoleGrantPermission(
+            role, new Permission(type, bytes(in), bytes(in)));
+      }
+      case ROLE_REVOKE_PERMISSION -> {
+        return new AuthRequest.RoleRevokePermission(name(in), bytes(in), bytes(in));
       }
       default -> throw new BadCommandException("unknown command tag " + tag);
     }

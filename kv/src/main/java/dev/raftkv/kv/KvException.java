@@ -20,7 +20,25 @@ public final class KvException extends RuntimeException {
     TOO_MANY_OPS("etcdserver: too many operations in txn request", "INVALID_ARGUMENT"),
     DUPLICATE_KEY("etcdserver: duplicate key given in txn request", "INVALID_ARGUMENT"),
     MEMBER_NOT_FOUND("etcdserver: member not found", "NOT_FOUND"),
-    PEER_URL_EXISTS("etcdserver: Peer URLs already exists", "FAILED_PRECONDITION");
+    PEER_URL_EXISTS("etcdserver: Peer URLs already exists", "FAILED_PRECONDITION"),
+    // etcd's auth errors (rpctypes: code and message of each)
+    ROOT_USER_NOT_EXIST("etcdserver: root user does not exist", "FAILED_PRECONDITION"),
+    ROOT_ROLE_NOT_EXIST("etcdserver: root user does not have root role", "FAILED_PRECONDITION"),
+    USER_ALREADY_EXISTS("etcdserver: user name already exists", "FAILED_PRECONDITION"),
+    USER_EMPTY("etcdserver: user name is empty", "INVALID_ARGUMENT"),
+    USER_NOT_FOUND("etcdserver: user name not found", "FAILED_PRECONDITION"),
+    ROLE_ALREADY_EXISTS("etcdserver: role name already exists", "FAILED_PRECONDITION"),
+    ROLE_NOT_FOUND("etcdserver: role name not found", "FAILED_PRECONDITION"),
+    ROLE_EMPTY("etcdserver: role name is empty", "INVALID_ARGUMENT"),
+    AUTH_FAILED(
+        "etcdserver: authentication failed, invalid user ID or password", "INVALID_ARGUMENT"),
+    PERMISSION_DENIED("etcdserver: permission denied", "PERMISSION_DENIED"),
+    ROLE_NOT_GRANTED("etcdserver: role is not granted to the user", "FAILED_PRECONDITION"),
+    PERMISSION_NOT_GRANTED(
+        "etcdserver: permission is not granted to the role", "FAILED_PRECONDITION"),
+    AUTH_NOT_ENABLED("etcdserver: authentication is not enabled", "FAILED_PRECONDITION"),
+    INVALID_AUTH_MGMT("etcdserver: invalid auth management", "INVALID_ARGUMENT"),
+    AUTH_OLD_REVISION("etcdserver: revision of auth store is old", "INVALID_ARGUMENT");
 
     private final String message;
     private final String grpcStatus;

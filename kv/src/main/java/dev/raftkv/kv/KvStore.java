@@ -125,6 +125,9 @@ public final class KvStore implements AutoCloseable {
   private volatile long revision;
   private volatile long compactedRevision;
 
+  /** The auth state after the last apply call (replaced whole, never changed in place). */
+  private volatile AuthState auth = AuthState.EMPTY;
+
   /** Counts the databases opened (a restore opens another); lock held to change. */
   private long generation;
 
@@ -194,6 +197,21 @@ public final class KvStore implements AutoCloseable {
       compactor.opened(
           Codec.toLong(db.get(metaCf, Codec.META_COMPACTED_PHYSICALLY), compactedRevision));
       generation++;
+      RocksDB opened = db;
+      auth =
+          AuthRecords.load(
+              new Source() {
+                @Override
+                public RocksIterator iterator(ColumnFamilyHandle cf) {
+                  return opened.newIterator(cf);
+                }
+
+                @Override
+                public byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
+                  return opened.get(cf, key);
+                }
+              },
+              metaCf);
       try (RocksIterator it = db.newIterator(kvCf)) {
         index.rebuild(it);
       }
@@ -311,6 +329,14 @@ public final class KvStore implements AutoCloseable {
     return revision;
   }
 
+  /**
+   * The replicated auth state (users, roles, enabled, auth revision) after the last applied entry;
+   * never blocks. Immutable: keep it for one decision, ask again for the next.
+   */
+  public AuthState auth() {
+    return auth;
+  }
+
   /** The revision history was compacted at (0 when never). Reads below it fail. */
   public long compactedRevision() {
     return compactedRevision;
@@ -394,7 +420,8 @@ public final class KvStore implements AutoCloseable {
               revision,
               compactedRevision,
               index,
-              options);
+              options,
+              auth);
       List<ApplyResult> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
         if (e.index() <= appliedIndex) {
@@ -423,6 +450,7 @@ public final class KvStore implements AutoCloseable {
       index.commit();
       revision = applier.revision();
       compactedRevision = applier.compacted();
+      auth = applier.auth();
       compactor.scheduleIfBehind(compactedRevision);
       appliedIndex = last;
       return out;

@@ -156,8 +156,14 @@ public final class LeaseExpiry implements AutoCloseable {
         continue;
       }
       revoking.put(id, now);
+      // The server revokes an expired lease on its own behalf (etcd does it as root): with auth
+      // enabled it says so, or the keys' permissions would stop it.
+      Op revoke = new LeaseRevokeRequest(id);
+      if (store.get().auth().enabled()) {
+        revoke = new ServerRequest(revoke);
+      }
       propose
-          .apply(KvCommands.encode(new LeaseRevokeRequest(id)))
+          .apply(KvCommands.encode(revoke))
           .whenComplete(
               (applied, err) -> {
                 if (err != null) {

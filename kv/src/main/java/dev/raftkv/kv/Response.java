@@ -12,6 +12,7 @@ public sealed interface Response
         Compact.Result,
         LeaseRevokeResponse,
         LeaseGrantResponse,
-        MemberResponse {
+        MemberResponse,
+        AuthResponse {
   long revision();
 }

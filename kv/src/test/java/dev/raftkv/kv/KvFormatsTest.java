@@ -64,6 +64,34 @@ class KvFormatsTest {
     s.put(
         "cmd-member-update",
         KvCommands.encode(new MemberUpdateRequest(2, List.of("http://127.0.0.1:2380"))));
+    s.put("cmd-auth-enable", KvCommands.encode(new AuthRequest.Enable()));
+    s.put("cmd-auth-disable", KvCommands.encode(new AuthRequest.Disable()));
+    s.put(
+        "cmd-authenticate",
+        KvCommands.encode(new AuthRequest.Authenticate("root", "abcdefghijklmnop", 9)));
+    s.put("cmd-user-add", KvCommands.encode(new AuthRequest.UserAdd("u", "$2a$10$h", false)));
+    s.put("cmd-user-add-no-password", KvCommands.encode(new AuthRequest.UserAdd("u", null, true)));
+    s.put("cmd-user-delete", KvCommands.encode(new AuthRequest.UserDelete("u")));
+    s.put(
+        "cmd-user-change-password",
+        KvCommands.encode(new AuthRequest.UserChangePassword("u", "$2a$10$h")));
+    s.put("cmd-user-grant-role", KvCommands.encode(new AuthRequest.UserGrantRole("u", "r")));
+    s.put("cmd-user-revoke-role", KvCommands.encode(new AuthRequest.UserRevokeRole("u", "r")));
+    s.put("cmd-role-add", KvCommands.encode(new AuthRequest.RoleAdd("r")));
+    s.put("cmd-role-delete", KvCommands.encode(new AuthRequest.RoleDelete("r")));
+    for (Permission.Type t : Permission.Type.values()) {
+      s.put(
+          "cmd-role-grant-" + t.name().toLowerCase(Locale.ROOT),
+          KvCommands.encode(
+              new AuthRequest.RoleGrantPermission("r", new Permission(t, b("a"), b("b")))));
+    }
+    s.put(
+        "cmd-role-revoke-permission",
+        KvCommands.encode(new AuthRequest.RoleRevokePermission("r", b("a"), null)));
+    s.put("cmd-authed-put", KvCommands.encode(new Authed("u", 5, Put.of("k", "v"))));
+    s.put(
+        "cmd-server-lease-revoke",
+        KvCommands.encode(new ServerRequest(new LeaseRevokeRequest(0x1234))));
     return s;
   }
 
@@ -83,6 +111,21 @@ class KvFormatsTest {
     s.put("member", Members.encode(m));
     s.put("member-context", Members.encodeContext(List.of("http://10.0.0.3:2380")));
     s.put("member-list", Members.encodeList(List.of(m, m.withPeerUrls(List.of()))));
+    s.put("auth-user-key", AuthRecords.userKey("u"));
+    s.put("auth-user", AuthRecords.encode(new AuthUser("u", "$2a$10$h", false, List.of("r", "a"))));
+    s.put("auth-user-no-password", AuthRecords.encode(new AuthUser("n", null, true, List.of())));
+    s.put("auth-role-key", AuthRecords.roleKey("r"));
+    s.put(
+        "auth-role",
+        AuthRecords.encode(
+            new AuthRole(
+                "r",
+                List.of(
+                    new Permission(Permission.Type.READ, b("a"), null),
+                    new Permission(Permission.Type.WRITE, b("b"), b("c")),
+                    new Permission(Permission.Type.READWRITE, b("d"), new byte[] {0})))));
+    s.put("auth-enabled-key", AuthRecords.ENABLED);
+    s.put("auth-revision-key", AuthRecords.REVISION);
     return s;
   }
 
@@ -93,6 +136,15 @@ class KvFormatsTest {
     all.putAll(records());
     all.forEach((name, bytes) -> actual.append(name).append(' ').append(hex(bytes)).append('\n'));
     assertThat(actual.toString()).isEqualTo(golden());
+  }
+
+  /** Prints the formats as the golden file holds them (for a new entry, checked by hand). */
+  static String current() {
+    StringBuilder actual = new StringBuilder();
+    Map<String, byte[]> all = new LinkedHashMap<>(commands());
+    all.putAll(records());
+    all.forEach((name, bytes) -> actual.append(name).append(' ').append(hex(bytes)).append('\n'));
+    return actual.toString();
   }
 
   @Test
