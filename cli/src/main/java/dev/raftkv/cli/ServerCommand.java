@@ -3,6 +3,7 @@ package dev.raftkv.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftkv.replicator.SeedConfig;
 import dev.raftkv.replicator.SeedJson;
+import dev.raftkv.server.AuthConfig;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.ServerConfig;
 import java.io.IOException;
@@ -124,6 +125,29 @@ final class ServerCommand implements Callable<Integer> {
               + " discarded (etcd's flag; default: ${DEFAULT-VALUE}).")
   long snapshotCount;
 
+  @Option(
+      names = "--auth-token",
+      defaultValue = "simple",
+      description =
+          "Auth token type: simple, or jwt,pub-key=PATH,priv-key=PATH,sign-method=RS256[,ttl=5m]"
+              + " (etcd's flag; default: ${DEFAULT-VALUE}).")
+  String authToken;
+
+  @Option(
+      names = "--auth-token-ttl",
+      defaultValue = "300",
+      description =
+          "Seconds a simple token lives after its last use (etcd's flag; default:"
+              + " ${DEFAULT-VALUE}).")
+  long authTokenTtl;
+
+  @Option(
+      names = "--bcrypt-cost",
+      defaultValue = "10",
+      description =
+          "bcrypt cost of password hashes, 4..31 (etcd's flag; default: ${DEFAULT-VALUE}).")
+  int bcryptCost;
+
   @Option(names = "--seed-config", description = "Seed document 000's config.json.")
   Path seedConfig;
 
@@ -200,7 +224,9 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   ServerConfig configure() throws IOException {
-    return configureFlags().withSnapshotCount(snapshotCount);
+    return configureFlags()
+        .withSnapshotCount(snapshotCount)
+        .withAuth(AuthConfig.parse(authToken, authTokenTtl, bcryptCost));
   }
 
   private ServerConfig configureFlags() throws IOException {

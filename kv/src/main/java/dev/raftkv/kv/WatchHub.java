@@ -361,6 +361,18 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
       }
     }
 
+    /**
+     * Refuses a create the server does not allow (etcd's permission check at creation): watch id
+     * -1, created and canceled at once, with {@code reason}, in request order.
+     */
+    public void refuseCreate(String reason) {
+      synchronized (lock) {
+        if (!closed) {
+          refuse(reason);
+        }
+      }
+    }
+
     private void refuse(String reason) {
       enqueue(WatchReply.refused(notified, reason));
     }

@@ -26,7 +26,8 @@ import java.util.Set;
  * /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see {@link
  * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
  * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
- * 400 on a malformed id.
+ * 400 on a malformed id. Once auth is enabled the POSTs need the root user's token in the {@code
+ * Authorization} header ({@link Authorizer#requireRoot}).
  */
 final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +41,8 @@ final class AdminServer implements AutoCloseable {
     this.url = "http://" + a.getHostString() + ":" + a.getPort();
   }
 
-  static AdminServer start(ServerConfig config, RaftRuntime runtime, TcpTransport transport)
+  static AdminServer start(
+      ServerConfig config, RaftRuntime runtime, TcpTransport transport, Authorizer auth)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
@@ -76,7 +78,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/block",
         ex -> {
-          if (post(ex)) {
+          if (post(ex, auth)) {
             Set<Long> peers = peers(ex);
             if (peers != null) {
               Set<Long> now = new HashSet<>(transport.blocked());
@@ -89,7 +91,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/unblock",
         ex -> {
-          if (post(ex)) {
+          if (post(ex, auth)) {
             Set<Long> peers = peers(ex);
             if (peers != null) {
               Set<Long> now = new HashSet<>(transport.blocked());
@@ -106,7 +108,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/detach",
         ex -> {
-          if (post(ex)) {
+          if (post(ex, auth)) {
             transport.detach();
             reply(ex, 200, JSON.createObjectNode().put("detached", true));
           }
@@ -114,7 +116,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/attach",
         ex -> {
-          if (post(ex)) {
+          if (post(ex, auth)) {
             transport.attach();
             reply(ex, 200, JSON.createObjectNode().put("detached", false));
           }
@@ -169,9 +171,21 @@ final class AdminServer implements AutoCloseable {
     return out;
   }
 
-  private static boolean post(HttpExchange ex) throws IOException {
+  /**
+   * Whether {@code ex} is a POST its sender may make; else answers it (405; 401 without valid
+   * credentials, 403 without the root role, once auth is enabled: the token goes in the {@code
+   * Authorization} header) and returns false.
+   */
+  private static boolean post(HttpExchange ex, Authorizer auth) throws IOException {
     if (!"POST".equals(ex.getRequestMethod())) {
       reply(ex, 405, error("use POST"));
+      return false;
+    }
+    try {
+      auth.requireRoot(ex.getRequestHeaders().getFirst("Authorization"), null);
+    } catch (io.grpc.StatusRuntimeException e) {
+      int code = e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED ? 403 : 401;
+      reply(ex, code, error(e.getStatus().getDescription()));
       return false;
     }
     return true;

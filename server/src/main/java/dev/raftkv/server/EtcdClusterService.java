@@ -75,6 +75,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void memberAdd(MemberAddRequest req, StreamObserver<MemberAddResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled, as etcd's membership changes
+    }
     List<String> urls;
     try {
       urls = checkUrls(req.getPeerURLsList());
@@ -124,6 +127,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void memberRemove(MemberRemoveRequest req, StreamObserver<MemberRemoveResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled, as etcd's membership changes
+    }
     long id = req.getID();
     Member m = server.store().member(id);
     if (m == null) {
@@ -153,6 +159,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void memberUpdate(MemberUpdateRequest req, StreamObserver<MemberUpdateResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled, as etcd's membership changes
+    }
     List<String> urls;
     try {
       urls = checkUrls(req.getPeerURLsList());
@@ -177,6 +186,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void memberPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled, as etcd's membership changes
+    }
     long id = req.getID();
     Member m = server.store().member(id);
     if (m == null) {

@@ -46,7 +46,29 @@ enum EtcdError {
   /** etcd 3.4 answers this one with code Unknown (it is missing from its gRPC error table). */
   NOT_ENOUGH_STARTED_MEMBERS(
       Status.Code.UNKNOWN, "etcdserver: re-configuration failed due to not enough started members"),
-  LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL");
+  LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
+  // etcd's auth errors; those raised at apply come as the kv module's KvException codes with the
+  // same code and message (EtcdErrorTest holds the two tables to each other)
+  ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),
+  ROOT_ROLE_NOT_EXIST(
+      Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not have root role"),
+  USER_ALREADY_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: user name already exists"),
+  USER_EMPTY(Status.Code.INVALID_ARGUMENT, "etcdserver: user name is empty"),
+  USER_NOT_FOUND(Status.Code.FAILED_PRECONDITION, "etcdserver: user name not found"),
+  ROLE_ALREADY_EXISTS(Status.Code.FAILED_PRECONDITION, "etcdserver: role name already exists"),
+  ROLE_NOT_FOUND(Status.Code.FAILED_PRECONDITION, "etcdserver: role name not found"),
+  ROLE_EMPTY(Status.Code.INVALID_ARGUMENT, "etcdserver: role name is empty"),
+  AUTH_FAILED(
+      Status.Code.INVALID_ARGUMENT,
+      "etcdserver: authentication failed, invalid user ID or password"),
+  PERMISSION_DENIED(Status.Code.PERMISSION_DENIED, "etcdserver: permission denied"),
+  ROLE_NOT_GRANTED(Status.Code.FAILED_PRECONDITION, "etcdserver: role is not granted to the user"),
+  PERMISSION_NOT_GRANTED(
+      Status.Code.FAILED_PRECONDITION, "etcdserver: permission is not granted to the role"),
+  AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
+  INVALID_AUTH_TOKEN(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token"),
+  INVALID_AUTH_MGMT(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
+  AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old");
 
   private final Status.Code code;
   private final String message;
@@ -54,6 +76,11 @@ enum EtcdError {
   EtcdError(Status.Code code, String message) {
     this.code = code;
     this.message = message;
+  }
+
+  /** The gRPC code etcd answers with. */
+  Status.Code code() {
+    return code;
   }
 
   /** etcd's message, as clients see it. */

@@ -50,8 +50,19 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
     }
+    AuthInfo caller;
+    try {
+      caller = server.auth().caller();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
     Function<Long, RangeResponse> read =
         ignored -> {
+          if (caller != null || server.auth().enabled()) {
+            // etcd checks a read on the member that serves it, after the read barrier
+            server.auth().checkRead(caller, req.getKey().toByteArray(), rangeEnd(req));
+          }
           Range.Result r = server.store().range(EtcdProtos.toKv(req));
           return EtcdProtos.toProto(r, server.header(r.revision()));
         };
@@ -60,6 +71,11 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
             ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, server.blockingReads())
             : server.readBarrier().thenApply(read),
         out);
+  }
+
+  /** The range end as etcd's permission check takes it (empty: the one key). */
+  private static byte[] rangeEnd(RangeRequest req) {
+    return req.getRangeEnd().toByteArray();
   }
 
   @Override

@@ -186,6 +186,18 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public void leaseTimeToLive(
       LeaseTimeToLiveRequest req, StreamObserver<LeaseTimeToLiveResponse> out) {
+    if (server.auth().enabled()) {
+      // etcd's checkLeaseTimeToLive: the caller must be able to read every key of the lease
+      try {
+        AuthInfo caller = server.auth().caller();
+        for (byte[] k : server.store().keysWithLease(req.getID())) {
+          server.auth().checkRead(caller, k, null);
+        }
+      } catch (io.grpc.StatusRuntimeException e) {
+        out.onError(e);
+        return;
+      }
+    }
     var status = server.runtime().status();
     if (status.leader() != status.id()) {
       Optional<LeaseGrpc.LeaseStub> stub = leaderStub();

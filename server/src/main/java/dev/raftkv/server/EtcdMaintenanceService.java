@@ -51,11 +51,17 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   @Override
   public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled (etcd's authMaintenanceServer)
+    }
     SnapshotStream.start(server.store(), snapshotScratch, server.header(), out);
   }
 
   @Override
   public void hashKV(HashKVRequest req, StreamObserver<HashKVResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled (etcd's authMaintenanceServer)
+    }
     try {
       long rev = req.getRevision() == 0 ? server.store().revision() : req.getRevision();
       out.onNext(
@@ -73,6 +79,9 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void hash(HashRequest req, StreamObserver<HashResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled (etcd's authMaintenanceServer)
+    }
     out.onNext(
         HashResponse.newBuilder()
             .setHeader(server.header())
@@ -89,6 +98,9 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void defragment(DefragmentRequest req, StreamObserver<DefragmentResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled (etcd's authMaintenanceServer)
+    }
     out.onNext(DefragmentResponse.newBuilder().setHeader(server.header()).build());
     out.onCompleted();
   }
@@ -96,6 +108,9 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   /** etcd's move-leader: only the leader can hand over; the answer comes once the target leads. */
   @Override
   public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // root only once auth is enabled (etcd's authMaintenanceServer)
+    }
     long target = req.getTargetID();
     Status s = server.runtime().status();
     if (s.role() != dev.raftkv.raft.Role.LEADER) {

@@ -179,4 +179,20 @@ final class EtcdProtos {
     }
     return b.build();
   }
+
+  /** etcd's permission to the kv record (its type by etcd's number, never an ordinal). */
+  static dev.raftkv.kv.Permission toKv(dev.raftkv.api.authpb.Permission p) {
+    return new dev.raftkv.kv.Permission(
+        dev.raftkv.kv.Permission.Type.ofCode(p.getPermTypeValue()),
+        p.getKey().toByteArray(),
+        p.getRangeEnd().toByteArray());
+  }
+
+  static dev.raftkv.api.authpb.Permission toProto(dev.raftkv.kv.Permission p) {
+    return dev.raftkv.api.authpb.Permission.newBuilder()
+        .setPermTypeValue(p.type().code())
+        .setKey(ByteString.copyFrom(p.key()))
+        .setRangeEnd(ByteString.copyFrom(p.rangeEnd()))
+        .build();
+  }
 }

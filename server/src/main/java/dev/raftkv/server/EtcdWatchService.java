@@ -24,6 +24,7 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
+    AuthInterceptor.Credentials credentials = AuthInterceptor.CREDENTIALS.get();
     WatchHub.Stream stream =
         GrpcWatchSink.open(
             hub, (ServerCallStreamObserver<WatchResponse>) responses, server::header);
@@ -31,7 +32,14 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
       @Override
       public void onNext(WatchRequest r) {
         switch (r.getRequestUnionCase()) {
-          case CREATE_REQUEST -> stream.create(toCreate(r.getCreateRequest()));
+          case CREATE_REQUEST -> {
+            String refused = refusal(credentials, r.getCreateRequest());
+            if (refused == null) {
+              stream.create(toCreate(r.getCreateRequest()));
+            } else {
+              stream.refuseCreate(refused);
+            }
+          }
           case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
           case PROGRESS_REQUEST -> stream.progress();
           default -> {
@@ -50,6 +58,34 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
         stream.completeFromClient();
       }
     };
+  }
+
+  /**
+   * Why the stream's credentials may not watch {@code c}'s range (etcd's {@code isWatchPermitted}
+   * at creation), as etcd words it in the cancel reason; null when they may (always while auth is
+   * disabled).
+   */
+  private String refusal(AuthInterceptor.Credentials credentials, WatchCreateRequest c) {
+    Authorizer auth = server.auth();
+    if (!auth.enabled()) {
+      return null;
+    }
+    byte[] key = c.getKey().isEmpty() ? new byte[] {0} : c.getKey().toByteArray();
+    try {
+      auth.checkRead(auth.authInfo(credentials), key, c.getRangeEnd().toByteArray());
+      return null;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return goStatusText(e.getStatus());
+    }
+  }
+
+  /** A gRPC status as Go's {@code status.Error(...).Error()} prints it, etcd's cancel reason. */
+  static String goStatusText(io.grpc.Status s) {
+    StringBuilder code = new StringBuilder();
+    for (String part : s.getCode().name().split("_")) {
+      code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return "rpc error: code = " + code + " desc = " + s.getDescription();
   }
 
   /** etcd's range conventions: no range_end is one key, "\0" every key from key on. */

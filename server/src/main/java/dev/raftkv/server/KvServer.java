@@ -9,6 +9,7 @@ import dev.raftkv.kv.Op;
 import dev.raftkv.kv.OpResult;
 import dev.raftkv.kv.Response;
 import dev.raftkv.runtime.RaftRuntime;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -34,11 +35,13 @@ final class KvServer {
   private final long memberId;
   private final RequestTimeouts timeouts;
   private final Executor blockingReads;
+  private final Authorizer auth;
 
   /**
    * @param timeouts fails the calls not answered within the request timeout
    * @param blockingReads runs what reads RocksDB at once or waits (serializable ranges, a physical
    *     compaction's wait), which must not hold up the event loop the handlers run on
+   * @param auth who calls are from, and the checks made before proposing or reading
    */
   KvServer(
       RaftRuntime runtime,
@@ -46,13 +49,38 @@ final class KvServer {
       long clusterId,
       long memberId,
       RequestTimeouts timeouts,
-      Executor blockingReads) {
+      Executor blockingReads,
+      Authorizer auth) {
     this.runtime = runtime;
+    this.auth = auth;
     this.kv = kv;
     this.clusterId = clusterId;
     this.memberId = memberId;
     this.timeouts = timeouts;
     this.blockingReads = blockingReads;
+  }
+
+  /** Who calls are from and what they may do (etcd's auth). */
+  Authorizer auth() {
+    return auth;
+  }
+
+  /**
+   * etcd's admin check of the calling client (maintenance, membership, raftkv's admin calls): true
+   * when it may go on; otherwise answers {@code out} with etcd's error and returns false. Always
+   * true while auth is disabled.
+   */
+  boolean admitAdmin(StreamObserver<?> out) {
+    if (!auth.enabled()) {
+      return true;
+    }
+    try {
+      auth.requireAdmin(auth.caller());
+      return true;
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return false;
+    }
   }
 
   RaftRuntime runtime() {
@@ -93,13 +121,28 @@ final class KvServer {
   }
 
   /**
-   * Proposes {@code op} and completes with {@code convert} of its answer once it is applied on this
-   * member; fails with the op's own error, with the node's refusal, or "request timed out" if its
-   * result is gone. No timeout of its own: see {@link #reply}.
+   * Proposes {@code op}, with the calling client's credentials while auth is enabled (checked at
+   * apply; an invalid token fails at once), and completes with {@code convert} of its answer once
+   * it is applied on this member; fails with the op's own error, with the node's refusal, or
+   * "request timed out" if its result is gone. No timeout of its own: see {@link #reply}.
    */
   <T> CompletableFuture<T> apply(Op op, Function<Response, T> convert) {
+    AuthInfo caller;
+    try {
+      caller = auth.caller();
+    } catch (StatusRuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return apply(op, caller, convert);
+  }
+
+  /**
+   * {@link #apply(Op, Function)} with the credentials of {@code caller} (null: none), for a
+   * proposal made away from the call's own thread.
+   */
+  <T> CompletableFuture<T> apply(Op op, AuthInfo caller, Function<Response, T> convert) {
     return runtime
-        .propose(KvCommands.encode(op))
+        .propose(KvCommands.encode(Authorizer.withCredentials(op, caller)))
         .thenApply(
             done -> {
               ApplyResult applied = (ApplyResult) done.result();

@@ -84,10 +84,18 @@ final class LeaderChannels implements AutoCloseable {
     return FORWARDED_BY.get() != null;
   }
 
-  /** The header value this member puts on the calls it forwards. */
+  /**
+   * The headers this member puts on the calls it forwards: who forwards it, and the token of the
+   * call being served, if it carried one (call it on that call's thread).
+   */
   Metadata forwardedHeaders() {
     Metadata md = new Metadata();
     md.put(FORWARDED, Long.toHexString(runtime.id()));
+    // the leader checks the caller's permissions again: hand on the token the call carried
+    AuthInterceptor.Credentials c = AuthInterceptor.CREDENTIALS.get();
+    if (c != null && c.token() != null) {
+      md.put(AuthInterceptor.TOKEN, c.token());
+    }
     return md;
   }
 

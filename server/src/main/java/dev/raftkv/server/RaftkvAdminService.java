@@ -15,13 +15,18 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** raftkv's own {@code raftkvpb.Admin} service: detach, attach, block, unblock, status. */
+/**
+ * raftkv's own {@code raftkvpb.Admin} service: detach, attach, block, unblock, status. Once auth is
+ * enabled the changes need the root role ({@link Authorizer#requireRoot}); status stays open.
+ */
 final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
   private final String name;
   private final RaftRuntime runtime;
   private final TcpTransport transport;
+  private final Authorizer auth;
 
-  RaftkvAdminService(String name, RaftRuntime runtime, TcpTransport transport) {
+  RaftkvAdminService(String name, RaftRuntime runtime, TcpTransport transport, Authorizer auth) {
+    this.auth = auth;
     this.name = name;
     this.runtime = runtime;
     this.transport = transport;
@@ -44,6 +49,9 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void detach(DetachRequest req, StreamObserver<MemberStatus> out) {
+    if (!admitted(out)) {
+      return;
+    }
     transport.detach();
     out.onNext(status());
     out.onCompleted();
@@ -51,6 +59,9 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void attach(AttachRequest req, StreamObserver<MemberStatus> out) {
+    if (!admitted(out)) {
+      return;
+    }
     transport.attach();
     out.onNext(status());
     out.onCompleted();
@@ -58,6 +69,9 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void block(BlockRequest req, StreamObserver<MemberStatus> out) {
+    if (!admitted(out)) {
+      return;
+    }
     Set<Long> now = new HashSet<>(transport.blocked());
     now.addAll(req.getPeersList());
     transport.setBlocked(now);
@@ -67,6 +81,9 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void unblock(UnblockRequest req, StreamObserver<MemberStatus> out) {
+    if (!admitted(out)) {
+      return;
+    }
     Set<Long> now = new HashSet<>(transport.blocked());
     if (req.getPeersCount() == 0) {
       now.clear();
@@ -76,6 +93,21 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
     transport.setBlocked(now);
     out.onNext(status());
     out.onCompleted();
+  }
+
+  /**
+   * Whether the caller may change the member (root once auth is enabled: a token or a client
+   * certificate's CN); else answers {@code out} with etcd's error.
+   */
+  private boolean admitted(StreamObserver<MemberStatus> out) {
+    AuthInterceptor.Credentials c = AuthInterceptor.CREDENTIALS.get();
+    try {
+      auth.requireRoot(c == null ? null : c.token(), c == null ? null : c.commonName());
+      return true;
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.onError(e);
+      return false;
+    }
   }
 
   @Override

@@ -183,13 +183,17 @@ public final class RaftkvServer implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(
         timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
     LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
-    admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport));
+    TokenProvider tokens = tokenProvider(config.auth(), scheduler);
+    kv.addApplyListener(new TokenKeeper(kv.store(), tokens));
+    Authorizer authorizer = new Authorizer(kv.store()::auth, tokens);
+    admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport, authorizer));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =
         Executors.newCachedThreadPool(daemon("raftkv-grpc-" + Long.toHexString(id)));
     parts.add("grpc call threads", grpcCalls, grpcCalls::shutdownNow);
-    KvServer server = new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls);
+    KvServer server =
+        new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls, authorizer);
     WatchHub watchHub =
         new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
     Server started =
@@ -236,6 +240,26 @@ public final class RaftkvServer implements AutoCloseable {
     HardState hs = Bootstrap.hardState(founders.keySet());
     log.setHardState(hs);
     log.syncNow();
+  }
+
+  /** How often expired simple tokens are dropped from memory (they are refused anyway). */
+  static final Duration TOKEN_SWEEP_INTERVAL = Duration.ofSeconds(5);
+
+  /**
+   * The token provider {@code --auth-token} names: simple tokens on the monotonic clock, swept on
+   * {@code scheduler}; or JWTs signed with the configured keys on the wall clock.
+   */
+  private static TokenProvider tokenProvider(AuthConfig auth, ScheduledExecutorService scheduler) {
+    if (auth.tokenType().equals("jwt")) {
+      return JwtTokens.open(auth, java.time.Clock.systemUTC());
+    }
+    SimpleTokens simple = new SimpleTokens(auth.simpleTtl(), System::nanoTime);
+    scheduler.scheduleWithFixedDelay(
+        simple::sweep,
+        TOKEN_SWEEP_INTERVAL.toMillis(),
+        TOKEN_SWEEP_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return simple;
   }
 
   /** The part of the request timeout that does not depend on the election timeout (etcd's). */
@@ -310,6 +334,7 @@ public final class RaftkvServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(KvServer.MAX_REQUEST_BYTES + 512 * 1024)
           .intercept(LeaderChannels.interceptor())
+          .intercept(new AuthInterceptor(server.auth()::enabled))
           .addService(new EtcdKvService(server))
           .addService(
               new EtcdLeaseService(
@@ -321,7 +346,9 @@ public final class RaftkvServer implements AutoCloseable {
           .addService(
               new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
           .addService(new EtcdClusterService(config, server, leaderChannels, timeout))
-          .addService(new RaftkvAdminService(config.name(), server.runtime(), transport))
+          .addService(
+              new RaftkvAdminService(config.name(), server.runtime(), transport, server.auth()))
+          .addService(new EtcdAuthService(server, new Passwords(config.auth().bcryptCost())))
           .addService(new EtcdWatchService(watchHub, server))
           .build()
           .start();

@@ -36,6 +36,8 @@ import java.util.TreeMap;
  *     is refused: nobody can connect to it.
  * @param snapshotCount applied entries between two snapshots, after which the Raft log before the
  *     snapshot is discarded (etcd's snapshot-count; default {@value #DEFAULT_SNAPSHOT_COUNT})
+ * @param auth auth tokens and password hashing (etcd's {@code --auth-token}, {@code
+ *     --auth-token-ttl}, {@code --bcrypt-cost}); null means {@link AuthConfig#DEFAULTS}
  */
 public record ServerConfig(
     String name,
@@ -49,7 +51,8 @@ public record ServerConfig(
     int heartbeatMs,
     int electionMs,
     List<URI> advertiseClientUrls,
-    long snapshotCount) {
+    long snapshotCount,
+    AuthConfig auth) {
 
   /** etcd's default {@code --snapshot-count}. */
   public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -101,6 +104,57 @@ public record ServerConfig(
     if (snapshotCount <= 0) {
       throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
     }
+    if (auth == null) {
+      auth = AuthConfig.DEFAULTS;
+    }
+  }
+
+  /** A configuration with etcd's default auth settings. */
+  public ServerConfig(
+      String name,
+      Path dataDir,
+      URI clientUrl,
+      URI peerUrl,
+      URI adminUrl,
+      Map<String, URI> initialCluster,
+      boolean newCluster,
+      String token,
+      int heartbeatMs,
+      int electionMs,
+      List<URI> advertiseClientUrls,
+      long snapshotCount) {
+    this(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        snapshotCount,
+        AuthConfig.DEFAULTS);
+  }
+
+  /** This configuration with the auth settings {@code newAuth}. */
+  public ServerConfig withAuth(AuthConfig newAuth) {
+    return new ServerConfig(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        snapshotCount,
+        newAuth);
   }
 
   /** A configuration with the default {@code --snapshot-count}. */
@@ -145,7 +199,8 @@ public record ServerConfig(
         heartbeatMs,
         electionMs,
         advertiseClientUrls,
-        count);
+        count,
+        auth);
   }
 
   /** A configuration whose advertised client URL is {@code clientUrl}. */

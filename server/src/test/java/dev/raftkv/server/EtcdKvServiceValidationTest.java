@@ -47,7 +47,8 @@ class EtcdKvServiceValidationTest {
                 1,
                 2,
                 new RequestTimeouts(Duration.ofSeconds(1), System::nanoTime),
-                Runnable::run));
+                Runnable::run,
+                new Authorizer(() -> dev.raftkv.kv.AuthState.EMPTY, null)));
     Recorder<TxnResponse> out = new Recorder<>();
     service.txn(
         TxnRequest.newBuilder()
