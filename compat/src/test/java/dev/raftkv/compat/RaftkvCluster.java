@@ -42,6 +42,17 @@ final class RaftkvCluster implements AutoCloseable {
    */
   static RaftkvCluster start(java.nio.file.Path dir, int size, int heartbeatMs, int electionMs)
       throws IOException, InterruptedException {
+    return start(dir, size, heartbeatMs, electionMs, c -> c);
+  }
+
+  /** As {@link #start(java.nio.file.Path, int, int, int)}, each member's config changed so. */
+  static RaftkvCluster start(
+      java.nio.file.Path dir,
+      int size,
+      int heartbeatMs,
+      int electionMs,
+      java.util.function.UnaryOperator<ServerConfig> configure)
+      throws IOException, InterruptedException {
     int[] ports = LoopbackPorts.allocate(3 * size);
     Map<String, URI> peers = new LinkedHashMap<>();
     for (int i = 0; i < size; i++) {
@@ -51,17 +62,18 @@ final class RaftkvCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       String name = "r" + (i + 1);
       configs.add(
-          new ServerConfig(
-              name,
-              dir.resolve(name),
-              URI.create("http://127.0.0.1:" + ports[3 * i]),
-              peers.get(name),
-              URI.create("http://127.0.0.1:" + ports[3 * i + 2]),
-              peers,
-              true,
-              "compat-raftkv",
-              heartbeatMs,
-              electionMs));
+          configure.apply(
+              new ServerConfig(
+                  name,
+                  dir.resolve(name),
+                  URI.create("http://127.0.0.1:" + ports[3 * i]),
+                  peers.get(name),
+                  URI.create("http://127.0.0.1:" + ports[3 * i + 2]),
+                  peers,
+                  true,
+                  "compat-raftkv",
+                  heartbeatMs,
+                  electionMs)));
     }
     RaftkvCluster cluster = new RaftkvCluster(configs);
     try {

@@ -37,6 +37,13 @@ final class RealEtcdCluster implements AutoCloseable {
    */
   static RealEtcdCluster start(Path dir, int size, int heartbeatMs, int electionMs)
       throws IOException, InterruptedException {
+    return start(dir, size, heartbeatMs, electionMs, List.of());
+  }
+
+  /** As {@link #start(Path, int, int, int)}, each member with {@code extraFlags} too. */
+  static RealEtcdCluster start(
+      Path dir, int size, int heartbeatMs, int electionMs, List<String> extraFlags)
+      throws IOException, InterruptedException {
     RealEtcdCluster cluster = new RealEtcdCluster();
     try {
       int[] ports = LoopbackPorts.allocate(2 * size);
@@ -50,20 +57,23 @@ final class RealEtcdCluster implements AutoCloseable {
         String client = "http://127.0.0.1:" + ports[2 * i];
         String peer = "http://127.0.0.1:" + ports[2 * i + 1];
         Files.createDirectories(dir);
-        ProcessBuilder pb =
-            new ProcessBuilder(
-                "etcd",
-                "--name=" + name,
-                "--data-dir=" + dir.resolve(name + ".etcd"),
-                "--listen-client-urls=" + client,
-                "--advertise-client-urls=" + client,
-                "--listen-peer-urls=" + peer,
-                "--initial-advertise-peer-urls=" + peer,
-                "--initial-cluster=" + initial,
-                "--initial-cluster-state=new",
-                "--initial-cluster-token=compat-oracle",
-                "--heartbeat-interval=" + heartbeatMs,
-                "--election-timeout=" + electionMs);
+        List<String> command =
+            new java.util.ArrayList<>(
+                List.of(
+                    "etcd",
+                    "--name=" + name,
+                    "--data-dir=" + dir.resolve(name + ".etcd"),
+                    "--listen-client-urls=" + client,
+                    "--advertise-client-urls=" + client,
+                    "--listen-peer-urls=" + peer,
+                    "--initial-advertise-peer-urls=" + peer,
+                    "--initial-cluster=" + initial,
+                    "--initial-cluster-state=new",
+                    "--initial-cluster-token=compat-oracle",
+                    "--heartbeat-interval=" + heartbeatMs,
+                    "--election-timeout=" + electionMs));
+        command.addAll(extraFlags);
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve(name + ".log").toFile());
         cluster.processes.add(pb.start());

@@ -109,15 +109,6 @@ final class Authorizer {
     check(caller == null ? null : caller.user());
   }
 
-  /**
-   * The admin check of the auth reads (UserGet, UserList, RoleGet, RoleList), which etcd makes at
-   * apply with the request header's user: without credentials that user is "", so the answer is
-   * {@code etcdserver: user name not found}.
-   */
-  void requireAdminForAuthRead(AuthInfo caller) {
-    check(caller == null ? "" : caller.user());
-  }
-
   private void check(String user) {
     try {
       state.get().checkAdmin(user);

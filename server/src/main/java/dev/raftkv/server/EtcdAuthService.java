@@ -199,7 +199,7 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
         out,
         (caller, s) -> {
           if (caller == null || !caller.user().equals(req.getName())) {
-            auth().requireAdminForAuthRead(caller);
+            auth().requireAdmin(caller);
           }
           AuthUser u = s.user(req.getName());
           if (u == null) {
@@ -217,7 +217,7 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
     read(
         out,
         (caller, s) -> {
-          auth().requireAdminForAuthRead(caller);
+          auth().requireAdmin(caller);
           return AuthUserListResponse.newBuilder()
               .setHeader(server.header())
               .addAllUsers(s.users().keySet())
@@ -286,7 +286,7 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
         (caller, s) -> {
           AuthUser self = caller == null ? null : s.user(caller.user());
           if (self == null || !self.roles().contains(req.getRole())) {
-            auth().requireAdminForAuthRead(caller);
+            auth().requireAdmin(caller);
           }
           AuthRole role = s.role(req.getRole());
           if (role == null) {
@@ -304,7 +304,7 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
     read(
         out,
         (caller, s) -> {
-          auth().requireAdminForAuthRead(caller);
+          auth().requireAdmin(caller);
           return AuthRoleListResponse.newBuilder()
               .setHeader(server.header())
               .addAllRoles(s.roles().keySet())
