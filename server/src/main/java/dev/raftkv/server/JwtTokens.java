@@ -46,7 +46,11 @@ final class JwtTokens implements TokenProvider {
     this.canSign = canSign;
     this.ttl = ttl;
     this.clock = clock;
-    this.verifier = JWT.require(algorithm).withClaimPresence("username").build();
+    // expiry is judged on the injected clock, not the system's
+    this.verifier =
+        ((com.auth0.jwt.JWTVerifier.BaseVerification)
+                JWT.require(algorithm).withClaimPresence("username"))
+            .build(clock);
   }
 
   /**
