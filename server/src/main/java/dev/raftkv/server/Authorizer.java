@@ -6,6 +6,8 @@ import dev.raftkv.kv.KvException;
 import dev.raftkv.kv.Op;
 import dev.raftkv.kv.Permission;
 import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -18,14 +20,17 @@ import java.util.function.Supplier;
 final class Authorizer {
   private final Supplier<AuthState> state;
   private final TokenProvider tokens;
+  private final LongSupplier appliedIndex;
 
   /**
    * @param state the replicated auth state now
    * @param tokens checks the tokens calls carry
+   * @param appliedIndex this member's applied index now
    */
-  Authorizer(Supplier<AuthState> state, TokenProvider tokens) {
+  Authorizer(Supplier<AuthState> state, TokenProvider tokens, LongSupplier appliedIndex) {
     this.state = state;
     this.tokens = tokens;
+    this.appliedIndex = appliedIndex;
   }
 
   /** Whether auth is enabled now. */
@@ -53,6 +58,29 @@ final class Authorizer {
       return null;
     }
     return authInfo(AuthInterceptor.CREDENTIALS.get());
+  }
+
+  /**
+   * {@link #caller()}, but a simple token this member does not know yet because it has not applied
+   * the entry that issued it (the client authenticated through a member further ahead) is looked up
+   * again after {@code barrier} (a read barrier applies it), as etcd waits for the token's index.
+   * Call it on the call's thread; the future may complete on another.
+   */
+  CompletableFuture<AuthInfo> callerAfter(Supplier<CompletableFuture<Long>> barrier) {
+    if (!enabled()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    AuthInterceptor.Credentials c = AuthInterceptor.CREDENTIALS.get();
+    try {
+      return CompletableFuture.completedFuture(authInfo(c));
+    } catch (StatusRuntimeException e) {
+      if (c != null
+          && c.token() != null
+          && tokens.mayBeIssuedAfter(c.token(), appliedIndex.getAsLong())) {
+        return barrier.get().thenApply(ignored -> authInfo(c));
+      }
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**

@@ -357,15 +357,15 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
 
   /** An auth read: the caller now, the answer from the state after a read barrier. */
   private <T> void read(StreamObserver<T> out, AuthRead<T> answer) {
-    AuthInfo caller;
-    try {
-      caller = auth().caller();
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return;
-    }
     server.reply(
-        server.readBarrier().thenApply(ignored -> answer.apply(caller, auth().state())), out);
+        auth()
+            .callerAfter(server::readBarrier)
+            .thenCompose(
+                caller ->
+                    server
+                        .readBarrier()
+                        .thenApply(ignored -> answer.apply(caller, auth().state()))),
+        out);
   }
 
   /** The answer to an auth read, from the caller and the state. */

@@ -50,27 +50,31 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
       out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
     }
-    AuthInfo caller;
-    try {
-      caller = server.auth().caller();
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
+    if (!server.auth().enabled()) {
+      server.reply(read(req, null), out);
       return;
     }
+    server.reply(
+        server.auth().callerAfter(server::readBarrier).thenCompose(caller -> read(req, caller)),
+        out);
+  }
+
+  /**
+   * The range, after a read barrier unless serializable; while auth is enabled, if {@code caller}
+   * may read it (etcd checks a read on the member that serves it).
+   */
+  private CompletableFuture<RangeResponse> read(RangeRequest req, AuthInfo caller) {
     Function<Long, RangeResponse> read =
         ignored -> {
           if (caller != null || server.auth().enabled()) {
-            // etcd checks a read on the member that serves it, after the read barrier
             server.auth().checkRead(caller, req.getKey().toByteArray(), rangeEnd(req));
           }
           Range.Result r = server.store().range(EtcdProtos.toKv(req));
           return EtcdProtos.toProto(r, server.header(r.revision()));
         };
-    server.reply(
-        req.getSerializable()
-            ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, server.blockingReads())
-            : server.readBarrier().thenApply(read),
-        out);
+    return req.getSerializable()
+        ? CompletableFuture.completedFuture(0L).thenApplyAsync(read, server.blockingReads())
+        : server.readBarrier().thenApply(read);
   }
 
   /** The range end as etcd's permission check takes it (empty: the one key). */

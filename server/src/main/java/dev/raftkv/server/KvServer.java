@@ -127,13 +127,10 @@ final class KvServer {
    * "request timed out" if its result is gone. No timeout of its own: see {@link #reply}.
    */
   <T> CompletableFuture<T> apply(Op op, Function<Response, T> convert) {
-    AuthInfo caller;
-    try {
-      caller = auth.caller();
-    } catch (StatusRuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+    if (!auth.enabled()) {
+      return apply(op, null, convert);
     }
-    return apply(op, caller, convert);
+    return auth.callerAfter(this::readBarrier).thenCompose(caller -> apply(op, caller, convert));
   }
 
   /**

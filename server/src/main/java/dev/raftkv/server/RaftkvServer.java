@@ -185,7 +185,7 @@ public final class RaftkvServer implements AutoCloseable {
     LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
     TokenProvider tokens = tokenProvider(config.auth(), scheduler);
     kv.addApplyListener(new TokenKeeper(kv.store(), tokens));
-    Authorizer authorizer = new Authorizer(kv.store()::auth, tokens);
+    Authorizer authorizer = new Authorizer(kv.store()::auth, tokens, kv.store()::appliedIndex);
     admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport, authorizer));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);

@@ -63,6 +63,20 @@ final class SimpleTokens implements TokenProvider {
     return new AuthInfo(e.user(), currentRevision);
   }
 
+  /** A simple token names the index of the entry that issued it, after its last dot. */
+  @Override
+  public boolean mayBeIssuedAfter(String token, long appliedIndex) {
+    int dot = token.lastIndexOf('.');
+    if (dot < 0) {
+      return false;
+    }
+    try {
+      return Long.parseLong(token.substring(dot + 1)) > appliedIndex;
+    } catch (NumberFormatException notOurs) {
+      return false;
+    }
+  }
+
   @Override
   public void applied(AuthResponse change) {
     switch (change.tokens()) {

@@ -24,6 +24,15 @@ interface TokenProvider {
    */
   AuthInfo info(String token, long currentRevision);
 
+  /**
+   * Whether {@code token}, unknown here, may have been issued by an entry this member has not
+   * applied yet (its applied index is {@code appliedIndex}): then a read barrier, which applies
+   * everything committed, may make it known.
+   */
+  default boolean mayBeIssuedAfter(String token, long appliedIndex) {
+    return false;
+  }
+
   /** Told every applied auth change, on every member: tokens issued and invalidated. */
   void applied(AuthResponse change);
 }

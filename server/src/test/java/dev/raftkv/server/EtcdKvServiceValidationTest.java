@@ -48,7 +48,7 @@ class EtcdKvServiceValidationTest {
                 2,
                 new RequestTimeouts(Duration.ofSeconds(1), System::nanoTime),
                 Runnable::run,
-                new Authorizer(() -> dev.raftkv.kv.AuthState.EMPTY, null)));
+                new Authorizer(() -> dev.raftkv.kv.AuthState.EMPTY, null, () -> 0)));
     Recorder<TxnResponse> out = new Recorder<>();
     service.txn(
         TxnRequest.newBuilder()

@@ -72,4 +72,12 @@ class SimpleTokensTest {
     issue("", "alice");
     assertThat(tokens.size()).isZero();
   }
+
+  @Test
+  void aTokenNamesTheIndexThatIssuedIt() {
+    assertThat(tokens.mayBeIssuedAfter("abc.12", 11)).isTrue();
+    assertThat(tokens.mayBeIssuedAfter("abc.12", 12)).isFalse();
+    assertThat(tokens.mayBeIssuedAfter("no-index", 1)).isFalse();
+    assertThat(tokens.mayBeIssuedAfter("abc.x", 1)).isFalse();
+  }
 }
