@@ -133,4 +133,32 @@ class ServerCommandTest {
     r = run("server", "1", "8001", "--peer-json", f.toString());
     assertThat(r[1]).contains("\"object.peers\" must be a non-empty list");
   }
+
+  @Test
+  void theAuthFlagsReachTheConfiguration() throws Exception {
+    assertThat(configure().auth()).isEqualTo(dev.raftkv.server.AuthConfig.DEFAULTS);
+    ServerConfig c =
+        configure(
+            "--auth-token",
+            "jwt,pub-key=/k/a.pub,priv-key=/k/a.key,sign-method=RS256,ttl=1m",
+            "--auth-token-ttl",
+            "30",
+            "--bcrypt-cost",
+            "6");
+    assertThat(c.auth().tokenType()).isEqualTo("jwt");
+    assertThat(c.auth().jwtPublicKey()).isEqualTo(Path.of("/k/a.pub"));
+    assertThat(c.auth().jwtTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
+    assertThat(c.auth().simpleTtl()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(c.auth().bcryptCost()).isEqualTo(6);
+  }
+
+  @Test
+  void aBadAuthTokenFlagIsRefusedNamingIt() {
+    String[] r = run("server", "--auth-token", "jwt,sign-method=RS256");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--auth-token").contains("pub-key");
+    r = run("server", "--bcrypt-cost", "99");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--bcrypt-cost");
+  }
 }

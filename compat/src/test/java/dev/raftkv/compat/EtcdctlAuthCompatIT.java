@@ -107,6 +107,9 @@ class EtcdctlAuthCompatIT {
             ctl("user", "delete", "bob"),
             ctl("user", "delete", "bob"),
             ctl("put", "foo/a", "1"),
+            ctl("user", "add", "cnonly", "--no-password"),
+            ctl("user", "get", "alice", "--detail"),
+            ctl("role", "get", "root"),
             // auth on
             ctl("auth", "enable"),
             ctl("get", "foo/a"),
@@ -143,6 +146,9 @@ class EtcdctlAuthCompatIT {
             ctl(ALICE, "member", "list").unordered(),
             ctl("--user=alice:wrong", "get", "foo/a"),
             ctl("--user=nobody:pw", "get", "foo/a"),
+            ctl("--user=cnonly:x", "get", "foo/a"),
+            ctl(ROOT, "user", "get", "alice", "--detail"),
+            ctl(ALICE, "user", "get", "alice", "--detail"),
             ctl(ROOT, "user", "revoke-role", "root", "root"),
             ctl(ROOT, "user", "delete", "root"),
             ctl(ROOT, "role", "delete", "root"),
@@ -160,6 +166,7 @@ class EtcdctlAuthCompatIT {
             // auth off again
             ctl("get", "foo/a"),
             ctl("put", "other", "z"),
+            ctl(ROOT, "get", "foo/a"),
             ctl("auth", "disable"),
             ctl("user", "delete", "root"),
             ctl("user", "list"));

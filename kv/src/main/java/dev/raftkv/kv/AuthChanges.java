@@ -54,7 +54,13 @@ final class AuthChanges {
         throw new KvException(KvException.Code.AUTH_NOT_ENABLED);
       }
       AuthUser u = users.get(a.name());
-      if (u == null || u.noPassword() || u.passwordHash() == null) {
+      if (u == null) {
+        throw new KvException(KvException.Code.AUTH_FAILED);
+      }
+      if (u.noPassword()) {
+        throw new KvException(KvException.Code.NO_PASSWORD_USER);
+      }
+      if (u.passwordHash() == null) {
         throw new KvException(KvException.Code.AUTH_FAILED);
       }
       if (a.checkedRevision() != s.revision()) {

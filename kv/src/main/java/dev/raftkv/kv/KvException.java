@@ -38,7 +38,10 @@ public final class KvException extends RuntimeException {
         "etcdserver: permission is not granted to the role", "FAILED_PRECONDITION"),
     AUTH_NOT_ENABLED("etcdserver: authentication is not enabled", "FAILED_PRECONDITION"),
     INVALID_AUTH_MGMT("etcdserver: invalid auth management", "INVALID_ARGUMENT"),
-    AUTH_OLD_REVISION("etcdserver: revision of auth store is old", "INVALID_ARGUMENT");
+    AUTH_OLD_REVISION("etcdserver: revision of auth store is old", "INVALID_ARGUMENT"),
+    /** etcd 3.4's answer (code Unknown: missing from its gRPC table) for a no-password user. */
+    NO_PASSWORD_USER(
+        "auth: authentication failed, password was given for no password user", "UNKNOWN");
 
     private final String message;
     private final String grpcStatus;

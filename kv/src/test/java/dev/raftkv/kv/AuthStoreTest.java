@@ -269,7 +269,7 @@ class AuthStoreTest extends StoreFixture {
     assertThat(r.user()).isEqualTo("root");
     assertThat(r.tokens()).isEqualTo(AuthResponse.Tokens.ISSUED);
     assertThat(refusedCode(new AuthRequest.Authenticate("np", "x", rev)))
-        .isEqualTo(KvException.Code.AUTH_FAILED);
+        .isEqualTo(KvException.Code.NO_PASSWORD_USER);
     assertThat(refusedCode(new AuthRequest.Authenticate("ghost", "x", rev)))
         .isEqualTo(KvException.Code.AUTH_FAILED);
     assertThat(refusedCode(new AuthRequest.Authenticate("root", "x", rev - 1)))

@@ -132,7 +132,10 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
       return CompletableFuture.failedFuture(EtcdError.AUTH_NOT_ENABLED.exception());
     }
     AuthUser u = s.user(req.getName());
-    if (u == null || u.noPassword() || !Passwords.matches(u.passwordHash(), req.getPassword())) {
+    if (u != null && u.noPassword()) {
+      return CompletableFuture.failedFuture(EtcdError.NO_PASSWORD_USER.exception());
+    }
+    if (u == null || !Passwords.matches(u.passwordHash(), req.getPassword())) {
       return CompletableFuture.failedFuture(EtcdError.AUTH_FAILED.exception());
     }
     TokenProvider tokens = auth().tokens();

@@ -68,7 +68,10 @@ enum EtcdError {
   AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
   INVALID_AUTH_TOKEN(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token"),
   INVALID_AUTH_MGMT(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
-  AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old");
+  AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old"),
+  /** etcd 3.4 answers a password login of a no-password user so, with code Unknown. */
+  NO_PASSWORD_USER(
+      Status.Code.UNKNOWN, "auth: authentication failed, password was given for no password user");
 
   private final Status.Code code;
   private final String message;
