@@ -143,4 +143,34 @@ class KvStateMachineSnapshotTest {
       return s.filter(p -> p.getFileName().toString().contains(".receive-")).toList();
     }
   }
+
+  private static Entry command(long index, Op op) {
+    return new Entry(1, index, EntryType.NORMAL, KvCommands.encode(op));
+  }
+
+  @Test
+  void aFollowerRestoredFromASnapshotHasTheAuthState() {
+    try (KvStateMachine leader = KvStateMachine.open(dir.resolve("a"), KvOptions.DEFAULTS);
+        KvStateMachine follower = KvStateMachine.open(dir.resolve("b"), KvOptions.DEFAULTS)) {
+      leader.apply(
+          List.of(
+              command(1, new AuthRequest.UserAdd("root", "$2a$04$h", false)),
+              command(2, new AuthRequest.UserGrantRole("root", "root")),
+              command(3, new AuthRequest.RoleAdd("r")),
+              command(
+                  4,
+                  new AuthRequest.RoleGrantPermission(
+                      "r", new Permission(Permission.Type.READ, Bytes.of("k"), null))),
+              command(5, new AuthRequest.Enable())));
+      Snapshot snap = snapshot(5, leader.captureSnapshot().get());
+      byte[] sent;
+      try (SnapshotSource source = leader.snapshotSource(snap)) {
+        sent = source.read(0, (int) source.size());
+      }
+      follower.restore(new Snapshot(snap.metadata(), sent));
+      assertThat(follower.store().auth()).isEqualTo(leader.store().auth());
+      assertThat(follower.store().auth().enabled()).isTrue();
+      assertThat(follower.store().auth().revision()).isEqualTo(5);
+    }
+  }
 }
