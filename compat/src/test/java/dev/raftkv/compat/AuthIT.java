@@ -327,6 +327,16 @@ class AuthIT {
                 .roleAdd(AuthRoleAddRequest.newBuilder().setName("x").build()),
         Status.Code.PERMISSION_DENIED,
         "etcdserver: permission denied");
+    assertRefused(
+        () ->
+            withToken(AuthGrpc.newBlockingStub(ch), alice)
+                .userAdd(
+                    dev.raftkv.api.etcdserverpb.AuthUserAddRequest.newBuilder()
+                        .setName("mallory")
+                        .setPassword("pw")
+                        .build()),
+        Status.Code.PERMISSION_DENIED,
+        "etcdserver: permission denied");
     // raftkv's admin service on the client port
     assertRefused(
         () ->

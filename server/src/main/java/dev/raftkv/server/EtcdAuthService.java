@@ -168,6 +168,13 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
 
   @Override
   public void userAdd(AuthUserAddRequest req, StreamObserver<AuthUserAddResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // checked again at apply; here so that no one else makes this member run bcrypt
+    }
+    if (req.getName().isEmpty()) {
+      out.onError(EtcdError.USER_EMPTY.exception()); // what apply would answer, without bcrypt
+      return;
+    }
     boolean noPassword = req.hasOptions() && req.getOptions().getNoPassword();
     String hash;
     try {
@@ -239,6 +246,9 @@ final class EtcdAuthService extends AuthGrpc.AuthImplBase {
   @Override
   public void userChangePassword(
       AuthUserChangePasswordRequest req, StreamObserver<AuthUserChangePasswordResponse> out) {
+    if (!server.admitAdmin(out)) {
+      return; // checked again at apply; here so that no one else makes this member run bcrypt
+    }
     String hash;
     try {
       hash = hashOf(req.getPassword(), req.getHashedPassword());
