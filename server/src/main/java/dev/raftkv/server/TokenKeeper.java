@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * Tells the {@link TokenProvider} of every applied auth change on this member (tokens issued by an
- * Authenticate, a user's tokens revoked, all of them when auth is disabled), so every member knows
- * the simple tokens. While auth is disabled (and stayed so through the batch) it only tests that
- * flag.
+ * Authenticate, a user's tokens revoked, all of them when auth is disabled or a snapshot replaces
+ * the store), so every member knows the simple tokens. While auth is disabled (and stayed so
+ * through the batch) it only tests that flag.
  */
 final class TokenKeeper implements KvStateMachine.ApplyListener {
   private final KvStore store;
@@ -24,6 +24,17 @@ final class TokenKeeper implements KvStateMachine.ApplyListener {
     this.store = store;
     this.tokens = tokens;
     this.active = store.auth().enabled();
+  }
+
+  /**
+   * A snapshot replaced the store: the changes it covers (a user deleted, a password changed, auth
+   * disabled) were never told one by one, so every token this member knows is dropped; their
+   * clients authenticate again.
+   */
+  @Override
+  public void restored(long revision) {
+    tokens.applied(new AuthResponse(revision, 0, null, null, AuthResponse.Tokens.REVOKE_ALL));
+    active = store.auth().enabled();
   }
 
   @Override
