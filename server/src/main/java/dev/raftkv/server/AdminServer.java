@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.transport.TcpTransport;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
@@ -27,6 +33,12 @@ import java.util.Set;
  * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
  * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
  * 400 on a malformed id.
+ *
+ * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
+ * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate (the
+ * JDK's HTTPS server), asking for a client certificate when a CA is trusted but not requiring one,
+ * so {@code /health} and {@code /status} stay open. Every mutating call passes through {@link
+ * #mayMutate} first.
  */
 final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,17 +49,43 @@ final class AdminServer implements AutoCloseable {
   private AdminServer(HttpServer http) {
     this.http = http;
     InetSocketAddress a = http.getAddress();
-    this.url = "http://" + a.getHostString() + ":" + a.getPort();
+    this.url =
+        (http instanceof HttpsServer ? "https" : "http")
+            + "://"
+            + a.getHostString()
+            + ":"
+            + a.getPort();
   }
 
-  static AdminServer start(ServerConfig config, RaftRuntime runtime, TcpTransport transport)
+  /**
+   * Starts the endpoint on {@code config}'s admin URL.
+   *
+   * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
+   */
+  static AdminServer start(
+      ServerConfig config, RaftRuntime runtime, TcpTransport transport, ServerTls tls)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
     try {
-      http = HttpServer.create(at, 16);
+      if (tls == null) {
+        http = HttpServer.create(at, 16);
+      } else {
+        HttpsServer https = HttpsServer.create(at, 16);
+        SSLContext context = tls.jdkServer();
+        https.setHttpsConfigurator(
+            new HttpsConfigurator(context) {
+              @Override
+              public void configure(HttpsParameters params) {
+                SSLParameters p = context.getDefaultSSLParameters();
+                tls.configure(p);
+                params.setSSLParameters(p);
+              }
+            });
+        http = https;
+      }
     } catch (BindException e) {
-      throw new BindException("admin address " + at + " is in use (--listen-admin-url)");
+      throw new BindException("admin address " + at + " is in use (--listen-admin-urls)");
     }
     http.createContext(
         "/health",
@@ -169,12 +207,31 @@ final class AdminServer implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Whether {@code ex} is a POST allowed to change the member ({@link #mayMutate}); answers if not.
+   */
   private static boolean post(HttpExchange ex) throws IOException {
     if (!"POST".equals(ex.getRequestMethod())) {
       reply(ex, 405, error("use POST"));
       return false;
     }
+    String refusal = mayMutate(ex);
+    if (refusal != null) {
+      reply(ex, 403, error(refusal));
+      return false;
+    }
     return true;
+  }
+
+  /**
+   * Who may call the mutating endpoints (detach, attach, block, unblock): null to allow {@code ex},
+   * else why not (answered with 403). The one place that rule lives. Today it allows every caller
+   * that reaches the endpoint, which binds to loopback unless told otherwise; over HTTPS the
+   * caller's verified certificate, if it gave one, is {@code ((HttpsExchange) ex).getSSLSession()}
+   * (see {@link dev.raftkv.server.tls.ClientCertificates#certificate(javax.net.ssl.SSLSession)}).
+   */
+  static String mayMutate(HttpExchange ex) {
+    return null;
   }
 
   private static void reply(HttpExchange ex, int code, JsonNode json) throws IOException {
