@@ -19,7 +19,8 @@ import java.net.SocketAddress;
  */
 final class TlsRefusals extends ChannelInboundHandlerAdapter {
   private final Shared shared;
-  private boolean settled; // the handshake succeeded or its failure was reported
+  private boolean succeeded; // the handshake is done: everything passes on from here
+  private boolean refused; // the handshake failed and was reported: the rest is its echo
 
   TlsRefusals(Shared shared) {
     this.shared = shared;
@@ -27,20 +28,19 @@ final class TlsRefusals extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof SslHandshakeCompletionEvent done && !settled) {
-      settled = true;
+    if (evt instanceof SslHandshakeCompletionEvent done && !succeeded) {
       if (!done.isSuccess()) {
         refuse(ctx, done.cause());
         return;
       }
+      succeeded = true;
     }
     ctx.fireUserEventTriggered(evt);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!settled) {
-      settled = true;
+    if (!succeeded) {
       refuse(ctx, cause);
       return;
     }
@@ -48,6 +48,11 @@ final class TlsRefusals extends ChannelInboundHandlerAdapter {
   }
 
   private void refuse(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+    if (refused) {
+      return;
+    }
+    refused = true;
     shared.counters().tlsRefused.increment();
     SocketAddress remote = ctx.channel().remoteAddress();
     String host =

@@ -65,7 +65,7 @@ public final class PemFiles {
       Object o;
       while ((o = pem.readObject()) != null) {
         if (o instanceof PEMKeyPair pair) {
-          return converter.getKeyPair(pair).getPrivate();
+          return converter.getPrivateKey(pair.getPrivateKeyInfo());
         }
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);
