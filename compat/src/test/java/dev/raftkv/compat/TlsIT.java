@@ -96,6 +96,33 @@ class TlsIT {
     }
   }
 
+  /**
+   * A follower forwards lease time-to-live and keep-alive to the leader's https:// client URL,
+   * presenting its own certificate to the leader's client-cert-auth.
+   */
+  @Test
+  void aFollowerForwardsLeaseCallsToTheLeaderOverTls() throws Exception {
+    int follower = (cluster.leader() + 1) % 3;
+    io.netty.handler.ssl.SslContext ssl =
+        io.grpc.netty.GrpcSslContexts.forClient()
+            .trustManager(certs.ca().toFile())
+            .keyManager(certs.cert("client").toFile(), certs.key("client").toFile())
+            .build();
+    try (Client client =
+        Client.builder().endpoints(httpsEndpoints().get(follower)).sslContext(ssl).build()) {
+      long id = client.getLeaseClient().grant(30).get(20, TimeUnit.SECONDS).getID();
+      assertThat(
+              client
+                  .getLeaseClient()
+                  .timeToLive(id, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                  .get(20, TimeUnit.SECONDS)
+                  .getTTL())
+          .isPositive();
+      assertThat(client.getLeaseClient().keepAliveOnce(id).get(20, TimeUnit.SECONDS).getTTL())
+          .isPositive();
+    }
+  }
+
   @Test
   void etcdctlWorksWithCacertCertAndKey() throws Exception {
     Etcdctl ctl = new Etcdctl(String.join(",", httpsEndpoints()));

@@ -193,7 +193,10 @@ public final class RaftkvServer implements AutoCloseable {
     RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
     scheduler.scheduleWithFixedDelay(
         timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
-    LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
+    LeaderChannels leaderChannels =
+        parts.add(
+            "leader channels",
+            new LeaderChannels(runtime, kv, clientTls == null ? null : clientTls.grpcClient()));
     admin =
         parts.add(
             "admin endpoint",

@@ -186,25 +186,6 @@ public record ServerConfig(
     return "https".equals(url.getScheme());
   }
 
-  /** This configuration listening for clients on {@code listenClientUrls}, with TLS {@code tls}. */
-  public ServerConfig withTls(List<URI> listenClientUrls, TlsSettings tls) {
-    return new ServerConfig(
-        name,
-        dataDir,
-        listenClientUrls.isEmpty() ? clientUrl : listenClientUrls.get(0),
-        peerUrl,
-        adminUrl,
-        initialCluster,
-        newCluster,
-        token,
-        heartbeatMs,
-        electionMs,
-        advertiseClientUrls.equals(this.listenClientUrls) ? List.of() : advertiseClientUrls,
-        snapshotCount,
-        listenClientUrls,
-        tls);
-  }
-
   /** A configuration with the default {@code --snapshot-count}. */
   public ServerConfig(
       String name,

@@ -22,15 +22,26 @@ public final class AutoTls {
   public static final String KEY = "key.pem";
 
   /**
-   * {@code files} with auto-TLS resolved: unchanged unless it asks for auto-TLS and names no
-   * certificate; then with the certificate in {@code dataDir/fixtures/<side>}, made for {@code
-   * hosts} if not there yet.
+   * {@code files} with auto-TLS resolved. Files that name a certificate come back with {@code
+   * autoTls} off (given certificates win, as in etcd); files that ask for auto-TLS and name none
+   * come back with the certificate in {@code dataDir/fixtures/<side>}, made for {@code hosts} if
+   * not there yet, and {@code autoTls} on: the certificate is self-signed.
    *
    * @param side "client" or "peer"
    */
   public static TlsFiles resolve(TlsFiles files, Path dataDir, String side, List<String> hosts)
       throws IOException {
-    if (!files.autoTls() || files.hasCertificate()) {
+    if (files.hasCertificate()) {
+      return files.autoTls()
+          ? new TlsFiles(
+              files.certFile(),
+              files.keyFile(),
+              files.trustedCaFile(),
+              files.clientCertAuth(),
+              false)
+          : files;
+    }
+    if (!files.autoTls()) {
       return files;
     }
     Path dir = dataDir.resolve("fixtures").resolve(side);

@@ -53,8 +53,9 @@ public final class ServerTls {
   }
 
   /**
-   * Loads {@code files}, which must name a certificate and key (auto-TLS already resolved, see
-   * {@link AutoTls}).
+   * Loads {@code files}, which must name a certificate and key, as {@link AutoTls#resolve} returns
+   * them: {@code autoTls} then says the certificate was generated (self-signed), so connections
+   * this member opens do not verify the other side's.
    *
    * @param peer whether these are the peer side's files (for the flag names in errors)
    * @param cipherSuites JDK suite names ({@link CipherSuites#parse}), or null for the defaults
@@ -73,7 +74,7 @@ public final class ServerTls {
         files.trustedCaFile() == null
             ? List.of()
             : PemFiles.readCertificates("--" + side + "trusted-ca-file", files.trustedCaFile());
-    boolean generated = files.autoTls() && files.trustedCaFile() == null;
+    boolean generated = files.autoTls(); // see AutoTls#resolve
     return new ServerTls(
         side,
         key,
@@ -82,11 +83,6 @@ public final class ServerTls {
         files.clientCertAuth(),
         generated,
         cipherSuites);
-  }
-
-  /** Whether the other side must present a certificate signed by the trusted CA. */
-  public boolean clientCertAuth() {
-    return clientCertAuth;
   }
 
   /** The gRPC client port's context (gRPC's shaded Netty; OpenSSL when available, else the JDK). */
@@ -104,6 +100,30 @@ public final class ServerTls {
                 ? io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.NONE
                 : io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.OPTIONAL);
     b.protocols(CipherSuites.PROTOCOLS);
+    if (cipherSuites != null) {
+      b.ciphers(cipherSuites);
+    }
+    try {
+      return b.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--" + side + "cert-file: cannot make a TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A gRPC client context with this member's certificate, for the calls a member forwards to the
+   * leader's client URL: it presents the certificate (for a leader with {@code client-cert-auth})
+   * and verifies the leader's against the trusted CA and host name (not with auto-TLS).
+   */
+  public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient() {
+    var b = GrpcSslContexts.forClient().keyManager(key, chain).protocols(CipherSuites.PROTOCOLS);
+    if (skipVerify) {
+      b.trustManager(
+          io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE);
+    } else if (!trusted.isEmpty()) {
+      b.trustManager(trusted);
+    }
     if (cipherSuites != null) {
       b.ciphers(cipherSuites);
     }
