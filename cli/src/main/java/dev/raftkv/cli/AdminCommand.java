@@ -44,7 +44,7 @@ final class AdminCommand implements Callable<Integer> {
   @Option(
       names = "--endpoints",
       required = true,
-      description = "Client endpoints of the members, host:port,...")
+      description = "Client endpoints of the members, host:port,... (https://host:port: over TLS)")
   String endpoints;
 
   @Option(

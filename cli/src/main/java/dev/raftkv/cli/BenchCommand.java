@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT,...",
       defaultValue = "127.0.0.1:2379",
       description =
-          "Client endpoints, host:port,...; the --conns connections are spread over them in"
+          "Client endpoints, host:port,... (https://host:port: over TLS); the --conns connections are spread over them in"
               + " turn. Give only the leader's to load the leader (default: ${DEFAULT-VALUE}).")
   String endpoints;
 

@@ -25,7 +25,9 @@ final class StatusCommand implements Callable<Integer> {
   @Option(
       names = "--endpoints",
       defaultValue = "127.0.0.1:2379",
-      description = "Client endpoints, host:port,... (default: ${DEFAULT-VALUE}).")
+      description =
+          "Client endpoints, host:port,... (https://host:port: over TLS; default:"
+              + " ${DEFAULT-VALUE}).")
   String endpoints;
 
   static String line(String endpoint, MemberStatus s) {
