@@ -304,4 +304,36 @@ class TlsIT {
     }
     assertThat(Files.size(dir.resolve("solo/fixtures/client").resolve(AutoTls.KEY))).isPositive();
   }
+
+  @Test
+  void aClusterWithAutoTlsOnBothSidesReplicates(@TempDir Path dir) throws Exception {
+    TlsFiles auto = new TlsFiles(null, null, null, false, true);
+    try (RaftkvCluster autoCluster =
+        RaftkvCluster.startTls(dir, 3, new TlsSettings(auto, auto, null))) {
+      for (String n : autoCluster.memberNames()) {
+        assertThat(dir.resolve(n).resolve("fixtures/peer").resolve(AutoTls.CERT)).exists();
+        assertThat(dir.resolve(n).resolve("fixtures/client").resolve(AutoTls.CERT)).exists();
+      }
+      // Self-signed certificates: the client skips verification, as etcdctl
+      // --insecure-skip-tls-verify. A put commits only once a majority has it over peer TLS.
+      ManagedChannel ch =
+          NettyChannelBuilder.forTarget(autoCluster.clientEndpoints().get(0))
+              .sslContext(
+                  GrpcSslContexts.forClient()
+                      .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                      .build())
+              .build();
+      try {
+        KVGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .put(
+                PutRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("auto"))
+                    .setValue(ByteString.copyFromUtf8("tls"))
+                    .build());
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
 }
