@@ -291,6 +291,12 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   private ServerConfig configureFlags() throws IOException {
+    boolean seedForm = seedConfig != null || (seed002 != null && !seed002.isEmpty());
+    if (seedForm && !tls().equals(TlsSettings.NONE)) {
+      throw new IllegalArgumentException(
+          "the TLS flags (--cert-file, --peer-cert-file, --auto-tls, ...) go with the etcd-style"
+              + " flags; the seed document forms are plaintext");
+    }
     if (seedConfig != null) {
       return fromSeed000();
     }

@@ -206,4 +206,11 @@ class ServerCommandTest {
     assertThat(c.tls().cipherSuites()).startsWith("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
     assertThat(c.peerTls()).isTrue();
   }
+
+  @Test
+  void tlsFlagsWithASeedFormAreRefused() {
+    String[] r = run("server", "--cert-file", "c.pem", "--key-file", "k.pem", "1", "9001");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("TLS flags").contains("seed document forms are plaintext");
+  }
 }
