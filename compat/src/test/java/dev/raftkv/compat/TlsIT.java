@@ -336,4 +336,76 @@ class TlsIT {
       }
     }
   }
+
+  /**
+   * A member added to the TLS cluster joins over peer TLS: it asks a running member for the
+   * cluster's identity over TLS, then takes the log from the leader, with its certificate from the
+   * cluster's CA.
+   */
+  @Test
+  void aMemberJoinsTheTlsClusterOverPeerTls(@TempDir Path dir) throws Exception {
+    int[] p = LoopbackPorts.allocate(3);
+    URI peer = URI.create("https://127.0.0.1:" + p[1]);
+    io.netty.handler.ssl.SslContext ssl =
+        io.grpc.netty.GrpcSslContexts.forClient()
+            .trustManager(certs.ca().toFile())
+            .keyManager(certs.cert("client").toFile(), certs.key("client").toFile())
+            .build();
+    try (Client client =
+        Client.builder()
+            .endpoints(httpsEndpoints().toArray(new String[0]))
+            .sslContext(ssl)
+            .build()) {
+      client.getKVClient().put(bytes("before-join"), bytes("old")).get(20, TimeUnit.SECONDS);
+      client.getClusterClient().addMember(List.of(peer)).get(20, TimeUnit.SECONDS);
+      Map<String, URI> initial = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < 3; i++) {
+        ServerConfig c = cluster.server(i).config();
+        initial.put(c.name(), c.peerUrl());
+      }
+      initial.put("r4", peer);
+      ServerConfig joiner =
+          new ServerConfig(
+              "r4",
+              dir.resolve("r4"),
+              URI.create("https://127.0.0.1:" + p[0]),
+              peer,
+              URI.create("https://127.0.0.1:" + p[2]),
+              initial,
+              false,
+              "compat-raftkv",
+              20,
+              200,
+              List.of(),
+              ServerConfig.DEFAULT_SNAPSHOT_COUNT,
+              List.of(),
+              certs.members());
+      try (RaftkvServer r4 = RaftkvServer.start(joiner)) {
+        assertThat(r4.clusterId()).isEqualTo(cluster.server(0).clusterId());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (r4.kv()
+                .store()
+                .range(dev.raftkv.kv.Range.get("before-join".getBytes(StandardCharsets.UTF_8)))
+                .kvs()
+                .isEmpty()
+            && System.nanoTime() < deadline) {
+          Thread.sleep(20); // a test waiting for the new member to catch up
+        }
+        assertThat(
+                r4.kv()
+                    .store()
+                    .range(dev.raftkv.kv.Range.get("before-join".getBytes(StandardCharsets.UTF_8)))
+                    .kvs())
+            .hasSize(1);
+      } finally {
+        long id =
+            client.getClusterClient().listMember().get(20, TimeUnit.SECONDS).getMembers().stream()
+                .filter(m -> m.getPeerURIs().contains(peer))
+                .findFirst()
+                .orElseThrow()
+                .getId();
+        client.getClusterClient().removeMember(id).get(20, TimeUnit.SECONDS);
+      }
+    }
+  }
 }
