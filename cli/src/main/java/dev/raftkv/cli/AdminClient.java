@@ -8,14 +8,28 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
- * Talks to members' admin HTTP endpoints (host:port or http://host:port); 2 s connect, 5 s request
- * timeouts.
+ * Talks to members' admin HTTP endpoints (host:port, http://host:port or https://host:port); 2 s
+ * connect, 5 s request timeouts.
  */
 public final class AdminClient {
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http;
+
+  /** A client for {@code http://} endpoints, and {@code https://} ones the JVM trusts. */
+  public AdminClient() {
+    this(null);
+  }
+
+  /** A client whose {@code https://} connections use {@code tls} (null: the JVM's default). */
+  public AdminClient(SSLContext tls) {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    this.http = b.build();
+  }
 
   public static List<URI> endpoints(String list) {
     List<URI> out = new ArrayList<>();

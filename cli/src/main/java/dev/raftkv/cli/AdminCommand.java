@@ -39,10 +39,12 @@ final class AdminCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ACTION", description = "detach, attach, block or unblock")
   String action;
 
+  @picocli.CommandLine.Mixin TlsOptions tls;
+
   @Option(
       names = "--endpoints",
       required = true,
-      description = "Client endpoints of the members, host:port,...")
+      description = "Client endpoints of the members, host:port,... (https://host:port: over TLS)")
   String endpoints;
 
   @Option(
@@ -74,7 +76,7 @@ final class AdminCommand implements Callable<Integer> {
       return 2;
     }
     int failed = 0;
-    try (Endpoints e = new Endpoints(endpoints)) {
+    try (Endpoints e = new Endpoints(endpoints, tls)) {
       for (int i = 0; i < e.size(); i++) {
         try {
           var stub = AdminGrpc.newBlockingStub(e.channel(i)).withDeadlineAfter(3, TimeUnit.SECONDS);

@@ -10,7 +10,6 @@ import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -95,12 +94,14 @@ final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WORKLOAD", description = "put, get, mix or fill.")
   String workload;
 
+  @picocli.CommandLine.Mixin TlsOptions tls;
+
   @Option(
       names = "--endpoints",
       paramLabel = "HOST:PORT,...",
       defaultValue = "127.0.0.1:2379",
       description =
-          "Client endpoints, host:port,...; the --conns connections are spread over them in"
+          "Client endpoints, host:port,... (https://host:port: over TLS); the --conns connections are spread over them in"
               + " turn. Give only the leader's to load the leader (default: ${DEFAULT-VALUE}).")
   String endpoints;
 
@@ -249,6 +250,17 @@ final class BenchCommand implements Callable<Integer> {
     return null;
   }
 
+  /** The endpoints in {@code list} as given (host:port or URLs). */
+  static List<String> urls(String list) {
+    List<String> out = new ArrayList<>();
+    for (String e : list.split(",")) {
+      if (!e.isBlank()) {
+        out.add(e.trim());
+      }
+    }
+    return out;
+  }
+
   static List<String> targets(String list) {
     List<String> out = new ArrayList<>();
     for (String e : list.split(",")) {
@@ -276,15 +288,11 @@ final class BenchCommand implements Callable<Integer> {
           default -> 0;
         };
     long timeoutNanos = Durations.parse(timeout).toNanos();
-    List<String> targets = targets(endpoints);
+    List<String> targets = urls(endpoints);
     ManagedChannel[] channels = new ManagedChannel[conns];
     for (int i = 0; i < conns; i++) {
       channels[i] =
-          NettyChannelBuilder.forTarget(targets.get(i % targets.size()))
-              .usePlaintext()
-              .directExecutor()
-              .disableRetry()
-              .build();
+          tls.channel(targets.get(i % targets.size())).directExecutor().disableRetry().build();
     }
     ByteString[] keys = new ByteString[keySpace];
     for (int i = 0; i < keySpace; i++) {

@@ -67,6 +67,14 @@ final class ClusterCommand implements Runnable {
         description = "Default: ${DEFAULT-VALUE}.")
     int basePort;
 
+    @Option(
+        names = "--tls",
+        description =
+            "Client and peer TLS with client-cert-auth on both: makes a CA, a certificate per"
+                + " member and a client certificate (CN root) in <data-dir>/tls (kept for later"
+                + " starts), and prints the etcdctl flags to use.")
+    boolean tls;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       if (nodes != 3 && nodes != 5) {
@@ -81,13 +89,18 @@ final class ClusterCommand implements Runnable {
         return 1;
       }
       Files.createDirectories(dataDir);
+      ClusterCertificates certs =
+          tls ? ClusterCertificates.make(dataDir.resolve("tls"), nodes) : null;
+      String scheme = tls ? "https" : "http";
       StringBuilder initial = new StringBuilder();
       for (int i = 1; i <= nodes; i++) {
         initial
             .append(i == 1 ? "" : ",")
             .append("n")
             .append(i)
-            .append("=http://127.0.0.1:")
+            .append("=")
+            .append(scheme)
+            .append("://127.0.0.1:")
             .append(basePort + 10 * i + 1);
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -112,30 +125,33 @@ final class ClusterCommand implements Runnable {
                 "--data-dir",
                 dataDir.resolve(name).toString(),
                 "--listen-client-urls",
-                "http://127.0.0.1:" + port,
+                scheme + "://127.0.0.1:" + port,
                 "--listen-peer-urls",
-                "http://127.0.0.1:" + (port + 1),
-                "--listen-admin-url",
-                "http://127.0.0.1:" + (port + 2),
+                scheme + "://127.0.0.1:" + (port + 1),
+                "--listen-admin-urls",
+                scheme + "://127.0.0.1:" + (port + 2),
                 "--initial-cluster",
                 initial.toString()));
+        if (certs != null) {
+          command.addAll(certs.serverFlags(name));
+        }
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dataDir.resolve(name + ".log").toFile());
         Process p = pb.start();
         pids.add(String.valueOf(p.pid()));
-        admins.add("127.0.0.1:" + (port + 2));
-        clients.add("127.0.0.1:" + port);
+        admins.add(scheme + "://127.0.0.1:" + (port + 2));
+        clients.add(tls ? "https://127.0.0.1:" + port : "127.0.0.1:" + port);
       }
       Files.write(dataDir.resolve(PIDS), pids);
       String adminList = String.join(",", admins);
-      AdminClient client = new AdminClient();
+      AdminClient client = new AdminClient(certs == null ? null : TlsOptions.trusting(certs.ca()));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
         int healthy = 0;
         for (String a : admins) {
           try {
-            if (client.call(URI.create("http://" + a), "GET", "/health").contains("true")) {
+            if (client.call(URI.create(a), "GET", "/health").contains("true")) {
               healthy++;
             }
           } catch (IOException notYet) {
@@ -144,12 +160,16 @@ final class ClusterCommand implements Runnable {
         }
         if (healthy == nodes) {
           String eps = String.join(",", clients);
-          System.out.println("raftkv cluster of " + nodes + " members is up");
+          String flags = certs == null ? "" : certs.clientFlags() + " ";
+          System.out.println(
+              "raftkv cluster of " + nodes + " members is up" + (tls ? " (TLS)" : ""));
           System.out.println("client endpoints: " + eps);
-          System.out.println("admin (HTTP):     " + adminList);
-          System.out.println("try:              etcdctl --endpoints " + eps + " put foo bar");
-          System.out.println("                  bin/raftkv get foo --endpoints " + eps);
-          System.out.println("                  bin/raftkv status --endpoints " + eps);
+          System.out.println("admin (HTTP" + (tls ? "S" : "") + "):    " + adminList);
+          System.out.println(
+              "try:              etcdctl " + flags + "--endpoints " + eps + " put foo bar");
+          System.out.println(
+              "                  bin/raftkv get foo " + flags + "--endpoints " + eps);
+          System.out.println("                  bin/raftkv status " + flags + "--endpoints " + eps);
           return 0;
         }
         Thread.sleep(200);

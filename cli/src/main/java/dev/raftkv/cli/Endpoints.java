@@ -3,23 +3,25 @@ package dev.raftkv.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** Members' client endpoints ({@code host:port,...}, like etcdctl's --endpoints), over gRPC. */
+/**
+ * Members' client endpoints ({@code host:port,...} or URLs, like etcdctl's --endpoints), over gRPC:
+ * plaintext, or TLS as {@link TlsOptions} says.
+ */
 final class Endpoints implements AutoCloseable {
   private final List<String> targets = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  Endpoints(String list) {
+  Endpoints(String list, TlsOptions tls) {
     for (String e : list.split(",")) {
       String t = e.trim().replaceFirst("^https?://", "");
       if (!t.isEmpty()) {
         targets.add(t);
-        channels.add(NettyChannelBuilder.forTarget(t).usePlaintext().build());
+        channels.add(tls.channel(e).build());
       }
     }
     if (targets.isEmpty()) {

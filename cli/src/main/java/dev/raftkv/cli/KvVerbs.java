@@ -28,7 +28,9 @@ final class KvVerbs {
     @Option(
         names = "--endpoints",
         defaultValue = "127.0.0.1:2379",
-        description = "Client endpoints, host:port,... (default: ${DEFAULT-VALUE}).")
+        description =
+            "Client endpoints, host:port,... (https://host:port: over TLS; default:"
+                + " ${DEFAULT-VALUE}).")
     String endpoints;
 
     @Option(
@@ -37,13 +39,15 @@ final class KvVerbs {
         description = "Seconds to wait for an answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Mixin TlsOptions tls;
+
     KVGrpc.KVBlockingStub kv(io.grpc.Channel ch) {
       return KVGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
     }
 
     /** Calls {@code rpc} on the first endpoint that can answer, prints the answer: exit code. */
     <T> int call(Function<KVGrpc.KVBlockingStub, T> rpc, Consumer<T> print) {
-      try (Endpoints e = new Endpoints(endpoints)) {
+      try (Endpoints e = new Endpoints(endpoints, tls)) {
         print.accept(e.first(ch -> rpc.apply(kv(ch))));
         return 0;
       } catch (StatusRuntimeException ex) {
@@ -77,7 +81,7 @@ final class KvVerbs {
 
     @Override
     public Integer call() {
-      try (Endpoints e = new Endpoints(client.endpoints)) {
+      try (Endpoints e = new Endpoints(client.endpoints, client.tls)) {
         e.first(
             ch ->
                 client

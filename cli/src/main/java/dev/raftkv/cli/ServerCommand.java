@@ -6,6 +6,9 @@ import dev.raftkv.replicator.SeedJson;
 import dev.raftkv.server.AuthConfig;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.ServerConfig;
+import dev.raftkv.server.tls.CipherSuites;
+import dev.raftkv.server.tls.TlsFiles;
+import dev.raftkv.server.tls.TlsSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,8 +33,11 @@ import picocli.CommandLine.Parameters;
       "  seed document 000:  raftkv server --seed-config config.json --id 1",
       "  seed document 002:  raftkv server 1 9001   (peers from ./peer.json, or --peer-json)",
       "Member ids: a member whose name is a number has that id; others get a hash of their"
-          + " peer URL and the cluster token. The admin endpoint (--listen-admin-url) answers"
-          + " /health, /status, /detach and /attach."
+          + " peer URL and the cluster token. The admin endpoint (--listen-admin-urls) answers"
+          + " /health, /status, /detach and /attach.",
+      "TLS as etcd's: an https:// client URL needs --cert-file and --key-file (or --auto-tls),"
+          + " an https:// peer URL --peer-cert-file and --peer-key-file (or --peer-auto-tls);"
+          + " http:// URLs stay plaintext. See docs/security.md."
     },
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
@@ -58,12 +64,16 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(
       names = "--listen-client-urls",
-      description = "Where clients connect (default: http://127.0.0.1:2379).")
+      description =
+          "Where clients connect, comma-separated; http:// and https:// may be mixed, each is"
+              + " served on its own (default: http://127.0.0.1:2379).")
   String clientUrl;
 
   @Option(
       names = "--listen-peer-urls",
-      description = "Where other members connect (default: http://127.0.0.1:2380).")
+      description =
+          "Where other members connect; https:// makes every peer connection TLS (default:"
+              + " http://127.0.0.1:2380).")
   String peerUrl;
 
   @Option(
@@ -82,11 +92,88 @@ final class ServerCommand implements Callable<Integer> {
   String advertisePeerUrls;
 
   @Option(
-      names = "--listen-admin-url",
+      names = {"--listen-admin-urls", "--listen-admin-url"},
       description =
-          "The admin HTTP endpoint (default: the peer host and port + 1; 127.0.0.1 when peers"
-              + " listen on 0.0.0.0).")
+          "The admin HTTP endpoint, one URL (default: 127.0.0.1 and the peer port + 1; https://"
+              + " when a client URL is https://, with the client certificate). It can detach and"
+              + " block this member: keep it on loopback unless protected otherwise.")
   String adminUrl;
+
+  @Option(
+      names = "--cert-file",
+      paramLabel = "FILE",
+      description = "The PEM certificate served on https:// client URLs and the admin URL.")
+  Path certFile;
+
+  @Option(names = "--key-file", paramLabel = "FILE", description = "The key of --cert-file (PEM).")
+  Path keyFile;
+
+  @Option(
+      names = "--trusted-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM CA certificates that sign client certificates; a client certificate given is"
+              + " checked against them.")
+  Path trustedCaFile;
+
+  @Option(
+      names = "--client-cert-auth",
+      description =
+          "Clients must present a certificate signed by --trusted-ca-file (refused at the TLS"
+              + " handshake otherwise).")
+  boolean clientCertAuth;
+
+  @Option(
+      names = "--auto-tls",
+      description =
+          "Without --cert-file/--key-file: serve https:// client URLs with a self-signed"
+              + " certificate made in <data-dir>/fixtures/client.")
+  boolean autoTls;
+
+  @Option(
+      names = "--peer-cert-file",
+      paramLabel = "FILE",
+      description =
+          "The PEM certificate of an https:// peer URL, also presented to the other members.")
+  Path peerCertFile;
+
+  @Option(
+      names = "--peer-key-file",
+      paramLabel = "FILE",
+      description = "The key of --peer-cert-file (PEM).")
+  Path peerKeyFile;
+
+  @Option(
+      names = "--peer-trusted-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM CA certificates that sign the other members' certificates (checked both ways,"
+              + " with their host names when this member connects).")
+  Path peerTrustedCaFile;
+
+  @Option(
+      names = "--peer-client-cert-auth",
+      description =
+          "Members connecting must present a certificate signed by --peer-trusted-ca-file"
+              + " (refused at the TLS handshake, before the cluster-id check, otherwise).")
+  boolean peerClientCertAuth;
+
+  @Option(
+      names = "--peer-auto-tls",
+      description =
+          "Without --peer-cert-file/--peer-key-file: a self-signed peer certificate made in"
+              + " <data-dir>/fixtures/peer; the other members' certificates are then not"
+              + " verified, as in etcd.")
+  boolean peerAutoTls;
+
+  @Option(
+      names = "--cipher-suites",
+      paramLabel = "SUITE,...",
+      description =
+          "TLS 1.2 cipher suites of client and peer TLS, etcd's (Go) names, comma-separated,"
+              + " e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (default: the JDK's). TLS 1.2 is the"
+              + " minimum; TLS 1.3's suites are not configurable, as in etcd.")
+  String cipherSuites;
 
   @Option(
       names = "--initial-cluster",
@@ -230,6 +317,12 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   private ServerConfig configureFlags() throws IOException {
+    boolean seedForm = seedConfig != null || (seed002 != null && !seed002.isEmpty());
+    if (seedForm && !tls().equals(TlsSettings.NONE)) {
+      throw new IllegalArgumentException(
+          "the TLS flags (--cert-file, --peer-cert-file, --auto-tls, ...) go with the etcd-style"
+              + " flags; the seed document forms are plaintext");
+    }
     if (seedConfig != null) {
       return fromSeed000();
     }
@@ -237,13 +330,26 @@ final class ServerCommand implements Callable<Integer> {
       return fromSeed002();
     }
     String n = name == null ? "default" : name;
-    URI peer = ServerConfig.parseUrl("--listen-peer-urls", or(peerUrl, "http://127.0.0.1:2380"));
-    URI client =
-        ServerConfig.parseUrl("--listen-client-urls", or(clientUrl, "http://127.0.0.1:2379"));
-    URI admin =
-        ServerConfig.parseUrl(
-            "--listen-admin-url",
-            or(adminUrl, "http://" + adminHost(peer) + ":" + (peer.getPort() + 1)));
+    List<URI> peers =
+        ServerConfig.parseUrls("--listen-peer-urls", or(peerUrl, "http://127.0.0.1:2380"));
+    if (peers.size() != 1) {
+      throw new IllegalArgumentException(
+          "--listen-peer-urls: raftkv members listen on one peer URL, got " + peers);
+    }
+    URI peer = peers.get(0);
+    List<URI> clients =
+        ServerConfig.parseUrls("--listen-client-urls", or(clientUrl, "http://127.0.0.1:2379"));
+    URI client = clients.get(0);
+    boolean clientTls = clients.stream().anyMatch(ServerConfig::isHttps);
+    List<URI> admins =
+        ServerConfig.parseUrls(
+            "--listen-admin-urls",
+            or(adminUrl, (clientTls ? "https" : "http") + "://127.0.0.1:" + (peer.getPort() + 1)));
+    if (admins.size() != 1) {
+      throw new IllegalArgumentException(
+          "--listen-admin-urls: raftkv serves the admin endpoint on one URL, got " + admins);
+    }
+    URI admin = admins.get(0);
     URI advertisedPeer = peer;
     if (advertisePeerUrls != null) {
       List<URI> urls = ServerConfig.parseUrls("--initial-advertise-peer-urls", advertisePeerUrls);
@@ -281,15 +387,19 @@ final class ServerCommand implements Callable<Integer> {
         token,
         heartbeatMs,
         electionMs,
-        advertisedClients);
+        advertisedClients,
+        ServerConfig.DEFAULT_SNAPSHOT_COUNT,
+        clients,
+        tls(),
+        null);
   }
 
-  /**
-   * The admin endpoint's default host: the peer host, but loopback when peers listen on every
-   * interface, since the admin endpoint can detach and block the member and has no access control.
-   */
-  private static String adminHost(URI peer) {
-    return ServerConfig.isWildcard(peer) ? "127.0.0.1" : peer.getHost();
+  /** The TLS flags; an unknown cipher suite is refused here, naming it. */
+  TlsSettings tls() {
+    return new TlsSettings(
+        new TlsFiles(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls),
+        new TlsFiles(peerCertFile, peerKeyFile, peerTrustedCaFile, peerClientCertAuth, peerAutoTls),
+        CipherSuites.parse(cipherSuites));
   }
 
   private boolean clusterState() {

@@ -20,10 +20,14 @@ import picocli.CommandLine.Option;
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:every member answered", "1:a member did not answer"})
 final class StatusCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin TlsOptions tls;
+
   @Option(
       names = "--endpoints",
       defaultValue = "127.0.0.1:2379",
-      description = "Client endpoints, host:port,... (default: ${DEFAULT-VALUE}).")
+      description =
+          "Client endpoints, host:port,... (https://host:port: over TLS; default:"
+              + " ${DEFAULT-VALUE}).")
   String endpoints;
 
   static String line(String endpoint, MemberStatus s) {
@@ -54,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int failed = 0;
-    try (Endpoints e = new Endpoints(endpoints)) {
+    try (Endpoints e = new Endpoints(endpoints, tls)) {
       for (int i = 0; i < e.size(); i++) {
         try {
           MemberStatus s =

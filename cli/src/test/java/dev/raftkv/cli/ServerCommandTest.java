@@ -161,4 +161,84 @@ class ServerCommandTest {
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[1]).contains("--bcrypt-cost");
   }
+
+  @Test
+  void anHttpsClientUrlWithoutCertificatesFailsAtStartNamingTheFlags() {
+    String[] r = run("server", "--listen-client-urls", "https://127.0.0.1:2379");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1])
+        .contains(
+            "--listen-client-urls has https://127.0.0.1:2379 but --cert-file and --key-file are"
+                + " not set (or --auto-tls)");
+  }
+
+  @Test
+  void anHttpsPeerUrlWithoutPeerCertificatesFailsNamingThePeerFlags() {
+    String[] r = run("server", "--listen-peer-urls", "https://127.0.0.1:2380");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1])
+        .contains("--peer-cert-file and --peer-key-file are not set (or --peer-auto-tls)");
+  }
+
+  @Test
+  void anUnknownCipherSuiteFailsNamingIt() {
+    String[] r =
+        run("server", "--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_BOGUS");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--cipher-suites").contains("'TLS_BOGUS'");
+  }
+
+  @Test
+  void theAdminEndpointBindsLoopbackByDefaultWhateverThePeerHost() throws Exception {
+    ServerConfig c =
+        configure(
+            "--name",
+            "a",
+            "--listen-peer-urls",
+            "http://127.0.0.5:2380",
+            "--listen-client-urls",
+            "http://127.0.0.5:2379");
+    assertThat(c.adminUrl()).hasToString("http://127.0.0.1:2381");
+    assertThat(configure("--listen-admin-urls", "http://127.0.0.1:9999").adminUrl())
+        .hasToString("http://127.0.0.1:9999");
+    assertThat(configure("--listen-admin-url", "http://127.0.0.1:9998").adminUrl())
+        .hasToString("http://127.0.0.1:9998");
+  }
+
+  @Test
+  void tlsFlagsAndSeveralClientUrlsReachTheConfiguration() throws Exception {
+    ServerConfig c =
+        configure(
+            "--listen-client-urls",
+            "http://127.0.0.1:2379,https://127.0.0.1:2389",
+            "--listen-peer-urls",
+            "https://127.0.0.1:2380",
+            "--cert-file",
+            "c.pem",
+            "--key-file",
+            "k.pem",
+            "--trusted-ca-file",
+            "ca.pem",
+            "--client-cert-auth",
+            "--peer-auto-tls",
+            "--peer-client-cert-auth",
+            "--cipher-suites",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assertThat(c.listenClientUrls())
+        .containsExactly(URI.create("http://127.0.0.1:2379"), URI.create("https://127.0.0.1:2389"));
+    assertThat(c.adminUrl()).hasToString("https://127.0.0.1:2381"); // client TLS is on
+    assertThat(c.tls().client().certFile()).isEqualTo(Path.of("c.pem"));
+    assertThat(c.tls().client().clientCertAuth()).isTrue();
+    assertThat(c.tls().peer().autoTls()).isTrue();
+    assertThat(c.tls().peer().clientCertAuth()).isTrue();
+    assertThat(c.tls().cipherSuites()).startsWith("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assertThat(c.peerTls()).isTrue();
+  }
+
+  @Test
+  void tlsFlagsWithASeedFormAreRefused() {
+    String[] r = run("server", "--cert-file", "c.pem", "--key-file", "k.pem", "1", "9001");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("TLS flags").contains("seed document forms are plaintext");
+  }
 }

@@ -3,6 +3,7 @@ package dev.raftkv.compat;
 import dev.raftkv.raft.Role;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.ServerConfig;
+import dev.raftkv.server.tls.TlsSettings;
 import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
@@ -42,7 +43,7 @@ final class RaftkvCluster implements AutoCloseable {
    */
   static RaftkvCluster start(java.nio.file.Path dir, int size, int heartbeatMs, int electionMs)
       throws IOException, InterruptedException {
-    return start(dir, size, heartbeatMs, electionMs, c -> c);
+    return start(dir, size, heartbeatMs, electionMs, TlsSettings.NONE, c -> c);
   }
 
   /** As {@link #start(java.nio.file.Path, int, int, int)}, each member's config changed so. */
@@ -53,10 +54,36 @@ final class RaftkvCluster implements AutoCloseable {
       int electionMs,
       java.util.function.UnaryOperator<ServerConfig> configure)
       throws IOException, InterruptedException {
+    return start(dir, size, heartbeatMs, electionMs, TlsSettings.NONE, configure);
+  }
+
+  /**
+   * As {@link #start(java.nio.file.Path, int)}, with client, peer and admin URLs {@code https://}
+   * served with {@code tls}.
+   */
+  static RaftkvCluster startTls(java.nio.file.Path dir, int size, TlsSettings tls)
+      throws IOException, InterruptedException {
+    return start(dir, size, 20, 200, tls, c -> c);
+  }
+
+  /**
+   * Starts {@code size} members with client, peer and admin URLs {@code https://} served with
+   * {@code tls} (plaintext if it is {@link TlsSettings#NONE}), each member's config changed by
+   * {@code configure}, and waits until one of them leads.
+   */
+  static RaftkvCluster start(
+      java.nio.file.Path dir,
+      int size,
+      int heartbeatMs,
+      int electionMs,
+      TlsSettings tls,
+      java.util.function.UnaryOperator<ServerConfig> configure)
+      throws IOException, InterruptedException {
+    String scheme = tls.equals(TlsSettings.NONE) ? "http" : "https";
     int[] ports = LoopbackPorts.allocate(3 * size);
     Map<String, URI> peers = new LinkedHashMap<>();
     for (int i = 0; i < size; i++) {
-      peers.put("r" + (i + 1), URI.create("http://127.0.0.1:" + ports[3 * i + 1]));
+      peers.put("r" + (i + 1), URI.create(scheme + "://127.0.0.1:" + ports[3 * i + 1]));
     }
     List<ServerConfig> configs = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -66,14 +93,19 @@ final class RaftkvCluster implements AutoCloseable {
               new ServerConfig(
                   name,
                   dir.resolve(name),
-                  URI.create("http://127.0.0.1:" + ports[3 * i]),
+                  URI.create(scheme + "://127.0.0.1:" + ports[3 * i]),
                   peers.get(name),
-                  URI.create("http://127.0.0.1:" + ports[3 * i + 2]),
+                  URI.create(scheme + "://127.0.0.1:" + ports[3 * i + 2]),
                   peers,
                   true,
                   "compat-raftkv",
                   heartbeatMs,
-                  electionMs)));
+                  electionMs,
+                  List.of(),
+                  ServerConfig.DEFAULT_SNAPSHOT_COUNT,
+                  List.of(),
+                  tls,
+                  null)));
     }
     RaftkvCluster cluster = new RaftkvCluster(configs);
     try {

@@ -14,6 +14,9 @@ final class Counters {
   final LongAdder droppedTooLarge = new LongAdder();
   final LongAdder droppedUnreachable = new LongAdder();
 
+  /** Accepted connections refused at the TLS handshake (see {@link TlsRefusals}). */
+  final LongAdder tlsRefused = new LongAdder();
+
   TransportStats snapshot() {
     return new TransportStats(
         sent.sum(),

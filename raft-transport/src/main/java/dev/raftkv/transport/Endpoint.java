@@ -46,14 +46,18 @@ final class Endpoint {
   }
 
   /**
-   * Starts the event loops and listens on {@code config}'s listen address; each accepted
-   * connection's frames are decoded by {@code codec} and handled by a new {@code inbound()}.
+   * Starts the event loops and listens on {@code shared}'s listen address; each accepted
+   * connection's frames are decoded by {@code shared}'s codec and handled by a new {@code
+   * inbound()}. With peer TLS ({@link TcpTransportConfig#tls()}) each connection first goes through
+   * a TLS handshake, watched by {@link TlsRefusals}.
    *
    * @throws UncheckedIOException naming the member and the address if the socket cannot be bound
    *     (the event loops are shut down first)
    */
-  static Endpoint bind(
-      TcpTransportConfig config, MessageCodec codec, Supplier<ChannelHandler> inbound) {
+  static Endpoint bind(Shared shared, Supplier<ChannelHandler> inbound) {
+    TcpTransportConfig config = shared.config();
+    MessageCodec codec = shared.codec();
+    PeerTls tls = config.tls();
     EventLoopGroup g =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),
@@ -69,6 +73,10 @@ final class Endpoint {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline()
+                          .addLast(tls.server().newHandler(ch.alloc()), new TlsRefusals(shared));
+                    }
                     ch.pipeline().addLast(new FrameDecoder(codec), inbound.get());
                   }
                 });

@@ -231,6 +231,17 @@ final class PeerConnection {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (config.tls() != null) {
+                      // The Hello waits in the SslHandler until the TLS handshake is done; the
+                      // peer's host is what its certificate is checked against.
+                      ch.pipeline()
+                          .addLast(
+                              config
+                                  .tls()
+                                  .client()
+                                  .newHandler(
+                                      ch.alloc(), address.getHostString(), address.getPort()));
+                    }
                     ch.pipeline()
                         .addLast(new FrameDecoder(codec), new OutboundHandler(PeerConnection.this));
                   }

@@ -122,8 +122,7 @@ public final class TcpTransport implements Transport {
     try {
       e =
           Endpoint.bind(
-              config,
-              codec,
+              shared,
               () ->
                   new InboundHandler(
                       shared, inbound, delivery, this::currentClusterInfo, peers::reconnect));
@@ -340,6 +339,14 @@ public final class TcpTransport implements Transport {
   @Override
   public TransportStats stats() {
     return counters.snapshot();
+  }
+
+  /**
+   * How many accepted peer connections were refused at the TLS handshake since this transport was
+   * constructed (always 0 without peer TLS); each refusal happens before the cluster-id handshake.
+   */
+  public long tlsRefusals() {
+    return counters.tlsRefused.sum();
   }
 
   /** Whether a connection to {@code peerId} is open and past its handshake (for tests, metrics). */

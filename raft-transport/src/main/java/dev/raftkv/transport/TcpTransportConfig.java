@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param maxBackoff the cap of the doubling reconnect wait
  * @param connectTimeout how long one connect-and-handshake attempt may take
  * @param ioThreads Netty event-loop threads for all connections of this member
+ * @param tls the peer TLS contexts, or null for plaintext connections (see {@link PeerTls})
  */
 public record TcpTransportConfig(
     long clusterId,
@@ -32,7 +33,8 @@ public record TcpTransportConfig(
     Duration initialBackoff,
     Duration maxBackoff,
     Duration connectTimeout,
-    int ioThreads) {
+    int ioThreads,
+    PeerTls tls) {
 
   public static final int DEFAULT_QUEUE_CAPACITY = 4096;
   public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(20);
@@ -80,7 +82,8 @@ public record TcpTransportConfig(
         DEFAULT_INITIAL_BACKOFF,
         DEFAULT_MAX_BACKOFF,
         DEFAULT_CONNECT_TIMEOUT,
-        2);
+        2,
+        null);
   }
 
   public TcpTransportConfig withMaxFrameBytes(int maxFrameBytes) {
@@ -94,7 +97,8 @@ public record TcpTransportConfig(
         initialBackoff,
         maxBackoff,
         connectTimeout,
-        ioThreads);
+        ioThreads,
+        tls);
   }
 
   public TcpTransportConfig withQueueCapacity(int queueCapacity) {
@@ -108,7 +112,8 @@ public record TcpTransportConfig(
         initialBackoff,
         maxBackoff,
         connectTimeout,
-        ioThreads);
+        ioThreads,
+        tls);
   }
 
   public TcpTransportConfig withBackoff(Duration initialBackoff, Duration maxBackoff) {
@@ -122,7 +127,8 @@ public record TcpTransportConfig(
         initialBackoff,
         maxBackoff,
         connectTimeout,
-        ioThreads);
+        ioThreads,
+        tls);
   }
 
   public TcpTransportConfig withListenAddress(InetSocketAddress listenAddress) {
@@ -136,6 +142,23 @@ public record TcpTransportConfig(
         initialBackoff,
         maxBackoff,
         connectTimeout,
-        ioThreads);
+        ioThreads,
+        tls);
+  }
+
+  /** These settings with peer TLS {@code tls} (null: plaintext). */
+  public TcpTransportConfig withTls(PeerTls tls) {
+    return new TcpTransportConfig(
+        clusterId,
+        memberId,
+        listenAddress,
+        peers,
+        maxFrameBytes,
+        queueCapacity,
+        initialBackoff,
+        maxBackoff,
+        connectTimeout,
+        ioThreads,
+        tls);
   }
 }

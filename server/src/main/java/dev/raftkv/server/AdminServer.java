@@ -6,17 +6,28 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.tls.ClientCertificates;
+import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.transport.TcpTransport;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
@@ -26,8 +37,14 @@ import java.util.Set;
  * /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see {@link
  * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
  * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
- * 400 on a malformed id. Once auth is enabled the POSTs need the root user's token in the {@code
- * Authorization} header ({@link Authorizer#requireRoot}).
+ * 400 on a malformed id.
+ *
+ * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
+ * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate (the
+ * JDK's HTTPS server), asking for a client certificate when a CA is trusted but not requiring one,
+ * so {@code /health} and {@code /status} stay open. The POSTs obey {@link AdminAccess}: the root
+ * user's token in the {@code Authorization} header (or a client certificate naming root) once auth
+ * is enabled; a caller on loopback or with a verified client certificate while it is not.
  */
 final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,18 +55,48 @@ final class AdminServer implements AutoCloseable {
   private AdminServer(HttpServer http) {
     this.http = http;
     InetSocketAddress a = http.getAddress();
-    this.url = "http://" + a.getHostString() + ":" + a.getPort();
+    this.url =
+        (http instanceof HttpsServer ? "https" : "http")
+            + "://"
+            + a.getHostString()
+            + ":"
+            + a.getPort();
   }
 
+  /**
+   * Starts the endpoint on {@code config}'s admin URL.
+   *
+   * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
+   * @param access who may make the changes
+   */
   static AdminServer start(
-      ServerConfig config, RaftRuntime runtime, TcpTransport transport, Authorizer auth)
+      ServerConfig config,
+      RaftRuntime runtime,
+      TcpTransport transport,
+      ServerTls tls,
+      AdminAccess access)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
     try {
-      http = HttpServer.create(at, 16);
+      if (tls == null) {
+        http = HttpServer.create(at, 16);
+      } else {
+        HttpsServer https = HttpsServer.create(at, 16);
+        SSLContext context = tls.jdkServer();
+        https.setHttpsConfigurator(
+            new HttpsConfigurator(context) {
+              @Override
+              public void configure(HttpsParameters params) {
+                SSLParameters p = context.getDefaultSSLParameters();
+                tls.configure(p);
+                params.setSSLParameters(p);
+              }
+            });
+        http = https;
+      }
     } catch (BindException e) {
-      throw new BindException("admin address " + at + " is in use (--listen-admin-url)");
+      throw new BindException("admin address " + at + " is in use (--listen-admin-urls)");
     }
     http.createContext(
         "/health",
@@ -78,7 +125,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/block",
         ex -> {
-          if (post(ex, auth)) {
+          if (post(ex, access)) {
             Set<Long> peers = peers(ex);
             if (peers != null) {
               Set<Long> now = new HashSet<>(transport.blocked());
@@ -91,7 +138,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/unblock",
         ex -> {
-          if (post(ex, auth)) {
+          if (post(ex, access)) {
             Set<Long> peers = peers(ex);
             if (peers != null) {
               Set<Long> now = new HashSet<>(transport.blocked());
@@ -108,7 +155,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/detach",
         ex -> {
-          if (post(ex, auth)) {
+          if (post(ex, access)) {
             transport.detach();
             reply(ex, 200, JSON.createObjectNode().put("detached", true));
           }
@@ -116,7 +163,7 @@ final class AdminServer implements AutoCloseable {
     http.createContext(
         "/attach",
         ex -> {
-          if (post(ex, auth)) {
+          if (post(ex, access)) {
             transport.attach();
             reply(ex, 200, JSON.createObjectNode().put("detached", false));
           }
@@ -172,18 +219,26 @@ final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * Whether {@code ex} is a POST its sender may make; else answers it (405; 401 without valid
-   * credentials, 403 without the root role, once auth is enabled: the token goes in the {@code
-   * Authorization} header) and returns false.
+   * Whether {@code ex} is a POST its sender may make ({@link AdminAccess}); else answers it (405;
+   * 401 without valid credentials and 403 without the root role once auth is enabled; 403 from
+   * another host while it is not) and returns false.
    */
-  private static boolean post(HttpExchange ex, Authorizer auth) throws IOException {
+  private static boolean post(HttpExchange ex, AdminAccess access) throws IOException {
     if (!"POST".equals(ex.getRequestMethod())) {
       reply(ex, 405, error("use POST"));
       return false;
     }
+    Optional<X509Certificate> certificate =
+        ex instanceof HttpsExchange https && https.getSSLSession() != null
+            ? ClientCertificates.certificate(https.getSSLSession())
+            : Optional.empty();
     try {
-      auth.requireRoot(ex.getRequestHeaders().getFirst("Authorization"), null);
-    } catch (io.grpc.StatusRuntimeException e) {
+      access.check(
+          ex.getRemoteAddress(),
+          ex.getRequestHeaders().getFirst("Authorization"),
+          certificate.flatMap(ClientCertificates::commonName).orElse(null),
+          certificate.isPresent());
+    } catch (StatusRuntimeException e) {
       int code = e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED ? 403 : 401;
       reply(ex, code, error(e.getStatus().getDescription()));
       return false;

@@ -1,8 +1,8 @@
 package dev.raftkv.server;
 
+import dev.raftkv.server.tls.ClientCertificates;
 import io.grpc.Context;
 import io.grpc.Contexts;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -51,8 +51,7 @@ final class AuthInterceptor implements ServerInterceptor {
     if (token == null) {
       token = headers.get(AUTHORIZATION);
     }
-    String cn =
-        ClientCertificates.commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    String cn = ClientCertificates.commonName(call).orElse(null);
     if (token == null && cn == null) {
       return next.startCall(call, headers);
     }

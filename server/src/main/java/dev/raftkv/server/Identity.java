@@ -60,7 +60,8 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
    * @throws IllegalStateException naming what is missing: no existing member answered, or this
    *     member's peer URL is not in the cluster (it was not added)
    */
-  static Identity resolve(ServerConfig config, java.nio.file.Path raftDir) {
+  static Identity resolve(
+      ServerConfig config, java.nio.file.Path raftDir, dev.raftkv.transport.PeerTls tls) {
     if (config.newCluster()) {
       return new Identity(config.clusterId(), config.memberId(), config.peers());
     }
@@ -68,23 +69,24 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
     if (stored.isPresent()) {
       return new Identity(stored.get().clusterId(), stored.get().memberId(), config.peers());
     }
-    return join(config);
+    return join(config, tls);
   }
 
   /** How long a joining member waits between two rounds of asking. */
   static final Duration JOIN_RETRY = Duration.ofMillis(200);
 
-  private static Identity join(ServerConfig config) {
+  private static Identity join(ServerConfig config, dev.raftkv.transport.PeerTls tls) {
     try {
-      return join(config, System.nanoTime() + JOIN_PATIENCE.toNanos()).join();
+      return join(config, tls, System.nanoTime() + JOIN_PATIENCE.toNanos()).join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
   /** Asks every member; if none knows this one yet, asks again {@link #JOIN_RETRY} later. */
-  private static CompletableFuture<Identity> join(ServerConfig config, long deadline) {
-    Attempt a = askAll(config);
+  private static CompletableFuture<Identity> join(
+      ServerConfig config, dev.raftkv.transport.PeerTls tls, long deadline) {
+    Attempt a = askAll(config, tls);
     if (a.found != null) {
       return CompletableFuture.completedFuture(a.found);
     }
@@ -93,13 +95,14 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
     }
     Executor later =
         CompletableFuture.delayedExecutor(JOIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-    return CompletableFuture.supplyAsync(() -> deadline, later).thenCompose(d -> join(config, d));
+    return CompletableFuture.supplyAsync(() -> deadline, later)
+        .thenCompose(d -> join(config, tls, d));
   }
 
   /** One round of asking every other member: the identity, or why not. */
   private record Attempt(Identity found, String failure) {}
 
-  private static Attempt askAll(ServerConfig config) {
+  private static Attempt askAll(ServerConfig config, dev.raftkv.transport.PeerTls tls) {
     URI myUrl = config.initialCluster().get(config.name());
     List<String> failures = new ArrayList<>();
     String notAdded = null;
@@ -110,7 +113,7 @@ record Identity(long clusterId, long memberId, Map<Long, InetSocketAddress> peer
       ClusterInfo info;
       List<Member> members;
       try {
-        info = ClusterInfo.ask(ServerConfig.address(e.getValue()), ASK_TIMEOUT);
+        info = ClusterInfo.ask(ServerConfig.address(e.getValue()), ASK_TIMEOUT, tls);
         members = Members.decodeList(info.info());
       } catch (IOException | IllegalArgumentException ex) {
         failures.add(e.getKey() + "=" + e.getValue() + " (" + ex.getMessage() + ")");

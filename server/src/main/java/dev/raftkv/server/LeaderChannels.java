@@ -5,18 +5,25 @@ import dev.raftkv.kv.Member;
 import dev.raftkv.runtime.RaftRuntime;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * gRPC channels from this member to the current leader's client URL, for the calls only the leader
  * can answer (lease keep-alive and time-to-live, member promotion) — etcd forwards these to its
  * leader too. The leader's client URL comes from the replicated members. Channels are kept per URL
  * and closed with this object.
+ *
+ * <p>A leader's {@code https://} client URL is reached over TLS with {@code tls}: this member's
+ * client certificate ({@code --cert-file}, presented to a leader with {@code --client-cert-auth})
+ * and the trusted CA; without client TLS here, with the JVM's trust store and no certificate.
  *
  * <p>A forwarded call carries the {@link #FORWARDED} header; a member that receives one and is not
  * the leader either answers "not leader" instead of forwarding again, so two members with stale
@@ -36,11 +43,17 @@ final class LeaderChannels implements AutoCloseable {
   private final RaftRuntime runtime;
   private final KvStateMachine kv;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final SslContext tls; // for https:// leaders; null: built on first need, JVM trust
   private volatile boolean closed;
 
-  LeaderChannels(RaftRuntime runtime, KvStateMachine kv) {
+  /**
+   * @param tls the client context for {@code https://} leaders ({@link
+   *     dev.raftkv.server.tls.ServerTls#grpcClient}), or null when this member has no client TLS
+   */
+  LeaderChannels(RaftRuntime runtime, KvStateMachine kv, SslContext tls) {
     this.runtime = runtime;
     this.kv = kv;
+    this.tls = tls;
   }
 
   /**
@@ -57,7 +70,7 @@ final class LeaderChannels implements AutoCloseable {
       return Optional.empty();
     }
     String url = m.clientUrls().get(0);
-    return Optional.of(channels.computeIfAbsent(url, LeaderChannels::open));
+    return Optional.of(channels.computeIfAbsent(url, this::open));
   }
 
   /**
@@ -99,9 +112,17 @@ final class LeaderChannels implements AutoCloseable {
     return md;
   }
 
-  private static ManagedChannel open(String url) {
+  private ManagedChannel open(String url) {
     URI u = URI.create(url);
-    return NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(u.getHost(), u.getPort());
+    if (!ServerConfig.isHttps(u)) {
+      return b.usePlaintext().build();
+    }
+    try {
+      return b.sslContext(tls != null ? tls : GrpcSslContexts.forClient().build()).build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot make a TLS context to reach " + url, e);
+    }
   }
 
   @Override

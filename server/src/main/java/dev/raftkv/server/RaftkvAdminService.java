@@ -16,17 +16,19 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * raftkv's own {@code raftkvpb.Admin} service: detach, attach, block, unblock, status. Once auth is
- * enabled the changes need the root role ({@link Authorizer#requireRoot}); status stays open.
+ * raftkv's own {@code raftkvpb.Admin} service: detach, attach, block, unblock, status. The changes
+ * obey {@link AdminAccess} (loopback or a verified client certificate while auth is disabled, the
+ * root user once it is enabled); status stays open. Serve it behind {@link
+ * AdminAccess#interceptor()}, which takes each call's remote address and client certificate.
  */
 final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
   private final String name;
   private final RaftRuntime runtime;
   private final TcpTransport transport;
-  private final Authorizer auth;
+  private final AdminAccess access;
 
-  RaftkvAdminService(String name, RaftRuntime runtime, TcpTransport transport, Authorizer auth) {
-    this.auth = auth;
+  RaftkvAdminService(String name, RaftRuntime runtime, TcpTransport transport, AdminAccess access) {
+    this.access = access;
     this.name = name;
     this.runtime = runtime;
     this.transport = transport;
@@ -95,14 +97,10 @@ final class RaftkvAdminService extends AdminGrpc.AdminImplBase {
     out.onCompleted();
   }
 
-  /**
-   * Whether the caller may change the member (root once auth is enabled: a token or a client
-   * certificate's CN); else answers {@code out} with etcd's error.
-   */
+  /** Whether the caller may change the member ({@link AdminAccess}); else answers {@code out}. */
   private boolean admitted(StreamObserver<MemberStatus> out) {
-    AuthInterceptor.Credentials c = AuthInterceptor.CREDENTIALS.get();
     try {
-      auth.requireRoot(c == null ? null : c.token(), c == null ? null : c.commonName());
+      access.checkGrpcCall();
       return true;
     } catch (io.grpc.StatusRuntimeException e) {
       out.onError(e);

@@ -12,22 +12,31 @@ import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.tls.AutoTls;
+import dev.raftkv.server.tls.ServerTls;
+import dev.raftkv.server.tls.TlsFiles;
 import dev.raftkv.storage.DiskStorage;
 import dev.raftkv.storage.StorageOptions;
+import dev.raftkv.transport.PeerTls;
 import dev.raftkv.transport.TcpTransport;
 import dev.raftkv.transport.TcpTransportConfig;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -76,7 +85,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final RaftRuntime runtime;
   private final Membership membership;
   private final AdminServer admin;
-  private final Server grpc;
+  private final List<Server> grpc;
 
   /** Everything above and the rest, in the order built; {@link #close} closes it in reverse. */
   private final Parts parts;
@@ -113,7 +122,9 @@ public final class RaftkvServer implements AutoCloseable {
   private RaftkvServer(ServerConfig config, Parts parts) throws IOException {
     this.config = config;
     this.parts = parts;
-    this.identity = Identity.resolve(config, config.dataDir().resolve("raft"));
+    ServerTls clientTls = clientTls(config);
+    PeerTls peerTls = peerTls(config);
+    this.identity = Identity.resolve(config, config.dataDir().resolve("raft"), peerTls);
     long id = identity.memberId();
     DiskStorage log =
         parts.add(
@@ -138,10 +149,11 @@ public final class RaftkvServer implements AutoCloseable {
             "peer transport",
             new TcpTransport(
                 TcpTransportConfig.of(
-                    identity.clusterId(),
-                    id,
-                    ServerConfig.address(config.peerUrl()),
-                    identity.peers()),
+                        identity.clusterId(),
+                        id,
+                        ServerConfig.address(config.peerUrl()),
+                        identity.peers())
+                    .withTls(peerTls),
                 m -> {
                   RaftRuntime r = deliverTo.get();
                   if (r != null) {
@@ -182,11 +194,23 @@ public final class RaftkvServer implements AutoCloseable {
     RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
     scheduler.scheduleWithFixedDelay(
         timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
-    LeaderChannels leaderChannels = parts.add("leader channels", new LeaderChannels(runtime, kv));
+    LeaderChannels leaderChannels =
+        parts.add(
+            "leader channels",
+            new LeaderChannels(runtime, kv, clientTls == null ? null : clientTls.grpcClient()));
     TokenProvider tokens = tokenProvider(config.auth(), scheduler);
     kv.addApplyListener(new TokenKeeper(kv.store(), tokens));
     Authorizer authorizer = new Authorizer(kv.store()::auth, tokens, kv.store()::appliedIndex);
-    admin = parts.add("admin endpoint", AdminServer.start(config, runtime, transport, authorizer));
+    AdminAccess adminAccess = new AdminAccess(authorizer);
+    admin =
+        parts.add(
+            "admin endpoint",
+            AdminServer.start(
+                config,
+                runtime,
+                transport,
+                ServerConfig.isHttps(config.adminUrl()) ? clientTls : null,
+                adminAccess));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =
@@ -196,9 +220,38 @@ public final class RaftkvServer implements AutoCloseable {
         new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls, authorizer);
     WatchHub watchHub =
         new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
-    Server started =
-        startGrpc(config, server, transport, leases, watchHub, leaderChannels, timeout, grpcCalls);
-    grpc = parts.add("etcd gRPC API", started, () -> stopGrpc(started, watchHub));
+    List<ServerServiceDefinition> services =
+        List.of(
+            new EtcdKvService(server).bindService(),
+            new EtcdLeaseService(
+                    server,
+                    leases,
+                    leaderChannels,
+                    timeout,
+                    EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config)))
+                .bindService(),
+            new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH))
+                .bindService(),
+            new EtcdClusterService(config, server, leaderChannels, timeout).bindService(),
+            ServerInterceptors.intercept(
+                new RaftkvAdminService(config.name(), server.runtime(), transport, adminAccess),
+                AdminAccess.interceptor()),
+            new EtcdAuthService(server, new Passwords(config.auth().bcryptCost())).bindService(),
+            new EtcdWatchService(watchHub, server).bindService());
+    // One server per listen client URL (http:// and https:// side by side, as etcd's), stopped
+    // together: the list fills as they start, so those started are stopped if a later one fails.
+    List<Server> servers = new ArrayList<>();
+    parts.add("etcd gRPC API", servers, () -> stopGrpc(servers, watchHub));
+    for (URI url : config.listenClientUrls()) {
+      servers.add(
+          startGrpc(
+              url,
+              ServerConfig.isHttps(url) ? clientTls : null,
+              services,
+              new AuthInterceptor(authorizer::enabled),
+              grpcCalls));
+    }
+    grpc = List.copyOf(servers);
     AttributePublisher publisher =
         parts.add(
             "attribute publisher",
@@ -280,15 +333,56 @@ public final class RaftkvServer implements AutoCloseable {
   }
 
   /**
-   * Stops the client API: no new calls; the watch streams end with UNAVAILABLE (so clients resume
-   * elsewhere, see {@link WatchHub#close}); the calls under way get {@link #GRPC_GRACE} to finish.
+   * The client side's TLS material when a client or the admin URL is {@code https://} (auto-TLS
+   * resolved first, see {@link AutoTls}); null otherwise, and TLS then costs nothing.
    */
-  private static void stopGrpc(Server grpc, WatchHub watchHub) {
-    grpc.shutdown();
+  private static ServerTls clientTls(ServerConfig config) throws IOException {
+    if (!config.clientTls() && !ServerConfig.isHttps(config.adminUrl())) {
+      return null;
+    }
+    List<URI> urls = new ArrayList<>(config.listenClientUrls());
+    urls.addAll(config.advertiseClientUrls());
+    urls.add(config.adminUrl());
+    TlsFiles files =
+        AutoTls.resolve(config.tls().client(), config.dataDir(), "client", hosts(urls));
+    return ServerTls.load(files, false, config.tls().cipherSuites());
+  }
+
+  /** The peer transport's TLS when the peer URL is {@code https://}; null otherwise. */
+  private static PeerTls peerTls(ServerConfig config) throws IOException {
+    if (!config.peerTls()) {
+      return null;
+    }
+    List<URI> urls = new ArrayList<>(List.of(config.peerUrl()));
+    urls.add(config.initialCluster().get(config.name()));
+    TlsFiles files = AutoTls.resolve(config.tls().peer(), config.dataDir(), "peer", hosts(urls));
+    return ServerTls.load(files, true, config.tls().cipherSuites()).peer();
+  }
+
+  /** The distinct hosts of {@code urls}, for an auto-TLS certificate. */
+  private static List<String> hosts(List<URI> urls) {
+    Set<String> out = new LinkedHashSet<>();
+    for (URI u : urls) {
+      if (u != null && u.getHost() != null) {
+        out.add(u.getHost());
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Stops the client API on every listen URL: no new calls; the watch streams end with UNAVAILABLE
+   * (so clients resume elsewhere, see {@link WatchHub#close}); the calls under way get {@link
+   * #GRPC_GRACE} to finish.
+   */
+  private static void stopGrpc(List<Server> servers, WatchHub watchHub) {
+    servers.forEach(Server::shutdown);
     watchHub.close();
-    grpc.shutdownNow();
+    servers.forEach(Server::shutdownNow);
     try {
-      grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      for (Server grpc : servers) {
+        grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -309,17 +403,19 @@ public final class RaftkvServer implements AutoCloseable {
    * heartbeats, hashes scan the store, snapshots copy files) and runs on {@code calls}.
    */
   private static Server startGrpc(
-      ServerConfig config,
-      KvServer server,
-      TcpTransport transport,
-      LeaseExpiry leases,
-      WatchHub watchHub,
-      LeaderChannels leaderChannels,
-      Duration timeout,
+      URI url,
+      ServerTls tls,
+      List<ServerServiceDefinition> services,
+      AuthInterceptor auth,
       ExecutorService calls)
       throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(ServerConfig.address(url));
+    if (tls != null) {
+      builder.sslContext(tls.grpcServer());
+    }
+    services.forEach(builder::addService);
     try {
-      return NettyServerBuilder.forAddress(ServerConfig.address(config.clientUrl()))
+      return builder
           .directExecutor()
           .callExecutor(
               new ServerCallExecutorSupplier() {
@@ -334,28 +430,12 @@ public final class RaftkvServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(KvServer.MAX_REQUEST_BYTES + 512 * 1024)
           .intercept(LeaderChannels.interceptor())
-          .intercept(new AuthInterceptor(server.auth()::enabled))
-          .addService(new EtcdKvService(server))
-          .addService(
-              new EtcdLeaseService(
-                  server,
-                  leases,
-                  leaderChannels,
-                  timeout,
-                  EtcdLeaseService.minTtlSeconds(config.heartbeatMs(), electionTicks(config))))
-          .addService(
-              new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH)))
-          .addService(new EtcdClusterService(config, server, leaderChannels, timeout))
-          .addService(
-              new RaftkvAdminService(config.name(), server.runtime(), transport, server.auth()))
-          .addService(new EtcdAuthService(server, new Passwords(config.auth().bcryptCost())))
-          .addService(new EtcdWatchService(watchHub, server))
+          .intercept(auth)
           .build()
           .start();
     } catch (IOException e) {
-      watchHub.close();
       throw new java.net.BindException(
-          "client address " + config.clientUrl() + " is in use (--listen-client-urls)");
+          "client address " + url + " is in use (--listen-client-urls)");
     }
   }
 
@@ -407,9 +487,11 @@ public final class RaftkvServer implements AutoCloseable {
     inBackground(
         "raftkv-removed-",
         () -> {
-          grpc.shutdown();
+          grpc.forEach(Server::shutdown);
           try {
-            grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            for (Server g : grpc) {
+              g.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }

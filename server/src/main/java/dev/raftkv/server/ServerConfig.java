@@ -1,5 +1,7 @@
 package dev.raftkv.server;
 
+import dev.raftkv.server.tls.TlsFiles;
+import dev.raftkv.server.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +38,13 @@ import java.util.TreeMap;
  *     is refused: nobody can connect to it.
  * @param snapshotCount applied entries between two snapshots, after which the Raft log before the
  *     snapshot is discarded (etcd's snapshot-count; default {@value #DEFAULT_SNAPSHOT_COUNT})
+ * @param listenClientUrls every URL the etcd API listens on (etcd's listen-client-urls, {@code
+ *     http://} and {@code https://} alike); null or empty means {@code clientUrl} alone, which is
+ *     otherwise the first of them
+ * @param tls the TLS flags; null means none. As in etcd, an {@code https://} URL needs its side's
+ *     certificate and key (or auto-TLS) and an {@code http://} one is plaintext whatever is set:
+ *     the client side's serve the listen client URLs and the admin URL, the peer side's the peer
+ *     URL and every connection to the other members when the peer URL is {@code https://}
  * @param auth auth tokens and password hashing (etcd's {@code --auth-token}, {@code
  *     --auth-token-ttl}, {@code --bcrypt-cost}); null means {@link AuthConfig#DEFAULTS}
  */
@@ -52,6 +61,8 @@ public record ServerConfig(
     int electionMs,
     List<URI> advertiseClientUrls,
     long snapshotCount,
+    List<URI> listenClientUrls,
+    TlsSettings tls,
     AuthConfig auth) {
 
   /** etcd's default {@code --snapshot-count}. */
@@ -64,15 +75,23 @@ public record ServerConfig(
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(clientUrl, "clientUrl");
+    listenClientUrls =
+        listenClientUrls == null || listenClientUrls.isEmpty()
+            ? List.of(clientUrl)
+            : List.copyOf(listenClientUrls);
+    tls = tls == null ? TlsSettings.NONE : tls;
+    checkTls(listenClientUrls, peerUrl, adminUrl, tls);
     if (advertiseClientUrls == null || advertiseClientUrls.isEmpty()) {
-      if (isWildcard(clientUrl)) {
-        throw new IllegalArgumentException(
-            "--listen-client-urls "
-                + clientUrl
-                + " is a wildcard address, which clients cannot connect to: give"
-                + " --advertise-client-urls, the URLs clients reach this member at");
+      for (URI u : listenClientUrls) {
+        if (isWildcard(u)) {
+          throw new IllegalArgumentException(
+              "--listen-client-urls "
+                  + u
+                  + " is a wildcard address, which clients cannot connect to: give"
+                  + " --advertise-client-urls, the URLs clients reach this member at");
+        }
       }
-      advertiseClientUrls = List.of(clientUrl);
+      advertiseClientUrls = listenClientUrls;
     } else {
       advertiseClientUrls = List.copyOf(advertiseClientUrls);
       for (URI u : advertiseClientUrls) {
@@ -109,36 +128,6 @@ public record ServerConfig(
     }
   }
 
-  /** A configuration with etcd's default auth settings. */
-  public ServerConfig(
-      String name,
-      Path dataDir,
-      URI clientUrl,
-      URI peerUrl,
-      URI adminUrl,
-      Map<String, URI> initialCluster,
-      boolean newCluster,
-      String token,
-      int heartbeatMs,
-      int electionMs,
-      List<URI> advertiseClientUrls,
-      long snapshotCount) {
-    this(
-        name,
-        dataDir,
-        clientUrl,
-        peerUrl,
-        adminUrl,
-        initialCluster,
-        newCluster,
-        token,
-        heartbeatMs,
-        electionMs,
-        advertiseClientUrls,
-        snapshotCount,
-        AuthConfig.DEFAULTS);
-  }
-
   /** This configuration with the auth settings {@code newAuth}. */
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(
@@ -154,7 +143,73 @@ public record ServerConfig(
         electionMs,
         advertiseClientUrls,
         snapshotCount,
+        listenClientUrls,
+        tls,
         newAuth);
+  }
+
+  /**
+   * etcd's rules for the URL schemes: each listen URL is {@code http://} or {@code https://}, and
+   * an {@code https://} one needs its side's certificate and key (or auto-TLS).
+   */
+  private static void checkTls(List<URI> clientUrls, URI peerUrl, URI adminUrl, TlsSettings tls) {
+    checkPair("", tls.client());
+    checkPair("peer-", tls.peer());
+    for (URI u : clientUrls) {
+      checkScheme("--listen-client-urls", u, tls.client(), "");
+    }
+    if (peerUrl != null) {
+      checkScheme("--listen-peer-urls", peerUrl, tls.peer(), "peer-");
+    }
+    if (adminUrl != null) {
+      checkScheme("--listen-admin-urls", adminUrl, tls.client(), "");
+    }
+  }
+
+  private static void checkPair(String side, TlsFiles files) {
+    if ((files.certFile() == null) != (files.keyFile() == null)) {
+      String set = files.certFile() != null ? "cert-file" : "key-file";
+      String unset = files.certFile() != null ? "key-file" : "cert-file";
+      throw new IllegalArgumentException(
+          "--" + side + set + " is set but --" + side + unset + " is not");
+    }
+  }
+
+  private static void checkScheme(String flag, URI url, TlsFiles files, String side) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme();
+    if (scheme.equals("https")) {
+      if (!files.canServe()) {
+        throw new IllegalArgumentException(
+            flag
+                + " has "
+                + url
+                + " but --"
+                + side
+                + "cert-file and --"
+                + side
+                + "key-file are not set (or --"
+                + side
+                + "auto-tls)");
+      }
+    } else if (!scheme.equals("http")) {
+      throw new IllegalArgumentException(
+          flag + ": '" + url + "' must start with http:// or https://");
+    }
+  }
+
+  /** Whether a client URL is {@code https://}: the etcd API is then served over TLS there. */
+  public boolean clientTls() {
+    return listenClientUrls.stream().anyMatch(ServerConfig::isHttps);
+  }
+
+  /** Whether the peer URL is {@code https://}: every peer connection then uses TLS. */
+  public boolean peerTls() {
+    return isHttps(peerUrl);
+  }
+
+  /** Whether {@code url} is {@code https://}. */
+  public static boolean isHttps(URI url) {
+    return "https".equals(url.getScheme());
   }
 
   /** A configuration with the default {@code --snapshot-count}. */
@@ -185,6 +240,38 @@ public record ServerConfig(
         DEFAULT_SNAPSHOT_COUNT);
   }
 
+  /** A plaintext configuration listening for clients on {@code clientUrl} alone. */
+  public ServerConfig(
+      String name,
+      Path dataDir,
+      URI clientUrl,
+      URI peerUrl,
+      URI adminUrl,
+      Map<String, URI> initialCluster,
+      boolean newCluster,
+      String token,
+      int heartbeatMs,
+      int electionMs,
+      List<URI> advertiseClientUrls,
+      long snapshotCount) {
+    this(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        snapshotCount,
+        List.of(),
+        TlsSettings.NONE,
+        AuthConfig.DEFAULTS);
+  }
+
   /** This configuration with {@code --snapshot-count} set to {@code count}. */
   public ServerConfig withSnapshotCount(long count) {
     return new ServerConfig(
@@ -200,6 +287,8 @@ public record ServerConfig(
         electionMs,
         advertiseClientUrls,
         count,
+        listenClientUrls,
+        tls,
         auth);
   }
 

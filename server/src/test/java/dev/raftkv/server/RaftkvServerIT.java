@@ -9,6 +9,9 @@ import dev.raftkv.kv.KvCommands;
 import dev.raftkv.kv.Put;
 import dev.raftkv.kv.Range;
 import dev.raftkv.raft.Role;
+import dev.raftkv.server.tls.Pki;
+import dev.raftkv.server.tls.TlsFiles;
+import dev.raftkv.server.tls.TlsSettings;
 import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -44,12 +47,18 @@ class RaftkvServerIT {
   }
 
   private void configure(String token) throws IOException {
+    configure(token, TlsSettings.NONE);
+  }
+
+  /** Three members; with {@code tls} other than none, on https:// URLs served with it. */
+  private void configure(String token, TlsSettings tls) throws IOException {
+    String scheme = tls.equals(TlsSettings.NONE) ? "http" : "https";
     Map<String, URI> cluster = new LinkedHashMap<>();
     Map<String, int[]> ports = new LinkedHashMap<>();
     for (String n : new String[] {"n1", "n2", "n3"}) {
       int[] p = {freePort(), freePort(), freePort()};
       ports.put(n, p);
-      cluster.put(n, URI.create("http://127.0.0.1:" + p[1]));
+      cluster.put(n, URI.create(scheme + "://127.0.0.1:" + p[1]));
     }
     for (String n : cluster.keySet()) {
       int[] p = ports.get(n);
@@ -58,14 +67,19 @@ class RaftkvServerIT {
           new ServerConfig(
               n,
               dir.resolve(n),
-              URI.create("http://127.0.0.1:" + p[0]),
+              URI.create(scheme + "://127.0.0.1:" + p[0]),
               cluster.get(n),
-              URI.create("http://127.0.0.1:" + p[2]),
+              URI.create(scheme + "://127.0.0.1:" + p[2]),
               cluster,
               true,
               token,
               10,
-              100));
+              100,
+              List.of(),
+              ServerConfig.DEFAULT_SNAPSHOT_COUNT,
+              List.of(),
+              tls,
+              null));
     }
   }
 
@@ -226,9 +240,12 @@ class RaftkvServerIT {
     }
   }
 
-  @Test
-  void aMemberFarBehindCatchesUpFromTheSnapshotTheLeaderKeepsAsACheckpoint() throws Exception {
-    configure("t-snap");
+  /**
+   * Starts the configured members with a snapshot every 100 entries, stops a follower, writes past
+   * what the leader's log keeps below its snapshot, restarts the follower and waits until it caught
+   * up, which it can only do from the snapshot. Returns the leader's and the follower's names.
+   */
+  private String[] lagBehindASnapshotAndCatchUp() throws Exception {
     configs.replaceAll((n, c) -> c.withSnapshotCount(100));
     startAll();
     String leader = leader();
@@ -260,6 +277,35 @@ class RaftkvServerIT {
     servers.put(lagging, RaftkvServer.start(configs.get(lagging)));
     long target = servers.get(leader).runtime().appliedIndex();
     await(lagging + " to catch up", () -> servers.get(lagging).runtime().appliedIndex() >= target);
+    return new String[] {leader, lagging};
+  }
+
+  @Test
+  void aMemberFarBehindCatchesUpFromASnapshotSentOverPeerTls() throws Exception {
+    Path tlsDir = dir.resolve("tls");
+    Pki.KeyAndCertificate ca = Pki.newCa("test CA");
+    ca.write(tlsDir.resolve("ca.crt"), tlsDir.resolve("ca.key"));
+    Pki.issue(ca, "member", List.of("127.0.0.1", "localhost"))
+        .write(tlsDir.resolve("m.crt"), tlsDir.resolve("m.key"));
+    TlsFiles files =
+        new TlsFiles(
+            tlsDir.resolve("m.crt"),
+            tlsDir.resolve("m.key"),
+            tlsDir.resolve("ca.crt"),
+            true,
+            false);
+    configure("t-snap-tls", new TlsSettings(files, files, null));
+    String[] who = lagBehindASnapshotAndCatchUp();
+    assertThat(get(who[1], "k99")).isEqualTo("v5599");
+  }
+
+  @Test
+  void aMemberFarBehindCatchesUpFromTheSnapshotTheLeaderKeepsAsACheckpoint() throws Exception {
+    configure("t-snap");
+    String[] who = lagBehindASnapshotAndCatchUp();
+    String leader = who[0];
+    String lagging = who[1];
+    long target = servers.get(leader).runtime().appliedIndex();
     // The snapshot it was sent was unpacked into a checkpoint of its own as it arrived (its log
     // store keeps only a reference to it, as for its own snapshots).
     try (var kept = java.nio.file.Files.walk(dir.resolve(lagging))) {

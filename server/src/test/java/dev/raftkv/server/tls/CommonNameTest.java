@@ -1,4 +1,4 @@
-package dev.raftkv.server;
+package dev.raftkv.server.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CN of a client certificate, as etcd's CN authentication takes it. */
-class ClientCertificatesTest {
+class CommonNameTest {
   @TempDir Path dir;
 
   /** A self-signed certificate with {@code dname}, made by the JDK's keytool. */
@@ -67,15 +67,15 @@ class ClientCertificatesTest {
   @Test
   void theCnOfTheLeafCertificateIsTheUser() throws Exception {
     X509Certificate alice = certificate("CN=alice, OU=dev, O=raftkv");
-    assertThat(ClientCertificates.commonName(alice)).isEqualTo("alice");
-    assertThat(ClientCertificates.commonName(session(alice))).isEqualTo("alice");
+    assertThat(ClientCertificates.commonName(alice)).contains("alice");
+    assertThat(ClientCertificates.commonName(session(alice))).contains("alice");
   }
 
   @Test
   void noSessionNoCertificateOrNoCnIsNoUser() throws Exception {
-    assertThat(ClientCertificates.commonName((SSLSession) null)).isNull();
-    assertThat(ClientCertificates.commonName(session((X509Certificate[]) null))).isNull();
-    assertThat(ClientCertificates.commonName(session())).isNull();
-    assertThat(ClientCertificates.commonName(certificate("OU=dev, O=raftkv"))).isNull();
+    assertThat(ClientCertificates.commonName((SSLSession) null)).isEmpty();
+    assertThat(ClientCertificates.commonName(session((X509Certificate[]) null))).isEmpty();
+    assertThat(ClientCertificates.commonName(session())).isEmpty();
+    assertThat(ClientCertificates.commonName(certificate("OU=dev, O=raftkv"))).isEmpty();
   }
 }
