@@ -34,31 +34,50 @@ final class ClusterSide {
 
   final OutputNormalizer normalizer;
 
+  /** Flags every etcdctl run of this side gets (TLS: --cacert, --cert, --key). */
+  private final List<String> etcdctlFlags;
+
   ClusterSide(
       String name,
       List<String> clientEndpoints,
       List<String> peerEndpoints,
       List<String> memberNames,
       Path scratch) {
+    this(name, clientEndpoints, peerEndpoints, memberNames, scratch, List.of(), "http");
+  }
+
+  /**
+   * A side whose etcdctl runs get {@code etcdctlFlags} and whose peers are reached with {@code
+   * peerScheme} ({@code http} or {@code https}: the {@code {peerN}} arguments of member commands).
+   */
+  ClusterSide(
+      String name,
+      List<String> clientEndpoints,
+      List<String> peerEndpoints,
+      List<String> memberNames,
+      Path scratch,
+      List<String> etcdctlFlags,
+      String peerScheme) {
     this.name = name;
+    this.etcdctlFlags = List.copyOf(etcdctlFlags);
     this.clientEndpoints = List.copyOf(clientEndpoints);
     this.memberNames = List.copyOf(memberNames);
     this.scratch = scratch;
     this.normalizer = new OutputNormalizer(clientEndpoints, peerEndpoints, memberNames, ids);
     ids.put("dir", scratch.toString());
     for (int i = 0; i < peerEndpoints.size(); i++) {
-      args.put("peer" + (i + 1), "http://" + peerEndpoints.get(i));
+      args.put("peer" + (i + 1), peerScheme + "://" + peerEndpoints.get(i));
     }
   }
 
   /** etcdctl against every endpoint. */
   Etcdctl all() {
-    return new Etcdctl(String.join(",", clientEndpoints));
+    return new Etcdctl(String.join(",", clientEndpoints), etcdctlFlags);
   }
 
   /** etcdctl against the member at {@code index} only. */
   Etcdctl member(int index) {
-    return new Etcdctl(clientEndpoints.get(index));
+    return new Etcdctl(clientEndpoints.get(index), etcdctlFlags);
   }
 
   /** {@code {name}} in {@code arg} replaced by the captured value of that name. */

@@ -20,9 +20,20 @@ final class Etcdctl {
   }
 
   private final String endpoints;
+  private final List<String> globalFlags;
 
   Etcdctl(String endpoints) {
+    this(endpoints, List.of());
+  }
+
+  /**
+   * etcdctl against {@code endpoints} with {@code globalFlags} before every command's own arguments
+   * (e.g. {@code --cacert}, {@code --cert}, {@code --key}; a command's own flag of the same name
+   * comes later and wins).
+   */
+  Etcdctl(String endpoints, List<String> globalFlags) {
     this.endpoints = endpoints;
+    this.globalFlags = List.copyOf(globalFlags);
   }
 
   /** Runs {@code etcdctl --endpoints=... args}, with nothing on stdin. */
@@ -40,6 +51,7 @@ final class Etcdctl {
     List<String> command = new ArrayList<>();
     command.add("etcdctl");
     command.add("--endpoints=" + endpoints);
+    command.addAll(globalFlags);
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("ETCDCTL_API", "3");
@@ -64,6 +76,7 @@ final class Etcdctl {
     List<String> command = new ArrayList<>();
     command.add("etcdctl");
     command.add("--endpoints=" + endpoints);
+    command.addAll(globalFlags);
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("ETCDCTL_API", "3");

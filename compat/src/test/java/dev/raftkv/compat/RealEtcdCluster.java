@@ -17,6 +17,7 @@ final class RealEtcdCluster implements AutoCloseable {
   private final List<String> clientEndpoints = new ArrayList<>();
   private final List<String> peerEndpoints = new ArrayList<>();
   private final List<String> names = new ArrayList<>();
+  private List<String> etcdctlFlags = List.of();
 
   private RealEtcdCluster() {}
 
@@ -44,18 +45,33 @@ final class RealEtcdCluster implements AutoCloseable {
   static RealEtcdCluster start(
       Path dir, int size, int heartbeatMs, int electionMs, List<String> extraFlags)
       throws IOException, InterruptedException {
+    return start(dir, size, heartbeatMs, electionMs, null, extraFlags);
+  }
+
+  /**
+   * As {@link #start(Path, int, int, int, List)}; with {@code tls} not null, client and peer URLs
+   * are {@code https://}, served with {@code tls}'s member certificate, and both sides require a
+   * client certificate from its CA ({@code --client-cert-auth}, {@code --peer-client-cert-auth}).
+   * The client endpoints stay {@code host:port}: etcdctl speaks TLS to them when given {@link
+   * TlsFixture#etcdctlFlags}.
+   */
+  static RealEtcdCluster start(
+      Path dir, int size, int heartbeatMs, int electionMs, TlsFixture tls, List<String> extraFlags)
+      throws IOException, InterruptedException {
+    String scheme = tls == null ? "http" : "https";
     RealEtcdCluster cluster = new RealEtcdCluster();
+    cluster.etcdctlFlags = tls == null ? List.of() : tls.etcdctlFlags();
     try {
       int[] ports = LoopbackPorts.allocate(2 * size);
       StringBuilder initial = new StringBuilder();
       for (int i = 0; i < size; i++) {
         initial.append(i == 0 ? "" : ",").append("e").append(i + 1);
-        initial.append("=http://127.0.0.1:").append(ports[2 * i + 1]);
+        initial.append("=" + scheme + "://127.0.0.1:").append(ports[2 * i + 1]);
       }
       for (int i = 0; i < size; i++) {
         String name = "e" + (i + 1);
-        String client = "http://127.0.0.1:" + ports[2 * i];
-        String peer = "http://127.0.0.1:" + ports[2 * i + 1];
+        String client = scheme + "://127.0.0.1:" + ports[2 * i];
+        String peer = scheme + "://127.0.0.1:" + ports[2 * i + 1];
         Files.createDirectories(dir);
         List<String> command =
             new java.util.ArrayList<>(
@@ -72,6 +88,18 @@ final class RealEtcdCluster implements AutoCloseable {
                     "--initial-cluster-token=compat-oracle",
                     "--heartbeat-interval=" + heartbeatMs,
                     "--election-timeout=" + electionMs));
+        if (tls != null) {
+          command.addAll(
+              List.of(
+                  "--cert-file=" + tls.cert("member"),
+                  "--key-file=" + tls.key("member"),
+                  "--trusted-ca-file=" + tls.ca(),
+                  "--client-cert-auth",
+                  "--peer-cert-file=" + tls.cert("member"),
+                  "--peer-key-file=" + tls.key("member"),
+                  "--peer-trusted-ca-file=" + tls.ca(),
+                  "--peer-client-cert-auth"));
+        }
         command.addAll(extraFlags);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
@@ -90,7 +118,7 @@ final class RealEtcdCluster implements AutoCloseable {
   }
 
   private void awaitHealthy(Path dir) throws IOException, InterruptedException {
-    Etcdctl etcdctl = new Etcdctl(endpoints());
+    Etcdctl etcdctl = new Etcdctl(endpoints(), etcdctlFlags);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Etcdctl.Result last = null;
     while (System.nanoTime() < deadline) {
