@@ -26,6 +26,9 @@
 #   BENCH_JAVA_OPTS=       JVM options of the bench client (bin/raftkv runs it with C1 only; add
 #                          -XX:TieredStopAtLevel=4 for C2); SERVER_JAVA_OPTS= of raftkv's servers
 #   ETCD_BASE_PORT=28800 RAFTKV_BASE_PORT=27790   member i listens on BASE+10*i (peers +1)
+#   TLS=0                  1: client and peer TLS with client-cert-auth on both systems, with the
+#                          same certificates (made here by openssl: one CA, EC P-256 keys), and
+#                          the client sending a certificate (--cacert/--cert/--key); needs openssl
 #   RESULTS_DIR=bench/results/<date>-<time>   CSV, logs, report; kept
 #   REPORT=                where the Markdown report goes (the SVG beside it). Empty: the full
 #                          default sweep writes docs/benchmarks.md; any other writes RESULTS_DIR/
@@ -63,7 +66,7 @@ params=(
   "PAIRS 3" "REQUESTS 20000" "WARMUP 10000" "PRIME 400000" "CLIENTS 1 32 128 512" "CONNS "
   "WORKLOADS put get mix" "SIZES 256 4096" "KEY_SPACE 10000" "READ_RATIO " "RATE "
   "CHECK_PERF 0" "CHECK_PERF_LOAD l" "BENCH_JAVA_OPTS " "SERVER_JAVA_OPTS " "ETCD_BASE_PORT 28800"
-  "RAFTKV_BASE_PORT 27790"
+  "RAFTKV_BASE_PORT 27790" "TLS 0"
 )
 changed=""
 sweep_changed=""
@@ -95,6 +98,8 @@ done
 for c in $CLIENTS; do is_count "$c" || die "CLIENTS: '$c' is not a positive whole number"; done
 for s in $SIZES; do [[ "$s" =~ ^[0-9]+$ ]] || die "SIZES: '$s' is not a size in bytes"; done
 case "$CHECK_PERF" in 0 | 1) ;; *) die "CHECK_PERF must be 0 or 1, got '$CHECK_PERF'" ;; esac
+case "$TLS" in 0 | 1) ;; *) die "TLS must be 0 or 1, got '$TLS'" ;; esac
+[ "$TLS" = 0 ] || command -v openssl >/dev/null || die "TLS=1 needs openssl"
 case "$CHECK_PERF_LOAD" in s | m | l | xl) ;; *) die "CHECK_PERF_LOAD must be s, m, l or xl" ;; esac
 for w in $WORKLOADS; do
   case "$w" in put | get | mix) ;; *) die "WORKLOADS: '$w' is not put, get or mix" ;; esac
@@ -193,25 +198,52 @@ smoke=0
 
 say "== results in $RESULTS_DIR; data in $work; the report will go to $REPORT"
 
+# --- TLS=1: one CA and the members' and the client's certificates, used by both systems
+# (raftkv's `cluster start --tls` keeps the files it finds in <data-dir>/tls).
+scheme=http
+client_tls=()
+if [ "$TLS" = 1 ]; then
+  scheme=https
+  tls="$work/raftkv/tls"
+  mkdir -p "$tls"
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 30 \
+    -subj "/CN=compare-etcd CA" 2>/dev/null
+  for n in n1 n2 n3 client; do
+    cn=$n
+    [ $n = client ] && cn=root
+    openssl req "${ec[@]}" -keyout "$tls/$n.key" -out "$tls/$n.csr" -subj "/CN=$cn" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >"$tls/ext"
+    openssl x509 -req -in "$tls/$n.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 30 -extfile "$tls/ext" -out "$tls/$n.crt" 2>/dev/null
+  done
+  client_tls=(--cacert "$tls/ca.crt" --cert "$tls/client.crt" --key "$tls/client.key")
+fi
+ctl() { etcdctl "${client_tls[@]}" "$@"; }
+
 # --- etcd: 3 members, started here, pids from $!
 cluster=""
 for i in 1 2 3; do
-  cluster="${cluster:+$cluster,}e$i=http://127.0.0.1:$((ETCD_BASE_PORT + 10 * i + 1))"
+  cluster="${cluster:+$cluster,}e$i=$scheme://127.0.0.1:$((ETCD_BASE_PORT + 10 * i + 1))"
 done
 eeps=""
 for i in 1 2 3; do
   c=$((ETCD_BASE_PORT + 10 * i))
-  eeps="${eeps:+$eeps,}127.0.0.1:$c"
+  etcd_tls=()
+  [ "$TLS" = 1 ] && etcd_tls=(--cert-file "$tls/n$i.crt" --key-file "$tls/n$i.key" \
+    --trusted-ca-file "$tls/ca.crt" --client-cert-auth --peer-cert-file "$tls/n$i.crt" \
+    --peer-key-file "$tls/n$i.key" --peer-trusted-ca-file "$tls/ca.crt" --peer-client-cert-auth)
+  eeps="${eeps:+$eeps,}$([ "$TLS" = 1 ] && echo https://)127.0.0.1:$c"
   etcd --name "e$i" --data-dir "$work/etcd/$i" \
-    --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
-    --listen-peer-urls "http://127.0.0.1:$((c + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((c + 1))" \
+    --listen-client-urls "$scheme://127.0.0.1:$c" --advertise-client-urls "$scheme://127.0.0.1:$c" \
+    --listen-peer-urls "$scheme://127.0.0.1:$((c + 1))" --initial-advertise-peer-urls "$scheme://127.0.0.1:$((c + 1))" \
     --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "bench-$$" \
-    >"$work/etcd-$i.log" 2>&1 &
+    "${etcd_tls[@]}" >"$work/etcd-$i.log" 2>&1 &
   etcd_pids+=($!)
 done
 up=0
 for _ in $(seq 1 150); do
-  etcdctl --endpoints "$eeps" endpoint health >/dev/null 2>&1 && { up=1; break; }
+  ctl --endpoints "$eeps" endpoint health >/dev/null 2>&1 && { up=1; break; }
   sleep 0.2
 done
 [ $up -eq 1 ] || { echo "compare-etcd.sh: etcd did not come up; see $work/etcd-*.log" >&2; exit 1; }
@@ -219,8 +251,12 @@ say "etcd $etcd_version: members $eeps, pids ${etcd_pids[*]}"
 
 # --- raftkv: 3 members, `raftkv cluster start` records their pids in <data-dir>/cluster.pids
 reps=""
-for i in 1 2 3; do reps="${reps:+$reps,}127.0.0.1:$((RAFTKV_BASE_PORT + 10 * i))"; done
-(cd "$work" && RAFTKV_JAVA_OPTS="$SERVER_JAVA_OPTS" "$R" cluster start --nodes 3 \
+for i in 1 2 3; do
+  reps="${reps:+$reps,}$([ "$TLS" = 1 ] && echo https://)127.0.0.1:$((RAFTKV_BASE_PORT + 10 * i))"
+done
+raftkv_tls=()
+[ "$TLS" = 1 ] && raftkv_tls=(--tls)
+(cd "$work" && RAFTKV_JAVA_OPTS="$SERVER_JAVA_OPTS" "$R" cluster start --nodes 3 "${raftkv_tls[@]}" \
   --base-port "$RAFTKV_BASE_PORT" --data-dir "$work/raftkv" >"$work/raftkv-start.log" 2>&1) || {
   [ -f "$work/raftkv/cluster.pids" ] && mapfile -t raftkv_pids <"$work/raftkv/cluster.pids"
   cat "$work/raftkv-start.log" >&2
@@ -236,7 +272,7 @@ leader() {
   local eps line
   if [ "$1" = etcd ]; then eps="$eeps"; else eps="$reps"; fi
   for _ in $(seq 1 20); do # an election may be under way: up to 10 s
-    line=$(etcdctl --endpoints "$eps" endpoint status 2>/dev/null | awk -F', ' '$5 == "true"' | head -1)
+    line=$(ctl --endpoints "$eps" endpoint status 2>/dev/null | awk -F', ' '$5 == "true"' | head -1)
     [ -n "$line" ] && break
     sleep 0.5
   done
@@ -247,9 +283,9 @@ leader() {
 }
 leader etcd
 say "etcd leader: $leader (member $leader_member)"
-own=$("$R" status --endpoints "$reps" | awk '/role=leader/ {print $1}' | head -1)
+own=$("$R" status "${client_tls[@]}" --endpoints "$reps" | awk '/role=leader/ {print $1}' | head -1)
 leader raftkv
-[ "$own" = "$leader" ] || {
+[ "$own" = "${leader#https://}" ] || { # raftkv status prints host:port
   echo "compare-etcd.sh: raftkv status names leader '$own', etcdctl endpoint status '$leader'" >&2
   exit 1
 }
@@ -261,7 +297,8 @@ bench() {
   local system="$1"
   shift
   leader "$system"
-  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$@" --endpoints "$leader" --key-space "$KEY_SPACE"
+  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$@" "${client_tls[@]}" --endpoints "$leader" \
+    --key-space "$KEY_SPACE"
 }
 
 # compact SYSTEM: compacts SYSTEM to its current revision (waiting for it), so old revisions
@@ -271,10 +308,10 @@ declare -A compacted=([etcd]=0 [raftkv]=0)
 compact() {
   local rev
   leader "$1"
-  rev=$(etcdctl --endpoints "$leader" get bench-0 -w json | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
+  rev=$(ctl --endpoints "$leader" get bench-0 -w json | grep -o '"revision":[0-9]*' | head -1 | cut -d: -f2)
   if [ -n "$rev" ] && [ "$rev" -gt "${compacted[$1]}" ]; then
     # A large history (after check perf) takes etcd longer than etcdctl's default 5 s.
-    if etcdctl --endpoints "$leader" --command-timeout=120s compact "$rev" --physical >/dev/null; then
+    if ctl --endpoints "$leader" --command-timeout=120s compact "$rev" --physical >/dev/null; then
       compacted[$1]=$rev
     else
       say "warning: compacting $1 at revision $rev failed; the next run starts with more history"
@@ -311,7 +348,7 @@ run_one() { # system workload size clients pair slot
   rm -f "$tmp"
   load1=$(cut -d' ' -f1 /proc/loadavg)
   printf '%-6s pair %d/%d  load %s  ' "$system" "$pair" "$PAIRS" "$load1" | tee -a "$log"
-  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$workload" --endpoints "$leader" \
+  RAFTKV_JAVA_OPTS="$BENCH_JAVA_OPTS" "$R" bench "$workload" "${client_tls[@]}" --endpoints "$leader" \
     --key-space "$KEY_SPACE" --value-size "$size" --clients "$clients" --conns "$(conns_for "$clients")" \
     --requests "$REQUESTS" --warmup "$WARMUP" --cpu-pids "$(pids_of "$system")" --csv "$tmp" \
     "${extra[@]}" 2>&1 | tee -a "$log" || rc=$?
@@ -356,7 +393,7 @@ if [ "$CHECK_PERF" = 1 ]; then
   for s in etcd raftkv; do
     leader "$s"
     say "-- etcdctl check perf --load=$CHECK_PERF_LOAD against $s ($leader), 60 s"
-    etcdctl --endpoints "$leader" check perf --load="$CHECK_PERF_LOAD" >"$RESULTS_DIR/check-perf-$s.txt" 2>&1 || true
+    ctl --endpoints "$leader" check perf --load="$CHECK_PERF_LOAD" >"$RESULTS_DIR/check-perf-$s.txt" 2>&1 || true
     compact "$s"
   done
   # Its progress bar is one long line of carriage returns; keep the verdict lines.
