@@ -35,10 +35,12 @@ import picocli.CommandLine.Parameters;
           + " all traffic to and from them (a one-way partition; block on both sides for a"
           + " two-way one). unblock: remove --peers from the list, or clear it without --peers.",
       "Prints each member's status line afterwards.",
-      "Who may: while auth is disabled, a caller on the member's loopback address or one with a"
-          + " client certificate signed by the member's --trusted-ca-file (--cert/--key); once auth"
-          + " is enabled, only the root user: --user root:PASSWORD, or a client certificate whose"
-          + " CN is root. A refusal prints the member's reason."
+      "Who may: while auth is disabled, a caller connecting over loopback (from the member's"
+          + " own host to 127.0.0.1 or ::1) or one with a client certificate signed by the"
+          + " member's --trusted-ca-file (--cert/--key); once auth is enabled, only the root user:"
+          + " --user root:PASSWORD, or a client certificate whose CN is root. A refusal prints the"
+          + " member's reason. A detached member can neither issue nor accept a new token: attach"
+          + " it with the root certificate, or restart it."
     },
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {

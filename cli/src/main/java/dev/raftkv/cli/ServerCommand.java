@@ -34,7 +34,10 @@ import picocli.CommandLine.Parameters;
       "  seed document 002:  raftkv server 1 9001   (peers from ./peer.json, or --peer-json)",
       "Member ids: a member whose name is a number has that id; others get a hash of their"
           + " peer URL and the cluster token. The admin endpoint (--listen-admin-urls) answers"
-          + " /health, /status, /detach and /attach.",
+          + " /health and /status to anyone, and /detach, /attach, /block and /unblock (as the"
+          + " raftkvpb.Admin service on the client port does) only to a caller over loopback or"
+          + " with a client certificate signed by --trusted-ca-file while auth is disabled, and"
+          + " only to the root user (token or certificate CN) once it is enabled.",
       "TLS as etcd's: an https:// client URL needs --cert-file and --key-file (or --auto-tls),"
           + " an https:// peer URL --peer-cert-file and --peer-key-file (or --peer-auto-tls);"
           + " http:// URLs stay plaintext. See docs/security.md."
@@ -95,8 +98,11 @@ final class ServerCommand implements Callable<Integer> {
       names = {"--listen-admin-urls", "--listen-admin-url"},
       description =
           "The admin HTTP endpoint, one URL (default: 127.0.0.1 and the peer port + 1; https://"
-              + " when a client URL is https://, with the client certificate). It can detach and"
-              + " block this member: keep it on loopback unless protected otherwise.")
+              + " when a client URL is https://, with the client certificate). Its changes"
+              + " (detach, attach, block, unblock) are refused from other hosts unless the caller"
+              + " presents a client certificate signed by --trusted-ca-file, and need the root"
+              + " user once auth is enabled; /health and /status are open to anyone who can"
+              + " reach it.")
   String adminUrl;
 
   @Option(
