@@ -56,7 +56,7 @@ final class AdminCommand implements Callable<Integer> {
   static final String NO_TOKEN_HINT =
       " (a member without a leader, such as a detached one, can neither issue a token nor accept"
           + " one issued after it was cut off: use a client certificate whose CN is root, --cert"
-          + " and --key, or restart the member)";
+          + " and --key without --user, or restart the member)";
 
   private static final Set<String> ACTIONS = Set.of("detach", "attach", "block", "unblock");
 

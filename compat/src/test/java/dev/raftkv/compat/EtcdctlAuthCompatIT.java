@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * disable}. The steps run in order on clusters that start empty and without auth.
  *
  * <p>Not compared: a compaction by a user without the root role, which etcd 3.4 lets through and
- * raftkv refuses (issue 12 asks for root there; docs/auth.md lists the difference).
+ * raftkv refuses (issue 12 asks for root there; docs/security.md lists the difference).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EtcdctlAuthCompatIT {
