@@ -288,46 +288,25 @@ class AdminAccessIT {
 
   @Test
   void withoutAuthAVerifiedCertificateIsEnoughFromAnotherHost(@TempDir Path dir) throws Exception {
-    Path tls = dir.resolve("tls");
-    java.nio.file.Files.createDirectories(tls);
-    Pki.KeyAndCertificate ca = Pki.newCa("admin test CA");
-    ca.write(tls.resolve("ca.crt"), tls.resolve("ca.key"));
-    Pki.issue(ca, "member", List.of("127.0.0.1", "localhost", host))
-        .write(tls.resolve("member.crt"), tls.resolve("member.key"));
-    Pki.issue(ca, "root", List.of()).write(tls.resolve("client.crt"), tls.resolve("client.key"));
-    TlsFiles files =
-        new TlsFiles(
-            tls.resolve("member.crt"),
-            tls.resolve("member.key"),
-            tls.resolve("ca.crt"),
-            true,
-            false);
+    Path tls = certificates(dir);
+    TlsFiles files = memberFiles(tls, true);
     try (RaftkvCluster cluster =
         RaftkvCluster.start(
             dir.resolve("data"), 3, 20, 200, new TlsSettings(files, files, null), this::moveR1)) {
       String remoteAdmin = cluster.server(0).adminUrl();
       assertThat(remoteAdmin).startsWith("https://" + host + ":");
       // HTTPS without a client certificate: the handshake asks for one without requiring it
-      HttpClient anonymous = HttpClient.newBuilder().sslContext(jdkContext(tls, false)).build();
+      HttpClient anonymous = HttpClient.newBuilder().sslContext(jdkContext(tls, null)).build();
       HttpResponse<String> refused = post(anonymous, remoteAdmin + "/detach", null);
       assertThat(refused.statusCode()).isEqualTo(403);
       assertThat(refused.body()).contains(notLocal());
       assertThat(get(anonymous, remoteAdmin + "/health").statusCode()).isEqualTo(200);
       // with the client certificate
-      HttpClient certified = HttpClient.newBuilder().sslContext(jdkContext(tls, true)).build();
+      HttpClient certified = HttpClient.newBuilder().sslContext(jdkContext(tls, "client")).build();
       assertThat(post(certified, remoteAdmin + "/detach", null).statusCode()).isEqualTo(200);
       assertThat(post(certified, remoteAdmin + "/attach", null).statusCode()).isEqualTo(200);
       // the admin gRPC service (client-cert-auth: every TLS client presents one)
-      ManagedChannel remote =
-          NettyChannelBuilder.forAddress(host, clientPort(cluster, 0))
-              .sslContext(
-                  GrpcSslContexts.forClient()
-                      .trustManager(tls.resolve("ca.crt").toFile())
-                      .keyManager(
-                          tls.resolve("client.crt").toFile(), tls.resolve("client.key").toFile())
-                      .build())
-              .build();
-      channels.add(remote);
+      ManagedChannel remote = tlsChannel(tls, host, clientPort(cluster, 0), "client");
       assertThat(admin(remote, null).detach(DetachRequest.getDefaultInstance()).getDetached())
           .isTrue();
       assertThat(admin(remote, null).attach(AttachRequest.getDefaultInstance()).getDetached())
@@ -335,8 +314,87 @@ class AdminAccessIT {
     }
   }
 
-  /** A JDK context trusting the test CA, presenting the client certificate if {@code withCert}. */
-  private static SSLContext jdkContext(Path tls, boolean withCert) throws Exception {
+  /**
+   * Client TLS that asks for a certificate without requiring one (a trusted CA, no
+   * --client-cert-auth): from another host, TLS alone is not enough, nor a certificate with CN root
+   * that another CA signed; one the trusted CA signed is.
+   */
+  @Test
+  void withoutAuthTlsAloneOrAnUntrustedCertificateIsNotEnough(@TempDir Path dir) throws Exception {
+    Path tls = certificates(dir);
+    TlsFiles files = memberFiles(tls, false);
+    try (RaftkvCluster cluster =
+        RaftkvCluster.start(
+            dir.resolve("data"), 3, 20, 200, new TlsSettings(files, files, null), this::moveR1)) {
+      int port = clientPort(cluster, 0);
+      ManagedChannel anonymous = tlsChannel(tls, host, port, null);
+      assertRefused(
+          () -> admin(anonymous, null).detach(DetachRequest.getDefaultInstance()),
+          Status.Code.PERMISSION_DENIED,
+          notLocal());
+      // another CA's certificate fails the handshake (or would be refused); it never detaches
+      ManagedChannel untrusted = tlsChannel(tls, host, port, "rogue");
+      assertThatThrownBy(() -> admin(untrusted, null).detach(DetachRequest.getDefaultInstance()))
+          .isInstanceOf(StatusRuntimeException.class);
+      String remoteAdmin = cluster.server(0).adminUrl();
+      HttpClient rogue = HttpClient.newBuilder().sslContext(jdkContext(tls, "rogue")).build();
+      try {
+        assertThat(post(rogue, remoteAdmin + "/detach", null).statusCode()).isEqualTo(403);
+      } catch (java.io.IOException refusedAtTheHandshake) {
+        // as good
+      }
+      assertThat(
+              admin(anonymous, null).status(MemberStatusRequest.getDefaultInstance()).getDetached())
+          .isFalse();
+      ManagedChannel trusted = tlsChannel(tls, host, port, "client");
+      assertThat(admin(trusted, null).detach(DetachRequest.getDefaultInstance()).getDetached())
+          .isTrue();
+      assertThat(admin(trusted, null).attach(AttachRequest.getDefaultInstance()).getDetached())
+          .isFalse();
+    }
+  }
+
+  /**
+   * A CA ({@code ca.crt}), a member certificate it signs for loopback and {@link #host} ({@code
+   * member.crt}), a client certificate with CN root ({@code client.crt}), and one with CN root from
+   * another CA ({@code rogue.crt}), all in {@code dir/tls}.
+   */
+  private Path certificates(Path dir) throws java.io.IOException {
+    Path tls = java.nio.file.Files.createDirectories(dir.resolve("tls"));
+    Pki.KeyAndCertificate ca = Pki.newCa("admin test CA");
+    ca.write(tls.resolve("ca.crt"), tls.resolve("ca.key"));
+    Pki.issue(ca, "member", List.of("127.0.0.1", "localhost", host))
+        .write(tls.resolve("member.crt"), tls.resolve("member.key"));
+    Pki.issue(ca, "root", List.of()).write(tls.resolve("client.crt"), tls.resolve("client.key"));
+    Pki.KeyAndCertificate other = Pki.newCa("another CA");
+    Pki.issue(other, "root", List.of()).write(tls.resolve("rogue.crt"), tls.resolve("rogue.key"));
+    return tls;
+  }
+
+  private static TlsFiles memberFiles(Path tls, boolean clientCertAuth) {
+    return new TlsFiles(
+        tls.resolve("member.crt"),
+        tls.resolve("member.key"),
+        tls.resolve("ca.crt"),
+        clientCertAuth,
+        false);
+  }
+
+  /** A gRPC channel over TLS trusting the test CA, presenting certificate {@code cert} if given. */
+  private ManagedChannel tlsChannel(Path tls, String address, int port, String cert)
+      throws javax.net.ssl.SSLException {
+    var ssl = GrpcSslContexts.forClient().trustManager(tls.resolve("ca.crt").toFile());
+    if (cert != null) {
+      ssl.keyManager(tls.resolve(cert + ".crt").toFile(), tls.resolve(cert + ".key").toFile());
+    }
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress(address, port).sslContext(ssl.build()).build();
+    channels.add(ch);
+    return ch;
+  }
+
+  /** A JDK context trusting the test CA, presenting certificate {@code cert} if given. */
+  private static SSLContext jdkContext(Path tls, String cert) throws Exception {
     char[] none = new char[0];
     KeyStore cas = KeyStore.getInstance("PKCS12");
     cas.load(null, none);
@@ -345,14 +403,14 @@ class AdminAccessIT {
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(cas);
     KeyManagerFactory kmf = null;
-    if (withCert) {
+    if (cert != null) {
       KeyStore keys = KeyStore.getInstance("PKCS12");
       keys.load(null, none);
       keys.setKeyEntry(
           "client",
-          PemFiles.readPrivateKey("key", tls.resolve("client.key")),
+          PemFiles.readPrivateKey("key", tls.resolve(cert + ".key")),
           none,
-          PemFiles.readCertificates("cert", tls.resolve("client.crt"))
+          PemFiles.readCertificates("cert", tls.resolve(cert + ".crt"))
               .toArray(new X509Certificate[0]));
       kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, none);
