@@ -45,14 +45,20 @@ public final class AdminClient {
     return out;
   }
 
-  /** GETs or POSTs {@code path}; returns the body, or throws naming the endpoint. */
+  /**
+   * GETs or POSTs {@code path}; returns the body (of a GET whatever its status: {@code /health}
+   * answers 503 with one), or throws naming the endpoint: a POST that is not answered 2xx throws
+   * with the status and the body (the member's reason, e.g. an admin change it refused), so that a
+   * refused change is never taken for a done one.
+   */
   public String call(URI endpoint, String method, String path) throws IOException {
+    boolean post = "POST".equals(method);
     HttpRequest.Builder b =
         HttpRequest.newBuilder(endpoint.resolve(path)).timeout(Duration.ofSeconds(5));
-    b = "POST".equals(method) ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();
+    b = post ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();
+    HttpResponse<String> r;
     try {
-      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      return r.body().strip();
+      r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
@@ -63,5 +69,10 @@ public final class AdminClient {
               : "cannot connect (" + e.getClass().getSimpleName() + ")";
       throw new IOException(endpoint + ": " + why, e);
     }
+    if (post && r.statusCode() / 100 != 2) {
+      throw new IOException(
+          endpoint + ": POST " + path + ": HTTP " + r.statusCode() + ": " + r.body().strip());
+    }
+    return r.body().strip();
   }
 }
