@@ -201,9 +201,11 @@ say "== results in $RESULTS_DIR; data in $work; the report will go to $REPORT"
 # --- TLS=1: one CA and the members' and the client's certificates, used by both systems
 # (raftkv's `cluster start --tls` keeps the files it finds in <data-dir>/tls).
 scheme=http
+endpoint_prefix="" # etcdctl and raftkv bench take host:port, or https://host:port for TLS
 client_tls=()
 if [ "$TLS" = 1 ]; then
   scheme=https
+  endpoint_prefix=https://
   tls="$work/raftkv/tls"
   mkdir -p "$tls"
   ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
@@ -233,7 +235,7 @@ for i in 1 2 3; do
   [ "$TLS" = 1 ] && etcd_tls=(--cert-file "$tls/n$i.crt" --key-file "$tls/n$i.key" \
     --trusted-ca-file "$tls/ca.crt" --client-cert-auth --peer-cert-file "$tls/n$i.crt" \
     --peer-key-file "$tls/n$i.key" --peer-trusted-ca-file "$tls/ca.crt" --peer-client-cert-auth)
-  eeps="${eeps:+$eeps,}$([ "$TLS" = 1 ] && echo https://)127.0.0.1:$c"
+  eeps="${eeps:+$eeps,}${endpoint_prefix}127.0.0.1:$c"
   etcd --name "e$i" --data-dir "$work/etcd/$i" \
     --listen-client-urls "$scheme://127.0.0.1:$c" --advertise-client-urls "$scheme://127.0.0.1:$c" \
     --listen-peer-urls "$scheme://127.0.0.1:$((c + 1))" --initial-advertise-peer-urls "$scheme://127.0.0.1:$((c + 1))" \
@@ -252,7 +254,7 @@ say "etcd $etcd_version: members $eeps, pids ${etcd_pids[*]}"
 # --- raftkv: 3 members, `raftkv cluster start` records their pids in <data-dir>/cluster.pids
 reps=""
 for i in 1 2 3; do
-  reps="${reps:+$reps,}$([ "$TLS" = 1 ] && echo https://)127.0.0.1:$((RAFTKV_BASE_PORT + 10 * i))"
+  reps="${reps:+$reps,}${endpoint_prefix}127.0.0.1:$((RAFTKV_BASE_PORT + 10 * i))"
 done
 raftkv_tls=()
 [ "$TLS" = 1 ] && raftkv_tls=(--tls)
