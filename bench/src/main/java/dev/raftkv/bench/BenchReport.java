@@ -226,7 +226,8 @@ public final class BenchReport {
     }
     b.append(
         "What changed to get here, the profiles behind it, and what was tried and not kept:"
-            + " [`performance.md`](performance.md).\n\n");
+            + " [`performance.md`](performance.md). With TLS on both systems (client and peer,"
+            + " client certificates required): [`benchmarks-tls.md`](benchmarks-tls.md).\n\n");
     b.append("| | |\n|---|---|\n");
     for (String[] k :
         new String[][] {
@@ -242,6 +243,7 @@ public final class BenchReport {
           {"PRIME", "puts to each cluster once, before the sweep"},
           {"KEY_SPACE", "keys"},
           {"RATE", "open-loop rate (empty: closed loop)"},
+          {"TLS", "TLS, client and peer, client-cert-auth (1: on both systems)"},
           {"results_dir", "raw results (on the machine that ran it; not in git)"},
         }) {
       if (meta.containsKey(k[0])) {
