@@ -239,7 +239,32 @@ public final class KvStateMachine implements StateMachine, AutoCloseable {
   }
 
   private Path snapshotDir(long index) {
+    return snapshotDir(dbDir, index);
+  }
+
+  private static Path snapshotDir(Path dbDir, long index) {
     return dbDir.resolveSibling(dbDir.getFileName() + String.format(".snap-%016x", index));
+  }
+
+  /**
+   * For a data dir built offline (a snapshot restore): keeps a checkpoint of {@code store}, open on
+   * {@code dbDir}, as the snapshot of its applied index, where a machine later opened on {@code
+   * dbDir} finds it, and returns the snapshot data that refers to it (what the Raft log store must
+   * hold). The checkpoint and its parent directory are synced.
+   *
+   * @throws UncheckedIOException if the checkpoint cannot be made durable
+   */
+  public static byte[] keepCheckpoint(Path dbDir, KvStore store) {
+    long index = store.appliedIndex();
+    Path dir = snapshotDir(dbDir, index);
+    store.checkpoint(dir);
+    try {
+      Dirs.syncDir(dir);
+      Dirs.syncDir(dir.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("syncing checkpoint " + dir, e);
+    }
+    return reference(index);
   }
 
   /** Deletes the kept checkpoints older than {@code index}, which the runtime's store now holds. */

@@ -679,6 +679,52 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
+   * Makes this store the state of a member of a new cluster started from a snapshot (etcd's {@code
+   * snapshot restore}): every member and removed-member record is replaced by {@code members} and
+   * the applied index set to {@code index}; keys, revisions, leases and auth are kept. Durable when
+   * it returns (flushed). Only on a store no Raft node uses.
+   *
+   * @throws KvStorageException when RocksDB fails
+   */
+  public void resetMembership(long index, List<Member> members) {
+    Lock l = writeLock("resetMembership");
+    try {
+      checkOpen();
+      try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch()) {
+        Members.replaceAll(db, batch, metaCf, members);
+        batch.put(metaCf, Codec.META_APPLIED_INDEX, Codec.longBytes(index));
+        db.write(writeOptions, batch);
+      } catch (RocksDBException e) {
+        throw new KvStorageException("resetting the membership of " + dir + " failed", e);
+      }
+      appliedIndex = index;
+      flushOpen(true);
+    } finally {
+      l.unlock();
+    }
+  }
+
+  /**
+   * The number of records the store holds in all its column families (every revision of every key,
+   * leases, members, auth, metadata): what etcd's {@code snapshot status} reports as total keys
+   * (every key of every bbolt bucket).
+   */
+  public long totalRecords() {
+    return withDb(
+        () -> {
+          long n = 0;
+          for (ColumnFamilyHandle cf : handles) {
+            try (RocksIterator it = db.newIterator(cf)) {
+              for (it.seekToFirst(); it.isValid(); it.next()) {
+                n++;
+              }
+            }
+          }
+          return n;
+        });
+  }
+
+  /**
    * Writes a RocksDB checkpoint (hard links where possible) of the current state, applied index
    * included, to {@code dir}, which must not exist. This is the state machine snapshot.
    */

@@ -201,6 +201,28 @@ public final class Members {
     return out;
   }
 
+  /**
+   * Puts into {@code batch} what replaces every member and removed-member record of {@code db} by
+   * {@code members} (a restore that starts a new cluster from a snapshot).
+   */
+  static void replaceAll(
+      org.rocksdb.RocksDB db,
+      org.rocksdb.WriteBatch batch,
+      ColumnFamilyHandle meta,
+      List<Member> members)
+      throws RocksDBException {
+    for (byte[] prefix : List.of(MEMBER, REMOVED)) {
+      try (RocksIterator it = db.newIterator(meta)) {
+        for (it.seek(prefix); it.isValid() && Codec.startsWith(it.key(), prefix); it.next()) {
+          batch.delete(meta, it.key());
+        }
+      }
+    }
+    for (Member m : members) {
+      batch.put(meta, key(MEMBER, m.id()), encode(m));
+    }
+  }
+
   /** Applies one member op into the batch (see the op records for the rules). */
   static void apply(Source source, WriteBatchWithIndex batch, ColumnFamilyHandle meta, Op op)
       throws RocksDBException {
