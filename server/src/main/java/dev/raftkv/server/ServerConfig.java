@@ -390,10 +390,25 @@ public record ServerConfig(
    * number their servers), else a positive hash of its peer URL and the token.
    */
   public long memberId(String member) {
-    if (member.matches("[1-9][0-9]{0,17}")) {
-      return Long.parseLong(member);
+    return memberId(member, initialCluster.get(member), token);
+  }
+
+  /**
+   * The member id a member named {@code name} with peer URL {@code peerUrl} gets in a new cluster
+   * made with {@code token} (see {@link #memberId(String)}).
+   */
+  public static long memberId(String name, URI peerUrl, String token) {
+    if (name.matches("[1-9][0-9]{0,17}")) {
+      return Long.parseLong(name);
     }
-    return hash(initialCluster.get(member).toString() + "|" + token);
+    return hash(peerUrl.toString() + "|" + token);
+  }
+
+  /** The id of a new cluster of members {@code memberIds} made with {@code token}. */
+  public static long clusterId(java.util.Collection<Long> memberIds, String token) {
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeSet<>(memberIds).forEach(id -> sb.append(id).append(','));
+    return hash(sb + "|" + token);
   }
 
   /** This member's id. */
@@ -412,9 +427,7 @@ public record ServerConfig(
 
   /** The cluster id: a hash of the sorted member ids and the token. */
   public long clusterId() {
-    StringBuilder sb = new StringBuilder();
-    peers().keySet().forEach(id -> sb.append(id).append(','));
-    return hash(sb + "|" + token);
+    return clusterId(peers().keySet(), token);
   }
 
   /** The socket address of a URL. */
