@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ChaosCommand.class,
       SimulateCommand.class,
       CheckCommand.class,
+      SnapshotCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
