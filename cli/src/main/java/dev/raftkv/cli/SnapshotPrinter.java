@@ -35,8 +35,8 @@ final class SnapshotPrinter {
   }
 
   /**
-   * etcdctl's table (tablewriter): headers centred, numbers right-aligned and other cells
-   * left-aligned, one space of padding.
+   * etcdctl's table (tablewriter, as etcdctl 3.4 prints it): headers centred (the odd space of
+   * padding on the right), cells right-aligned, one space of padding.
    */
   private static String table(List<String> row) {
     int[] w = new int[HEADER.size()];
@@ -62,9 +62,7 @@ final class SnapshotPrinter {
     out.append('\n').append(line).append('|');
     for (int i = 0; i < w.length; i++) {
       String cell = row.get(i);
-      String pad = " ".repeat(w[i] - cell.length());
-      boolean number = cell.matches("-?\\d+");
-      out.append(' ').append(number ? pad + cell : cell + pad).append(" |");
+      out.append(' ').append(" ".repeat(w[i] - cell.length())).append(cell).append(" |");
     }
     out.append('\n').append(line);
     return out.toString();
@@ -79,6 +77,15 @@ final class SnapshotPrinter {
     }
     int e = (int) Math.floor(Math.log((double) n) / Math.log(1000));
     double val = Math.floor((double) n / Math.pow(1000, e) * 10 + 0.5) / 10;
-    return String.format(Locale.ROOT, val < 10 ? "%.1f %s" : "%.0f %s", val, SIZES[e]);
+    if (val < 10) {
+      return String.format(Locale.ROOT, "%.1f %s", val, SIZES[e]);
+    }
+    // Go's %.0f rounds the exact binary value half to even (20.5 -> "20"); Java's %.0f rounds
+    // half up
+    return new java.math.BigDecimal(val)
+            .setScale(0, java.math.RoundingMode.HALF_EVEN)
+            .toPlainString()
+        + " "
+        + SIZES[e];
   }
 }
