@@ -1,5 +1,6 @@
 package dev.raftkv.server;
 
+import static dev.raftkv.raft.ConfChange.Type.ADD_VOTER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +8,9 @@ import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStore;
 import dev.raftkv.kv.LeaseGrantRequest;
 import dev.raftkv.kv.Member;
+import dev.raftkv.kv.MemberChange;
 import dev.raftkv.kv.Put;
+import dev.raftkv.raft.ConfChange;
 import dev.raftkv.storage.DiskStorage;
 import dev.raftkv.storage.StorageOptions;
 import dev.raftkv.storage.StoredIdentity;
@@ -42,7 +45,10 @@ class SnapshotRestoreTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A store at revision 5 (a lease, four puts), saved as {@link SnapshotStream} sends it. */
+  /**
+   * A store at revision 5 (a lease, four puts) and applied index 7 whose old cluster had members 7
+   * and 8 (8 removed), saved as {@link SnapshotStream} sends it.
+   */
   @BeforeEach
   void save() throws Exception {
     Path checkpoint = dir.resolve("checkpoint");
@@ -52,6 +58,13 @@ class SnapshotRestoreTest {
       store.apply(3, List.of(Put.of(b("a"), b("2"))));
       store.apply(4, List.of(new Put(b("l"), b("v"), 42, false, false, false)));
       store.apply(5, List.of(Put.of(b("b"), b("1"))));
+      store.apply(
+          6,
+          List.of(
+              new MemberChange(ADD_VOTER, 7, List.of("http://10.0.0.7:2380")),
+              new MemberChange(ADD_VOTER, 8, List.of("http://10.0.0.8:2380"))));
+      store.apply(7, List.of(new MemberChange(ConfChange.Type.REMOVE, 8, List.of())));
+      assertThat(store.removedMembers()).containsExactly(8L);
       hash = store.hash();
       store.checkpoint(checkpoint);
     }
@@ -109,7 +122,7 @@ class SnapshotRestoreTest {
     long n2 = ServerConfig.memberId("n2", CLUSTER.get("n2"), "tok");
     assertThat(r.memberId()).isEqualTo(n2);
     assertThat(r.revision()).isEqualTo(5);
-    assertThat(r.index()).isEqualTo(5);
+    assertThat(r.index()).isEqualTo(7);
     StoredIdentity id =
         DiskStorage.storedIdentity(data.resolve("raft"), StorageOptions.DEFAULT).get();
     assertThat(id.memberId()).isEqualTo(n2);
@@ -121,15 +134,17 @@ class SnapshotRestoreTest {
             r.clusterId(),
             n2,
             dev.raftkv.raft.ConfState.EMPTY)) {
-      assertThat(log.snapshot().metadata().index()).isEqualTo(5);
+      assertThat(log.snapshot().metadata().index()).isEqualTo(7);
+      assertThat(log.snapshot().metadata().term()).isEqualTo(1);
       assertThat(log.snapshot().metadata().conf().voters()).hasSize(3).contains(n2);
-      assertThat(log.initialState().hardState().commit()).isEqualTo(5);
-      assertThat(log.lastIndex()).isEqualTo(5);
+      assertThat(log.initialState().hardState().commit()).isEqualTo(7);
+      assertThat(log.lastIndex()).isEqualTo(7);
     }
-    assertThat(data.resolve("db.snap-0000000000000005")).isDirectory();
+    assertThat(data.resolve("db.snap-0000000000000007")).isDirectory();
     try (KvStore store = KvStore.open(data.resolve("db"))) {
       assertThat(store.revision()).isEqualTo(5);
-      assertThat(store.appliedIndex()).isEqualTo(5);
+      assertThat(store.appliedIndex()).isEqualTo(7);
+      assertThat(store.removedMembers()).isEmpty();
       assertThat(store.hash()).isEqualTo(hash);
       assertThat(store.members())
           .extracting(Member::peerUrls)
