@@ -246,6 +246,19 @@ class SnapshotRestoreIT {
       assertThat(members).doesNotContain(c.peerUrl().toString());
     }
     assertThat(members.lines()).hasSize(3);
+
+    // a restored member restarts from its own data dir (WAL after the restored snapshot)
+    servers.remove(2).close();
+    servers.add(RaftkvServer.start(fresh.get(2)));
+    awaitApplied(revision + 1);
+    assertThat(keys(servers.get(2)))
+        .contains(
+            "after create="
+                + (revision + 1)
+                + " mod="
+                + (revision + 1)
+                + " version=1 value=restore lease=0")
+        .containsAll(before);
   }
 
   private static void deleteTree(Path root) throws IOException {
