@@ -4,6 +4,7 @@ import static dev.raftkv.raft.ConfChange.Type.ADD_VOTER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftkv.kv.AuthRequest;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStore;
 import dev.raftkv.kv.LeaseGrantRequest;
@@ -46,8 +47,8 @@ class SnapshotRestoreTest {
   }
 
   /**
-   * A store at revision 5 (a lease, four puts) and applied index 7 whose old cluster had members 7
-   * and 8 (8 removed), saved as {@link SnapshotStream} sends it.
+   * A store at revision 5 (a lease, four puts), a user, and applied index 7 whose old cluster had
+   * members 7 and 8 (8 removed), saved as {@link SnapshotStream} sends it.
    */
   @BeforeEach
   void save() throws Exception {
@@ -62,7 +63,8 @@ class SnapshotRestoreTest {
           6,
           List.of(
               new MemberChange(ADD_VOTER, 7, List.of("http://10.0.0.7:2380")),
-              new MemberChange(ADD_VOTER, 8, List.of("http://10.0.0.8:2380"))));
+              new MemberChange(ADD_VOTER, 8, List.of("http://10.0.0.8:2380")),
+              new AuthRequest.UserAdd("alice", "hash", false)));
       store.apply(7, List.of(new MemberChange(ConfChange.Type.REMOVE, 8, List.of())));
       assertThat(store.removedMembers()).containsExactly(8L);
       hash = store.hash();
@@ -153,6 +155,8 @@ class SnapshotRestoreTest {
               List.of("http://127.0.0.1:22380"),
               List.of("http://127.0.0.1:32380"));
       assertThat(store.lease(42)).isNotNull();
+      assertThat(store.keysWithLease(42)).hasSize(1);
+      assertThat(store.auth().user("alice")).isNotNull();
     }
   }
 
