@@ -220,6 +220,12 @@ class JetcdDescriptorParityTest {
     compareFile(dependency(theirRpc, "mvccpb"), KvProto.getDescriptor());
     compareFile(dependency(theirRpc, "authpb"), AuthProto.getDescriptor());
     compareFile(theirRpc, RpcProto.getDescriptor());
+    compareFile(
+        io.etcd.jetcd.api.lock.JetcdProto.getDescriptor(),
+        dev.raftkv.api.v3lockpb.V3LockProto.getDescriptor());
+    compareFile(
+        io.etcd.jetcd.api.ElectionOuterClass.getDescriptor(),
+        dev.raftkv.api.v3electionpb.V3ElectionProto.getDescriptor());
 
     assertThat(mismatches).isEmpty();
     assertThat(extras).isSubsetOf(NEWER_THAN_JETCD);

@@ -11,6 +11,8 @@ import dev.raftkv.api.etcdserverpb.MaintenanceGrpc;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
 import dev.raftkv.api.etcdserverpb.WatchGrpc;
 import dev.raftkv.api.mvccpb.KeyValue;
+import dev.raftkv.api.v3electionpb.ElectionGrpc;
+import dev.raftkv.api.v3lockpb.LockGrpc;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
 import java.util.List;
@@ -38,6 +40,22 @@ class ServiceNamesTest {
     assertThat(ClusterGrpc.SERVICE_NAME).isEqualTo("etcdserverpb.Cluster");
     assertThat(MaintenanceGrpc.SERVICE_NAME).isEqualTo("etcdserverpb.Maintenance");
     assertThat(AuthGrpc.SERVICE_NAME).isEqualTo("etcdserverpb.Auth");
+    assertThat(LockGrpc.SERVICE_NAME).isEqualTo("v3lockpb.Lock");
+    assertThat(ElectionGrpc.SERVICE_NAME).isEqualTo("v3electionpb.Election");
+  }
+
+  @Test
+  void lockAndElectionMethodsAreEtcds() {
+    assertThat(methods(LockGrpc.getServiceDescriptor()))
+        .containsExactly("v3lockpb.Lock/Lock", "v3lockpb.Lock/Unlock");
+    assertThat(methods(ElectionGrpc.getServiceDescriptor()))
+        .containsExactly(
+            "v3electionpb.Election/Campaign",
+            "v3electionpb.Election/Leader",
+            "v3electionpb.Election/Observe",
+            "v3electionpb.Election/Proclaim",
+            "v3electionpb.Election/Resign");
+    assertThat(ElectionGrpc.getObserveMethod().getType()).isEqualTo(MethodType.SERVER_STREAMING);
   }
 
   @Test
