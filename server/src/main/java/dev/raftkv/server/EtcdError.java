@@ -47,6 +47,14 @@ enum EtcdError {
   NOT_ENOUGH_STARTED_MEMBERS(
       Status.Code.UNKNOWN, "etcdserver: re-configuration failed due to not enough started members"),
   LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
+  // the Lock and Election services' errors: etcd's concurrency package returns them as plain Go
+  // errors, so its gRPC server answers them with code Unknown
+  /** A Lock whose key was deleted (its lease expired or was revoked) before it got the lock. */
+  SESSION_EXPIRED(Status.Code.UNKNOWN, "mutex: session is expired"),
+  ELECTION_NOT_LEADER(Status.Code.UNKNOWN, "election: not leader"),
+  ELECTION_NO_LEADER(Status.Code.UNKNOWN, "election: no leader"),
+  /** A Proclaim or Resign without its leader key. */
+  ELECTION_MISSING_LEADER_KEY(Status.Code.UNKNOWN, "\"leader\" field must be provided"),
   // etcd's auth errors; those raised at apply come as the kv module's KvException codes with the
   // same code and message (EtcdErrorTest holds the two tables to each other)
   ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),

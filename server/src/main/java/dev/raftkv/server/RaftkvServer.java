@@ -220,6 +220,7 @@ public final class RaftkvServer implements AutoCloseable {
         new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls, authorizer);
     WatchHub watchHub =
         new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
+    OwnerQueue owners = new OwnerQueue(server, leases, new KeyWatches(watchHub));
     List<ServerServiceDefinition> services =
         List.of(
             new EtcdKvService(server).bindService(),
@@ -237,7 +238,9 @@ public final class RaftkvServer implements AutoCloseable {
                 new RaftkvAdminService(config.name(), server.runtime(), transport, adminAccess),
                 AdminAccess.interceptor()),
             new EtcdAuthService(server, new Passwords(config.auth().bcryptCost())).bindService(),
-            new EtcdWatchService(watchHub, server).bindService());
+            new EtcdWatchService(watchHub, server).bindService(),
+            new EtcdLockService(owners).bindService(),
+            new EtcdElectionService(owners).bindService());
     // One server per listen client URL (http:// and https:// side by side, as etcd's), stopped
     // together: the list fills as they start, so those started are stopped if a later one fails.
     List<Server> servers = new ArrayList<>();
