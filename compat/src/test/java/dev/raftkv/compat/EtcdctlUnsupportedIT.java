@@ -45,16 +45,13 @@ class EtcdctlUnsupportedIT {
   }
 
   /**
-   * Calls etcdctl 3.4 cannot make (its lock and elect are client-side recipes over KV, Lease and
-   * Watch, which work): raw gRPC calls with an empty request, as jetcd's Lock and Election clients
-   * and etcd 3.5's downgrade would make them.
+   * Calls etcdctl 3.4 cannot make: raw gRPC calls with an empty request, as etcd 3.5's downgrade
+   * would make them. (The Lock and Election services are served: {@code JetcdLockElectionIT}.)
    */
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
       value = {
-        "v3lockpb.Lock/Lock | Method not found: v3lockpb.Lock/Lock",
-        "v3electionpb.Election/Campaign | Method not found: v3electionpb.Election/Campaign",
         "etcdserverpb.Maintenance/Downgrade | Method etcdserverpb.Maintenance/Downgrade is unimplemented",
       })
   void rawCallsAnswerUnimplemented(String method, String error) {
