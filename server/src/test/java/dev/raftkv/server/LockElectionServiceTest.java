@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.raftkv.api.authpb.Permission;
+import dev.raftkv.api.etcdserverpb.AuthEnableRequest;
+import dev.raftkv.api.etcdserverpb.AuthGrpc;
+import dev.raftkv.api.etcdserverpb.AuthRoleAddRequest;
+import dev.raftkv.api.etcdserverpb.AuthRoleGrantPermissionRequest;
+import dev.raftkv.api.etcdserverpb.AuthUserAddRequest;
+import dev.raftkv.api.etcdserverpb.AuthUserGrantRoleRequest;
+import dev.raftkv.api.etcdserverpb.AuthenticateRequest;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.api.etcdserverpb.LeaseGrantRequest;
 import dev.raftkv.api.etcdserverpb.LeaseGrpc;
@@ -26,11 +34,14 @@ import dev.raftkv.api.v3lockpb.LockResponse;
 import dev.raftkv.api.v3lockpb.UnlockRequest;
 import dev.raftkv.raft.Role;
 import dev.raftkv.testkit.LoopbackPorts;
+import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.nio.file.Path;
@@ -400,6 +411,74 @@ class LockElectionServiceTest {
     awaitQueued("cc", 2);
     ctx.cancel(null);
     awaitQueued("cc", 1);
+  }
+
+  @Test
+  void callsCarryTheCallersCredentials() throws Exception {
+    AuthGrpc.AuthBlockingStub auth =
+        AuthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    auth.userAdd(AuthUserAddRequest.newBuilder().setName("root").setPassword("rootpw").build());
+    auth.roleAdd(AuthRoleAddRequest.newBuilder().setName("root").build());
+    auth.userGrantRole(
+        AuthUserGrantRoleRequest.newBuilder().setUser("root").setRole("root").build());
+    auth.roleAdd(AuthRoleAddRequest.newBuilder().setName("a-rw").build());
+    auth.roleGrantPermission(
+        AuthRoleGrantPermissionRequest.newBuilder()
+            .setName("a-rw")
+            .setPerm(
+                Permission.newBuilder()
+                    .setKey(bs("a/"))
+                    .setRangeEnd(bs("a0"))
+                    .setPermType(Permission.Type.READWRITE))
+            .build());
+    auth.userAdd(AuthUserAddRequest.newBuilder().setName("alice").setPassword("alicepw").build());
+    auth.userGrantRole(
+        AuthUserGrantRoleRequest.newBuilder().setUser("alice").setRole("a-rw").build());
+    auth.authEnable(AuthEnableRequest.getDefaultInstance());
+    String token =
+        auth.authenticate(
+                AuthenticateRequest.newBuilder().setName("alice").setPassword("alicepw").build())
+            .getToken();
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+    ClientInterceptor alice = MetadataUtils.newAttachHeadersInterceptor(md);
+    long lease =
+        LeaseGrpc.newBlockingStub(channel)
+            .withInterceptors(alice)
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build())
+            .getID();
+    LockGrpc.LockBlockingStub locks =
+        LockGrpc.newBlockingStub(channel)
+            .withInterceptors(alice)
+            .withDeadlineAfter(20, TimeUnit.SECONDS);
+
+    assertThat(
+            locks.lock(LockRequest.newBuilder().setName(bs("a")).setLease(lease).build()).getKey())
+        .isEqualTo(bs("a/" + Long.toHexString(lease)));
+    assertThatThrownBy(
+            () -> locks.lock(LockRequest.newBuilder().setName(bs("b")).setLease(lease).build()))
+        .satisfies(
+            t -> {
+              assertThat(statusOf(t).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(statusOf(t).getDescription()).isEqualTo("etcdserver: permission denied");
+            });
+    assertThatThrownBy(
+            () ->
+                ElectionGrpc.newBlockingStub(channel)
+                    .withInterceptors(alice)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .leader(LeaderRequest.newBuilder().setName(bs("b")).build()))
+        .satisfies(t -> assertThat(statusOf(t).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThatThrownBy(
+            () ->
+                LockGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .lock(LockRequest.newBuilder().setName(bs("a")).setLease(lease).build()))
+        .satisfies(
+            t ->
+                assertThat(statusOf(t).getDescription())
+                    .isEqualTo("etcdserver: user name is empty"));
   }
 
   @Test
