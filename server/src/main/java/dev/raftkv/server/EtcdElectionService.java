@@ -105,7 +105,9 @@ final class EtcdElectionService extends ElectionGrpc.ElectionImplBase {
                 if (e == null) {
                   return CompletableFuture.completedFuture(joined);
                 }
-                resign();
+                synchronized (this) {
+                  resign();
+                }
                 return CompletableFuture.<OwnerQueue.Joined>failedFuture(e);
               })
           .thenCompose(f -> f);
@@ -164,7 +166,7 @@ final class EtcdElectionService extends ElectionGrpc.ElectionImplBase {
       }
     }
 
-    /** Deletes the key if it is still this campaign's. Holds this or runs before it is shared. */
+    /** Deletes the key if it is still this campaign's. Holds this. */
     private void resign() {
       if (key != null) {
         byte[] k = key;

@@ -53,8 +53,10 @@ final class KeyWatches implements WatchHub.Sink {
     long id = ids.incrementAndGet();
     listeners.put(id, listener);
     if (closed) {
-      listeners.remove(id);
-      listener.ended(EtcdError.SERVER_STOPPED.exception());
+      // the stream ended (the server stops): end this one too, unless the ending did already
+      if (listeners.remove(id) != null) {
+        listener.ended(EtcdError.SERVER_STOPPED.exception());
+      }
       return () -> {};
     }
     stream.create(
