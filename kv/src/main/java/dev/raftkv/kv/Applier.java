@@ -52,6 +52,9 @@ final class Applier {
   /** The auth state as the ops so far leave it (see {@link AuthChanges}). */
   private AuthState auth;
 
+  /** The alarms as the ops so far leave them. */
+  private Alarms alarms;
+
   Applier(
       WriteBatchWithIndex batch,
       Source source,
@@ -60,9 +63,11 @@ final class Applier {
       long compacted,
       KeyIndex index,
       KvOptions options,
-      AuthState auth) {
+      AuthState auth,
+      Alarms alarms) {
     this.batch = batch;
     this.auth = auth;
+    this.alarms = alarms;
     this.unindexed = batch.getWriteBatch();
     this.source = source;
     this.cf = cf;
@@ -84,6 +89,11 @@ final class Applier {
   /** The auth state the ops so far leave behind. */
   AuthState auth() {
     return auth;
+  }
+
+  /** The alarms the ops so far leave behind. */
+  Alarms alarms() {
+    return alarms;
   }
 
   /** The Raft index of the entry whose ops come next (server-chosen lease ids derive from it). */
@@ -156,6 +166,7 @@ final class Applier {
     long compactedMark = compacted;
     int indexMark = index.mark();
     AuthState authMark = auth;
+    Alarms alarmsMark = alarms;
     batch.setSavePoint();
     try {
       Response r = dispatch(op);
@@ -172,6 +183,7 @@ final class Applier {
       revision = revMark;
       compacted = compactedMark;
       auth = authMark;
+      alarms = alarmsMark;
       return OpResult.failed(e);
     } catch (RocksDBException e) {
       throw new KvStorageException("apply failed", e);
@@ -203,6 +215,9 @@ final class Applier {
   }
 
   private Response run(Op op) throws RocksDBException {
+    if (alarms.noSpace()) {
+      checkCapped(op);
+    }
     if (op instanceof Range r) {
       return Ranges.range(view, r, revision, compacted);
     } else if (op instanceof Put p) {
@@ -249,6 +264,10 @@ final class Applier {
         || op instanceof MemberUpdateRequest) {
       Members.apply(source, batch, cf.meta(), op);
       return new MemberResponse(revision);
+    } else if (op instanceof AlarmRequest r) {
+      Alarms.Outcome o = alarms.apply(r, batch, cf.meta(), revision);
+      alarms = o.state();
+      return o.response();
     } else if (op instanceof AuthRequest r) {
       AuthChanges.Outcome o = AuthChanges.apply(auth, r, revision, raftIndex);
       AuthRecords.write(batch, cf.meta(), auth, o.state());
@@ -256,6 +275,30 @@ final class Applier {
       return o.response();
     }
     throw new IllegalArgumentException("unknown op " + op);
+  }
+
+  /**
+   * etcd's capped applier, while a NOSPACE alarm is raised: puts, lease grants and txns with a put
+   * among their top-level ops (etcd counts no nested ones) are refused; reads, deletes, compaction
+   * and the rest still run.
+   */
+  private static void checkCapped(Op op) {
+    boolean refused =
+        op instanceof Put
+            || op instanceof LeaseGrantRequest
+            || (op instanceof Txn t && (hasPut(t.success()) || hasPut(t.failure())));
+    if (refused) {
+      throw new KvException(KvException.Code.NO_SPACE);
+    }
+  }
+
+  private static boolean hasPut(List<RequestOp> ops) {
+    for (RequestOp o : ops) {
+      if (o instanceof Put) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- writes ----

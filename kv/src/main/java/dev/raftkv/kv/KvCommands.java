@@ -42,6 +42,7 @@ public final class KvCommands {
   private static final int ROLE_DELETE = 21;
   private static final int ROLE_GRANT_PERMISSION = 22;
   private static final int ROLE_REVOKE_PERMISSION = 23;
+  private static final int ALARM = 24;
 
   private KvCommands() {}
 
@@ -164,6 +165,11 @@ public final class KvCommands {
       writeOp(out, r.op());
     } else if (op instanceof AuthRequest a) {
       writeAuth(out, a);
+    } else if (op instanceof AlarmRequest a) {
+      out.writeByte(ALARM);
+      out.writeByte(a.action().code());
+      out.writeLong(a.memberId());
+      out.writeByte(a.type().code());
     } else {
       throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
     }
@@ -413,6 +419,18 @@ public final class KvCommands {
       }
       case ROLE_REVOKE_PERMISSION -> {
         return new AuthRequest.RoleRevokePermission(name(in), bytes(in), bytes(in));
+      }
+      case ALARM -> {
+        AlarmRequest.Action action =
+            ofCode(
+                AlarmRequest.Action.values(),
+                AlarmRequest.Action::code,
+                in.readUnsignedByte(),
+                "alarm action");
+        long member = in.readLong();
+        AlarmType type =
+            ofCode(AlarmType.values(), AlarmType::code, in.readUnsignedByte(), "alarm type");
+        return new AlarmRequest(action, member, type);
       }
       default -> throw new BadCommandException("unknown command tag " + tag);
     }

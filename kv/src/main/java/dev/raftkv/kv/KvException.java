@@ -21,6 +21,8 @@ public final class KvException extends RuntimeException {
     DUPLICATE_KEY("etcdserver: duplicate key given in txn request", "INVALID_ARGUMENT"),
     MEMBER_NOT_FOUND("etcdserver: member not found", "NOT_FOUND"),
     PEER_URL_EXISTS("etcdserver: Peer URLs already exists", "FAILED_PRECONDITION"),
+    /** A write refused while a NOSPACE alarm is raised (etcd's ErrGRPCNoSpace). */
+    NO_SPACE("etcdserver: mvcc: database space exceeded", "RESOURCE_EXHAUSTED"),
     // etcd's auth errors (rpctypes: code and message of each)
     ROOT_USER_NOT_EXIST("etcdserver: root user does not exist", "FAILED_PRECONDITION"),
     ROOT_ROLE_NOT_EXIST("etcdserver: root user does not have root role", "FAILED_PRECONDITION"),

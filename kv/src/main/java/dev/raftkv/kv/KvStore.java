@@ -128,6 +128,21 @@ public final class KvStore implements AutoCloseable {
   /** The auth state after the last apply call (replaced whole, never changed in place). */
   private volatile AuthState auth = AuthState.EMPTY;
 
+  /** The raised alarms after the last apply call (replaced whole). */
+  private volatile Alarms alarms = Alarms.EMPTY;
+
+  /**
+   * {@link #dbSizeInUse()} as last measured, for the space quota: measured at open and after an
+   * apply call at most every {@link #SIZE_REFRESH_NANOS}, so reading it costs a volatile read.
+   */
+  private volatile long quotaSize;
+
+  /** When {@link #quotaSize} was last measured ({@link System#nanoTime()}); apply thread only. */
+  private long quotaSizeAt;
+
+  /** How often, at most, an apply call measures the store's size again (50 ms). */
+  private static final long SIZE_REFRESH_NANOS = 50_000_000L;
+
   /** Counts the databases opened (a restore opens another); lock held to change. */
   private long generation;
 
@@ -212,10 +227,25 @@ public final class KvStore implements AutoCloseable {
                 }
               },
               metaCf);
+      alarms =
+          Alarms.load(
+              new Source() {
+                @Override
+                public RocksIterator iterator(ColumnFamilyHandle cf) {
+                  return opened.newIterator(cf);
+                }
+
+                @Override
+                public byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
+                  return opened.get(cf, key);
+                }
+              },
+              metaCf);
       try (RocksIterator it = db.newIterator(kvCf)) {
         index.rebuild(it);
       }
       closedBecause = null;
+      quotaSize = sizeInUseOpen();
       compactor.scheduleIfBehind(compactedRevision); // a crash or a checkpoint stopped it half way
     } catch (RocksDBException | RuntimeException e) {
       closeDb("closed");
@@ -337,6 +367,27 @@ public final class KvStore implements AutoCloseable {
     return auth;
   }
 
+  /**
+   * The raised alarms (etcd's alarm store) after the last applied entry, ordered by type code then
+   * member id; never blocks.
+   */
+  public List<AlarmMember> alarms() {
+    return alarms.all();
+  }
+
+  /** Whether a NOSPACE alarm is raised, so writes are refused; never blocks. */
+  public boolean noSpaceAlarm() {
+    return alarms.noSpace();
+  }
+
+  /**
+   * The store's size for the space quota: {@link #dbSizeInUse()} (live table data plus memtables)
+   * as measured at most 50 ms of applying ago; a volatile read, cheap enough for every request.
+   */
+  public long quotaSize() {
+    return quotaSize;
+  }
+
   /** The revision history was compacted at (0 when never). Reads below it fail. */
   public long compactedRevision() {
     return compactedRevision;
@@ -421,7 +472,8 @@ public final class KvStore implements AutoCloseable {
               compactedRevision,
               index,
               options,
-              auth);
+              auth,
+              alarms);
       List<ApplyResult> out = new ArrayList<>(entries.size());
       for (Entry e : entries) {
         if (e.index() <= appliedIndex) {
@@ -451,8 +503,14 @@ public final class KvStore implements AutoCloseable {
       revision = applier.revision();
       compactedRevision = applier.compacted();
       auth = applier.auth();
+      alarms = applier.alarms();
       compactor.scheduleIfBehind(compactedRevision);
       appliedIndex = last;
+      long now = System.nanoTime();
+      if (now - quotaSizeAt >= SIZE_REFRESH_NANOS) {
+        quotaSizeAt = now;
+        quotaSize = sizeInUseOpen();
+      }
       return out;
     } catch (RocksDBException e) {
       throw new KvStorageException("apply up to index " + last + " failed", e);
@@ -762,19 +820,21 @@ public final class KvStore implements AutoCloseable {
    * memtables, summed over the column families; what etcd reports as {@code dbSizeInUse}.
    */
   public long dbSizeInUse() {
-    return withDb(
-        () -> {
-          long total = 0;
-          try {
-            for (ColumnFamilyHandle cf : handles) {
-              total += db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
-              total += db.getLongProperty(cf, "rocksdb.cur-size-all-mem-tables");
-            }
-          } catch (RocksDBException e) {
-            throw new KvStorageException("cannot read RocksDB size properties", e);
-          }
-          return total;
-        });
+    return withDb(this::sizeInUseOpen);
+  }
+
+  /** {@link #dbSizeInUse()} with the lock held and RocksDB open. */
+  private long sizeInUseOpen() {
+    long total = 0;
+    try {
+      for (ColumnFamilyHandle cf : handles) {
+        total += db.getLongProperty(cf, "rocksdb.estimate-live-data-size");
+        total += db.getLongProperty(cf, "rocksdb.cur-size-all-mem-tables");
+      }
+    } catch (RocksDBException e) {
+      throw new KvStorageException("cannot read RocksDB size properties", e);
+    }
+    return total;
   }
 
   /**

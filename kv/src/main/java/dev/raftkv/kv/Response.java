@@ -13,6 +13,7 @@ public sealed interface Response
         LeaseRevokeResponse,
         LeaseGrantResponse,
         MemberResponse,
-        AuthResponse {
+        AuthResponse,
+        AlarmRequest.Result {
   long revision();
 }

@@ -92,6 +92,17 @@ class KvFormatsTest {
     s.put(
         "cmd-server-lease-revoke",
         KvCommands.encode(new ServerRequest(new LeaseRevokeRequest(0x1234))));
+    s.put(
+        "cmd-alarm-get",
+        KvCommands.encode(new AlarmRequest(AlarmRequest.Action.GET, 0, AlarmType.NONE)));
+    s.put(
+        "cmd-alarm-activate-nospace",
+        KvCommands.encode(
+            new AlarmRequest(AlarmRequest.Action.ACTIVATE, 0x1234, AlarmType.NOSPACE)));
+    s.put(
+        "cmd-alarm-deactivate-corrupt",
+        KvCommands.encode(
+            new AlarmRequest(AlarmRequest.Action.DEACTIVATE, 0x1234, AlarmType.CORRUPT)));
     return s;
   }
 
@@ -126,6 +137,7 @@ class KvFormatsTest {
                     new Permission(Permission.Type.READWRITE, b("d"), new byte[] {0})))));
     s.put("auth-enabled-key", AuthRecords.ENABLED);
     s.put("auth-revision-key", AuthRecords.REVISION);
+    s.put("alarm-key", Alarms.key(new AlarmMember(0x1234, AlarmType.NOSPACE)));
     return s;
   }
 
