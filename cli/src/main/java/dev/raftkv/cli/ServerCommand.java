@@ -219,6 +219,14 @@ final class ServerCommand implements Callable<Integer> {
   long snapshotCount;
 
   @Option(
+      names = "--quota-backend-bytes",
+      defaultValue = "0",
+      description =
+          "Raise a NOSPACE alarm and refuse writes once the store takes this many bytes (etcd's"
+              + " flag; 0: etcd's default, 2 GiB; negative: no quota; default: ${DEFAULT-VALUE}).")
+  long quotaBackendBytes;
+
+  @Option(
       names = "--auth-token",
       defaultValue = "simple",
       description =
@@ -319,6 +327,7 @@ final class ServerCommand implements Callable<Integer> {
   ServerConfig configure() throws IOException {
     return configureFlags()
         .withSnapshotCount(snapshotCount)
+        .withQuotaBackendBytes(quotaBackendBytes)
         .withAuth(AuthConfig.parse(authToken, authTokenTtl, bcryptCost));
   }
 

@@ -55,6 +55,12 @@ enum EtcdError {
   ELECTION_NO_LEADER(Status.Code.UNKNOWN, "election: no leader"),
   /** A Proclaim or Resign without its leader key. */
   ELECTION_MISSING_LEADER_KEY(Status.Code.UNKNOWN, "\"leader\" field must be provided"),
+
+  /**
+   * etcd's {@code ErrGRPCNoSpace}: a write refused over the space quota, or while a NOSPACE alarm
+   * is raised (then it comes from the store as the kv module's NO_SPACE, with the same code).
+   */
+  NO_SPACE(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
   // etcd's auth errors; those raised at apply come as the kv module's KvException codes with the
   // same code and message (EtcdErrorTest holds the two tables to each other)
   ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),

@@ -84,6 +84,9 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(PutRequest req, StreamObserver<PutResponse> out) {
+    if (!server.quota().admit(SpaceQuota.cost(req), out)) {
+      return; // etcd's quotaKVServer checks before anything else
+    }
     if (req.getKey().isEmpty()) {
       out.onError(EtcdError.KEY_NOT_PROVIDED.exception());
       return;
@@ -110,6 +113,9 @@ final class EtcdKvService extends KVGrpc.KVImplBase {
 
   @Override
   public void txn(TxnRequest req, StreamObserver<TxnResponse> out) {
+    if (!server.quota().admit(SpaceQuota.cost(req), out)) {
+      return;
+    }
     Txn txn;
     try {
       txn = EtcdProtos.toKv(req);

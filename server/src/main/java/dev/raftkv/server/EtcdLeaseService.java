@@ -78,6 +78,9 @@ final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public void leaseGrant(LeaseGrantRequest req, StreamObserver<LeaseGrantResponse> out) {
+    if (!server.quota().admit(SpaceQuota.LEASE_OVERHEAD, out)) {
+      return; // etcd's quotaLeaseServer checks first
+    }
     if (req.getTTL() > MAX_LEASE_TTL) {
       out.onError(EtcdError.LEASE_TTL_TOO_LARGE.exception());
       return;

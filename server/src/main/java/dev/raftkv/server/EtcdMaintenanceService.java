@@ -1,5 +1,6 @@
 package dev.raftkv.server;
 
+import dev.raftkv.api.etcdserverpb.AlarmMember;
 import dev.raftkv.api.etcdserverpb.AlarmRequest;
 import dev.raftkv.api.etcdserverpb.AlarmResponse;
 import dev.raftkv.api.etcdserverpb.DefragmentRequest;
@@ -23,7 +24,7 @@ import java.util.concurrent.CompletionException;
 
 /**
  * etcd's {@code Maintenance} service: {@code Status} (what {@code etcdctl endpoint status} shows),
- * {@code Hash}, {@code HashKV}, {@code Alarm} (never any alarm), {@code Defragment} (nothing to
+ * {@code Hash}, {@code HashKV}, {@code Alarm} (through the log), {@code Defragment} (nothing to
  * do), {@code MoveLeader} and {@code Snapshot}. {@code Downgrade} answers UNIMPLEMENTED.
  */
 final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -90,10 +91,54 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     out.onCompleted();
   }
 
+  /**
+   * etcd's alarm call: GET, ACTIVATE and DEACTIVATE all go through the log (as etcd 3.4's), so a
+   * GET answers the alarms as of a linearizable point. Needs no permission (as etcd's).
+   */
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
-    out.onNext(AlarmResponse.newBuilder().setHeader(server.header()).build());
-    out.onCompleted();
+    dev.raftkv.kv.AlarmRequest.Action action =
+        switch (req.getAction()) {
+          case GET -> dev.raftkv.kv.AlarmRequest.Action.GET;
+          case ACTIVATE -> dev.raftkv.kv.AlarmRequest.Action.ACTIVATE;
+          case DEACTIVATE -> dev.raftkv.kv.AlarmRequest.Action.DEACTIVATE;
+          default -> null;
+        };
+    if (action == null) {
+      // etcd's applier answers an unknown action with nothing: an empty response
+      out.onNext(AlarmResponse.newBuilder().setHeader(server.header()).build());
+      out.onCompleted();
+      return;
+    }
+    dev.raftkv.kv.AlarmType type;
+    try {
+      type = dev.raftkv.kv.AlarmType.ofCode(req.getAlarmValue());
+    } catch (IllegalArgumentException e) {
+      out.onError(
+          io.grpc.Status.INVALID_ARGUMENT
+              .withDescription("etcdserver: " + e.getMessage())
+              .asRuntimeException());
+      return;
+    }
+    server.reply(
+        server.apply(
+            new dev.raftkv.kv.AlarmRequest(action, req.getMemberID(), type),
+            null,
+            r -> {
+              AlarmResponse.Builder b = AlarmResponse.newBuilder().setHeader(server.header());
+              for (dev.raftkv.kv.AlarmMember a : ((dev.raftkv.kv.AlarmRequest.Result) r).alarms()) {
+                b.addAlarms(toProto(a));
+              }
+              return b.build();
+            }),
+        out);
+  }
+
+  private static AlarmMember toProto(dev.raftkv.kv.AlarmMember a) {
+    return AlarmMember.newBuilder()
+        .setMemberID(a.memberId())
+        .setAlarmValue(a.type().code())
+        .build();
   }
 
   @Override
@@ -169,6 +214,11 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             .setIsLearner(s.conf().learners().contains(s.id()));
     if (s.leader() == 0) {
       b.addErrors(EtcdError.NO_LEADER.message());
+    }
+    for (dev.raftkv.kv.AlarmMember a : server.store().alarms()) {
+      // etcd lists each raised alarm in the status errors as the AlarmMember's text form
+      b.addErrors(
+          "memberID:" + Long.toUnsignedString(a.memberId()) + " alarm:" + a.type().name() + " ");
     }
     return b.build();
   }

@@ -36,8 +36,12 @@ final class KvServer {
   private final RequestTimeouts timeouts;
   private final Executor blockingReads;
   private final Authorizer auth;
+  private final SpaceQuota quota;
 
   /**
+   * A server core without a space quota (tests; a server passes its quota to the other
+   * constructor).
+   *
    * @param timeouts fails the calls not answered within the request timeout
    * @param blockingReads runs what reads RocksDB at once or waits (serializable ranges, a physical
    *     compaction's wait), which must not hold up the event loop the handlers run on
@@ -51,6 +55,24 @@ final class KvServer {
       RequestTimeouts timeouts,
       Executor blockingReads,
       Authorizer auth) {
+    this(runtime, kv, clusterId, memberId, timeouts, blockingReads, auth, -1);
+  }
+
+  /**
+   * @param quotaBytes the space quota ({@code --quota-backend-bytes}; 0: etcd's default, negative:
+   *     none)
+   */
+  KvServer(
+      RaftRuntime runtime,
+      KvStateMachine kv,
+      long clusterId,
+      long memberId,
+      RequestTimeouts timeouts,
+      Executor blockingReads,
+      Authorizer auth,
+      long quotaBytes) {
+    this.quota =
+        new SpaceQuota(this, quotaBytes == 0 ? ServerConfig.DEFAULT_QUOTA_BYTES : quotaBytes);
     this.runtime = runtime;
     this.auth = auth;
     this.kv = kv;
@@ -81,6 +103,11 @@ final class KvServer {
       out.onError(e);
       return false;
     }
+  }
+
+  /** The space quota writes are checked against before they are proposed. */
+  SpaceQuota quota() {
+    return quota;
   }
 
   RaftRuntime runtime() {

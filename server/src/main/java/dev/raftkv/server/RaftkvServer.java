@@ -217,7 +217,15 @@ public final class RaftkvServer implements AutoCloseable {
         Executors.newCachedThreadPool(daemon("raftkv-grpc-" + Long.toHexString(id)));
     parts.add("grpc call threads", grpcCalls, grpcCalls::shutdownNow);
     KvServer server =
-        new KvServer(runtime, kv, identity.clusterId(), id, timeouts, grpcCalls, authorizer);
+        new KvServer(
+            runtime,
+            kv,
+            identity.clusterId(),
+            id,
+            timeouts,
+            grpcCalls,
+            authorizer,
+            config.quotaBackendBytes());
     WatchHub watchHub =
         new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
     OwnerQueue owners = new OwnerQueue(server, leases, new KeyWatches(watchHub));
@@ -267,6 +275,16 @@ public final class RaftkvServer implements AutoCloseable {
                 timeout));
     publisher.start(scheduler);
     this.started = true;
+    if (config.quotaBackendBytes() < 0) {
+      LOG.log(System.Logger.Level.WARNING, "disabled backend quota (--quota-backend-bytes < 0)");
+    } else if (config.quotaBackendBytes() > ServerConfig.MAX_QUOTA_BYTES) {
+      // etcd's warning: a quota above 8 GiB is allowed, but past what etcd is tested with
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "--quota-backend-bytes {0} exceeds the maximum value {1}",
+          config.quotaBackendBytes(),
+          ServerConfig.MAX_QUOTA_BYTES);
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "member {0} ({1}) of cluster {2} started; peers on {3}, admin on {4}",

@@ -47,6 +47,10 @@ import java.util.TreeMap;
  *     URL and every connection to the other members when the peer URL is {@code https://}
  * @param auth auth tokens and password hashing (etcd's {@code --auth-token}, {@code
  *     --auth-token-ttl}, {@code --bcrypt-cost}); null means {@link AuthConfig#DEFAULTS}
+ * @param quotaBackendBytes the space quota (etcd's {@code --quota-backend-bytes}): past it the
+ *     member raises a NOSPACE alarm and writes are refused. 0 means etcd's default, {@value
+ *     #DEFAULT_QUOTA_BYTES} (2 GiB); a negative value turns the quota off (as etcd); above {@value
+ *     #MAX_QUOTA_BYTES} (8 GiB) the server warns at start, as etcd does
  */
 public record ServerConfig(
     String name,
@@ -63,7 +67,14 @@ public record ServerConfig(
     long snapshotCount,
     List<URI> listenClientUrls,
     TlsSettings tls,
-    AuthConfig auth) {
+    AuthConfig auth,
+    long quotaBackendBytes) {
+
+  /** etcd's default {@code --quota-backend-bytes} (2 GiB). */
+  public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
+
+  /** etcd's suggested maximum {@code --quota-backend-bytes} (8 GiB): above it, a warning. */
+  public static final long MAX_QUOTA_BYTES = 8L * 1024 * 1024 * 1024;
 
   /** etcd's default {@code --snapshot-count}. */
   public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -126,6 +137,66 @@ public record ServerConfig(
     if (auth == null) {
       auth = AuthConfig.DEFAULTS;
     }
+    if (quotaBackendBytes == 0) {
+      quotaBackendBytes = DEFAULT_QUOTA_BYTES;
+    }
+  }
+
+  /** A configuration with etcd's default space quota. */
+  public ServerConfig(
+      String name,
+      Path dataDir,
+      URI clientUrl,
+      URI peerUrl,
+      URI adminUrl,
+      Map<String, URI> initialCluster,
+      boolean newCluster,
+      String token,
+      int heartbeatMs,
+      int electionMs,
+      List<URI> advertiseClientUrls,
+      long snapshotCount,
+      List<URI> listenClientUrls,
+      TlsSettings tls,
+      AuthConfig auth) {
+    this(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        snapshotCount,
+        listenClientUrls,
+        tls,
+        auth,
+        0);
+  }
+
+  /** This configuration with {@code --quota-backend-bytes} set to {@code bytes} (0: default). */
+  public ServerConfig withQuotaBackendBytes(long bytes) {
+    return new ServerConfig(
+        name,
+        dataDir,
+        clientUrl,
+        peerUrl,
+        adminUrl,
+        initialCluster,
+        newCluster,
+        token,
+        heartbeatMs,
+        electionMs,
+        advertiseClientUrls,
+        snapshotCount,
+        listenClientUrls,
+        tls,
+        auth,
+        bytes);
   }
 
   /** This configuration with the auth settings {@code newAuth}. */
@@ -145,7 +216,8 @@ public record ServerConfig(
         snapshotCount,
         listenClientUrls,
         tls,
-        newAuth);
+        newAuth,
+        quotaBackendBytes);
   }
 
   /**
@@ -289,7 +361,8 @@ public record ServerConfig(
         count,
         listenClientUrls,
         tls,
-        auth);
+        auth,
+        quotaBackendBytes);
   }
 
   /** A configuration whose advertised client URL is {@code clientUrl}. */
