@@ -110,6 +110,9 @@ public final class NodeDriver {
   private volatile boolean closed;
   private volatile RuntimeException failure;
 
+  /** The apply thread's failure, after which it applies nothing more (see onApplyThread). */
+  private volatile RuntimeException applyFailure;
+
   private record ConfWaiter(ConfChange change, CompletableFuture<Void> future) {}
 
   /** A transfer asked for; {@code asked} once the node took it (loop thread only). */
@@ -474,7 +477,7 @@ public final class NodeDriver {
       }
       if (!rd.snapshot().isEmpty()) {
         Snapshot snap = rd.snapshot();
-        applier.execute(() -> restore(snap));
+        onApplyThread(() -> restore(snap));
         handToApply(rd);
         // The store now holds it: older checkpoints may go (in order with the snapshot thread's
         // other work, as after a snapshot of our own).
@@ -492,7 +495,7 @@ public final class NodeDriver {
   private void handToApply(Ready rd) {
     if (!rd.committedEntries().isEmpty()) {
       List<Entry> committed = rd.committedEntries();
-      applier.execute(() -> apply(committed));
+      onApplyThread(() -> apply(committed));
     }
     List<ReadWaiter> served = new ArrayList<>(rd.readStates().size());
     for (ReadState r : rd.readStates()) {
@@ -503,12 +506,37 @@ public final class NodeDriver {
     }
     if (!served.isEmpty()) {
       // One task for the whole heartbeat round's reads.
-      applier.execute(() -> waitApplied(served));
+      onApplyThread(() -> waitApplied(served));
     }
   }
 
   // ---------------------------------------------------------------------------------------------
   // The apply thread
+
+  /**
+   * Runs {@code task} on the apply thread unless an earlier task there failed. A failure there (the
+   * state machine could not write: a full disk, an I/O error) stops the driver as a storage failure
+   * on the loop does (fail-stop): the entries after the one that failed must not be applied over
+   * the gap, and retrying the write could apply what RocksDB half wrote, or hide a lost fsync. A
+   * restart replays the log from the store's applied index.
+   */
+  private void onApplyThread(Runnable task) {
+    applier.execute(
+        () -> {
+          if (applyFailure != null) {
+            return;
+          }
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            applyFailure = e;
+            submit(
+                () -> {
+                  throw new IllegalStateException("apply failed: " + e, e);
+                });
+          }
+        });
+  }
 
   private void restore(Snapshot snap) {
     stateMachine.restore(snap);

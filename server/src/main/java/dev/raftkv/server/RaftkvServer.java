@@ -531,8 +531,44 @@ public final class RaftkvServer implements AutoCloseable {
    */
   private void stopAfterFailure(Throwable cause) {
     failure = cause;
-    LOG.log(System.Logger.Level.ERROR, self() + " stops: its raft node failed: " + cause, cause);
+    String disk = diskError(cause);
+    if (disk != null) {
+      // One line an operator can act on; the stack trace is only for debugging.
+      LOG.log(
+          System.Logger.Level.ERROR,
+          self()
+              + " stops: cannot write its data dir "
+              + config.dataDir()
+              + ": "
+              + disk
+              + " (free space or fix the disk, then restart it: what was acknowledged is in the"
+              + " Raft log and is applied again)");
+      LOG.log(System.Logger.Level.DEBUG, "the failure", cause);
+    } else {
+      LOG.log(System.Logger.Level.ERROR, self() + " stops: its raft node failed: " + cause, cause);
+    }
     inBackground("raftkv-failed-", this::close);
+  }
+
+  /**
+   * The innermost message of a storage failure in {@code cause}'s chain (an I/O error of the WAL, a
+   * RocksDB write that failed), or null when it is no storage failure.
+   */
+  static String diskError(Throwable cause) {
+    boolean storage = false;
+    String message = null;
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.IOException
+          || t instanceof java.io.UncheckedIOException
+          || t instanceof dev.raftkv.kv.KvStorageException
+          || t.getClass().getName().equals("org.rocksdb.RocksDBException")) {
+        storage = true;
+      }
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+    }
+    return storage ? message : null;
   }
 
   /** "member NAME (ID)", for the log. */

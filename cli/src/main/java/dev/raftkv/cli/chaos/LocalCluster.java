@@ -140,6 +140,24 @@ public final class LocalCluster implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Waits up to {@code millis} for member {@code i}'s process to exit by itself and returns its
+   * exit code, or null if it is still running (or was never started).
+   */
+  public Integer awaitExitCode(int i, long millis) throws InterruptedException {
+    Process p;
+    synchronized (this) {
+      p = procs.get(i);
+    }
+    if (p == null || !p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+      return null;
+    }
+    synchronized (this) {
+      procs.remove(i, p);
+    }
+    return p.exitValue();
+  }
+
   /** Member {@code i}'s gRPC client address, {@code 127.0.0.1:port}. */
   public String clientTarget(int i) {
     return "127.0.0.1:" + ports[i][0];
