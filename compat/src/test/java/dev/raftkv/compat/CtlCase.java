@@ -80,6 +80,15 @@ final class CtlCase implements Step {
     return this;
   }
 
+  /**
+   * The decimal member ids {@code etcdctl alarm list|disarm} prints ({@code memberID:<n>}) masked:
+   * each side's member ids are its own.
+   */
+  CtlCase maskAlarmMemberIds() {
+    post = post.andThen(s -> s.replaceAll("memberID:\\d+", "memberID:<member id>"))::apply;
+    return this;
+  }
+
   /** The keys of a lease compared sorted (etcd lists them in random order). */
   CtlCase unorderedLeaseKeys() {
     post = OutputNormalizer::sortLeaseKeys;
