@@ -113,6 +113,10 @@ class DiskFullIT {
     assertThat(countLines(log, "stops: cannot write its data dir"))
         .as("one clear line saying why (log:%n%s)", tail(log))
         .isEqualTo(1);
+    String line =
+        log.lines().filter(l -> l.contains("stops: cannot write its data dir")).findFirst().get();
+    assertThat(line).as("it names the disk error").contains("No space left on device");
+    System.out.println("DiskFullIT: the stopped member logged: " + line);
     assertThat(acked).as("writes were acknowledged before the fault").isNotEmpty();
 
     // Free space: the same tmpfs, bigger. Restart; it catches up from the log.
