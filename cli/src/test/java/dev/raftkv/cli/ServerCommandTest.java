@@ -53,6 +53,23 @@ class ServerCommandTest {
   }
 
   @Test
+  void quotaBackendBytesTakesEtcdsDefaultForZeroAndKeepsAnyOtherValue() throws Exception {
+    assertThat(configure().quotaBackendBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(configure("--quota-backend-bytes", "0").quotaBackendBytes())
+        .isEqualTo(ServerConfig.DEFAULT_QUOTA_BYTES);
+    assertThat(configure("--quota-backend-bytes", "8388608").quotaBackendBytes())
+        .isEqualTo(8388608);
+    assertThat(configure("--quota-backend-bytes", "-1").quotaBackendBytes())
+        .as("negative: no quota, as etcd")
+        .isEqualTo(-1);
+    assertThat(
+            configure("--quota-backend-bytes", "8388608", "--snapshot-count", "10")
+                .quotaBackendBytes())
+        .as("kept by the other settings' copies")
+        .isEqualTo(8388608);
+  }
+
+  @Test
   void advertisedUrlsAreWhatTheClusterIsToldWhileTheListenUrlsAreWhereTheMemberBinds()
       throws Exception {
     ServerConfig c =
