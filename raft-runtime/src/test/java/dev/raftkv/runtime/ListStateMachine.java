@@ -13,8 +13,22 @@ final class ListStateMachine implements StateMachine {
   private final List<String> values = new ArrayList<>();
   private long applied;
 
+  /** A payload whose apply fails as a full disk would (null: none). */
+  private volatile String failOn;
+
+  /** Makes the apply of a batch holding {@code value} throw, as a write to a full disk does. */
+  void failOn(String value) {
+    failOn = value;
+  }
+
   @Override
   public synchronized List<?> apply(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (failOn != null && failOn.equals(new String(e.data(), StandardCharsets.UTF_8))) {
+        throw new java.io.UncheckedIOException(
+            new java.io.IOException("test: No space left on device"));
+      }
+    }
     for (Entry e : entries) {
       if (e.index() <= applied) {
         throw new AssertionError("entry " + e.index() + " applied twice (applied " + applied + ")");

@@ -176,6 +176,27 @@ class RaftRuntimeTest {
   }
 
   @Test
+  void aStateMachineThatCannotApplyStopsTheRuntimeAndAppliesNothingMore() throws Exception {
+    startMemoryCluster(0);
+    long leader = awaitLeader();
+    long follower = VOTERS.stream().filter(id -> id != leader).findFirst().orElseThrow();
+    write(leader, "before");
+    awaitEverywhere("before");
+    RaftRuntime r = runtimes.get(follower);
+    machines.get(follower).failOn("full");
+    write(leader, "full");
+    Throwable cause = r.failed().get(20, TimeUnit.SECONDS);
+    assertThat(cause).hasMessageContaining("apply failed").hasMessageContaining("No space left");
+    // The others go on; the failed member applies nothing after the batch that failed.
+    cutOff.add(follower);
+    write(leader, "after");
+    awaitEverywhere("after");
+    assertThat(machines.get(follower).values()).containsExactly("before");
+    assertThatThrownBy(() -> r.propose(new byte[] {1}).get(20, TimeUnit.SECONDS))
+        .hasMessageContaining("failed");
+  }
+
+  @Test
   void aRuntimeClosedNormallyNeverReportsAFailure() throws Exception {
     startMemoryCluster(0);
     write(awaitLeader(), "x");
