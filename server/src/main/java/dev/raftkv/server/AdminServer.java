@@ -31,13 +31,13 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
- * leader is known, 503 otherwise), {@code GET /status} (role, term, leader, commit and applied
- * index, whether detached and the blocked peers as JSON: the seed 002 harness's questions), {@code
- * POST /detach} and {@code POST /attach} (the seed 000 partition switch), {@code POST
- * /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see {@link
- * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
- * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
- * 400 on a malformed id.
+ * leader is known and no alarm is raised, as etcd's; 503 otherwise), {@code GET /status} (role,
+ * term, leader, commit and applied index, whether detached and the blocked peers as JSON: the seed
+ * 002 harness's questions), {@code POST /detach} and {@code POST /attach} (the seed 000 partition
+ * switch), {@code POST /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block
+ * lists, see {@link TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code
+ * /unblock} without peers clears the list). Both answer {@code {"blocked":[...]}} with the list
+ * after the change, or 400 on a malformed id.
  *
  * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
  * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate (the
@@ -68,13 +68,15 @@ final class AdminServer implements AutoCloseable {
    *
    * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
    * @param access who may make the changes
+   * @param alarmed whether an alarm is raised (etcd's health is false then)
    */
   static AdminServer start(
       ServerConfig config,
       RaftRuntime runtime,
       TcpTransport transport,
       ServerTls tls,
-      AdminAccess access)
+      AdminAccess access,
+      java.util.function.BooleanSupplier alarmed)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
@@ -102,7 +104,7 @@ final class AdminServer implements AutoCloseable {
         "/health",
         ex -> {
           Status s = runtime.status();
-          boolean ok = s.leader() != 0 && !transport.isDetached();
+          boolean ok = s.leader() != 0 && !transport.isDetached() && !alarmed.getAsBoolean();
           reply(ex, ok ? 200 : 503, JSON.createObjectNode().put("health", String.valueOf(ok)));
         });
     http.createContext(

@@ -210,7 +210,8 @@ public final class RaftkvServer implements AutoCloseable {
                 runtime,
                 transport,
                 ServerConfig.isHttps(config.adminUrl()) ? clientTls : null,
-                adminAccess));
+                adminAccess,
+                () -> !kv.store().alarms().isEmpty()));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =

@@ -75,6 +75,14 @@ class AlarmQuotaIT {
     }
   }
 
+  private int health() throws IOException, InterruptedException {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(URI.create(server.adminUrl() + "/health")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   private KVGrpc.KVBlockingStub kv() {
     return KVGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -121,6 +129,7 @@ class AlarmQuotaIT {
         .containsExactly(nospace);
     assertThat(maintenance().status(StatusRequest.getDefaultInstance()).getErrorsList())
         .containsExactly("memberID:4660 alarm:NOSPACE ");
+    assertThat(health()).as("etcd's /health is false while an alarm is raised").isEqualTo(503);
 
     assertNoSpace(() -> kv().put(put("b", "2")));
     assertNoSpace(
@@ -149,6 +158,7 @@ class AlarmQuotaIT {
     assertThat(alarm(AlarmRequest.AlarmAction.DEACTIVATE, me, AlarmType.NOSPACE).getAlarmsList())
         .containsExactly(nospace);
     assertThat(alarm(AlarmRequest.AlarmAction.GET, 0, AlarmType.NONE).getAlarmsList()).isEmpty();
+    assertThat(health()).isEqualTo(200);
     kv().put(put("b", "2"));
   }
 
