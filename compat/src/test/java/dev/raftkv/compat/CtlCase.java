@@ -89,6 +89,18 @@ final class CtlCase implements Step {
     return this;
   }
 
+  /**
+   * Repeated lines compared once: etcd raises a quota's NOSPACE alarm on every member whose own
+   * database crossed it by the time the first alarm is applied (a race), so after masking its
+   * member ids its {@code alarm list} may repeat a line a varying number of times.
+   */
+  CtlCase distinctLines() {
+    post =
+        post.andThen(s -> s.lines().distinct().map(l -> l + "\n").reduce("", String::concat))
+            ::apply;
+    return this;
+  }
+
   /** The keys of a lease compared sorted (etcd lists them in random order). */
   CtlCase unorderedLeaseKeys() {
     post = OutputNormalizer::sortLeaseKeys;
