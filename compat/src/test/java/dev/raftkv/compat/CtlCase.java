@@ -81,8 +81,9 @@ final class CtlCase implements Step {
   }
 
   /**
-   * The decimal member ids {@code etcdctl alarm list|disarm} prints ({@code memberID:<n>}) masked:
-   * each side's member ids are its own.
+   * The decimal member ids {@code etcdctl alarm list|disarm} and the status errors print ({@code
+   * memberID:<n>}) masked: each side's member ids are its own. Call after {@link #unordered} and
+   * the like, which replace what was set before them.
    */
   CtlCase maskAlarmMemberIds() {
     post = post.andThen(s -> s.replaceAll("memberID:\\d+", "memberID:<member id>"))::apply;
