@@ -16,7 +16,8 @@ final class Ranges {
   /**
    * How many keys of {@code r}'s range it needs in full: none for a count; with no sorting or
    * filtering, its limit plus one (enough to know there are more); otherwise every key (sorted and
-   * filtered, then cut, as etcd's apply does).
+   * filtered, then cut, as etcd's apply does). The limit is the client's long: one that leaves no
+   * room for the extra key (up to {@link Long#MAX_VALUE}) keeps every key rather than overflow.
    */
   static long keep(Range r) {
     if (r.countOnly()) {
@@ -28,7 +29,9 @@ final class Ranges {
             || r.maxModRevision() != 0
             || r.minCreateRevision() != 0
             || r.maxCreateRevision() != 0;
-    return filtered || r.limit() <= 0 ? Long.MAX_VALUE : r.limit() + 1;
+    return filtered || r.limit() <= 0 || r.limit() >= Long.MAX_VALUE - 1
+        ? Long.MAX_VALUE
+        : r.limit() + 1;
   }
 
   /** Whether {@code r}'s keys can be read without values (keys_only still sorts by value). */
