@@ -2,6 +2,7 @@ package dev.raftkv.kv;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.rocksdb.RocksIterator;
 
 /**
  * The byte layout of the RocksDB column families (see docs/kv.md).
@@ -121,6 +122,32 @@ final class Codec {
 
   static long subOf(byte[] kvKey) {
     return ~ByteBuffer.wrap(kvKey, kvKey.length - 8, 8).getLong();
+  }
+
+  /**
+   * The {@code kv} key {@code it} is at when it is a record of {@code group}, else null. Reads at
+   * most {@code group.length + REV_LEN} bytes of the key: a seek for a key that is absent lands on
+   * the next key in order, which may be of any size (up to a request's), and must not be copied
+   * whole just to learn it is another key's.
+   */
+  static byte[] keyInGroup(RocksIterator it, byte[] group) {
+    byte[] k = new byte[group.length + REV_LEN];
+    int size = it.key(k, 0, k.length);
+    return size == k.length && Arrays.equals(k, 0, group.length, group, 0, group.length) ? k : null;
+  }
+
+  /**
+   * The key {@code it} is at when it sorts before {@code upper} (unsigned), else null. Reads at
+   * most {@code upper.length} bytes of a key that does not (see {@link #keyInGroup}); a key that
+   * does is returned whole.
+   */
+  static byte[] keyBelow(RocksIterator it, byte[] upper) {
+    byte[] head = new byte[upper.length];
+    int size = it.key(head, 0, head.length);
+    if (Arrays.compareUnsigned(head, 0, Math.min(size, head.length), upper, 0, upper.length) >= 0) {
+      return null;
+    }
+    return size == head.length ? head : size < head.length ? Arrays.copyOf(head, size) : it.key();
   }
 
   static boolean startsWith(byte[] b, byte[] prefix) {

@@ -201,8 +201,8 @@ final class Compactor implements AutoCloseable {
     for (byte[] group : groups) {
       boolean newest = true;
       for (kv.seek(Codec.seekAtOrBelow(group, to)); kv.isValid(); kv.next()) {
-        byte[] k = kv.key();
-        if (!Codec.startsWith(k, group) || k.length != group.length + Codec.REV_LEN) {
+        byte[] k = Codec.keyInGroup(kv, group); // the last one read is the next key's
+        if (k == null) {
           break;
         }
         if (!newest || Codec.isTombstone(kv.value())) {

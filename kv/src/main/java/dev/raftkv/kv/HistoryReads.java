@@ -52,9 +52,10 @@ final class HistoryReads {
           events.add(
               new Event(Event.Type.DELETE, new KeyValue(key, 0, main, 0, Bytes.EMPTY, 0), prev));
         } else {
-          byte[] kvKey = Codec.kvKey(Codec.group(key), main, Codec.revKeySub(k));
+          byte[] group = Codec.group(key);
+          byte[] kvKey = Codec.kvKey(group, main, Codec.revKeySub(k));
           kvs.seek(kvKey);
-          if (!kvs.isValid() || !Arrays.equals(kvs.key(), kvKey)) {
+          if (!kvs.isValid() || !Arrays.equals(Codec.keyInGroup(kvs, group), kvKey)) {
             throw new IllegalStateException("rev record without kv record at " + main);
           }
           events.add(new Event(Event.Type.PUT, Codec.decode(kvKey, kvs.value(), false), prev));

@@ -48,8 +48,9 @@ final class MvccView implements Ranges.Scan {
     try (RocksIterator it = source.iterator(kvCf)) {
       it.seek(Codec.group(key));
       while (it.isValid()) {
-        byte[] k = it.key();
-        if (upper != null && Bytes.compare(k, upper) >= 0) {
+        // the first key past the range is read no further than the bound: it may be huge
+        byte[] k = upper == null ? it.key() : Codec.keyBelow(it, upper);
+        if (k == null) {
           return;
         }
         byte[] group = Arrays.copyOf(k, Codec.groupLength(k));
@@ -87,8 +88,8 @@ final class MvccView implements Ranges.Scan {
     if (!it.isValid()) {
       return null;
     }
-    byte[] k = it.key();
-    if (!Codec.startsWith(k, group) || k.length != group.length + Codec.REV_LEN) {
+    byte[] k = Codec.keyInGroup(it, group); // an absent key's seek lands on the next key
+    if (k == null) {
       return null;
     }
     byte[] v = it.value();
