@@ -12,6 +12,10 @@ import io.grpc.stub.StreamObserver;
 /**
  * etcd's {@code Watch} service: one bidirectional stream carries any number of watchers, created
  * and canceled by the client's requests; the {@link WatchHub} sends their events.
+ *
+ * <p>Its handlers must not block: they run on the Netty event loop that read the request (see
+ * {@link RaftkvServer}), so a watcher is registered, at the revision the member has, before any
+ * later request of the connection is read, and sees every write sent after its create request.
  */
 final class EtcdWatchService extends WatchGrpc.WatchImplBase {
   private final WatchHub hub;

@@ -1,6 +1,7 @@
 package dev.raftkv.server;
 
 import dev.raftkv.api.etcdserverpb.KVGrpc;
+import dev.raftkv.api.etcdserverpb.WatchGrpc;
 import dev.raftkv.kv.KvOptions;
 import dev.raftkv.kv.KvStateMachine;
 import dev.raftkv.kv.LeaseExpiry;
@@ -421,8 +422,13 @@ public final class RaftkvServer implements AutoCloseable {
    * <p>Threads: the KV service's handlers never block (they queue a proposal or a read barrier and
    * return; see {@link EtcdKvService}), so its calls run on the Netty event loop that read them:
    * gRPC's default executor would hand every call to a pool thread and back, which on a loaded
-   * machine costs more than the handler. Every other service may block (membership checks wait for
-   * heartbeats, hashes scan the store, snapshots copy files) and runs on {@code calls}.
+   * machine costs more than the handler. The Watch service's handlers never block either (they
+   * register or cancel a watcher under the hub's lock; sending is the hub's threads' work), and run
+   * there too for a stronger reason: a create request is registered before the event loop reads the
+   * next request of the connection, so a write sent after it (jetcd's watch tests write without
+   * waiting for "created") is never applied before the watcher exists. On a pool thread, 30 of 300
+   * such creates were registered after the write. Every other service may block (membership checks
+   * wait for heartbeats, hashes scan the store, snapshots copy files) and runs on {@code calls}.
    */
   private static Server startGrpc(
       URI url,
@@ -443,7 +449,9 @@ public final class RaftkvServer implements AutoCloseable {
               new ServerCallExecutorSupplier() {
                 @Override
                 public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
-                  return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                  String service = call.getMethodDescriptor().getServiceName();
+                  return KVGrpc.SERVICE_NAME.equals(service)
+                          || WatchGrpc.SERVICE_NAME.equals(service)
                       ? null // the direct executor
                       : calls;
                 }

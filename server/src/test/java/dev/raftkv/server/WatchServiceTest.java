@@ -192,6 +192,38 @@ class WatchServiceTest {
     return e.getKv().getValue().toStringUtf8();
   }
 
+  /**
+   * jetcd's watch tests create a watch and write at once, without waiting for "created": a create
+   * request that reached the member before a write (same connection, sent first) must be registered
+   * before that write is applied, every time, and see it.
+   */
+  @Test
+  void aWatchCreatedThenWrittenAtOnceSeesTheWriteEveryTime() throws Exception {
+    Watch w = new Watch();
+    int iterations = 300;
+    int late = 0;
+    for (int i = 0; i < iterations; i++) {
+      String k = "race/" + i;
+      w.out.onNext(WatchRequest.newBuilder().setCreateRequest(create(k)).build());
+      long rev = put(k, "v"); // sent after the create, on the same connection
+      WatchResponse created = w.next();
+      assertThat(created.getCreated()).as("created: " + created).isTrue();
+      assertThat(created.getWatchId()).isEqualTo(i);
+      if (created.getHeader().getRevision() >= rev) {
+        late++;
+        continue; // registered after the write: its event is lost (counted below)
+      }
+      List<Event> got = w.events(1);
+      assertThat(key(got.get(0))).isEqualTo(k);
+      assertThat(got.get(0).getKv().getModRevision()).isEqualTo(rev);
+    }
+    assertThat(late).as("watches registered after the write that followed them").isZero();
+  }
+
+  private static WatchCreateRequest.Builder create(String key) {
+    return WatchCreateRequest.newBuilder().setKey(bs(key));
+  }
+
   @Test
   void liveEventsForOneKeyInRevisionOrder() throws Exception {
     Watch w = new Watch();
