@@ -288,6 +288,86 @@ class JetcdIT {
     }
   }
 
+  /**
+   * jetcd's WatchTest pattern, 50 times over the 3 members (the watch and the put may reach
+   * different members): a watch that announced its creation sees the put made right after, every
+   * time. A watch with start revision 0 is registered at the revision its member has when the
+   * create arrives, and every later write gets a higher revision on every member.
+   */
+  @Test
+  void aWatchSeesEveryPutMadeAfterItsCreatedResponse() throws Exception {
+    KV kv = client.getKVClient();
+    int missed = 0;
+    for (int i = 0; i < 50; i++) {
+      ByteSequence key = bs("watch-race/" + i);
+      java.util.concurrent.CountDownLatch created = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+      Watch.Watcher watcher =
+          client
+              .getWatchClient()
+              .watch(
+                  key,
+                  WatchOption.builder().withCreateNotify(true).build(),
+                  r -> {
+                    if (r.isCreatedNotify()) {
+                      created.countDown();
+                    }
+                    for (WatchEvent e : r.getEvents()) {
+                      if (e.getKeyValue().getKey().equals(key)) {
+                        seen.countDown();
+                      }
+                    }
+                  });
+      try {
+        assertThat(created.await(WAIT_S, TimeUnit.SECONDS)).as("created, watch " + i).isTrue();
+        kv.put(key, bs("v")).get(WAIT_S, TimeUnit.SECONDS);
+        if (!seen.await(WAIT_S, TimeUnit.SECONDS)) {
+          missed++;
+        }
+      } finally {
+        watcher.close();
+      }
+    }
+    assertThat(missed).as("puts missed by a watch created before them, of 50").isZero();
+  }
+
+  /**
+   * jetcd's WatchTest exactly: watch, then put at once without waiting for the watch to be created,
+   * 50 times, through one member (one connection: the create request is sent before the put). The
+   * member registers the watch when it reads the create, before it reads the put.
+   */
+  @Test
+  void aWatchThenAnImmediatePutThroughOneMemberNeverMissesTheEvent() throws Exception {
+    int missed = 0;
+    try (Client one = Client.builder().endpoints(urls(List.of(0))).build()) {
+      KV kv = one.getKVClient();
+      for (int i = 0; i < 50; i++) {
+        ByteSequence key = bs("watch-at-once/" + i);
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        Watch.Watcher watcher =
+            one.getWatchClient()
+                .watch(
+                    key,
+                    r -> {
+                      for (WatchEvent e : r.getEvents()) {
+                        if (e.getKeyValue().getKey().equals(key)) {
+                          seen.countDown();
+                        }
+                      }
+                    });
+        try {
+          kv.put(key, bs("v")).get(WAIT_S, TimeUnit.SECONDS);
+          if (!seen.await(5, TimeUnit.SECONDS)) {
+            missed++;
+          }
+        } finally {
+          watcher.close();
+        }
+      }
+    }
+    assertThat(missed).as("puts missed by a watch created just before them, of 50").isZero();
+  }
+
   @Test
   void memberListNamesEveryMember() throws Exception {
     List<Member> members =
