@@ -90,9 +90,13 @@ class DiskFullIT {
     KVGrpc.KVBlockingStub k2 = kv(2);
     ByteString value = ByteString.copyFrom(new byte[256 * 1024]);
     List<String> acked = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
     Integer exit = null;
-    // 192 MiB fills after a few hundred such puts (WAL and store); go on well past it.
-    for (int i = 0; i < 1200 && exit == null; i++) {
+    // 192 MiB fills after a few hundred such puts (WAL and store); go on well past it, for at
+    // most 3 minutes. A refused put (an election on a loaded machine) waits for a leader again, so
+    // refusals cannot use up the puts before the disk fills (a CI run once refused them all).
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    for (int i = 0; i < 2400 && exit == null && System.nanoTime() < deadline; i++) {
       String key = "k" + i;
       PutRequest put =
           PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(value).build();
@@ -101,6 +105,8 @@ class DiskFullIT {
         acked.add(key);
       } catch (StatusRuntimeException e) {
         // not acknowledged: the member that was asked may have lost its leader to the full disk
+        refused.add(key + ": " + e.getStatus());
+        LocalCluster.await(STARTUP_MS, () -> cluster.leaderAmong(cluster.members()) != 0);
       }
       exit = cluster.awaitExitCode(FULL_MEMBER, 0);
     }
@@ -108,7 +114,12 @@ class DiskFullIT {
       exit = cluster.awaitExitCode(FULL_MEMBER, 60_000);
     }
     String log = Files.readString(cluster.logFile(FULL_MEMBER), StandardCharsets.UTF_8);
-    assertThat(exit).as("the member on the full disk exited (log:%n%s)", tail(log)).isNotNull();
+    assertThat(exit)
+        .as(
+            "the member on the full disk exited (%d puts acknowledged, %d refused, the first: %s;"
+                + " log:%n%s)",
+            acked.size(), refused.size(), refused.isEmpty() ? "none" : refused.get(0), tail(log))
+        .isNotNull();
     assertThat(exit).as("a non-zero exit").isNotZero();
     assertThat(countLines(log, "stops: cannot write its data dir"))
         .as("one clear line saying why (log:%n%s)", tail(log))
