@@ -34,6 +34,19 @@ final class Hashes {
     return crc.getValue();
   }
 
+  /** How many records {@code families} hold in {@code read}'s snapshot. */
+  static long countRecords(StoreRead read, List<ColumnFamilyHandle> families) {
+    long n = 0;
+    for (ColumnFamilyHandle cf : families) {
+      try (RocksIterator it = read.iterator(cf)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /**
    * A CRC32 over every record of {@code families} (length-prefixed keys and values, in order) after
    * the read's revision and compacted revision.

@@ -131,17 +131,8 @@ public final class KvStore implements AutoCloseable {
   /** The raised alarms after the last apply call (replaced whole). */
   private volatile Alarms alarms = Alarms.EMPTY;
 
-  /**
-   * {@link #dbSizeInUse()} as last measured, for the space quota: measured at open and after an
-   * apply call at most every {@link #SIZE_REFRESH_NANOS}, so reading it costs a volatile read.
-   */
-  private volatile long quotaSize;
-
-  /** When {@link #quotaSize} was last measured ({@link System#nanoTime()}); apply thread only. */
-  private long quotaSizeAt;
-
-  /** How often, at most, an apply call measures the store's size again (50 ms). */
-  private static final long SIZE_REFRESH_NANOS = 50_000_000L;
+  /** {@link #dbSizeInUse()} for the space quota: measured at open and at most every 50 ms after. */
+  private final QuotaSize quotaSize = new QuotaSize();
 
   /** Counts the databases opened (a restore opens another); lock held to change. */
   private long generation;
@@ -212,40 +203,13 @@ public final class KvStore implements AutoCloseable {
       compactor.opened(
           Codec.toLong(db.get(metaCf, Codec.META_COMPACTED_PHYSICALLY), compactedRevision));
       generation++;
-      RocksDB opened = db;
-      auth =
-          AuthRecords.load(
-              new Source() {
-                @Override
-                public RocksIterator iterator(ColumnFamilyHandle cf) {
-                  return opened.newIterator(cf);
-                }
-
-                @Override
-                public byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
-                  return opened.get(cf, key);
-                }
-              },
-              metaCf);
-      alarms =
-          Alarms.load(
-              new Source() {
-                @Override
-                public RocksIterator iterator(ColumnFamilyHandle cf) {
-                  return opened.newIterator(cf);
-                }
-
-                @Override
-                public byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
-                  return opened.get(cf, key);
-                }
-              },
-              metaCf);
+      auth = AuthRecords.load(Source.of(db), metaCf);
+      alarms = Alarms.load(Source.of(db), metaCf);
       try (RocksIterator it = db.newIterator(kvCf)) {
         index.rebuild(it);
       }
       closedBecause = null;
-      quotaSize = sizeInUseOpen();
+      quotaSize.measure(this::sizeInUseOpen);
       compactor.scheduleIfBehind(compactedRevision); // a crash or a checkpoint stopped it half way
     } catch (RocksDBException | RuntimeException e) {
       closeDb("closed");
@@ -385,7 +349,7 @@ public final class KvStore implements AutoCloseable {
    * as measured at most 50 ms of applying ago; a volatile read, cheap enough for every request.
    */
   public long quotaSize() {
-    return quotaSize;
+    return quotaSize.get();
   }
 
   /** The revision history was compacted at (0 when never). Reads below it fail. */
@@ -506,11 +470,7 @@ public final class KvStore implements AutoCloseable {
       alarms = applier.alarms();
       compactor.scheduleIfBehind(compactedRevision);
       appliedIndex = last;
-      long now = System.nanoTime();
-      if (now - quotaSizeAt >= SIZE_REFRESH_NANOS) {
-        quotaSizeAt = now;
-        quotaSize = sizeInUseOpen();
-      }
+      quotaSize.refresh(this::sizeInUseOpen);
       return out;
     } catch (RocksDBException e) {
       throw new KvStorageException("apply up to index " + last + " failed", e);
@@ -768,18 +728,7 @@ public final class KvStore implements AutoCloseable {
    * (every key of every bbolt bucket).
    */
   public long totalRecords() {
-    return withDb(
-        () -> {
-          long n = 0;
-          for (ColumnFamilyHandle cf : handles) {
-            try (RocksIterator it = db.newIterator(cf)) {
-              for (it.seekToFirst(); it.isValid(); it.next()) {
-                n++;
-              }
-            }
-          }
-          return n;
-        });
+    return read(read -> Hashes.countRecords(read, handles));
   }
 
   /**
