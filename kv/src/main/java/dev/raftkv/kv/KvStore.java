@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -23,7 +22,6 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.RocksObject;
-import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
@@ -105,15 +103,6 @@ public final class KvStore implements AutoCloseable {
    * after {@link #lock}, never before it.
    */
   private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
-
-  /** A current-revision range reading more records than this reads them outside the index lock. */
-  static final int RECORDS_UNDER_LOCK = 64;
-
-  /**
-   * How long a range at the current revision waits for an apply call to release the key index
-   * before it reads the history on a RocksDB snapshot instead (the state before that call).
-   */
-  static final java.time.Duration INDEX_WAIT = java.time.Duration.ofMillis(20);
 
   /** For tests: the lock apply calls hold exclusively while they change the key index. */
   ReentrantReadWriteLock indexLockForTest() {
@@ -496,87 +485,13 @@ public final class KvStore implements AutoCloseable {
     return read(read -> Ranges.range(read.view(), request, read.revision, read.compacted));
   }
 
-  /**
-   * A range at the current revision, from the key index: deleted keys and older versions are never
-   * visited, however many the history holds. While an apply call holds the index for longer than
-   * {@link #INDEX_WAIT} (a delete of many keys), it reads the history on a snapshot instead. The
-   * index, the revision and the newest records are those of one moment between two apply calls: the
-   * keys are taken under the shared index lock (no apply call runs meanwhile), and so are a few
-   * records; when more records are needed than {@link #RECORDS_UNDER_LOCK}, they are read after the
-   * lock is released, from a RocksDB snapshot taken under it, so a long range does not hold up the
-   * apply thread.
-   */
+  /** {@link CurrentRanges#range}, with this store's database, index and lock. */
   private Range.Result currentRange(Range request) {
     Ranges.checkKey(request.key());
-    boolean keysOnly = Ranges.dropsValues(request) || request.countOnly();
     return withDb(
-        () -> {
-          List<Map.Entry<byte[], KeyIndex.Latest>> entries = new ArrayList<>();
-          List<KeyValue> kvs = new ArrayList<>();
-          long count;
-          long rev;
-          Snapshot snapshot = null;
-          Lock l = indexLock.readLock();
-          if (!lockIndex(l)) {
-            // a long apply call (a delete of many keys) holds the index: read the state before it
-            try (StoreRead read = new StoreRead(db, metaCf, kvCf)) {
-              return Ranges.range(read.view(), request, read.revision, read.compacted);
-            }
-          }
-          try {
-            count = index.range(request.key(), request.rangeEnd(), Ranges.keep(request), entries);
-            rev = revision;
-            int records = 0;
-            for (int i = 0; !keysOnly && i < entries.size(); i++) {
-              records += entries.get(i).getValue().needsRecord() ? 1 : 0;
-            }
-            if (records <= RECORDS_UNDER_LOCK) {
-              for (Map.Entry<byte[], KeyIndex.Latest> e : entries) {
-                kvs.add(newest(e.getKey(), e.getValue(), keysOnly, null));
-              }
-            } else {
-              snapshot = db.getSnapshot();
-            }
-          } finally {
-            l.unlock();
-          }
-          if (snapshot != null) {
-            try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot)) {
-              for (Map.Entry<byte[], KeyIndex.Latest> e : entries) {
-                kvs.add(newest(e.getKey(), e.getValue(), false, ro));
-              }
-            } finally {
-              db.releaseSnapshot(snapshot);
-            }
-          }
-          return Ranges.respond(request, kvs, count, rev);
-        });
-  }
-
-  /**
-   * Takes the index's read lock unless an apply call keeps it longer than {@link #INDEX_WAIT};
-   * false (and not locked) then, or when the thread is interrupted (whose flag is kept).
-   */
-  private static boolean lockIndex(Lock l) {
-    try {
-      return l.tryLock(INDEX_WAIT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** The key's newest version, its record read through {@code ro} (null: the latest state). */
-  private KeyValue newest(byte[] key, KeyIndex.Latest latest, boolean keysOnly, ReadOptions ro) {
-    try {
-      byte[] record = null;
-      if (!keysOnly && latest.needsRecord()) {
-        record = ro == null ? db.get(kvCf, latest.kvKey(key)) : db.get(kvCf, ro, latest.kvKey(key));
-      }
-      return latest.toKeyValue(key.clone(), record, keysOnly);
-    } catch (RocksDBException e) {
-      throw new KvStorageException("read failed", e);
-    }
+        () ->
+            CurrentRanges.range(
+                db, metaCf, kvCf, index, indexLock.readLock(), () -> revision, request));
   }
 
   /**
