@@ -47,22 +47,9 @@ final class EtcdElectionService extends ElectionGrpc.ElectionImplBase {
         (ServerCallStreamObserver<CampaignResponse>) out;
     Candidacy c = new Candidacy();
     call.setOnCancelHandler(c::cancelledByClient);
-    server
-        .auth()
-        .callerAfter(server::readBarrier)
-        .thenCompose(caller -> c.run(caller, req))
-        .whenComplete(
-            (r, e) -> {
-              if (call.isCancelled()) {
-                return;
-              }
-              if (e == null) {
-                call.onNext(r);
-                call.onCompleted();
-              } else {
-                call.onError(EtcdError.toStatus(e));
-              }
-            });
+    KvServer.answerUnlessCancelled(
+        server.auth().callerAfter(server::readBarrier).thenCompose(caller -> c.run(caller, req)),
+        call);
   }
 
   /** One Campaign call: its key once it has one, and its wait. */

@@ -36,18 +36,7 @@ final class EtcdLockService extends LockGrpc.LockImplBase {
     call.setOnCancelHandler(a::cancelledByClient);
     CompletableFuture<LockResponse> answer =
         server.auth().callerAfter(server::readBarrier).thenCompose(caller -> a.run(caller, req));
-    answer.whenComplete(
-        (r, e) -> {
-          if (call.isCancelled()) {
-            return;
-          }
-          if (e == null) {
-            call.onNext(r);
-            call.onCompleted();
-          } else {
-            call.onError(EtcdError.toStatus(e));
-          }
-        });
+    KvServer.answerUnlessCancelled(answer, call);
   }
 
   /** One Lock call: its key once it has one, and its wait. */

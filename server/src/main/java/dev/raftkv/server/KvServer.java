@@ -203,8 +203,25 @@ final class KvServer {
    * Answers {@code out} with {@code f}'s value, or with etcd's error for its failure; no timeout.
    */
   static <T> void answer(CompletableFuture<T> f, StreamObserver<T> out) {
+    answer(f, out, () -> false);
+  }
+
+  /**
+   * {@link #answer(CompletableFuture, StreamObserver)} for a call that waits as long as it must
+   * (Lock, Campaign): nothing is sent once the client cancelled it.
+   */
+  static <T> void answerUnlessCancelled(
+      CompletableFuture<T> f, io.grpc.stub.ServerCallStreamObserver<T> out) {
+    answer(f, out, out::isCancelled);
+  }
+
+  private static <T> void answer(
+      CompletableFuture<T> f, StreamObserver<T> out, java.util.function.BooleanSupplier cancelled) {
     f.whenComplete(
         (v, e) -> {
+          if (cancelled.getAsBoolean()) {
+            return;
+          }
           if (e == null) {
             out.onNext(v);
             out.onCompleted();
