@@ -22,6 +22,11 @@ final class Binaries {
     require("etcd", "etcd-server", "--version");
   }
 
+  /** Makes sure {@code curl} runs (the JSON gateway's script calls it). */
+  static void requireCurl() {
+    require("curl", "curl", "--version");
+  }
+
   private static void require(String binary, String debianPackage, String versionArg) {
     if (runs(binary, versionArg)) {
       return;

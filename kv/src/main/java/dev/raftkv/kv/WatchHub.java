@@ -57,9 +57,6 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
     /** Sends one reply. */
     void send(WatchReply reply);
 
-    /** Ends the call normally: the client half-closed. */
-    void complete();
-
     /** Ends the call because the server stops ({@code UNAVAILABLE}: clients resume elsewhere). */
     void stopped();
 
@@ -308,7 +305,6 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
     private final ArrayDeque<WatchReply> queue = new ArrayDeque<>(); // guarded by itself
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
-    private volatile boolean completeRequested;
     private volatile boolean stopRequested;
 
     private Stream(Sink out) {
@@ -422,16 +418,6 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
       schedule();
     }
 
-    /** The client half-closed: drop the watchers and end the call. */
-    public void completeFromClient() {
-      synchronized (lock) {
-        watchers.clear();
-        streams.remove(this);
-      }
-      completeRequested = true;
-      schedule();
-    }
-
     /** The call is gone (cancelled, failed or completed): drop everything. */
     public void close() {
       closed = true;
@@ -476,11 +462,6 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
             out.stopped();
             return;
           }
-          if (completeRequested) {
-            closed = true;
-            out.complete();
-            return;
-          }
           boolean sent = false;
           while (out.ready()) {
             WatchReply o;
@@ -515,7 +496,7 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
     }
 
     private boolean hasWork() {
-      if (completeRequested || stopRequested) {
+      if (stopRequested) {
         return true;
       }
       boolean pending;

@@ -296,8 +296,9 @@ final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
         .build();
   }
 
+  /** etcd's cluster responses' header: cluster, member and term, no revision. */
   private dev.raftkv.api.etcdserverpb.ResponseHeader header() {
-    return server.header();
+    return server.header().toBuilder().clearRevision().build();
   }
 
   private <T> void finish(CompletableFuture<T> f, StreamObserver<T> out) {

@@ -93,7 +93,8 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   /**
    * etcd's alarm call: GET, ACTIVATE and DEACTIVATE all go through the log (as etcd 3.4's), so a
-   * GET answers the alarms as of a linearizable point. Needs no permission (as etcd's).
+   * GET answers the alarms as of a linearizable point. Needs no permission (as etcd's). The
+   * response has no header, as etcd 3.4's.
    */
   @Override
   public void alarm(AlarmRequest req, StreamObserver<AlarmResponse> out) {
@@ -106,7 +107,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         };
     if (action == null) {
       // etcd's applier answers an unknown action with nothing: an empty response
-      out.onNext(AlarmResponse.newBuilder().setHeader(server.header()).build());
+      out.onNext(AlarmResponse.getDefaultInstance());
       out.onCompleted();
       return;
     }
@@ -125,7 +126,8 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             new dev.raftkv.kv.AlarmRequest(action, req.getMemberID(), type),
             null,
             r -> {
-              AlarmResponse.Builder b = AlarmResponse.newBuilder().setHeader(server.header());
+              // no header: etcd 3.4's alarm responses carry none
+              AlarmResponse.Builder b = AlarmResponse.newBuilder();
               for (dev.raftkv.kv.AlarmMember a : ((dev.raftkv.kv.AlarmRequest.Result) r).alarms()) {
                 b.addAlarms(toProto(a));
               }
@@ -146,7 +148,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     if (!server.admitAdmin(out)) {
       return; // root only once auth is enabled (etcd's authMaintenanceServer)
     }
-    out.onNext(DefragmentResponse.newBuilder().setHeader(server.header()).build());
+    out.onNext(DefragmentResponse.getDefaultInstance()); // etcd 3.4's carries no header
     out.onCompleted();
   }
 

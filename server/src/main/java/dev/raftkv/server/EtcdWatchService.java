@@ -59,7 +59,8 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
       @Override
       public void onCompleted() {
-        stream.completeFromClient();
+        // As etcd: a client that half-closes keeps its watchers; the stream goes on until the
+        // call is cancelled. The JSON gateway half-closes once it has sent the request body.
       }
     };
   }

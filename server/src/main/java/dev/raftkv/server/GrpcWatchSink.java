@@ -74,11 +74,6 @@ final class GrpcWatchSink implements WatchHub.Sink {
   }
 
   @Override
-  public void complete() {
-    out.onCompleted();
-  }
-
-  @Override
   public void stopped() {
     out.onError(EtcdError.SERVER_STOPPED.exception());
   }

@@ -95,11 +95,6 @@ final class KeyWatches implements WatchHub.Sink {
   }
 
   @Override
-  public void complete() {
-    endAll();
-  }
-
-  @Override
   public void stopped() {
     endAll();
   }

@@ -13,6 +13,8 @@ import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.gateway.ClientPortNegotiator;
+import dev.raftkv.server.gateway.GatewayRoutes;
 import dev.raftkv.server.tls.AutoTls;
 import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.server.tls.TlsFiles;
@@ -21,12 +23,15 @@ import dev.raftkv.storage.StorageOptions;
 import dev.raftkv.transport.PeerTls;
 import dev.raftkv.transport.TcpTransport;
 import dev.raftkv.transport.TcpTransportConfig;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.URI;
@@ -47,6 +52,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -63,6 +69,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
+
+  /** The largest JSON gateway request: etcd's largest request, as base64 JSON, with room. */
+  public static final int GATEWAY_MAX_REQUEST_BYTES = 3 * KvServer.MAX_REQUEST_BYTES;
+
+  /** Numbers this JVM's in-process gateway servers apart (tests run several members in one). */
+  private static final AtomicLong GATEWAYS = new AtomicLong();
 
   /** Under the data dir: where snapshot streams make their checkpoints; emptied at start. */
   static final String SNAPSHOT_SCRATCH = "snapshot-tmp";
@@ -231,7 +243,11 @@ public final class RaftkvServer implements AutoCloseable {
     WatchHub watchHub =
         new WatchHub(kv, WatchHub.DEFAULT_QUEUE_LIMIT, scheduler, WATCH_PROGRESS_INTERVAL);
     OwnerQueue owners = new OwnerQueue(server, leases, new KeyWatches(watchHub));
-    List<ServerServiceDefinition> services =
+    ServerServiceDefinition adminService =
+        ServerInterceptors.intercept(
+            new RaftkvAdminService(config.name(), server.runtime(), transport, adminAccess),
+            AdminAccess.interceptor());
+    List<ServerServiceDefinition> etcdServices =
         List.of(
             new EtcdKvService(server).bindService(),
             new EtcdLeaseService(
@@ -244,24 +260,39 @@ public final class RaftkvServer implements AutoCloseable {
             new EtcdMaintenanceService(server, config.dataDir().resolve(SNAPSHOT_SCRATCH))
                 .bindService(),
             new EtcdClusterService(config, server, leaderChannels, timeout).bindService(),
-            ServerInterceptors.intercept(
-                new RaftkvAdminService(config.name(), server.runtime(), transport, adminAccess),
-                AdminAccess.interceptor()),
             new EtcdAuthService(server, new Passwords(config.auth().bcryptCost())).bindService(),
             new EtcdWatchService(watchHub, server).bindService(),
             new EtcdLockService(owners).bindService(),
             new EtcdElectionService(owners).bindService());
+    List<ServerServiceDefinition> services = new ArrayList<>(etcdServices);
+    services.add(adminService);
+    AuthInterceptor authInterceptor = new AuthInterceptor(authorizer::enabled);
     // One server per listen client URL (http:// and https:// side by side, as etcd's), stopped
     // together: the list fills as they start, so those started are stopped if a later one fails.
+    // The JSON gateway on the http:// ones calls the etcd services through an in-process server.
     List<Server> servers = new ArrayList<>();
-    parts.add("etcd gRPC API", servers, () -> stopGrpc(servers, watchHub));
+    List<ClientPortNegotiator> gateways = new ArrayList<>();
+    parts.add("etcd gRPC API", servers, () -> stopGrpc(servers, gateways, watchHub));
+    String inProcessName =
+        "raftkv-gateway-" + Long.toHexString(id) + "-" + GATEWAYS.incrementAndGet();
+    servers.add(startInProcess(inProcessName, etcdServices, authInterceptor, grpcCalls));
+    ManagedChannel gatewayChannel =
+        InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
+    parts.add("gateway channel", gatewayChannel, gatewayChannel::shutdownNow);
+    GatewayRoutes routes = GatewayRoutes.of(etcdServices);
     for (URI url : config.listenClientUrls()) {
+      ClientPortNegotiator gateway = null;
+      if (!ServerConfig.isHttps(url)) {
+        gateway = new ClientPortNegotiator(routes, gatewayChannel, GATEWAY_MAX_REQUEST_BYTES);
+        gateways.add(gateway);
+      }
       servers.add(
           startGrpc(
               url,
               ServerConfig.isHttps(url) ? clientTls : null,
+              gateway,
               services,
-              new AuthInterceptor(authorizer::enabled),
+              authInterceptor,
               grpcCalls));
     }
     grpc = List.copyOf(servers);
@@ -398,10 +429,12 @@ public final class RaftkvServer implements AutoCloseable {
    * (so clients resume elsewhere, see {@link WatchHub#close}); the calls under way get {@link
    * #GRPC_GRACE} to finish.
    */
-  private static void stopGrpc(List<Server> servers, WatchHub watchHub) {
+  private static void stopGrpc(
+      List<Server> servers, List<ClientPortNegotiator> gateways, WatchHub watchHub) {
     servers.forEach(Server::shutdown);
     watchHub.close();
     servers.forEach(Server::shutdownNow);
+    gateways.forEach(ClientPortNegotiator::closeConnections);
     try {
       for (Server grpc : servers) {
         grpc.awaitTermination(GRPC_GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -433,11 +466,15 @@ public final class RaftkvServer implements AutoCloseable {
   private static Server startGrpc(
       URI url,
       ServerTls tls,
+      ClientPortNegotiator gateway,
       List<ServerServiceDefinition> services,
       AuthInterceptor auth,
       ExecutorService calls)
       throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(ServerConfig.address(url));
+    NettyServerBuilder builder =
+        gateway == null
+            ? NettyServerBuilder.forAddress(ServerConfig.address(url))
+            : NettyServerBuilder.forAddress(ServerConfig.address(url), gateway.credentials());
     if (tls != null) {
       builder.sslContext(tls.grpcServer());
     }
@@ -445,17 +482,7 @@ public final class RaftkvServer implements AutoCloseable {
     try {
       return builder
           .directExecutor()
-          .callExecutor(
-              new ServerCallExecutorSupplier() {
-                @Override
-                public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
-                  String service = call.getMethodDescriptor().getServiceName();
-                  return KVGrpc.SERVICE_NAME.equals(service)
-                          || WatchGrpc.SERVICE_NAME.equals(service)
-                      ? null // the direct executor
-                      : calls;
-                }
-              })
+          .callExecutor(callExecutors(calls))
           .permitKeepAliveTime(CLIENT_KEEPALIVE_MIN.toMillis(), TimeUnit.MILLISECONDS)
           .permitKeepAliveWithoutCalls(true)
           .maxInboundMessageSize(KvServer.MAX_REQUEST_BYTES + 512 * 1024)
@@ -467,6 +494,43 @@ public final class RaftkvServer implements AutoCloseable {
       throw new java.net.BindException(
           "client address " + url + " is in use (--listen-client-urls)");
     }
+  }
+
+  /**
+   * The in-process server the JSON gateway calls: the etcd services with the same interceptors and
+   * threads as on the client port.
+   */
+  private static Server startInProcess(
+      String name,
+      List<ServerServiceDefinition> services,
+      AuthInterceptor auth,
+      ExecutorService calls)
+      throws IOException {
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+    services.forEach(builder::addService);
+    return builder
+        .directExecutor()
+        .callExecutor(callExecutors(calls))
+        .intercept(LeaderChannels.interceptor())
+        .intercept(auth)
+        .build()
+        .start();
+  }
+
+  /**
+   * KV and Watch calls on the thread that read them (see {@link #startGrpc}), others on {@code
+   * calls}.
+   */
+  private static ServerCallExecutorSupplier callExecutors(ExecutorService calls) {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
+        String service = call.getMethodDescriptor().getServiceName();
+        return KVGrpc.SERVICE_NAME.equals(service) || WatchGrpc.SERVICE_NAME.equals(service)
+            ? null // the direct executor
+            : calls;
+      }
+    };
   }
 
   /** This member's Raft status. */

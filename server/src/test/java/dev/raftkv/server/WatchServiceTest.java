@@ -224,6 +224,22 @@ class WatchServiceTest {
     return WatchCreateRequest.newBuilder().setKey(bs(key));
   }
 
+  /**
+   * etcd keeps a stream's watchers after the client half-closes its side (its receive loop ends;
+   * sending goes on until the call is cancelled). The JSON gateway relies on it: it half-closes
+   * once the request body is sent. raftkv used to end the stream there.
+   */
+  @Test
+  void aHalfClosedStreamKeepsItsWatchers() throws Exception {
+    Watch w = new Watch();
+    w.create(WatchCreateRequest.newBuilder().setKey(bs("h")));
+    w.out.onCompleted();
+    long r = put("h", "1");
+    List<Event> evs = w.events(1);
+    assertThat(evs).extracting(e -> e.getKv().getModRevision()).containsExactly(r);
+    assertThat(w.in).as("the stream did not end").isEmpty();
+  }
+
   @Test
   void liveEventsForOneKeyInRevisionOrder() throws Exception {
     Watch w = new Watch();

@@ -1,0 +1,169 @@
+package dev.raftkv.server.gateway;
+
+import io.grpc.ServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.ChannelPipeline;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpObjectAggregator;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpServerCodec;
+import io.grpc.netty.shaded.io.netty.handler.timeout.IdleStateHandler;
+import io.grpc.netty.shaded.io.netty.util.AsciiString;
+import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
+import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves gRPC and the JSON gateway on one plaintext client port, as etcd's {@code cmux} does: the
+ * first bytes of a connection decide. HTTP/2's connection preface ({@code PRI * HTTP/2.0…}) hands
+ * the connection to gRPC's own plaintext negotiation, untouched and at no further cost; anything
+ * else is an HTTP/1 request and the connection becomes the gateway's ({@link JsonGateway}).
+ *
+ * <p>gRPC's server does not know about HTTP/1 connections (they never finish its handshake), so it
+ * does not close them when it stops: {@link #closeConnections} does.
+ */
+public final class ClientPortNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
+  /** How long a new connection may stay silent before it is closed (gRPC's handshake timeout). */
+  static final Duration FIRST_BYTES_TIMEOUT = Duration.ofMinutes(2);
+
+  /** An HTTP/1 connection with no request under way is closed after this long without traffic. */
+  static final Duration HTTP_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  private final InternalProtocolNegotiator.ProtocolNegotiator grpc =
+      InternalProtocolNegotiators.serverPlaintext();
+  private final GatewayRoutes routes;
+  private final io.grpc.Channel services;
+  private final int maxRequestBytes;
+  private final Set<Channel> httpConnections = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param routes the gateway's routes
+   * @param services where the gateway's calls go (an in-process channel to the etcd services)
+   * @param maxRequestBytes the largest HTTP request body taken (larger: 413)
+   */
+  public ClientPortNegotiator(GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes) {
+    this.routes = routes;
+    this.services = services;
+    this.maxRequestBytes = maxRequestBytes;
+  }
+
+  /** Server credentials that negotiate with this (for {@code NettyServerBuilder.forAddress}). */
+  public ServerCredentials credentials() {
+    return InternalNettyServerCredentials.create(this);
+  }
+
+  /** Closes every HTTP/1 connection; call it when the port's gRPC server stops. */
+  public void closeConnections() {
+    httpConnections.forEach(Channel::close);
+  }
+
+  @Override
+  public AsciiString scheme() {
+    return grpc.scheme();
+  }
+
+  @Override
+  public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
+    return new Sniffer(grpcHandler);
+  }
+
+  @Override
+  public void close() {
+    grpc.close();
+  }
+
+  /** Holds a connection's first bytes (and gRPC's negotiation event) until they decide. */
+  private final class Sniffer extends ChannelInboundHandlerAdapter {
+    private final GrpcHttp2ConnectionHandler grpcHandler;
+    private final List<Object> heldEvents = new ArrayList<>();
+    private ByteBuf seen = Unpooled.EMPTY_BUFFER;
+    private ScheduledFuture<?> silence;
+
+    Sniffer(GrpcHttp2ConnectionHandler grpcHandler) {
+      this.grpcHandler = grpcHandler;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      silence =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    ctx.close();
+                  },
+                  FIRST_BYTES_TIMEOUT.toMillis(),
+                  TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      silence.cancel(false);
+      seen.release();
+      seen = Unpooled.EMPTY_BUFFER;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      heldEvents.add(evt); // gRPC's negotiation event: passed on only if this is gRPC
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof ByteBuf in)) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      seen = seen.isReadable() ? Unpooled.wrappedBuffer(seen, in) : in;
+      if (!seen.isReadable()) {
+        return;
+      }
+      if (seen.readableBytes() < 2 && seen.getByte(seen.readerIndex()) == 'P') {
+        return; // "PRI" (HTTP/2) or "POST"/"PUT" (HTTP/1): one more byte decides
+      }
+      ByteBuf first = seen;
+      seen = Unpooled.EMPTY_BUFFER;
+      ChannelPipeline p = ctx.pipeline();
+      if (isHttp2Preface(first)) {
+        p.addAfter(ctx.name(), null, grpc.newHandler(grpcHandler));
+        heldEvents.forEach(ctx::fireUserEventTriggered);
+      } else {
+        httpConnections.add(ctx.channel());
+        ctx.channel().closeFuture().addListener(f -> httpConnections.remove(ctx.channel()));
+        String name = ctx.name();
+        p.addAfter(name, "gateway-http", new HttpServerCodec());
+        p.addAfter("gateway-http", "gateway-body", new HttpObjectAggregator(maxRequestBytes));
+        p.addAfter(
+            "gateway-body",
+            "gateway-idle",
+            new IdleStateHandler(0, 0, HTTP_IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services));
+      }
+      heldEvents.clear();
+      ctx.fireChannelRead(first);
+      p.remove(this);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      silence.cancel(false);
+      super.channelInactive(ctx);
+    }
+
+    private static boolean isHttp2Preface(ByteBuf b) {
+      int i = b.readerIndex();
+      return b.getByte(i) == 'P' && b.getByte(i + 1) == 'R';
+    }
+  }
+}
