@@ -27,6 +27,11 @@ final class Binaries {
     require("curl", "curl", "--version");
   }
 
+  /** Makes sure the Prometheus server runs (the metrics test scrapes raftkv with it). */
+  static void requirePrometheus() {
+    require("prometheus", "prometheus", "--version");
+  }
+
   private static void require(String binary, String debianPackage, String versionArg) {
     if (runs(binary, versionArg)) {
       return;

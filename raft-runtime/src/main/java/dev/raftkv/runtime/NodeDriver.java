@@ -33,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -107,6 +108,12 @@ public final class NodeDriver {
 
   private volatile Status status;
   private volatile long appliedIndex;
+
+  /** Metrics: leaders seen that differ from the last, proposals refused, a restore under way. */
+  private final LongAdder leaderChanges = new LongAdder();
+
+  private final LongAdder failedProposals = new LongAdder();
+  private volatile boolean restoringSnapshot;
   private volatile boolean closed;
   private volatile RuntimeException failure;
 
@@ -285,6 +292,7 @@ public final class NodeDriver {
         for (long r : requests) {
           CompletableFuture<Applied> f = proposals.remove(r);
           if (f != null) {
+            failedProposals.increment();
             f.completeExceptionally(e);
           }
         }
@@ -357,6 +365,26 @@ public final class NodeDriver {
     return appliedIndex;
   }
 
+  /** How often this member saw a leader other than the one before (etcd's leader changes). */
+  public long leaderChanges() {
+    return leaderChanges.sum();
+  }
+
+  /** Proposals made here and not yet applied or failed. */
+  public int pendingProposals() {
+    return proposals.size();
+  }
+
+  /** Proposals made here that the node refused (no leader, a leadership transfer, stopping). */
+  public long failedProposals() {
+    return failedProposals.sum();
+  }
+
+  /** Whether the state machine is being restored from a snapshot received from the leader. */
+  public boolean restoringSnapshot() {
+    return restoringSnapshot;
+  }
+
   public long id() {
     return id;
   }
@@ -426,7 +454,11 @@ public final class NodeDriver {
       }
       batch.flush();
       handleReadies();
-      status = node.status();
+      Status now = node.status();
+      if (now.leader() != 0 && now.leader() != status.leader()) {
+        leaderChanges.increment(); // etcd's count: a leader seen that differs from the last one
+      }
+      status = now;
       if (!transfers.isEmpty()) {
         settleTransfers(status);
       }
@@ -539,7 +571,12 @@ public final class NodeDriver {
   }
 
   private void restore(Snapshot snap) {
-    stateMachine.restore(snap);
+    restoringSnapshot = true;
+    try {
+      stateMachine.restore(snap);
+    } finally {
+      restoringSnapshot = false;
+    }
     appliedConf = snap.metadata().conf();
     lastSnapshotIndex = snap.metadata().index();
     snapshotPrepared = false;

@@ -144,6 +144,28 @@ public final class RaftRuntime implements AutoCloseable {
     return driver.id();
   }
 
+  /**
+   * How often this member saw a leader other than the one before, as etcd counts leader changes.
+   */
+  public long leaderChanges() {
+    return driver.leaderChanges();
+  }
+
+  /** Proposals made on this member and not yet applied or failed. */
+  public int pendingProposals() {
+    return driver.pendingProposals();
+  }
+
+  /** Proposals made on this member that the node refused (no leader, a transfer, stopping). */
+  public long failedProposals() {
+    return driver.failedProposals();
+  }
+
+  /** Whether the state machine is being restored from a snapshot received from the leader. */
+  public boolean restoringSnapshot() {
+    return driver.restoringSnapshot();
+  }
+
   /** The error that stopped this runtime, or null. */
   public RuntimeException failure() {
     return driver.failure();

@@ -1,5 +1,8 @@
 package dev.raftkv.transport;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,6 +19,32 @@ final class Counters {
 
   /** Accepted connections refused at the TLS handshake (see {@link TlsRefusals}). */
   final LongAdder tlsRefused = new LongAdder();
+
+  /** Frame bytes written to each peer and read from each, by member id. */
+  private final Map<Long, LongAdder> sentBytes = new ConcurrentHashMap<>();
+
+  private final Map<Long, LongAdder> receivedBytes = new ConcurrentHashMap<>();
+
+  void sentBytes(long peer, long bytes) {
+    sentBytes.computeIfAbsent(peer, p -> new LongAdder()).add(bytes);
+  }
+
+  void receivedBytes(long peer, long bytes) {
+    receivedBytes.computeIfAbsent(peer, p -> new LongAdder()).add(bytes);
+  }
+
+  /** Bytes per peer, in member id order, for {@link TcpTransport#peerTraffic}. */
+  Map<Long, PeerTraffic> traffic() {
+    Map<Long, PeerTraffic> out = new TreeMap<>();
+    sentBytes.forEach((p, n) -> out.put(p, new PeerTraffic(n.sum(), 0)));
+    receivedBytes.forEach(
+        (p, n) ->
+            out.merge(
+                p,
+                new PeerTraffic(0, n.sum()),
+                (a, b) -> new PeerTraffic(a.sentBytes(), b.receivedBytes())));
+    return out;
+  }
 
   TransportStats snapshot() {
     return new TransportStats(

@@ -28,9 +28,15 @@ final class FrameDecoder extends ByteToMessageDecoder {
 
   private final MessageCodec codec;
   private boolean failed;
+  private long decodedBytes;
 
   FrameDecoder(MessageCodec codec) {
     this.codec = codec;
+  }
+
+  /** The bytes of every frame decoded so far (length prefixes included). */
+  long decodedBytes() {
+    return decodedBytes;
   }
 
   @Override
@@ -50,6 +56,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
       }
       out.add(codec.decodeFrame(in.nioBuffer(in.readerIndex(), 4 + length)));
       in.skipBytes(4 + length);
+      decodedBytes += 4 + length;
     } catch (CodecException e) {
       failed = true;
       in.skipBytes(in.readableBytes());

@@ -54,6 +54,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
   private final LongConsumer peerMoved;
 
   private long peerId; // 0 until the handshake is accepted
+  private long countedBytes; // of the connection's decoder's bytes, those counted for the peer
 
   /**
    * The handler of one accepted connection.
@@ -160,6 +161,12 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
           m,
           String.valueOf(peerId));
     } else {
+      FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+      if (decoder != null) {
+        long decoded = decoder.decodedBytes();
+        counters.receivedBytes(peerId, decoded - countedBytes);
+        countedBytes = decoded;
+      }
       delivery.deliver(m);
     }
   }

@@ -196,6 +196,7 @@ final class PeerConnection {
             e.getMessage());
         continue;
       }
+      counters.sentBytes(id, frame.remaining());
       ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
       counters.sent.increment();
       written++;

@@ -342,6 +342,14 @@ public final class TcpTransport implements Transport {
   }
 
   /**
+   * The bytes exchanged with each peer since this transport was constructed, by member id (what
+   * etcd's peer sent and received byte counters show). Cheap: sums of per-peer adders.
+   */
+  public Map<Long, PeerTraffic> peerTraffic() {
+    return counters.traffic();
+  }
+
+  /**
    * How many accepted peer connections were refused at the TLS handshake since this transport was
    * constructed (always 0 without peer TLS); each refusal happens before the cluster-id handshake.
    */

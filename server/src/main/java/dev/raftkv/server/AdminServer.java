@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.metrics.ServerMetrics;
 import dev.raftkv.server.tls.ClientCertificates;
 import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.transport.TcpTransport;
@@ -31,13 +32,14 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
- * leader is known and no alarm is raised, as etcd's; 503 otherwise), {@code GET /status} (role,
- * term, leader, commit and applied index, whether detached and the blocked peers as JSON: the seed
- * 002 harness's questions), {@code POST /detach} and {@code POST /attach} (the seed 000 partition
- * switch), {@code POST /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block
- * lists, see {@link TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code
- * /unblock} without peers clears the list). Both answer {@code {"blocked":[...]}} with the list
- * after the change, or 400 on a malformed id.
+ * leader is known and no alarm is raised, as etcd's; 503 otherwise), {@code GET /metrics} (the
+ * member's Prometheus metrics, see {@link ServerMetrics}), {@code GET /status} (role, term, leader,
+ * commit and applied index, whether detached and the blocked peers as JSON: the seed 002 harness's
+ * questions), {@code POST /detach} and {@code POST /attach} (the seed 000 partition switch), {@code
+ * POST /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see
+ * {@link TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock}
+ * without peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the
+ * change, or 400 on a malformed id.
  *
  * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
  * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate (the
@@ -69,6 +71,7 @@ final class AdminServer implements AutoCloseable {
    * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
    * @param access who may make the changes
    * @param alarmed whether an alarm is raised (etcd's health is false then)
+   * @param metrics what {@code /metrics} serves
    */
   static AdminServer start(
       ServerConfig config,
@@ -76,7 +79,8 @@ final class AdminServer implements AutoCloseable {
       TcpTransport transport,
       ServerTls tls,
       AdminAccess access,
-      java.util.function.BooleanSupplier alarmed)
+      java.util.function.BooleanSupplier alarmed,
+      ServerMetrics metrics)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
     HttpServer http;
@@ -106,6 +110,15 @@ final class AdminServer implements AutoCloseable {
           Status s = runtime.status();
           boolean ok = s.leader() != 0 && !transport.isDetached() && !alarmed.getAsBoolean();
           reply(ex, ok ? 200 : 503, JSON.createObjectNode().put("health", String.valueOf(ok)));
+        });
+    http.createContext(
+        "/metrics",
+        ex -> {
+          ex.getResponseHeaders().set("Content-Type", ServerMetrics.CONTENT_TYPE);
+          ex.sendResponseHeaders(200, 0);
+          try (OutputStream out = ex.getResponseBody()) {
+            metrics.writeTo(out);
+          }
         });
     http.createContext(
         "/status",

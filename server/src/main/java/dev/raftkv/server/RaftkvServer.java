@@ -15,6 +15,7 @@ import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
 import dev.raftkv.server.gateway.ClientPortNegotiator;
 import dev.raftkv.server.gateway.GatewayRoutes;
+import dev.raftkv.server.metrics.ServerMetrics;
 import dev.raftkv.server.tls.AutoTls;
 import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.server.tls.TlsFiles;
@@ -28,6 +29,7 @@ import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -99,6 +101,7 @@ public final class RaftkvServer implements AutoCloseable {
   private final Membership membership;
   private final AdminServer admin;
   private final List<Server> grpc;
+  private final ServerMetrics metrics = new ServerMetrics();
 
   /** Everything above and the rest, in the order built; {@link #close} closes it in reverse. */
   private final Parts parts;
@@ -144,7 +147,8 @@ public final class RaftkvServer implements AutoCloseable {
             "raft log",
             DiskStorage.open(
                 config.dataDir().resolve("raft"),
-                StorageOptions.DEFAULT,
+                StorageOptions.DEFAULT.withFileIo(
+                    metrics.timingWalSyncs(StorageOptions.DEFAULT.fileIo())),
                 identity.clusterId(),
                 id,
                 ConfState.EMPTY));
@@ -170,6 +174,7 @@ public final class RaftkvServer implements AutoCloseable {
                 m -> {
                   RaftRuntime r = deliverTo.get();
                   if (r != null) {
+                    metrics.received(m);
                     r.deliver(m);
                   }
                 }));
@@ -182,12 +187,16 @@ public final class RaftkvServer implements AutoCloseable {
                 RaftConfig.defaults(id).withElectionTicks(electionTicks, 2 * electionTicks),
                 log,
                 kv,
-                transport::send,
+                m -> {
+                  metrics.sending(m);
+                  transport.send(m);
+                },
                 RaftRuntime.threadTicker(),
                 Duration.ofMillis(config.heartbeatMs()),
                 config.snapshotCount(),
                 new Random(new SecureRandom().nextLong())));
     deliverTo.set(runtime);
+    metrics.bind(runtime, kv.store(), transport);
     membership =
         new Membership(
             id,
@@ -206,7 +215,10 @@ public final class RaftkvServer implements AutoCloseable {
     Duration timeout = requestTimeout(config);
     RequestTimeouts timeouts = new RequestTimeouts(timeout, System::nanoTime);
     scheduler.scheduleWithFixedDelay(
-        timeouts::sweep, config.heartbeatMs(), config.heartbeatMs(), TimeUnit.MILLISECONDS);
+        () -> metrics.proposalsTimedOut(timeouts.sweep()),
+        config.heartbeatMs(),
+        config.heartbeatMs(),
+        TimeUnit.MILLISECONDS);
     LeaderChannels leaderChannels =
         parts.add(
             "leader channels",
@@ -224,7 +236,8 @@ public final class RaftkvServer implements AutoCloseable {
                 transport,
                 ServerConfig.isHttps(config.adminUrl()) ? clientTls : null,
                 adminAccess,
-                () -> !kv.store().alarms().isEmpty()));
+                () -> !kv.store().alarms().isEmpty(),
+                metrics));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =
@@ -275,7 +288,9 @@ public final class RaftkvServer implements AutoCloseable {
     parts.add("etcd gRPC API", servers, () -> stopGrpc(servers, gateways, watchHub));
     String inProcessName =
         "raftkv-gateway-" + Long.toHexString(id) + "-" + GATEWAYS.incrementAndGet();
-    servers.add(startInProcess(inProcessName, etcdServices, authInterceptor, grpcCalls));
+    servers.add(
+        startInProcess(
+            inProcessName, etcdServices, authInterceptor, metrics.grpcInterceptor(), grpcCalls));
     ManagedChannel gatewayChannel =
         InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
     parts.add("gateway channel", gatewayChannel, gatewayChannel::shutdownNow);
@@ -283,7 +298,9 @@ public final class RaftkvServer implements AutoCloseable {
     for (URI url : config.listenClientUrls()) {
       ClientPortNegotiator gateway = null;
       if (!ServerConfig.isHttps(url)) {
-        gateway = new ClientPortNegotiator(routes, gatewayChannel, GATEWAY_MAX_REQUEST_BYTES);
+        gateway =
+            new ClientPortNegotiator(
+                routes, gatewayChannel, GATEWAY_MAX_REQUEST_BYTES, metrics::writeTo);
         gateways.add(gateway);
       }
       servers.add(
@@ -293,6 +310,7 @@ public final class RaftkvServer implements AutoCloseable {
               gateway,
               services,
               authInterceptor,
+              metrics.grpcInterceptor(),
               grpcCalls));
     }
     grpc = List.copyOf(servers);
@@ -469,6 +487,7 @@ public final class RaftkvServer implements AutoCloseable {
       ClientPortNegotiator gateway,
       List<ServerServiceDefinition> services,
       AuthInterceptor auth,
+      ServerInterceptor metrics,
       ExecutorService calls)
       throws IOException {
     NettyServerBuilder builder =
@@ -488,6 +507,7 @@ public final class RaftkvServer implements AutoCloseable {
           .maxInboundMessageSize(KvServer.MAX_REQUEST_BYTES + 512 * 1024)
           .intercept(LeaderChannels.interceptor())
           .intercept(auth)
+          .intercept(metrics)
           .build()
           .start();
     } catch (IOException e) {
@@ -504,6 +524,7 @@ public final class RaftkvServer implements AutoCloseable {
       String name,
       List<ServerServiceDefinition> services,
       AuthInterceptor auth,
+      ServerInterceptor metrics,
       ExecutorService calls)
       throws IOException {
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
@@ -513,6 +534,7 @@ public final class RaftkvServer implements AutoCloseable {
         .callExecutor(callExecutors(calls))
         .intercept(LeaderChannels.interceptor())
         .intercept(auth)
+        .intercept(metrics)
         .build()
         .start();
   }
@@ -531,6 +553,11 @@ public final class RaftkvServer implements AutoCloseable {
             : calls;
       }
     };
+  }
+
+  /** This member's metrics (etcd's names; served on {@code /metrics}). */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /** This member's Raft status. */

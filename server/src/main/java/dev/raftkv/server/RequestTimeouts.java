@@ -44,18 +44,24 @@ final class RequestTimeouts {
     return f;
   }
 
-  /** Fails every watched request past its deadline, and forgets the answered ones before them. */
-  void sweep() {
+  /**
+   * Fails every watched request past its deadline, and forgets the answered ones before them.
+   *
+   * @return how many requests it failed
+   */
+  int sweep() {
     long now = nanoClock.getAsLong();
+    int failed = 0;
     for (Pending p = queue.peek(); p != null; p = queue.peek()) {
       if (!p.future().isDone() && p.deadline() - now > 0) {
-        return; // and every later one is due later still
+        return failed; // and every later one is due later still
       }
       queue.poll();
-      if (!p.future().isDone()) {
-        p.future().completeExceptionally(new TimeoutException("request timed out"));
+      if (p.future().completeExceptionally(new TimeoutException("request timed out"))) {
+        failed++;
       }
     }
+    return failed;
   }
 
   /** How many requests are watched (answered ones not yet swept included). */

@@ -46,17 +46,27 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   private final GatewayRoutes routes;
   private final io.grpc.Channel services;
   private final int maxRequestBytes;
+  private final MetricsText metrics;
   private final Set<Channel> httpConnections = ConcurrentHashMap.newKeySet();
 
   /**
    * @param routes the gateway's routes
    * @param services where the gateway's calls go (an in-process channel to the etcd services)
    * @param maxRequestBytes the largest HTTP request body taken (larger: 413)
+   * @param metrics what {@code /metrics} serves
    */
-  public ClientPortNegotiator(GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes) {
+  public ClientPortNegotiator(
+      GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes, MetricsText metrics) {
     this.routes = routes;
     this.services = services;
     this.maxRequestBytes = maxRequestBytes;
+    this.metrics = metrics;
+  }
+
+  /** Writes the member's metrics in Prometheus' text format (what {@code GET /metrics} serves). */
+  @FunctionalInterface
+  public interface MetricsText {
+    void writeTo(java.io.OutputStream out) throws java.io.IOException;
   }
 
   /** Server credentials that negotiate with this (for {@code NettyServerBuilder.forAddress}). */
@@ -148,7 +158,7 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
             "gateway-body",
             "gateway-idle",
             new IdleStateHandler(0, 0, HTTP_IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services));
+        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services, metrics));
       }
       heldEvents.clear();
       ctx.fireChannelRead(first);

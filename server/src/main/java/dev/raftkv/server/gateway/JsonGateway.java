@@ -7,17 +7,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.raftkv.server.metrics.ServerMetrics;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBufOutputStream;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpMethod;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.QueryStringDecoder;
 import io.grpc.netty.shaded.io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
@@ -52,14 +58,17 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private final GatewayRoutes routes;
   private final io.grpc.Channel services;
+  private final ClientPortNegotiator.MetricsText metrics;
   private final Queue<FullHttpRequest> waiting = new ArrayDeque<>();
   private GatewayCall<?, ?> current;
   private boolean busy;
 
-  JsonGateway(GatewayRoutes routes, io.grpc.Channel services) {
+  JsonGateway(
+      GatewayRoutes routes, io.grpc.Channel services, ClientPortNegotiator.MetricsText metrics) {
     super(false); // requests are released once answered
     this.routes = routes;
     this.services = services;
+    this.metrics = metrics;
   }
 
   @Override
@@ -83,6 +92,10 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
       String path = new QueryStringDecoder(request.uri()).path();
       if (request.method().equals(HttpMethod.OPTIONS)) {
         answer(ctx, GatewayResponses.text(HttpResponseStatus.OK, ""), keepAlive);
+        return;
+      }
+      if (path.equals("/metrics")) {
+        answer(ctx, metrics(), keepAlive);
         return;
       }
       if (!GatewayRoutes.isGatewayPath(path)) {
@@ -182,6 +195,24 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
     Message.Builder b = prototype.newBuilderForType();
     PARSER.merge(json, b);
     return b.build();
+  }
+
+  /** The member's metrics, as etcd serves them on its client URL. */
+  private FullHttpResponse metrics() {
+    ByteBuf body = Unpooled.buffer();
+    try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+      metrics.writeTo(out);
+    } catch (IOException | RuntimeException e) {
+      body.release();
+      return GatewayResponses.text(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot write the metrics: " + e);
+    }
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, ServerMetrics.CONTENT_TYPE)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    return r;
   }
 
   private void answer(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
