@@ -26,11 +26,16 @@ final class Counters {
   private final Map<Long, LongAdder> receivedBytes = new ConcurrentHashMap<>();
 
   void sentBytes(long peer, long bytes) {
-    sentBytes.computeIfAbsent(peer, p -> new LongAdder()).add(bytes);
+    adder(sentBytes, peer).add(bytes);
   }
 
   void receivedBytes(long peer, long bytes) {
-    receivedBytes.computeIfAbsent(peer, p -> new LongAdder()).add(bytes);
+    adder(receivedBytes, peer).add(bytes);
+  }
+
+  private static LongAdder adder(Map<Long, LongAdder> byPeer, long peer) {
+    LongAdder a = byPeer.get(peer);
+    return a != null ? a : byPeer.computeIfAbsent(peer, p -> new LongAdder());
   }
 
   /** Bytes per peer, in member id order, for {@link TcpTransport#peerTraffic}. */

@@ -55,6 +55,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
 
   private long peerId; // 0 until the handshake is accepted
   private long countedBytes; // of the connection's decoder's bytes, those counted for the peer
+  private FrameDecoder decoder; // the connection's, found at the first message
 
   /**
    * The handler of one accepted connection.
@@ -161,7 +162,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
           m,
           String.valueOf(peerId));
     } else {
-      FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+      if (decoder == null) {
+        decoder = ctx.pipeline().get(FrameDecoder.class);
+      }
       if (decoder != null) {
         long decoded = decoder.decodedBytes();
         counters.receivedBytes(peerId, decoded - countedBytes);

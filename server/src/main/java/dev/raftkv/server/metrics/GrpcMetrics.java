@@ -23,7 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class GrpcMetrics implements ServerInterceptor {
   private final Counter started;
   private final Counter handled;
-  private final Map<String, MethodPoints> methods = new ConcurrentHashMap<>();
+
+  /** By method descriptor (identity: each method has one, made once by its service). */
+  private final Map<MethodDescriptor<?, ?>, MethodPoints> methods = new ConcurrentHashMap<>();
 
   GrpcMetrics(PrometheusRegistry registry) {
     started =
@@ -31,12 +33,14 @@ final class GrpcMetrics implements ServerInterceptor {
             .name("grpc_server_started_total")
             .help("Total number of RPCs started on the server.")
             .labelNames("grpc_type", "grpc_service", "grpc_method")
+            .withoutExemplars()
             .register(registry);
     handled =
         Counter.builder()
             .name("grpc_server_handled_total")
             .help("Total number of RPCs completed on the server, regardless of success or failure.")
             .labelNames("grpc_type", "grpc_service", "grpc_method", "grpc_code")
+            .withoutExemplars()
             .register(registry);
   }
 
@@ -69,13 +73,17 @@ final class GrpcMetrics implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     MethodDescriptor<Q, A> d = call.getMethodDescriptor();
-    MethodPoints points = methods.computeIfAbsent(d.getFullMethodName(), n -> new MethodPoints(d));
-    points.started.inc();
+    MethodPoints points = methods.get(d);
+    if (points == null) {
+      points = methods.computeIfAbsent(d, MethodPoints::new);
+    }
+    MethodPoints counted = points;
+    counted.started.inc();
     return next.startCall(
         new ForwardingServerCall.SimpleForwardingServerCall<Q, A>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
-            points.handled(status.getCode());
+            counted.handled(status.getCode());
             super.close(status, trailers);
           }
         },

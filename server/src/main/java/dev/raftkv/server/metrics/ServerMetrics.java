@@ -62,6 +62,7 @@ public final class ServerMetrics {
             .help("The latency distributions of fsync called by WAL.")
             .classicUpperBounds(exponential(0.001, 2, 14))
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     backendCommit =
         Histogram.builder()
@@ -69,6 +70,7 @@ public final class ServerMetrics {
             .help("The latency distributions of commit called by backend.")
             .classicUpperBounds(exponential(0.001, 2, 14))
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     peerRoundTrip =
         Histogram.builder()
@@ -77,11 +79,13 @@ public final class ServerMetrics {
             .labelNames("To")
             .classicUpperBounds(exponential(0.0001, 2, 14))
             .classicOnly()
+            .withoutExemplars()
             .register(registry);
     slowApply =
         Counter.builder()
             .name("etcd_server_slow_apply_total")
             .help("The total number of slow apply requests (likely overloaded from slow disk).")
+            .withoutExemplars()
             .register(registry);
     grpc = new GrpcMetrics(registry);
     JvmMetrics.builder().register(registry);
