@@ -1,5 +1,7 @@
 package dev.raftkv.cli;
 
+import ch.qos.logback.classic.Level;
+import dev.raftkv.cli.logging.Logging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,6 +40,9 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // info and above on stderr, one line each, gRPC's java.util.logging included; `raftkv
+    // server` sets its own level and format (--log-level, --log-format)
+    Logging.configure(Level.INFO, Logging.Format.TEXT, System.err);
     System.exit(execute(args));
   }
 }

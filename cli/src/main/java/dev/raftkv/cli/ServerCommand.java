@@ -1,6 +1,7 @@
 package dev.raftkv.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftkv.cli.logging.Logging;
 import dev.raftkv.replicator.SeedConfig;
 import dev.raftkv.replicator.SeedJson;
 import dev.raftkv.server.AuthConfig;
@@ -260,19 +261,36 @@ final class ServerCommand implements Callable<Integer> {
       description = "Seed document 002's peer.json (default: ./peer.json).")
   Path peerJson;
 
+  @Option(
+      names = "--log-level",
+      defaultValue = "info",
+      description = "The lowest level logged: debug, info, warn or error (default: info).")
+  String logLevel;
+
+  @Option(
+      names = "--log-format",
+      defaultValue = "text",
+      description =
+          "How each log event is written to stderr: text (one line: time, level, member,"
+              + " component, message) or json (one JSON object per line) (default: text).")
+  String logFormat;
+
   @Override
   public Integer call() {
     disableLeakDetectionUnlessAsked();
     ServerConfig config;
     try {
+      Logging.configure(Logging.level(logLevel), Logging.Format.parse(logFormat), System.err);
       config = configure();
     } catch (IllegalArgumentException | IOException e) {
       spec.commandLine().getErr().println("raftkv server: " + e.getMessage());
       return 2;
     }
+    Logging.member(config.name());
     RaftkvServer server;
     try {
       server = RaftkvServer.start(config);
+      Logging.member(config.name() + " " + Long.toHexString(server.status().id()));
     } catch (IOException | RuntimeException e) {
       spec.commandLine().getErr().println("raftkv server: cannot start: " + e.getMessage());
       return 1;
