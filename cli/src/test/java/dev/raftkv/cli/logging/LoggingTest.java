@@ -99,6 +99,27 @@ class LoggingTest {
     assertThat(lines().get(lines().size() - 1)).endsWith("member c unreachable");
   }
 
+  /**
+   * Logback's appender closes its stream when stopped, so configuring a second time (raftkv's main,
+   * then {@code raftkv server}) closed System.err and every later line was lost.
+   */
+  @Test
+  void configuringAgainLeavesTheFormerStreamOpen() {
+    boolean[] closed = {false};
+    ByteArrayOutputStream first =
+        new ByteArrayOutputStream() {
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        };
+    Logging.configure(Level.INFO, Logging.Format.TEXT, first);
+    Logging.configure(Level.INFO, Logging.Format.TEXT, out);
+    assertThat(closed[0]).as("the first stream closed").isFalse();
+    System.getLogger("x.Y").log(System.Logger.Level.INFO, "still here");
+    assertThat(lines()).singleElement().asString().endsWith("Y: still here");
+  }
+
   @Test
   void badLevelsAndFormatsAreNamed() {
     assertThat(Logging.level("WARN")).isEqualTo(Level.WARN);
