@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "raftkv",
     mixinStandardHelpOptions = true,
-    version = "raftkv 0.1.0-SNAPSHOT",
+    versionProvider = VersionProvider.class,
     description = "A Raft consensus library and replicated key-value store.",
     subcommands = {
       ServerCommand.class,

@@ -4,12 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
 import dev.raftkv.server.metrics.ServerMetrics;
@@ -17,61 +11,119 @@ import dev.raftkv.server.tls.ClientCertificates;
 import dev.raftkv.server.tls.ServerTls;
 import dev.raftkv.transport.TcpTransport;
 import io.grpc.StatusRuntimeException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The admin HTTP endpoint (JDK's built-in server, no dependency): {@code GET /health} (200 when a
- * leader is known and no alarm is raised, as etcd's; 503 otherwise), {@code GET /metrics} (the
- * member's Prometheus metrics, see {@link ServerMetrics}), {@code GET /status} (role, term, leader,
- * commit and applied index, whether detached and the blocked peers as JSON: the seed 002 harness's
- * questions), {@code POST /detach} and {@code POST /attach} (the seed 000 partition switch), {@code
- * POST /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see
- * {@link TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock}
- * without peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the
- * change, or 400 on a malformed id.
+ * The admin HTTP endpoint, on Netty: {@code GET /health} (200 when a leader is known and no alarm
+ * is raised, as etcd's; 503 otherwise), {@code GET /metrics} (the member's Prometheus metrics, see
+ * {@link ServerMetrics}), {@code GET /status} (role, term, leader, commit and applied index,
+ * whether detached and the blocked peers as JSON: the seed 002 harness's questions), {@code POST
+ * /detach} and {@code POST /attach} (the seed 000 partition switch), {@code POST
+ * /block?peers=ID,ID} and {@code POST /unblock[?peers=ID,ID]} (per-peer block lists, see {@link
+ * TcpTransport#setBlocked}; ids in hex as {@code /status} prints them; {@code /unblock} without
+ * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
+ * 400 on a malformed id.
+ *
+ * <p>No client can starve it: connections cost no thread (one event loop serves them all, and every
+ * answer is computed without blocking), a request must arrive whole within {@link #REQUEST_TIMEOUT}
+ * of its first byte, and a connection idle for {@link #IDLE_TIMEOUT} is closed. So {@code /health}
+ * answers at once with a thousand idle connections and dozens of half-sent requests open.
  *
  * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
- * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate (the
- * JDK's HTTPS server), asking for a client certificate when a CA is trusted but not requiring one,
- * so {@code /health} and {@code /status} stay open. The POSTs obey {@link AdminAccess}: the root
- * user's token in the {@code Authorization} header (or a client certificate naming root) once auth
- * is enabled; a caller on loopback or with a verified client certificate while it is not.
+ * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate,
+ * asking for a client certificate when a CA is trusted but not requiring one, so {@code /health}
+ * and {@code /status} stay open. The POSTs obey {@link AdminAccess}: the root user's token in the
+ * {@code Authorization} header (or a client certificate naming root) once auth is enabled; a caller
+ * on loopback or with a verified client certificate while it is not.
  */
 final class AdminServer implements AutoCloseable {
+  /** How long a request may take to arrive, from its first byte to its last. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long a connection may stay open with nothing read or written. */
+  static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
+
+  /** The largest request body taken (the admin calls have none). */
+  static final int MAX_REQUEST_BYTES = 64 * 1024;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpServer http;
+  private final EventLoopGroup group;
+  private final Channel listener;
   private final String url;
 
-  private AdminServer(HttpServer http) {
-    this.http = http;
-    InetSocketAddress a = http.getAddress();
-    this.url =
-        (http instanceof HttpsServer ? "https" : "http")
-            + "://"
-            + a.getHostString()
-            + ":"
-            + a.getPort();
+  private AdminServer(EventLoopGroup group, Channel listener, boolean https) {
+    this.group = group;
+    this.listener = listener;
+    InetSocketAddress a = (InetSocketAddress) listener.localAddress();
+    this.url = (https ? "https" : "http") + "://" + a.getHostString() + ":" + a.getPort();
   }
 
+  /** What the endpoint answers from: the member's parts. */
+  private record Member(
+      ServerConfig config,
+      RaftRuntime runtime,
+      TcpTransport transport,
+      AdminAccess access,
+      BooleanSupplier alarmed,
+      ServerMetrics metrics) {}
+
   /**
-   * Starts the endpoint on {@code config}'s admin URL.
+   * Starts the endpoint on {@code config}'s admin URL; returns once it listens.
    *
    * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
    * @param access who may make the changes
    * @param alarmed whether an alarm is raised (etcd's health is false then)
    * @param metrics what {@code /metrics} serves
+   * @throws BindException naming the flag if the address is taken
    */
   static AdminServer start(
       ServerConfig config,
@@ -79,112 +131,235 @@ final class AdminServer implements AutoCloseable {
       TcpTransport transport,
       ServerTls tls,
       AdminAccess access,
-      java.util.function.BooleanSupplier alarmed,
+      BooleanSupplier alarmed,
       ServerMetrics metrics)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
-    HttpServer http;
+    Member member = new Member(config, runtime, transport, access, alarmed, metrics);
+    SSLContext ssl = tls == null ? null : tls.jdkServer();
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("raftkv-admin", true), NioIoHandler.newFactory());
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (ssl != null) {
+                      SSLEngine engine = ssl.createSSLEngine();
+                      engine.setUseClientMode(false);
+                      SSLParameters p = engine.getSSLParameters();
+                      tls.configure(p);
+                      engine.setSSLParameters(p);
+                      ch.pipeline().addLast(new SslHandler(engine));
+                    }
+                    ch.pipeline()
+                        .addLast(
+                            new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS),
+                            new HttpServerCodec(),
+                            new RequestDeadline(),
+                            new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                            new Handler(member));
+                  }
+                });
     try {
-      if (tls == null) {
-        http = HttpServer.create(at, 16);
-      } else {
-        HttpsServer https = HttpsServer.create(at, 16);
-        SSLContext context = tls.jdkServer();
-        https.setHttpsConfigurator(
-            new HttpsConfigurator(context) {
-              @Override
-              public void configure(HttpsParameters params) {
-                SSLParameters p = context.getDefaultSSLParameters();
-                tls.configure(p);
-                params.setSSLParameters(p);
-              }
-            });
-        http = https;
+      Channel listener = bootstrap.bind(at).syncUninterruptibly().channel();
+      return new AdminServer(group, listener, ssl != null);
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      if (e.getCause() instanceof BindException || e instanceof io.netty.channel.ChannelException) {
+        throw new BindException("admin address " + at + " is in use (--listen-admin-urls)");
       }
-    } catch (BindException e) {
-      throw new BindException("admin address " + at + " is in use (--listen-admin-urls)");
+      throw e;
     }
-    http.createContext(
-        "/health",
-        ex -> {
-          Status s = runtime.status();
-          boolean ok = s.leader() != 0 && !transport.isDetached() && !alarmed.getAsBoolean();
-          reply(ex, ok ? 200 : 503, JSON.createObjectNode().put("health", String.valueOf(ok)));
-        });
-    http.createContext(
-        "/metrics",
-        ex -> {
-          ex.getResponseHeaders().set("Content-Type", ServerMetrics.CONTENT_TYPE);
-          ex.sendResponseHeaders(200, 0);
-          try (OutputStream out = ex.getResponseBody()) {
-            metrics.writeTo(out);
+  }
+
+  /**
+   * Closes a connection whose request has not arrived whole {@link #REQUEST_TIMEOUT} after its
+   * first byte; closes an idle one (no traffic for {@link #IDLE_TIMEOUT}).
+   */
+  private static final class RequestDeadline extends ChannelDuplexHandler {
+    private ScheduledFuture<?> deadline;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest && deadline == null) {
+        deadline =
+            ctx.executor()
+                .schedule(
+                    () -> {
+                      ctx.close();
+                    },
+                    REQUEST_TIMEOUT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+      }
+      if (msg instanceof LastHttpContent && deadline != null) {
+        deadline.cancel(false);
+        deadline = null;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+      } else {
+        ctx.fireUserEventTriggered(evt);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      ctx.fireChannelInactive();
+    }
+  }
+
+  /** Answers the requests of one connection, in order, on its event loop. */
+  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Member m;
+
+    Handler(Member m) {
+      this.m = m;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws IOException {
+      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      FullHttpResponse r;
+      if (!req.decoderResult().isSuccess()) {
+        r = json(HttpResponseStatus.BAD_REQUEST, error("malformed request"));
+        keepAlive = false;
+      } else {
+        r = answer(ctx, req);
+      }
+      HttpUtil.setKeepAlive(r, keepAlive);
+      var written = ctx.writeAndFlush(r);
+      if (!keepAlive) {
+        written.addListener(f -> ctx.close());
+      }
+    }
+
+    private FullHttpResponse answer(ChannelHandlerContext ctx, FullHttpRequest req)
+        throws IOException {
+      QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+      switch (uri.path()) {
+        case "/health" -> {
+          Status s = m.runtime.status();
+          boolean ok = s.leader() != 0 && !m.transport.isDetached() && !m.alarmed.getAsBoolean();
+          return json(
+              ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              JSON.createObjectNode().put("health", String.valueOf(ok)));
+        }
+        case "/metrics" -> {
+          ByteBuf body = Unpooled.buffer();
+          try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            m.metrics.writeTo(out);
           }
-        });
-    http.createContext(
-        "/status",
-        ex -> {
-          Status s = runtime.status();
+          return response(HttpResponseStatus.OK, ServerMetrics.CONTENT_TYPE, body);
+        }
+        case "/status" -> {
+          Status s = m.runtime.status();
           ObjectNode body =
               JSON.createObjectNode()
-                  .put("name", config.name())
+                  .put("name", m.config.name())
                   .put("id", Long.toHexString(s.id()))
                   .put("role", s.role().name().toLowerCase(Locale.ROOT))
                   .put("term", s.term())
                   .put("leader", s.leader() == 0 ? "" : Long.toHexString(s.leader()))
                   .put("commit", s.commit())
-                  .put("applied", runtime.appliedIndex())
-                  .put("detached", transport.isDetached());
-          body.set("blocked", blocked(transport));
-          reply(ex, 200, body);
-        });
-    http.createContext(
-        "/block",
-        ex -> {
-          if (post(ex, access)) {
-            Set<Long> peers = peers(ex);
-            if (peers != null) {
-              Set<Long> now = new HashSet<>(transport.blocked());
-              now.addAll(peers);
-              transport.setBlocked(now);
-              reply(ex, 200, blockedReply(transport));
-            }
+                  .put("applied", m.runtime.appliedIndex())
+                  .put("detached", m.transport.isDetached());
+          body.set("blocked", blocked(m.transport));
+          return json(HttpResponseStatus.OK, body);
+        }
+        case "/block", "/unblock" -> {
+          FullHttpResponse refused = refuse(ctx, req);
+          if (refused != null) {
+            return refused;
           }
-        });
-    http.createContext(
-        "/unblock",
-        ex -> {
-          if (post(ex, access)) {
-            Set<Long> peers = peers(ex);
-            if (peers != null) {
-              Set<Long> now = new HashSet<>(transport.blocked());
-              if (peers.isEmpty()) {
-                now.clear();
-              } else {
-                now.removeAll(peers);
-              }
-              transport.setBlocked(now);
-              reply(ex, 200, blockedReply(transport));
-            }
+          Set<Long> peers;
+          try {
+            peers = peers(uri);
+          } catch (IllegalArgumentException e) {
+            return json(HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
           }
-        });
-    http.createContext(
-        "/detach",
-        ex -> {
-          if (post(ex, access)) {
-            transport.detach();
-            reply(ex, 200, JSON.createObjectNode().put("detached", true));
+          Set<Long> now = new HashSet<>(m.transport.blocked());
+          if (uri.path().equals("/block")) {
+            now.addAll(peers);
+          } else if (peers.isEmpty()) {
+            now.clear();
+          } else {
+            now.removeAll(peers);
           }
-        });
-    http.createContext(
-        "/attach",
-        ex -> {
-          if (post(ex, access)) {
-            transport.attach();
-            reply(ex, 200, JSON.createObjectNode().put("detached", false));
+          m.transport.setBlocked(now);
+          ObjectNode body = JSON.createObjectNode();
+          body.set("blocked", blocked(m.transport));
+          return json(HttpResponseStatus.OK, body);
+        }
+        case "/detach", "/attach" -> {
+          FullHttpResponse refused = refuse(ctx, req);
+          if (refused != null) {
+            return refused;
           }
-        });
-    http.start();
-    return new AdminServer(http);
+          boolean detach = uri.path().equals("/detach");
+          if (detach) {
+            m.transport.detach();
+          } else {
+            m.transport.attach();
+          }
+          return json(HttpResponseStatus.OK, JSON.createObjectNode().put("detached", detach));
+        }
+        default -> {
+          return json(HttpResponseStatus.NOT_FOUND, error("no such path: " + uri.path()));
+        }
+      }
+    }
+
+    /**
+     * Null when {@code req} is a POST its sender may make ({@link AdminAccess}); else the answer:
+     * 405; 401 without valid credentials and 403 without the root role once auth is enabled; 403
+     * from another host while it is not.
+     */
+    private FullHttpResponse refuse(ChannelHandlerContext ctx, FullHttpRequest req) {
+      if (!req.method().equals(HttpMethod.POST)) {
+        return json(HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
+      }
+      Optional<X509Certificate> certificate = certificate(ctx);
+      try {
+        m.access.check(
+            ctx.channel().remoteAddress(),
+            req.headers().get(HttpHeaderNames.AUTHORIZATION),
+            certificate.flatMap(ClientCertificates::commonName).orElse(null),
+            certificate.isPresent());
+      } catch (StatusRuntimeException e) {
+        boolean denied = e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED;
+        return json(
+            denied ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.UNAUTHORIZED,
+            error(e.getStatus().getDescription()));
+      }
+      return null;
+    }
+
+    private static Optional<X509Certificate> certificate(ChannelHandlerContext ctx) {
+      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+      return ssl == null
+          ? Optional.empty()
+          : ClientCertificates.certificate(ssl.engine().getSession());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close(); // a reset connection, a failed handshake: nothing to answer
+    }
   }
 
   /** The blocked peers as a JSON array of hex id strings, ascending. */
@@ -194,80 +369,48 @@ final class AdminServer implements AutoCloseable {
     return out;
   }
 
-  private static ObjectNode blockedReply(TcpTransport transport) {
-    ObjectNode body = JSON.createObjectNode();
-    body.set("blocked", blocked(transport));
-    return body;
-  }
-
   private static ObjectNode error(String message) {
     return JSON.createObjectNode().put("error", message);
   }
 
   /**
-   * The {@code peers} query parameter as member ids (hex, comma-separated); empty when absent; null
-   * after answering 400 when an id is malformed.
+   * The {@code peers} query parameter as member ids (hex, comma-separated); empty when absent.
+   *
+   * @throws IllegalArgumentException naming an id that is not hex
    */
-  private static Set<Long> peers(HttpExchange ex) throws IOException {
+  private static Set<Long> peers(QueryStringDecoder uri) {
     Set<Long> out = new HashSet<>();
-    String query = ex.getRequestURI().getRawQuery();
-    if (query == null) {
-      return out;
-    }
-    for (String param : query.split("&")) {
-      if (!param.startsWith("peers=")) {
-        continue;
-      }
-      for (String id : param.substring("peers=".length()).split("(,|%2C|%2c)")) {
+    for (String param : uri.parameters().getOrDefault("peers", List.of())) {
+      for (String id : param.split(",")) {
         if (id.isBlank()) {
           continue;
         }
         try {
           out.add(Long.parseUnsignedLong(id.strip(), 16));
         } catch (NumberFormatException e) {
-          reply(ex, 400, error("peers: not a hex member id: " + id.strip()));
-          return null;
+          throw new IllegalArgumentException("peers: not a hex member id: " + id.strip(), e);
         }
       }
     }
     return out;
   }
 
-  /**
-   * Whether {@code ex} is a POST its sender may make ({@link AdminAccess}); else answers it (405;
-   * 401 without valid credentials and 403 without the root role once auth is enabled; 403 from
-   * another host while it is not) and returns false.
-   */
-  private static boolean post(HttpExchange ex, AdminAccess access) throws IOException {
-    if (!"POST".equals(ex.getRequestMethod())) {
-      reply(ex, 405, error("use POST"));
-      return false;
-    }
-    Optional<X509Certificate> certificate =
-        ex instanceof HttpsExchange https && https.getSSLSession() != null
-            ? ClientCertificates.certificate(https.getSSLSession())
-            : Optional.empty();
+  private static FullHttpResponse json(HttpResponseStatus status, JsonNode json) {
+    byte[] body;
     try {
-      access.check(
-          ex.getRemoteAddress(),
-          ex.getRequestHeaders().getFirst("Authorization"),
-          certificate.flatMap(ClientCertificates::commonName).orElse(null),
-          certificate.isPresent());
-    } catch (StatusRuntimeException e) {
-      int code = e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED ? 403 : 401;
-      reply(ex, code, error(e.getStatus().getDescription()));
-      return false;
+      body = (JSON.writeValueAsString(json) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
     }
-    return true;
+    return response(status, "application/json", Unpooled.wrappedBuffer(body));
   }
 
-  private static void reply(HttpExchange ex, int code, JsonNode json) throws IOException {
-    byte[] body = (JSON.writeValueAsString(json) + "\n").getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(code, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
+  private static FullHttpResponse response(HttpResponseStatus status, String type, ByteBuf body) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, type)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    return r;
   }
 
   String url() {
@@ -276,6 +419,7 @@ final class AdminServer implements AutoCloseable {
 
   @Override
   public void close() {
-    http.stop(0);
+    listener.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

@@ -1,0 +1,134 @@
+package dev.raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftkv.raft.Role;
+import dev.raftkv.testkit.LoopbackPorts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The admin endpoint cannot be starved: with 1,000 idle connections and 50 half-sent requests open
+ * on it, {@code /health} still answers within a second (on the JDK's server one unfinished request
+ * froze it for as long as its client liked). Keep-alive and the other paths still work.
+ */
+class AdminServerIT {
+  @TempDir Path dir;
+  private RaftkvServer server;
+  private URI admin;
+  private final List<Socket> sockets = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
+    ServerConfig config =
+        new ServerConfig(
+            "n1",
+            dir.resolve("n1"),
+            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
+            peer,
+            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
+            Map.of("n1", peer),
+            true,
+            "admin",
+            10,
+            100);
+    server = RaftkvServer.start(config);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.status().role() != Role.LEADER) {
+      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    admin = URI.create(server.adminUrl());
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private Socket open() throws IOException {
+    Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.getPort());
+    sockets.add(s);
+    return s;
+  }
+
+  @Test
+  void healthAnswersWithinASecondWhileAThousandIdleAndFiftyHalfSentRequestsAreOpen()
+      throws Exception {
+    for (int i = 0; i < 1000; i++) {
+      open();
+    }
+    for (int i = 0; i < 50; i++) {
+      open()
+          .getOutputStream()
+          .write("GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+    }
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
+    for (int i = 0; i < 5; i++) {
+      long started = System.nanoTime();
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(admin.resolve("/health"))
+                  .timeout(Duration.ofSeconds(1))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"health\":\"true\"");
+      assertThat(ms).as("/health answered in %d ms", ms).isLessThan(1000);
+    }
+  }
+
+  @Test
+  void keepAliveAndThePaths() throws Exception {
+    Socket s = open();
+    String pipelined =
+        java.util.stream.Stream.of(
+                "GET /status",
+                "GET /metrics",
+                "GET /detach",
+                "GET /nowhere",
+                "POST /block?peers=zz")
+            .map(l -> l + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            .collect(java.util.stream.Collectors.joining());
+    s.getOutputStream().write(pipelined.getBytes(StandardCharsets.US_ASCII));
+    s.setSoTimeout(10_000);
+    InputStream in = s.getInputStream();
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"role\":\"leader\"");
+    assertThat(HttpResponses.read(in))
+        .startsWith("HTTP/1.1 200")
+        .contains("etcd_server_is_leader 1.0");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 405").contains("use POST");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 404");
+    assertThat(HttpResponses.read(in))
+        .startsWith("HTTP/1.1 400")
+        .contains("peers: not a hex member id: zz");
+  }
+}
