@@ -195,7 +195,13 @@ class WatchServiceTest {
   /**
    * jetcd's watch tests create a watch and write at once, without waiting for "created": a create
    * request that reached the member before a write (same connection, sent first) must be registered
-   * before that write is applied, every time, and see it.
+   * before that write is applied, and see it.
+   *
+   * <p>Almost every time, not every time: HTTP/2 orders frames within a stream, not across streams,
+   * and the client's flow controller may write the put's DATA frame (a new stream) before the watch
+   * stream's when both go out in one flush. CI saw that once in about 4,000 iterations (1 of this
+   * test's 300). The bound still catches what the test is for: with watch calls on a pool thread
+   * instead of the event loop, 30 of 300 were late.
    */
   @Test
   void aWatchCreatedThenWrittenAtOnceSeesTheWriteEveryTime() throws Exception {
@@ -217,7 +223,9 @@ class WatchServiceTest {
       assertThat(key(got.get(0))).isEqualTo(k);
       assertThat(got.get(0).getKv().getModRevision()).isEqualTo(rev);
     }
-    assertThat(late).as("watches registered after the write that followed them").isZero();
+    assertThat(late)
+        .as("watches registered after the write that followed them (HTTP/2 may reorder a few)")
+        .isLessThanOrEqualTo(iterations / 100);
   }
 
   private static WatchCreateRequest.Builder create(String key) {
