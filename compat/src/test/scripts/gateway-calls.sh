@@ -127,5 +127,9 @@ call "an unknown path under /v3" /v3/kv/nothing '{}'
 call "a path outside /v3" /metricsx '{}'
 echo "### GET on a route"
 curl -sS -m 5 -w '\n[http %{http_code}]\n' "$ep/v3/kv/range"
+echo "### GET /health"
+curl -sS -m 5 -w '\n[http %{http_code}]\n' "$ep/health"
+echo "### GET /version"
+curl -sS -m 5 -w '\n[http %{http_code}]\n' "$ep/version"
 echo "### OPTIONS on a route"
 curl -sS -m 5 -o /dev/null -w '[http %{http_code}]\n' -X OPTIONS "$ep/v3/kv/range"

@@ -1,5 +1,6 @@
 package dev.raftkv.cli;
 
+import dev.raftkv.server.RaftkvServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,8 +13,9 @@ import picocli.CommandLine;
  * writes the first two into {@code raftkv-version.properties}.
  */
 final class VersionProvider implements CommandLine.IVersionProvider {
-  /** The etcd API raftkv serves: etcd 3.4's v3 gRPC API (and its JSON gateway). */
-  static final String ETCD_API = "3.4";
+  /** The etcd API version raftkv reports, major.minor (as {@code etcdctl version} prints it). */
+  static final String ETCD_API =
+      RaftkvServer.ETCD_VERSION.substring(0, RaftkvServer.ETCD_VERSION.lastIndexOf('.'));
 
   @Override
   public String[] getVersion() {

@@ -34,7 +34,7 @@ class GatewayCompatIT {
   /** Values that differ between any two clusters, masked wherever they appear. */
   private static final Pattern MASKED =
       Pattern.compile(
-          "\"(cluster_id|member_id|raft_term|leader|memberID|hash|token|dbSize|dbSizeInUse"
+          "\"(cluster_id|member_id|raft_term|leader|memberID|hash|token|dbSize|dbSizeInUse|etcdserver|etcdcluster"
               + "|raftIndex|raftTerm|raftAppliedIndex)\":(\"[^\"]*\"|\\d+)"
               + "|\"(version)\":\"\\d+\\.\\d+\\.[^\"]*\"");
 

@@ -31,7 +31,7 @@ final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   private static final System.Logger LOG = System.getLogger(EtcdMaintenanceService.class.getName());
 
   /** The etcd API version raftkv speaks (etcdctl checks the major and minor). */
-  static final String VERSION = "3.5.0";
+  static final String VERSION = RaftkvServer.ETCD_VERSION;
 
   private final KvServer server;
   private final Path snapshotScratch;

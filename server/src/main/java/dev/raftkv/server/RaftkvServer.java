@@ -72,6 +72,12 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class RaftkvServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RaftkvServer.class.getName());
 
+  /**
+   * The etcd version raftkv reports (Maintenance.Status, the client port's {@code /version}): etcd
+   * 3.4's v3 API, which raftkv serves, plus 3.5's additions it also serves (AuthStatus).
+   */
+  public static final String ETCD_VERSION = "3.5.0";
+
   /** The largest JSON gateway request: etcd's largest request, as base64 JSON, with room. */
   public static final int GATEWAY_MAX_REQUEST_BYTES = 3 * KvServer.MAX_REQUEST_BYTES;
 
@@ -300,7 +306,27 @@ public final class RaftkvServer implements AutoCloseable {
       if (!ServerConfig.isHttps(url)) {
         gateway =
             new ClientPortNegotiator(
-                routes, gatewayChannel, GATEWAY_MAX_REQUEST_BYTES, metrics::writeTo);
+                routes,
+                gatewayChannel,
+                GATEWAY_MAX_REQUEST_BYTES,
+                new ClientPortNegotiator.Member() {
+                  @Override
+                  public void writeMetrics(java.io.OutputStream out) throws IOException {
+                    metrics.writeTo(out);
+                  }
+
+                  @Override
+                  public boolean healthy() {
+                    return runtime.status().leader() != 0
+                        && !transport.isDetached()
+                        && kv.store().alarms().isEmpty();
+                  }
+
+                  @Override
+                  public String etcdVersion() {
+                    return ETCD_VERSION;
+                  }
+                });
         gateways.add(gateway);
       }
       servers.add(

@@ -200,7 +200,7 @@ class RaftkvServerIT {
     HttpResponse<String> bad = admin(old, "POST", "/block?peers=zz%22");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(new ObjectMapper().readTree(bad.body()).get("error").asText())
-        .isEqualTo("peers: not a hex member id: zz%22");
+        .isEqualTo("peers: not a hex member id: zz\""); // the id as decoded from the URL
     assertThat(admin(old, "GET", "/block?peers=" + ids).statusCode()).isEqualTo(405);
     HttpResponse<String> blocked = admin(old, "POST", "/block?peers=" + ids);
     assertThat(blocked.statusCode()).isEqualTo(200);

@@ -46,27 +46,33 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   private final GatewayRoutes routes;
   private final io.grpc.Channel services;
   private final int maxRequestBytes;
-  private final MetricsText metrics;
+  private final Member member;
   private final Set<Channel> httpConnections = ConcurrentHashMap.newKeySet();
 
   /**
    * @param routes the gateway's routes
    * @param services where the gateway's calls go (an in-process channel to the etcd services)
    * @param maxRequestBytes the largest HTTP request body taken (larger: 413)
-   * @param metrics what {@code /metrics} serves
+   * @param member what {@code /metrics}, {@code /health} and {@code /version} answer from
    */
   public ClientPortNegotiator(
-      GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes, MetricsText metrics) {
+      GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes, Member member) {
     this.routes = routes;
     this.services = services;
     this.maxRequestBytes = maxRequestBytes;
-    this.metrics = metrics;
+    this.member = member;
   }
 
-  /** Writes the member's metrics in Prometheus' text format (what {@code GET /metrics} serves). */
-  @FunctionalInterface
-  public interface MetricsText {
-    void writeTo(java.io.OutputStream out) throws java.io.IOException;
+  /** What the client port's plain HTTP paths answer from, as etcd's client URL serves them. */
+  public interface Member {
+    /** Writes the member's metrics in Prometheus' text format ({@code GET /metrics}). */
+    void writeMetrics(java.io.OutputStream out) throws java.io.IOException;
+
+    /** Whether the member is healthy ({@code GET /health}: a leader known, no alarm raised). */
+    boolean healthy();
+
+    /** The etcd version reported ({@code GET /version}), e.g. 3.5.0. */
+    String etcdVersion();
   }
 
   /** Server credentials that negotiate with this (for {@code NettyServerBuilder.forAddress}). */
@@ -158,7 +164,7 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
             "gateway-body",
             "gateway-idle",
             new IdleStateHandler(0, 0, HTTP_IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services, metrics));
+        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services, member));
       }
       heldEvents.clear();
       ctx.fireChannelRead(first);

@@ -43,6 +43,10 @@ import java.util.regex.Pattern;
  * method, {@code 200} with the CORS headers for {@code OPTIONS}, and a bad body as a {@code 400}
  * ({@code 500} for a stream, as etcd) with the parser's message.
  *
+ * <p>Besides the gateway it serves etcd's other client-URL paths: {@code /metrics}, {@code /health}
+ * ({@code {"health":"true"}}, or 503 and false without a leader or with an alarm) and {@code
+ * /version}.
+ *
  * <p>Requests on one connection are answered in order, one at a time (HTTP/1.1); a connection
  * closed by its client cancels its call. All of it runs on the connection's event loop.
  */
@@ -58,17 +62,16 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private final GatewayRoutes routes;
   private final io.grpc.Channel services;
-  private final ClientPortNegotiator.MetricsText metrics;
+  private final ClientPortNegotiator.Member member;
   private final Queue<FullHttpRequest> waiting = new ArrayDeque<>();
   private GatewayCall<?, ?> current;
   private boolean busy;
 
-  JsonGateway(
-      GatewayRoutes routes, io.grpc.Channel services, ClientPortNegotiator.MetricsText metrics) {
+  JsonGateway(GatewayRoutes routes, io.grpc.Channel services, ClientPortNegotiator.Member member) {
     super(false); // requests are released once answered
     this.routes = routes;
     this.services = services;
-    this.metrics = metrics;
+    this.member = member;
   }
 
   @Override
@@ -96,6 +99,27 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
       }
       if (path.equals("/metrics")) {
         answer(ctx, metrics(), keepAlive);
+        return;
+      }
+      if (path.equals("/health")) {
+        boolean ok = member.healthy();
+        answer(
+            ctx,
+            GatewayResponses.json(
+                ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "{\"health\":\"" + ok + "\"}"),
+            keepAlive);
+        return;
+      }
+      if (path.equals("/version")) {
+        String v = member.etcdVersion();
+        String cluster = v.substring(0, v.lastIndexOf('.')) + ".0";
+        answer(
+            ctx,
+            GatewayResponses.json(
+                HttpResponseStatus.OK,
+                "{\"etcdserver\":\"" + v + "\",\"etcdcluster\":\"" + cluster + "\"}"),
+            keepAlive);
         return;
       }
       if (!GatewayRoutes.isGatewayPath(path)) {
@@ -201,7 +225,7 @@ final class JsonGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
   private FullHttpResponse metrics() {
     ByteBuf body = Unpooled.buffer();
     try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
-      metrics.writeTo(out);
+      member.writeMetrics(out);
     } catch (IOException | RuntimeException e) {
       body.release();
       return GatewayResponses.text(
