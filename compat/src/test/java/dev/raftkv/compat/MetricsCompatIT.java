@@ -90,14 +90,28 @@ class MetricsCompatIT {
 
   @Test
   void etcdsMetricsHaveEtcdsNamesTypesAndLabels() throws Exception {
-    Map<String, String> want = scrapeAll(etcd.clientEndpoints());
-    Map<String, String> got = scrapeAll(raftkv.clientEndpoints());
+    Map<String, String> want = scrapeUntilComplete(etcd.clientEndpoints());
+    Map<String, String> got = scrapeUntilComplete(raftkv.clientEndpoints());
     for (String name : ETCD_METRICS) {
       assertThat(want).as("etcd serves %s", name).containsKey(name);
       assertThat(got.get(name))
           .as("raftkv's %s (type; label names)", name)
           .isEqualTo(want.get(name));
     }
+  }
+
+  /**
+   * {@link #scrapeAll} until every metric of {@link #ETCD_METRICS} is there (30 s at most): etcd's
+   * peer round trips appear once its prober has run, some seconds after the start.
+   */
+  static Map<String, String> scrapeUntilComplete(List<String> endpoints) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    Map<String, String> m = scrapeAll(endpoints);
+    while (!m.keySet().containsAll(ETCD_METRICS) && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      m = scrapeAll(endpoints);
+    }
+    return m;
   }
 
   /**

@@ -2,8 +2,6 @@ package dev.raftkv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftkv.raft.Role;
-import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -17,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,25 +34,7 @@ class AdminServerIT {
 
   @BeforeEach
   void start() throws Exception {
-    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
-    ServerConfig config =
-        new ServerConfig(
-            "n1",
-            dir.resolve("n1"),
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            peer,
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            Map.of("n1", peer),
-            true,
-            "admin",
-            10,
-            100);
-    server = RaftkvServer.start(config);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.status().role() != Role.LEADER) {
-      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    server = SingleMember.start(dir, "admin");
     admin = URI.create(server.adminUrl());
   }
 

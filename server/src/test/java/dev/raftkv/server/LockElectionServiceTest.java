@@ -32,8 +32,6 @@ import dev.raftkv.api.v3lockpb.LockGrpc;
 import dev.raftkv.api.v3lockpb.LockRequest;
 import dev.raftkv.api.v3lockpb.LockResponse;
 import dev.raftkv.api.v3lockpb.UnlockRequest;
-import dev.raftkv.raft.Role;
-import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -43,9 +41,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import java.net.URI;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -64,27 +60,9 @@ class LockElectionServiceTest {
 
   @BeforeEach
   void start() throws Exception {
-    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
-    ServerConfig config =
-        new ServerConfig(
-            "n1",
-            dir.resolve("n1"),
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            peer,
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            Map.of("n1", peer),
-            true,
-            "lock",
-            10,
-            100);
-    server = RaftkvServer.start(config);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.status().role() != Role.LEADER) {
-      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    server = SingleMember.start(dir, "lock");
     channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", config.clientUrl().getPort())
+        NettyChannelBuilder.forAddress("127.0.0.1", SingleMember.clientPort(server))
             .usePlaintext()
             .build();
   }

@@ -16,18 +16,13 @@ import dev.raftkv.api.etcdserverpb.WatchProgressRequest;
 import dev.raftkv.api.etcdserverpb.WatchRequest;
 import dev.raftkv.api.etcdserverpb.WatchResponse;
 import dev.raftkv.api.mvccpb.Event;
-import dev.raftkv.raft.Role;
-import dev.raftkv.testkit.LoopbackPorts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,33 +38,11 @@ class WatchServiceTest {
   private KVGrpc.KVBlockingStub kv;
   private final List<Watch> watches = new ArrayList<>();
 
-  private static int freePort() throws IOException {
-    return LoopbackPorts.allocate();
-  }
-
   @BeforeEach
   void start() throws Exception {
-    URI peer = URI.create("http://127.0.0.1:" + freePort());
-    ServerConfig config =
-        new ServerConfig(
-            "n1",
-            dir.resolve("n1"),
-            URI.create("http://127.0.0.1:" + freePort()),
-            peer,
-            URI.create("http://127.0.0.1:" + freePort()),
-            Map.of("n1", peer),
-            true,
-            "watch",
-            10,
-            100);
-    server = RaftkvServer.start(config);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.status().role() != Role.LEADER) {
-      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    server = SingleMember.start(dir, "watch");
     channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", config.clientUrl().getPort())
+        NettyChannelBuilder.forAddress("127.0.0.1", SingleMember.clientPort(server))
             .usePlaintext()
             .build();
     kv = KVGrpc.newBlockingStub(channel);

@@ -6,10 +6,8 @@ import com.google.protobuf.ByteString;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
-import dev.raftkv.raft.Role;
 import dev.raftkv.server.RaftkvServer;
-import dev.raftkv.server.ServerConfig;
-import dev.raftkv.testkit.LoopbackPorts;
+import dev.raftkv.server.SingleMember;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayOutputStream;
@@ -18,11 +16,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,26 +38,8 @@ class JsonGatewayIT {
 
   @BeforeEach
   void start() throws Exception {
-    URI peer = URI.create("http://127.0.0.1:" + LoopbackPorts.allocate());
-    ServerConfig config =
-        new ServerConfig(
-            "n1",
-            dir.resolve("n1"),
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            peer,
-            URI.create("http://127.0.0.1:" + LoopbackPorts.allocate()),
-            Map.of("n1", peer),
-            true,
-            "gateway",
-            10,
-            100);
-    server = RaftkvServer.start(config);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.status().role() != Role.LEADER) {
-      assertThat(System.nanoTime()).as("a leader within 20 s").isLessThan(deadline);
-      Thread.sleep(10);
-    }
-    port = config.clientUrl().getPort();
+    server = SingleMember.start(dir, "gateway");
+    port = SingleMember.clientPort(server);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
