@@ -23,6 +23,12 @@ final class ClusterCommand implements Runnable {
 
   static final String PIDS = "cluster.pids";
 
+  /**
+   * A member's JVM defaults, as {@code bin/raftkv server} sets them: a 2 GiB heap cap (G1 is added
+   * unless RAFTKV_JAVA_OPTS names a collector; see docs/performance.md, "Stop 21").
+   */
+  static final List<String> SERVER_JVM_DEFAULTS = List.of("-Xmx2g");
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing start or stop");
@@ -113,7 +119,12 @@ final class ClusterCommand implements Runnable {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.add("-XX:+ExitOnOutOfMemoryError"); // fail-stop, as bin/raftkv; overridable below
-        command.addAll(javaOptions(System.getenv("RAFTKV_JAVA_OPTS")));
+        command.addAll(SERVER_JVM_DEFAULTS); // as bin/raftkv server's
+        List<String> options = javaOptions(System.getenv("RAFTKV_JAVA_OPTS"));
+        if (options.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+          command.add("-XX:+UseG1GC"); // unless RAFTKV_JAVA_OPTS names a collector
+        }
+        command.addAll(options);
         command.addAll(
             List.of(
                 "-cp",
