@@ -388,22 +388,6 @@ public final class KvStore implements AutoCloseable {
         });
   }
 
-  /**
-   * Told how long each applied batch took in all and in its RocksDB write (see {@link
-   * #observeApplies}).
-   */
-  @FunctionalInterface
-  public interface ApplyTimings {
-    /**
-     * One batch of entries was applied.
-     *
-     * @param entries how many entries the batch had
-     * @param applyNanos the whole apply, the write included
-     * @param commitNanos the RocksDB write of the batch (etcd's backend commit)
-     */
-    void applied(int entries, long applyNanos, long commitNanos);
-  }
-
   private volatile ApplyTimings applyTimings = (n, a, c) -> {};
 
   /** Reports every applied batch's timings to {@code t} (on the apply thread; must be cheap). */

@@ -113,7 +113,7 @@ final class AdminServer implements AutoCloseable {
       RaftRuntime runtime,
       TcpTransport transport,
       AdminAccess access,
-      BooleanSupplier alarmed,
+      BooleanSupplier healthy,
       ServerMetrics metrics) {}
 
   /**
@@ -121,7 +121,7 @@ final class AdminServer implements AutoCloseable {
    *
    * @param tls the client side's TLS material when the admin URL is {@code https://}, else null
    * @param access who may make the changes
-   * @param alarmed whether an alarm is raised (etcd's health is false then)
+   * @param healthy what {@code /health} says (etcd's rule: a leader known, no alarm raised)
    * @param metrics what {@code /metrics} serves
    * @throws BindException naming the flag if the address is taken
    */
@@ -131,11 +131,11 @@ final class AdminServer implements AutoCloseable {
       TcpTransport transport,
       ServerTls tls,
       AdminAccess access,
-      BooleanSupplier alarmed,
+      BooleanSupplier healthy,
       ServerMetrics metrics)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
-    Member member = new Member(config, runtime, transport, access, alarmed, metrics);
+    Member member = new Member(config, runtime, transport, access, healthy, metrics);
     SSLContext ssl = tls == null ? null : tls.jdkServer();
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
@@ -253,8 +253,7 @@ final class AdminServer implements AutoCloseable {
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       switch (uri.path()) {
         case "/health" -> {
-          Status s = m.runtime.status();
-          boolean ok = s.leader() != 0 && !m.transport.isDetached() && !m.alarmed.getAsBoolean();
+          boolean ok = m.healthy.getAsBoolean();
           return json(
               ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
               JSON.createObjectNode().put("health", String.valueOf(ok)));

@@ -242,7 +242,7 @@ public final class RaftkvServer implements AutoCloseable {
                 transport,
                 ServerConfig.isHttps(config.adminUrl()) ? clientTls : null,
                 adminAccess,
-                () -> !kv.store().alarms().isEmpty(),
+                this::healthy,
                 metrics));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
@@ -317,9 +317,7 @@ public final class RaftkvServer implements AutoCloseable {
 
                   @Override
                   public boolean healthy() {
-                    return runtime.status().leader() != 0
-                        && !transport.isDetached()
-                        && kv.store().alarms().isEmpty();
+                    return RaftkvServer.this.healthy();
                   }
 
                   @Override
@@ -579,6 +577,16 @@ public final class RaftkvServer implements AutoCloseable {
             : calls;
       }
     };
+  }
+
+  /**
+   * etcd's health rule, for {@code /health} on the admin and client URLs: a leader is known, this
+   * member is not detached from its peers, and no alarm is raised.
+   */
+  boolean healthy() {
+    return runtime.status().leader() != 0
+        && !transport.isDetached()
+        && kv.store().alarms().isEmpty();
   }
 
   /** This member's metrics (etcd's names; served on {@code /metrics}). */

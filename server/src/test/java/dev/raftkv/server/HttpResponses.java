@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /** Reads HTTP/1.1 responses with a Content-Length off a raw socket, for tests. */
-final class HttpResponses {
+public final class HttpResponses {
   private HttpResponses() {}
 
   /** One response: status line, headers and body, as text. */
-  static String read(InputStream in) throws IOException {
+  public static String read(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
       int b = in.read();

@@ -3,7 +3,6 @@ package dev.raftkv.server.metrics;
 import dev.raftkv.kv.KvStore;
 import dev.raftkv.raft.Message;
 import dev.raftkv.raft.Role;
-import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
 import dev.raftkv.storage.FileIo;
 import dev.raftkv.transport.PeerTraffic;
@@ -112,10 +111,7 @@ public final class ServerMetrics {
     gauge(
         "etcd_server_proposals_committed_total",
         "The total number of consensus proposals committed.",
-        () -> {
-          Status s = runtime.status();
-          return s.commit();
-        });
+        () -> runtime.status().commit());
     gauge(
         "etcd_server_proposals_applied_total",
         "The total number of consensus proposals applied.",

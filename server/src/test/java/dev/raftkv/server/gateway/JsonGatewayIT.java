@@ -6,12 +6,12 @@ import com.google.protobuf.ByteString;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.api.etcdserverpb.PutRequest;
 import dev.raftkv.api.etcdserverpb.RangeRequest;
+import dev.raftkv.server.HttpResponses;
 import dev.raftkv.server.RaftkvServer;
 import dev.raftkv.server.SingleMember;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -66,24 +66,6 @@ class JsonGatewayIT {
         + body;
   }
 
-  /** Reads one HTTP/1.1 response with a Content-Length: its status line, headers and body. */
-  private static String readResponse(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-      int b = in.read();
-      assertThat(b).as("a response before the connection ends").isNotNegative();
-      head.write(b);
-    }
-    String headers = head.toString(StandardCharsets.ISO_8859_1);
-    int length = 0;
-    for (String line : headers.split("\r\n")) {
-      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
-  }
-
   @Test
   void grpcAndJsonOnOnePortSeeEachOthersWrites() throws Exception {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -91,7 +73,7 @@ class JsonGatewayIT {
           .write(
               post("/v3/kv/put", "{\"key\":\"" + b64("j") + "\",\"value\":\"" + b64("1") + "\"}")
                   .getBytes(StandardCharsets.UTF_8));
-      assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK");
+      assertThat(HttpResponses.read(s.getInputStream())).startsWith("HTTP/1.1 200 OK");
     }
     KVGrpc.KVBlockingStub kv =
         KVGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -111,7 +93,7 @@ class JsonGatewayIT {
           .write(
               post("/v3/kv/range", "{\"key\":\"" + b64("g") + "\"}")
                   .getBytes(StandardCharsets.UTF_8));
-      assertThat(readResponse(s.getInputStream())).contains("\"value\":\"" + b64("2") + "\"");
+      assertThat(HttpResponses.read(s.getInputStream())).contains("\"value\":\"" + b64("2") + "\"");
     }
   }
 
@@ -129,12 +111,12 @@ class JsonGatewayIT {
       InputStream in = s.getInputStream();
       long previous = 0;
       for (int i = 0; i < 20; i++) {
-        String put = readResponse(in);
+        String put = HttpResponses.read(in);
         assertThat(put).startsWith("HTTP/1.1 200 OK").doesNotContain("\"kvs\"");
         long revision = revision(put);
         assertThat(revision).as("puts answered in order").isGreaterThan(previous);
         previous = revision;
-        assertThat(readResponse(in)).contains("\"key\":\"" + b64("p" + i) + "\"");
+        assertThat(HttpResponses.read(in)).contains("\"key\":\"" + b64("p" + i) + "\"");
       }
     }
   }
@@ -153,7 +135,7 @@ class JsonGatewayIT {
           ("POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n")
               .getBytes(StandardCharsets.UTF_8));
       out.flush();
-      assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 413");
+      assertThat(HttpResponses.read(s.getInputStream())).startsWith("HTTP/1.1 413");
     }
   }
 
