@@ -31,12 +31,15 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cases of jetcd's own {@code WatchTest} (jetcd 0.8.5), each run {@link #RUNS} times with a
- * plain and with a namespaced client against a 3-member etcd 3.4 and a 3-member raftkv: raftkv must
- * fail no case more often than etcd does. Most of these cases create a watch and write at once,
- * without waiting for the watch's created response, which is where raftkv used to lose events (7 of
- * 11 runs). jetcd's restart case needs a member restart of both clusters mid-watch and is left out;
- * {@code JetcdIT} covers a watch across a member's stop and restart.
+ * The cases of jetcd's own {@code WatchTest} (jetcd 0.8.5), the whole test run {@link #RUNS} times
+ * with a plain and with a namespaced client against a 3-member etcd 3.4 and a 3-member raftkv, the
+ * two in turn: the test must fail no more often against raftkv than against etcd (issue 13). Both
+ * fail now and then: jetcd's cases race a write through one member against a watch through another.
+ * At parity the comparison is a coin toss, which is why it runs only in the soak profile. Most of
+ * these cases create a watch and write at once, without waiting for the watch's created response,
+ * which is where raftkv used to lose events (7 of 11 runs). jetcd's restart case needs a member
+ * restart of both clusters mid-watch and is left out; {@code JetcdIT} covers a watch across a
+ * member's stop and restart.
  *
  * <p>The failure counts per case and system are written to {@code target/jetcd-watch-runs.txt}.
  */
@@ -69,7 +72,8 @@ class JetcdWatchTestIT {
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(
-        RUNS > 0, "statistical: runs with -Psoak or -Draftkv.jetcd.watch.runs=N (N runs per case)");
+        RUNS > 0,
+        "statistical: runs with -Psoak or -Draftkv.jetcd.watch.runs=N (N runs of the whole test)");
     Binaries.requireEtcd();
     etcd = RealEtcdCluster.start(dir.resolve("etcd"), 3, 100, 1000);
     raftkv = RaftkvCluster.start(dir.resolve("raftkv"), 3, 100, 1000);
@@ -86,27 +90,36 @@ class JetcdWatchTestIT {
   }
 
   @Test
-  void raftkvFailsNoCaseMoreOftenThanEtcd() throws Exception {
+  void raftkvFailsNoMoreOftenThanEtcd() throws Exception {
     Map<String, Case> cases = cases();
     Map<String, int[]> failures = new LinkedHashMap<>(); // case → {etcd, raftkv}
+    int[] failedRuns = new int[2]; // runs of the whole WatchTest with any case failed
     List<String> firstErrors = new ArrayList<>();
     List<List<String>> systems = List.of(etcd.clientEndpoints(), raftkv.clientEndpoints());
     if (Boolean.getBoolean("raftkv.jetcd.watch.oneEndpoint")) {
       systems =
           List.of(etcd.clientEndpoints().subList(0, 1), raftkv.clientEndpoints().subList(0, 1));
     }
-    for (int s = 0; s < 2; s++) {
-      String[] urls = systems.get(s).stream().map(e -> "http://" + e).toArray(String[]::new);
-      try (Client plain = Client.builder().endpoints(urls).build();
-          Client namespaced = Client.builder().endpoints(urls).namespace(NAMESPACE).build()) {
-        for (Map.Entry<String, Case> c : cases.entrySet()) {
-          for (Client client : List.of(plain, namespaced)) {
-            String name = c.getKey() + (client == plain ? "" : " [namespaced]");
-            int[] f = failures.computeIfAbsent(name, k -> new int[2]);
-            for (int run = 0; run < RUNS; run++) {
+    List<Client> clients = new ArrayList<>();
+    try {
+      for (List<String> endpoints : systems) {
+        String[] urls = endpoints.stream().map(e -> "http://" + e).toArray(String[]::new);
+        clients.add(Client.builder().endpoints(urls).build());
+        clients.add(Client.builder().endpoints(urls).namespace(NAMESPACE).build());
+      }
+      // Run by run, the two systems in turn, so both see the same load on this shared machine.
+      for (int run = 0; run < RUNS; run++) {
+        for (int s = 0; s < 2; s++) {
+          Client plain = clients.get(2 * s);
+          boolean failed = false;
+          for (Map.Entry<String, Case> c : cases.entrySet()) {
+            for (Client client : List.of(plain, clients.get(2 * s + 1))) {
+              String name = c.getKey() + (client == plain ? "" : " [namespaced]");
+              int[] f = failures.computeIfAbsent(name, k -> new int[2]);
               try {
                 c.getValue().run(client, plain);
               } catch (Exception | AssertionError e) {
+                failed = true;
                 f[s]++;
                 if (f[s] == 1) {
                   firstErrors.add((s == 0 ? "etcd" : "raftkv") + ", " + name + ": " + e);
@@ -114,11 +127,21 @@ class JetcdWatchTestIT {
               }
             }
           }
+          failedRuns[s] += failed ? 1 : 0;
         }
       }
+    } finally {
+      clients.forEach(Client::close);
     }
-    StringBuilder report = new StringBuilder("case | etcd failures | raftkv failures (of ");
-    report.append(RUNS).append(" runs each)\n");
+    StringBuilder report =
+        new StringBuilder()
+            .append("runs of the whole WatchTest that failed, of ")
+            .append(RUNS)
+            .append(": etcd ")
+            .append(failedRuns[0])
+            .append(", raftkv ")
+            .append(failedRuns[1])
+            .append("\ncase | etcd failures | raftkv failures\n");
     failures.forEach(
         (k, v) ->
             report.append(k).append(" | ").append(v[0]).append(" | ").append(v[1]).append('\n'));
@@ -126,11 +149,9 @@ class JetcdWatchTestIT {
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target/jetcd-watch-runs.txt"), report.toString());
     System.out.print(report);
-    failures.forEach(
-        (k, v) ->
-            assertThat(v[1])
-                .as("raftkv's failures of '%s' (etcd's: %d)\n%s", k, v[0], report)
-                .isLessThanOrEqualTo(v[0]));
+    assertThat(failedRuns[1])
+        .as("runs that failed against raftkv (against etcd: %d)\n%s", failedRuns[0], report)
+        .isLessThanOrEqualTo(failedRuns[0]);
   }
 
   private static Map<String, Case> cases() {

@@ -77,6 +77,16 @@ public final class WatchHub implements KvStateMachine.ApplyListener, AutoCloseab
   private long notified; // guarded by lock
 
   /**
+   * The revision a watch created now from the current revision starts after: every event up to it
+   * has been handed to the hub.
+   */
+  public long revision() {
+    synchronized (lock) {
+      return notified;
+    }
+  }
+
+  /**
    * A hub fed by {@code kv}'s apply listener.
    *
    * @param queueLimit replies a stream may hold before live events turn its watchers to replaying

@@ -15,7 +15,10 @@ import io.grpc.stub.StreamObserver;
  *
  * <p>Its handlers must not block: they run on the Netty event loop that read the request (see
  * {@link RaftkvServer}), so a watcher is registered, at the revision the member has, before any
- * later request of the connection is read, and sees every write sent after its create request.
+ * later request of the connection is read, and sees every write sent after its create request. A
+ * create from a past revision first waits until this member has applied what the cluster had
+ * committed (see {@link WatchRequestOrder}), so its compaction check and replay are the cluster's,
+ * not a lagging follower's; the stream's later requests keep their order behind it.
  */
 final class EtcdWatchService extends WatchGrpc.WatchImplBase {
   private final WatchHub hub;
@@ -32,20 +35,24 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
     WatchHub.Stream stream =
         GrpcWatchSink.open(
             hub, (ServerCallStreamObserver<WatchResponse>) responses, server::header);
+    WatchRequestOrder order = new WatchRequestOrder(server.blockingReads());
     return new StreamObserver<>() {
       @Override
       public void onNext(WatchRequest r) {
         switch (r.getRequestUnionCase()) {
           case CREATE_REQUEST -> {
             String refused = refusal(credentials, r.getCreateRequest());
-            if (refused == null) {
-              stream.create(toCreate(r.getCreateRequest()));
+            WatchHub.Create c = toCreate(r.getCreateRequest());
+            if (refused != null) {
+              order.run(() -> stream.refuseCreate(refused));
+            } else if (c.startRevision() > 0) {
+              order.runAfterBarrier(server::readBarrier, () -> stream.create(c));
             } else {
-              stream.refuseCreate(refused);
+              order.runPinned(() -> stream.create(c), () -> pinned(stream, c));
             }
           }
-          case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
-          case PROGRESS_REQUEST -> stream.progress();
+          case CANCEL_REQUEST -> order.run(() -> stream.cancel(r.getCancelRequest().getWatchId()));
+          case PROGRESS_REQUEST -> order.run(stream::progress);
           default -> {
             // an empty request: nothing to do, as etcd
           }
@@ -63,6 +70,25 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
         // call is cancelled. The JSON gateway half-closes once it has sent the request body.
       }
     };
+  }
+
+  /**
+   * {@code c}, a create from the current revision, as a create from the revision after the one the
+   * hub has now: what it means when it arrives, carried out later.
+   */
+  private Runnable pinned(WatchHub.Stream stream, WatchHub.Create c) {
+    WatchHub.Create at =
+        new WatchHub.Create(
+            c.watchId(),
+            c.key(),
+            c.end(),
+            hub.revision() + 1,
+            c.noPut(),
+            c.noDelete(),
+            c.prevKv(),
+            c.progressNotify(),
+            c.fragment());
+    return () -> stream.create(at);
   }
 
   /**

@@ -37,6 +37,9 @@ class RaftkvServerIT {
   private final Map<String, ServerConfig> configs = new LinkedHashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** The members' election timeout (their heartbeat interval is 10 ms). */
+  private int electionMs = 100;
+
   @AfterEach
   void stop() {
     servers.values().forEach(RaftkvServer::close);
@@ -74,7 +77,7 @@ class RaftkvServerIT {
               true,
               token,
               10,
-              100,
+              electionMs,
               List.of(),
               ServerConfig.DEFAULT_SNAPSHOT_COUNT,
               List.of(),
@@ -359,6 +362,121 @@ class RaftkvServerIT {
             10,
             100);
     assertThatThrownBy(() -> RaftkvServer.start(other)).hasMessageContaining("cluster");
+  }
+
+  /**
+   * Regression (jetcd's compaction watch cases, run across members): a follower a commit behind the
+   * leader used to create a watch from a revision the cluster had just compacted, instead of
+   * canceling it, and answer from its stale state. A create from a past revision now waits until
+   * the member applied what was committed when it arrived; the stream's next request keeps its
+   * order.
+   */
+  @Test
+  void aWatchFromACompactedRevisionIsCanceledOnAFollowerThatLagged() throws Exception {
+    electionMs = 3000; // the follower is cut off for a while: no election meanwhile
+    configure("t-watch");
+    startAll();
+    String leader = leader();
+    String follower =
+        servers.keySet().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    // Every member hears from the leader (else blocking one could cost the leader its quorum).
+    put(leader, "warm", "up");
+    long warm = servers.get(leader).kv().store().revision();
+    await(
+        "every member to apply the first write",
+        () -> servers.values().stream().allMatch(m -> m.kv().store().revision() >= warm));
+    io.grpc.ManagedChannel ch =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                "127.0.0.1", configs.get(follower).clientUrl().getPort())
+            .usePlaintext()
+            .build();
+    channels.add(ch);
+    java.util.concurrent.BlockingQueue<dev.raftkv.api.etcdserverpb.WatchResponse> got =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    var requests =
+        dev.raftkv.api.etcdserverpb.WatchGrpc.newStub(ch)
+            .watch(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(dev.raftkv.api.etcdserverpb.WatchResponse r) {
+                    got.add(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(create("unrelated", 0));
+    assertThat(got.poll(10, TimeUnit.SECONDS))
+        .as("a first watcher, to open the stream")
+        .isNotNull();
+
+    // The leader stops talking to the follower: what follows commits with the third member only.
+    String peer = Long.toHexString(configs.get(follower).memberId());
+    assertThat(admin(leader, "POST", "/block?peers=" + peer).statusCode()).isEqualTo(200);
+    var kv = kvStub(leader);
+    long compacted =
+        kv.put(
+                dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+                    .setKey(bs("w"))
+                    .setValue(bs("1"))
+                    .build())
+            .getHeader()
+            .getRevision();
+    kv.put(
+        dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+            .setKey(bs("w"))
+            .setValue(bs("2"))
+            .build());
+    kv.compact(
+        dev.raftkv.api.etcdserverpb.CompactionRequest.newBuilder().setRevision(compacted).build());
+    assertThat(servers.get(follower).kv().store().revision()).isLessThan(compacted);
+
+    // The follower is asked while it lags; the leader hears it again a little later. (Were the
+    // creates to arrive after that, this test would pass without the fix; it cannot fail with it.)
+    requests.onNext(create("w", compacted - 1));
+    requests.onNext(create("later", 0));
+    Thread.sleep(200);
+    assertThat(admin(leader, "POST", "/unblock").statusCode()).isEqualTo(200);
+
+    // As etcd: each create is answered "created" in request order; the watcher from the compacted
+    // revision is then canceled with the compact revision, before any event.
+    var first = got.poll(10, TimeUnit.SECONDS);
+    assertThat(first).as("the first create's answer").isNotNull();
+    assertThat(first.getCreated()).as("created: %s", first).isTrue();
+    var next = got.poll(10, TimeUnit.SECONDS);
+    assertThat(next).as("the second create's answer").isNotNull();
+    assertThat(next.getCreated()).as("created: %s", next).isTrue();
+    assertThat(next.getWatchId()).isNotEqualTo(first.getWatchId());
+    var canceled = got.poll(10, TimeUnit.SECONDS);
+    assertThat(canceled).as("the compacted watcher's end").isNotNull();
+    assertThat(canceled.getWatchId()).isEqualTo(first.getWatchId());
+    assertThat(canceled.getEventsList()).as("events of %s", canceled).isEmpty();
+    assertThat(canceled.getCanceled()).isTrue();
+    assertThat(canceled.getCompactRevision()).isEqualTo(compacted);
+    // The create that waited behind it still sees every write made after it was sent.
+    kv.put(
+        dev.raftkv.api.etcdserverpb.PutRequest.newBuilder()
+            .setKey(bs("later"))
+            .setValue(bs("x"))
+            .build());
+    var event = got.poll(10, TimeUnit.SECONDS);
+    assertThat(event).isNotNull();
+    assertThat(event.getWatchId()).isEqualTo(next.getWatchId());
+    assertThat(event.getEventsList()).as("events of %s", event).hasSize(1);
+    assertThat(event.getEvents(0).getKv().getKey()).isEqualTo(bs("later"));
+    requests.onCompleted();
+  }
+
+  private static dev.raftkv.api.etcdserverpb.WatchRequest create(String key, long from) {
+    return dev.raftkv.api.etcdserverpb.WatchRequest.newBuilder()
+        .setCreateRequest(
+            dev.raftkv.api.etcdserverpb.WatchCreateRequest.newBuilder()
+                .setKey(bs(key))
+                .setStartRevision(from))
+        .build();
   }
 
   @Test
