@@ -9,6 +9,7 @@ import dev.raftkv.server.metrics.MetricTotals;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /**
@@ -85,9 +86,12 @@ public final class Dashboard {
         new ChartSampler.Reading(clock.getAsLong(), s.commit(), s.applied(), source.totals()));
   }
 
-  /** Starts asking the other members for their state (answers come in later). */
-  public void poll() {
-    poller.poll(source.members(), source.status().id());
+  /**
+   * Starts asking the other members for their state; the future completes once every one has
+   * answered or failed (see {@link PeerPoller#poll}).
+   */
+  public CompletableFuture<Void> poll() {
+    return poller.poll(source.members(), source.status().id());
   }
 
   /** The chart points kept, oldest first (a new page's history). */

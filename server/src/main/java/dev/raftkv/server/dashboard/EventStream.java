@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * gets a {@code snapshot} event with the new chart point; at once, one with none when this member
  * sees a new term or leader (it looks every {@code observeEvery}); a new stream first gets one with
  * the kept history. While a stream is open the member polls the others once a period ({@link
- * PeerPoller}).
+ * PeerPoller}); the period's snapshot goes out when they have all answered or failed.
  *
  * <p>All on one event loop, none of it blocking. A snapshot a period keeps a stream busy, so the
  * admin endpoint's idle timeout does not cut it; a stream whose reader stops reading is skipped
@@ -105,7 +106,7 @@ public final class EventStream implements AutoCloseable {
                 + "\n"
                 + frame("snapshot", json(dashboard.snapshot(dashboard.history())))));
     if (first) {
-      dashboard.poll(); // the others' answers are there by the next snapshot
+      pollThenSend(List.of()); // the others' rows at once, not a period later
     }
   }
 
@@ -119,8 +120,29 @@ public final class EventStream implements AutoCloseable {
     if (streams.isEmpty()) {
       return;
     }
-    dashboard.poll();
-    send(dashboard.snapshot(point == null ? List.of() : List.of(point)));
+    pollThenSend(point == null ? List.of() : List.of(point));
+  }
+
+  /**
+   * Polls the other members and sends a snapshot once all have answered or failed (within {@link
+   * PeerPoller#DEADLINE}), so that every row is about as old as this member's own.
+   */
+  private void pollThenSend(List<ChartSample> points) {
+    dashboard
+        .poll()
+        .whenComplete(
+            (done, failed) -> {
+              try {
+                loop.execute(
+                    () -> {
+                      if (!closed && !streams.isEmpty()) {
+                        send(dashboard.snapshot(points));
+                      }
+                    });
+              } catch (RejectedExecutionException shutDown) {
+                // the endpoint is closing: no more snapshots
+              }
+            });
   }
 
   private void observe() {

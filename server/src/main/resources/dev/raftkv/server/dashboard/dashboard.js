@@ -31,6 +31,7 @@
           return { label: s[1], stroke: s[2], width: 1.5,
             value: function (u, v) { return v == null ? '–' : v.toFixed(v < 10 ? 2 : 0) + ' ' + c.unit; } };
         })),
+        legend: { live: false },
         axes: [{}, { size: 50 }],
         scales: { y: { range: function (u, min, max) { return [0, Math.max(max || 0, 1) * 1.1]; } } }
       }, c.data, el);
