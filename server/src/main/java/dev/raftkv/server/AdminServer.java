@@ -102,6 +102,16 @@ final class AdminServer implements AutoCloseable {
   /** How long a connection may stay open with nothing read or written. */
   static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
 
+  /**
+   * Why a change is refused when a browser sends it from a page of another origin: a web page open
+   * on this machine must not detach a member because the caller is on loopback. Browsers send
+   * {@code Origin} with every cross-origin POST; the dashboard's own buttons send the endpoint's
+   * origin; {@code curl} and {@code raftkv admin} send none.
+   */
+  static final String CROSS_ORIGIN =
+      "admin changes are refused from a web page of another origin (%s): use the dashboard served"
+          + " by this endpoint, raftkv admin or curl";
+
   /** The largest request body taken (the admin calls have none). */
   static final int MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -362,12 +372,17 @@ final class AdminServer implements AutoCloseable {
 
     /**
      * Null when {@code req} is a POST its sender may make ({@link AdminAccess}); else the answer:
-     * 405; 401 without valid credentials and 403 without the root role once auth is enabled; 403
-     * from another host while it is not.
+     * 405; 403 when a browser sends it from a page of another origin ({@link #CROSS_ORIGIN}); 401
+     * without valid credentials and 403 without the root role once auth is enabled; 403 from
+     * another host while it is not.
      */
     private FullHttpResponse refuse(ChannelHandlerContext ctx, FullHttpRequest req) {
       if (!req.method().equals(HttpMethod.POST)) {
         return json(HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
+      }
+      String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+      if (origin != null && !sameOrigin(origin, ctx, req)) {
+        return json(HttpResponseStatus.FORBIDDEN, error(String.format(CROSS_ORIGIN, origin)));
       }
       Optional<X509Certificate> certificate = certificate(ctx);
       try {
@@ -383,6 +398,14 @@ final class AdminServer implements AutoCloseable {
             error(e.getStatus().getDescription()));
       }
       return null;
+    }
+
+    /** Whether {@code origin} is this endpoint as the request addressed it (scheme and Host). */
+    private static boolean sameOrigin(
+        String origin, ChannelHandlerContext ctx, FullHttpRequest req) {
+      String host = req.headers().get(HttpHeaderNames.HOST);
+      String scheme = ctx.pipeline().get(SslHandler.class) == null ? "http://" : "https://";
+      return host != null && origin.equalsIgnoreCase(scheme + host);
     }
 
     private static Optional<X509Certificate> certificate(ChannelHandlerContext ctx) {

@@ -166,4 +166,30 @@ class AdminServerIT {
     }
     assertThat(rest).endsWith("0", "");
   }
+
+  @Test
+  void aChangeFromAWebPageOfAnotherOriginIsRefused() throws Exception {
+    Socket s = open();
+    s.setSoTimeout(10_000);
+    String host = "127.0.0.1:" + admin.getPort();
+    String requests =
+        "POST /detach HTTP/1.1\r\nHost: "
+            + host
+            + "\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\n\r\n"
+            + "GET /status HTTP/1.1\r\nHost: "
+            + host
+            + "\r\n\r\n"
+            + "POST /attach HTTP/1.1\r\nHost: "
+            + host
+            + "\r\nOrigin: http://"
+            + host
+            + "\r\nContent-Length: 0\r\n\r\n";
+    s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+    InputStream in = s.getInputStream();
+    assertThat(HttpResponses.read(in))
+        .startsWith("HTTP/1.1 403")
+        .contains("refused from a web page of another origin (http://evil.example)");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+  }
 }
