@@ -77,7 +77,16 @@ class DashboardBrowserIT {
       channel.shutdownNow();
     }
     if (browser != null && browser.isAlive()) {
-      browser.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      // end of input makes the script close chromium itself; if it does not, kill what it started
+      try {
+        browser.getOutputStream().close();
+      } catch (IOException gone) {
+        // the script is already ending
+      }
+      if (!browser.waitFor(15, TimeUnit.SECONDS)) {
+        browser.descendants().forEach(ProcessHandle::destroyForcibly);
+        browser.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
     if (cluster != null) {
       cluster.close();
@@ -103,7 +112,7 @@ class DashboardBrowserIT {
 
     Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
     Files.deleteIfExists(screenshot);
-    browser =
+    ProcessBuilder node =
         new ProcessBuilder(
                 "node",
                 "dashboard-test.mjs",
@@ -111,8 +120,11 @@ class DashboardBrowserIT {
                 screenshot.toString(),
                 String.valueOf(NEW_LEADER_BOUND_MS))
             .directory(work.toFile())
-            .redirectError(work.resolve("node-stderr.log").toFile())
-            .start();
+            .redirectError(work.resolve("node-stderr.log").toFile());
+    // chromium's profile and playwright's scratch files under target/, even if the script is killed
+    Path tmp = Files.createDirectories(work.resolve("tmp"));
+    node.environment().put("TMPDIR", tmp.toString());
+    browser = node.start();
     BlockingQueue<String> lines = lines(browser);
     Writer toBrowser = new OutputStreamWriter(browser.getOutputStream(), StandardCharsets.UTF_8);
 
