@@ -97,7 +97,8 @@ public final class EventStream implements AutoCloseable {
     }
     boolean first = streams.isEmpty();
     streams.add(ch);
-    ch.closeFuture().addListener(f -> loop.execute(() -> streams.remove(ch)));
+    // the channel's loop is this one (open runs on it), so its close listener runs here too
+    ch.closeFuture().addListener(f -> streams.remove(ch));
     ctx.write(head);
     ctx.writeAndFlush(
         chunk(
