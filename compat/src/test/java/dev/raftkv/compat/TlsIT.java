@@ -3,6 +3,8 @@ package dev.raftkv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.raftkv.api.etcdserverpb.KVGrpc;
 import dev.raftkv.api.etcdserverpb.PutRequest;
@@ -33,9 +35,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -227,6 +232,37 @@ class TlsIT {
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("\"name\":\"r1\"");
+  }
+
+  @Test
+  void theDashboardShowsEveryMemberPolledOverTheirHttpsClientUrls() throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(trusting(certs.ca())).build();
+    HttpResponse<Stream<String>> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(cluster.server(1).adminUrl() + "/events")).build(),
+            HttpResponse.BodyHandlers.ofLines());
+    assertThat(r.statusCode()).isEqualTo(200);
+    ObjectMapper json = new ObjectMapper();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<String> last = List.of();
+    try (Stream<String> lines = r.body()) {
+      Iterator<String> it = lines.iterator();
+      while (System.nanoTime() < deadline && it.hasNext()) {
+        String line = it.next();
+        if (!line.startsWith("data: ")) {
+          continue;
+        }
+        List<String> rows = new ArrayList<>();
+        for (JsonNode m : json.readTree(line.substring("data: ".length())).get("members")) {
+          rows.add(m.get("name").asText() + " " + m.get("reachable").asText());
+        }
+        last = rows;
+        if (rows.equals(List.of("r1 true", "r2 true", "r3 true"))) {
+          return; // r2's dashboard reached r1 and r3 over https:// with its client certificate
+        }
+      }
+    }
+    throw new AssertionError("the dashboard of r2 did not show every member answering: " + last);
   }
 
   private static SSLContext trusting(Path ca) throws Exception {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftkv.testkit.LoopbackPorts;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The release tarball as a user gets it: unpacked in an empty folder, with nothing but a Java
  * runtime, {@code bin/raftkv --version} names the version, commit and etcd API; a one-member server
- * starts from it; a put and a get through its own client work; the files the README promises are
- * there.
+ * starts from it; a put and a get through its own client work; its admin URL serves the dashboard
+ * and uPlot; the files the README promises are there.
  */
 class DistIT {
   @TempDir Path dir;
@@ -113,6 +117,15 @@ class DistIT {
       assertThat(put.exit()).as(put.out() + Files.readString(dir.resolve("d1.log"))).isZero();
       Result get = run(List.of(raftkv, "get", "k", "--endpoints", endpoint), 30);
       assertThat(get.out()).contains("from-the-tarball");
+      // the dashboard's page and its charting library come from lib/ (the uPlot WebJar)
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : List.of("/", "/uPlot.iife.min.js")) {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s on the admin URL", path).isEqualTo(200);
+      }
     } finally {
       member.destroy();
       member.waitFor(20, TimeUnit.SECONDS);

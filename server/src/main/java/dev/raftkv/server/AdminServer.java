@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.dashboard.Dashboard;
+import dev.raftkv.server.dashboard.EventStream;
+import dev.raftkv.server.dashboard.StaticFiles;
 import dev.raftkv.server.metrics.ServerMetrics;
 import dev.raftkv.server.tls.ClientCertificates;
 import dev.raftkv.server.tls.ServerTls;
@@ -72,10 +75,18 @@ import javax.net.ssl.SSLParameters;
  * peers clears the list). Both answer {@code {"blocked":[...]}} with the list after the change, or
  * 400 on a malformed id.
  *
+ * <p>It also serves the live dashboard: {@code GET /} (the page, with its script, style and uPlot
+ * from the class path, see {@link StaticFiles}) and {@code GET /events} (a stream of server-sent
+ * snapshots, one a second, see {@link EventStream}). The page's detach and attach buttons POST to
+ * this endpoint like any other caller, under the same rule.
+ *
  * <p>No client can starve it: connections cost no thread (one event loop serves them all, and every
  * answer is computed without blocking), a request must arrive whole within {@link #REQUEST_TIMEOUT}
  * of its first byte, and a connection idle for {@link #IDLE_TIMEOUT} is closed. So {@code /health}
- * answers at once with a thousand idle connections and dozens of half-sent requests open.
+ * answers at once with a thousand idle connections and dozens of half-sent requests open. An event
+ * stream is written to every second, so it is never idle while its reader reads; its request
+ * arrived whole, so the request deadline no longer runs; a reader that stops reading is skipped
+ * until the idle timeout closes its connection. Closing the endpoint ends every stream cleanly.
  *
  * <p>It listens on {@link ServerConfig#adminUrl()} (loopback by default, see {@code raftkv server
  * --listen-admin-urls}); an {@code https://} URL is served with the client side's certificate,
@@ -91,6 +102,16 @@ final class AdminServer implements AutoCloseable {
   /** How long a connection may stay open with nothing read or written. */
   static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
 
+  /**
+   * Why a change is refused when a browser sends it from a page of another origin: a web page open
+   * on this machine must not detach a member because the caller is on loopback. Browsers send
+   * {@code Origin} with every cross-origin POST; the dashboard's own buttons send the endpoint's
+   * origin; {@code curl} and {@code raftkv admin} send none.
+   */
+  static final String CROSS_ORIGIN =
+      "admin changes are refused from a web page of another origin (%s): use the dashboard served"
+          + " by this endpoint, raftkv admin or curl";
+
   /** The largest request body taken (the admin calls have none). */
   static final int MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -98,11 +119,13 @@ final class AdminServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel listener;
+  private final EventStream events;
   private final String url;
 
-  private AdminServer(EventLoopGroup group, Channel listener, boolean https) {
+  private AdminServer(EventLoopGroup group, Channel listener, EventStream events, boolean https) {
     this.group = group;
     this.listener = listener;
+    this.events = events;
     InetSocketAddress a = (InetSocketAddress) listener.localAddress();
     this.url = (https ? "https" : "http") + "://" + a.getHostString() + ":" + a.getPort();
   }
@@ -114,7 +137,9 @@ final class AdminServer implements AutoCloseable {
       TcpTransport transport,
       AdminAccess access,
       BooleanSupplier healthy,
-      ServerMetrics metrics) {}
+      ServerMetrics metrics,
+      StaticFiles files,
+      EventStream events) {}
 
   /**
    * Starts the endpoint on {@code config}'s admin URL; returns once it listens.
@@ -123,6 +148,8 @@ final class AdminServer implements AutoCloseable {
    * @param access who may make the changes
    * @param healthy what {@code /health} says (etcd's rule: a leader known, no alarm raised)
    * @param metrics what {@code /metrics} serves
+   * @param dashboard what the dashboard's {@code /events} stream sends
+   * @param observeEvery how often the dashboard looks at the term and leader
    * @throws BindException naming the flag if the address is taken
    */
   static AdminServer start(
@@ -132,14 +159,18 @@ final class AdminServer implements AutoCloseable {
       ServerTls tls,
       AdminAccess access,
       BooleanSupplier healthy,
-      ServerMetrics metrics)
+      ServerMetrics metrics,
+      Dashboard dashboard,
+      Duration observeEvery)
       throws IOException {
     InetSocketAddress at = ServerConfig.address(config.adminUrl());
-    Member member = new Member(config, runtime, transport, access, healthy, metrics);
+    StaticFiles files = StaticFiles.load();
     SSLContext ssl = tls == null ? null : tls.jdkServer();
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("raftkv-admin", true), NioIoHandler.newFactory());
+    EventStream events = EventStream.start(dashboard, group.next(), observeEvery);
+    Member member = new Member(config, runtime, transport, access, healthy, metrics, files, events);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -169,8 +200,9 @@ final class AdminServer implements AutoCloseable {
                 });
     try {
       Channel listener = bootstrap.bind(at).syncUninterruptibly().channel();
-      return new AdminServer(group, listener, ssl != null);
+      return new AdminServer(group, listener, events, ssl != null);
     } catch (RuntimeException e) {
+      events.close();
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       if (e.getCause() instanceof BindException || e instanceof io.netty.channel.ChannelException) {
         throw new BindException("admin address " + at + " is in use (--listen-admin-urls)");
@@ -240,6 +272,9 @@ final class AdminServer implements AutoCloseable {
         keepAlive = false;
       } else {
         r = answer(ctx, req);
+        if (r == null) {
+          return; // the connection now carries the dashboard's event stream
+        }
       }
       HttpUtil.setKeepAlive(r, keepAlive);
       var written = ctx.writeAndFlush(r);
@@ -248,10 +283,22 @@ final class AdminServer implements AutoCloseable {
       }
     }
 
+    /** The answer to {@code req}; null if the connection became an event stream. */
     private FullHttpResponse answer(ChannelHandlerContext ctx, FullHttpRequest req)
         throws IOException {
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+      Optional<StaticFiles.File> file = m.files.get(uri.path());
+      if (file.isPresent()) {
+        return response(
+            HttpResponseStatus.OK,
+            file.get().contentType(),
+            Unpooled.wrappedBuffer(file.get().body()));
+      }
       switch (uri.path()) {
+        case "/events" -> {
+          m.events.open(ctx);
+          return null;
+        }
         case "/health" -> {
           boolean ok = m.healthy.getAsBoolean();
           return json(
@@ -325,12 +372,17 @@ final class AdminServer implements AutoCloseable {
 
     /**
      * Null when {@code req} is a POST its sender may make ({@link AdminAccess}); else the answer:
-     * 405; 401 without valid credentials and 403 without the root role once auth is enabled; 403
-     * from another host while it is not.
+     * 405; 403 when a browser sends it from a page of another origin ({@link #CROSS_ORIGIN}); 401
+     * without valid credentials and 403 without the root role once auth is enabled; 403 from
+     * another host while it is not.
      */
     private FullHttpResponse refuse(ChannelHandlerContext ctx, FullHttpRequest req) {
       if (!req.method().equals(HttpMethod.POST)) {
         return json(HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
+      }
+      String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+      if (origin != null && !sameOrigin(origin, ctx, req)) {
+        return json(HttpResponseStatus.FORBIDDEN, error(String.format(CROSS_ORIGIN, origin)));
       }
       Optional<X509Certificate> certificate = certificate(ctx);
       try {
@@ -346,6 +398,14 @@ final class AdminServer implements AutoCloseable {
             error(e.getStatus().getDescription()));
       }
       return null;
+    }
+
+    /** Whether {@code origin} is this endpoint as the request addressed it (scheme and Host). */
+    private static boolean sameOrigin(
+        String origin, ChannelHandlerContext ctx, FullHttpRequest req) {
+      String host = req.headers().get(HttpHeaderNames.HOST);
+      String scheme = ctx.pipeline().get(SslHandler.class) == null ? "http://" : "https://";
+      return host != null && origin.equalsIgnoreCase(scheme + host);
     }
 
     private static Optional<X509Certificate> certificate(ChannelHandlerContext ctx) {
@@ -419,6 +479,7 @@ final class AdminServer implements AutoCloseable {
   @Override
   public void close() {
     listener.close().syncUninterruptibly();
+    events.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }

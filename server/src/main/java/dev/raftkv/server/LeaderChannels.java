@@ -18,8 +18,9 @@ import javax.net.ssl.SSLException;
 /**
  * gRPC channels from this member to the current leader's client URL, for the calls only the leader
  * can answer (lease keep-alive and time-to-live, member promotion) — etcd forwards these to its
- * leader too. The leader's client URL comes from the replicated members. Channels are kept per URL
- * and closed with this object.
+ * leader too — and to any member's, for the admin dashboard's status polls ({@link #channel}). The
+ * leader's client URL comes from the replicated members. Channels are kept per URL and closed with
+ * this object.
  *
  * <p>A leader's {@code https://} client URL is reached over TLS with {@code tls}: this member's
  * client certificate ({@code --cert-file}, presented to a leader with {@code --client-cert-auth})
@@ -71,6 +72,19 @@ final class LeaderChannels implements AutoCloseable {
     }
     String url = m.clientUrls().get(0);
     return Optional.of(channels.computeIfAbsent(url, this::open));
+  }
+
+  /**
+   * A channel to any member's client URL (the admin dashboard polls every member's status), kept
+   * with the leader's and closed with this object; TLS as for the leader's.
+   *
+   * @throws IllegalStateException once closed, or if no TLS context can be made for {@code url}
+   */
+  ManagedChannel channel(String url) {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    return channels.computeIfAbsent(url, this::open);
   }
 
   /**

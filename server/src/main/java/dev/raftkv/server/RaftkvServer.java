@@ -13,6 +13,10 @@ import dev.raftkv.raft.HardState;
 import dev.raftkv.raft.RaftConfig;
 import dev.raftkv.raft.Status;
 import dev.raftkv.runtime.RaftRuntime;
+import dev.raftkv.server.dashboard.ChartSampler;
+import dev.raftkv.server.dashboard.Dashboard;
+import dev.raftkv.server.dashboard.LeaderTimeline;
+import dev.raftkv.server.dashboard.PeerPoller;
 import dev.raftkv.server.gateway.ClientPortNegotiator;
 import dev.raftkv.server.gateway.GatewayRoutes;
 import dev.raftkv.server.metrics.ServerMetrics;
@@ -92,6 +96,15 @@ public final class RaftkvServer implements AutoCloseable {
 
   /** How often a watcher that asked for progress_notify and got nothing hears the revision. */
   static final Duration WATCH_PROGRESS_INTERVAL = Duration.ofSeconds(5);
+
+  /** How many leader changes and elections the dashboard keeps for a page opened later. */
+  static final int DASHBOARD_EVENTS = 100;
+
+  /** How many chart points (one a second) the dashboard keeps for a page opened later. */
+  static final int DASHBOARD_POINTS = 300;
+
+  /** The dashboard looks at the term and leader every heartbeat, but at least this often. */
+  static final int DASHBOARD_OBSERVE_MAX_MS = 100;
 
   /** How long a stopping member lets the calls under way finish. */
   static final Duration GRPC_GRACE = Duration.ofSeconds(2);
@@ -243,7 +256,14 @@ public final class RaftkvServer implements AutoCloseable {
                 ServerConfig.isHttps(config.adminUrl()) ? clientTls : null,
                 adminAccess,
                 this::healthy,
-                metrics));
+                metrics,
+                new Dashboard(
+                    new DashboardSource(config.name(), runtime, kv.store(), transport, metrics),
+                    new PeerPoller(leaderChannels::channel),
+                    new LeaderTimeline(DASHBOARD_EVENTS),
+                    new ChartSampler(DASHBOARD_POINTS),
+                    System::currentTimeMillis),
+                Duration.ofMillis(Math.min(config.heartbeatMs(), DASHBOARD_OBSERVE_MAX_MS))));
     LeaseExpiry leases = parts.add("lease expiry", LeaseExpiry.of(runtime, kv, System::nanoTime));
     leases.start(scheduler, LEASE_CHECK_INTERVAL);
     ExecutorService grpcCalls =

@@ -110,4 +110,86 @@ class AdminServerIT {
         .startsWith("HTTP/1.1 400")
         .contains("peers: not a hex member id: zz");
   }
+
+  @Test
+  void servesTheDashboardAndItsEventStreamWhichTheServerEndsWhenItCloses() throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (String[] file :
+        new String[][] {
+          {"/", "text/html; charset=utf-8", "data-testid=\"leader\""},
+          {"/dashboard.js", "text/javascript; charset=utf-8", "EventSource"},
+          {"/dashboard.css", "text/css; charset=utf-8", "body"},
+          {"/uPlot.iife.min.js", "text/javascript; charset=utf-8", "uPlot"},
+          {"/uPlot.min.css", "text/css; charset=utf-8", ".uplot"}
+        }) {
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(admin.resolve(file[0])).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(file[0]).isEqualTo(200);
+      assertThat(r.headers().firstValue("content-type")).as(file[0]).hasValue(file[1]);
+      assertThat(r.body()).as(file[0]).contains(file[2]);
+    }
+    Socket s = open();
+    s.setSoTimeout(10_000);
+    s.getOutputStream()
+        .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    java.io.BufferedReader in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+    List<String> head = new ArrayList<>();
+    for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
+      head.add(line.toLowerCase(java.util.Locale.ROOT));
+    }
+    assertThat(head)
+        .contains(
+            "http/1.1 200 ok",
+            "content-type: text/event-stream; charset=utf-8",
+            "transfer-encoding: chunked");
+    // two snapshots (the first with the history, the next a period later), each naming the leader
+    int snapshots = 0;
+    long started = System.nanoTime();
+    while (snapshots < 2) {
+      String line = in.readLine();
+      if (line.startsWith("data: ")) {
+        assertThat(line).contains("\"leader\":{\"id\":").contains("\"name\":\"n1\"");
+        snapshots++;
+      }
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(5_000);
+    server.close();
+    server = null;
+    // the stream ends with the chunked body's last chunk, then the connection closes
+    List<String> rest = new ArrayList<>();
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      rest.add(line);
+    }
+    assertThat(rest).endsWith("0", "");
+  }
+
+  @Test
+  void aChangeFromAWebPageOfAnotherOriginIsRefused() throws Exception {
+    Socket s = open();
+    s.setSoTimeout(10_000);
+    String host = "127.0.0.1:" + admin.getPort();
+    String requests =
+        "POST /detach HTTP/1.1\r\nHost: "
+            + host
+            + "\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\n\r\n"
+            + "GET /status HTTP/1.1\r\nHost: "
+            + host
+            + "\r\n\r\n"
+            + "POST /attach HTTP/1.1\r\nHost: "
+            + host
+            + "\r\nOrigin: http://"
+            + host
+            + "\r\nContent-Length: 0\r\n\r\n";
+    s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+    InputStream in = s.getInputStream();
+    assertThat(HttpResponses.read(in))
+        .startsWith("HTTP/1.1 403")
+        .contains("refused from a web page of another origin (http://evil.example)");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+  }
 }
