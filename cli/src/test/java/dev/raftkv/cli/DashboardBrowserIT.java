@@ -159,7 +159,9 @@ class DashboardBrowserIT {
         .as("the page names the cluster's new leader")
         .isEqualTo(String.valueOf(newLeader))
         .isNotEqualTo(String.valueOf(leaderNow));
-    assertThat(next.get("ms").asLong())
+    // Timed from the kill by this test's clock (the browser's own wait, which gives up at the
+    // bound, starts only when it reads "killed").
+    assertThat(javaMs)
         .as("the page names the new leader within %d ms of the kill", NEW_LEADER_BOUND_MS)
         .isLessThanOrEqualTo(NEW_LEADER_BOUND_MS);
 

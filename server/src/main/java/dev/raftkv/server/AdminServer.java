@@ -289,13 +289,23 @@ final class AdminServer implements AutoCloseable {
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       Optional<StaticFiles.File> file = m.files.get(uri.path());
       if (file.isPresent()) {
-        return response(
-            HttpResponseStatus.OK,
-            file.get().contentType(),
-            Unpooled.wrappedBuffer(file.get().body()));
+        FullHttpResponse r =
+            response(
+                HttpResponseStatus.OK,
+                file.get().contentType(),
+                Unpooled.wrappedBuffer(file.get().body()));
+        // No other site may frame the page (and trick a click on its buttons), nor sniff types.
+        r.headers()
+            .set("X-Frame-Options", "DENY")
+            .set("Content-Security-Policy", "frame-ancestors 'none'")
+            .set("X-Content-Type-Options", "nosniff");
+        return r;
       }
       switch (uri.path()) {
         case "/events" -> {
+          if (!req.method().equals(HttpMethod.GET)) {
+            return json(HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET"));
+          }
           m.events.open(ctx);
           return null;
         }
@@ -381,7 +391,7 @@ final class AdminServer implements AutoCloseable {
         return json(HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
       }
       String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-      if (origin != null && !sameOrigin(origin, ctx, req)) {
+      if (origin != null && !sameOrigin(origin, ctx, req, m.config.adminUrl().getHost())) {
         return json(HttpResponseStatus.FORBIDDEN, error(String.format(CROSS_ORIGIN, origin)));
       }
       Optional<X509Certificate> certificate = certificate(ctx);
@@ -400,12 +410,33 @@ final class AdminServer implements AutoCloseable {
       return null;
     }
 
-    /** Whether {@code origin} is this endpoint as the request addressed it (scheme and Host). */
+    /**
+     * Whether {@code origin} is this endpoint as the request addressed it (scheme and Host), under
+     * a name of this endpoint: its admin URL's host or a loopback name. A page whose own name was
+     * made to resolve to this address (DNS rebinding) sends its own name as Host and is refused.
+     */
     private static boolean sameOrigin(
-        String origin, ChannelHandlerContext ctx, FullHttpRequest req) {
+        String origin, ChannelHandlerContext ctx, FullHttpRequest req, String adminHost) {
       String host = req.headers().get(HttpHeaderNames.HOST);
       String scheme = ctx.pipeline().get(SslHandler.class) == null ? "http://" : "https://";
-      return host != null && origin.equalsIgnoreCase(scheme + host);
+      return host != null
+          && origin.equalsIgnoreCase(scheme + host)
+          && ownName(hostName(host), adminHost);
+    }
+
+    /** The name part of a Host header: without the port, IPv6 brackets kept. */
+    static String hostName(String host) {
+      int colon = host.lastIndexOf(':');
+      return colon > host.lastIndexOf(']') ? host.substring(0, colon) : host;
+    }
+
+    /** Whether {@code name} names this endpoint: its own host, or loopback. */
+    static boolean ownName(String name, String adminHost) {
+      String n = name.toLowerCase(Locale.ROOT);
+      return n.equals(adminHost == null ? "" : adminHost.toLowerCase(Locale.ROOT))
+          || n.equals("localhost")
+          || n.startsWith("127.")
+          || n.equals("[::1]");
     }
 
     private static Optional<X509Certificate> certificate(ChannelHandlerContext ctx) {

@@ -61,6 +61,7 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
       @Override
       public void onError(Throwable t) {
+        order.close();
         stream.close();
       }
 
@@ -74,7 +75,9 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
   /**
    * {@code c}, a create from the current revision, as a create from the revision after the one the
-   * hub has now: what it means when it arrives, carried out later.
+   * hub has now: what it means when it arrives, carried out later. Should that revision be
+   * compacted by then, it is created from the then current revision, as a create from now never
+   * fails.
    */
   private Runnable pinned(WatchHub.Stream stream, WatchHub.Create c) {
     WatchHub.Create at =
@@ -88,7 +91,7 @@ final class EtcdWatchService extends WatchGrpc.WatchImplBase {
             c.prevKv(),
             c.progressNotify(),
             c.fragment());
-    return () -> stream.create(at);
+    return () -> stream.create(at.startRevision() < server.store().compactedRevision() ? c : at);
   }
 
   /**

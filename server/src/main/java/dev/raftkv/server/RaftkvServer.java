@@ -258,7 +258,8 @@ public final class RaftkvServer implements AutoCloseable {
                 this::healthy,
                 metrics,
                 new Dashboard(
-                    new DashboardSource(config.name(), runtime, kv.store(), transport, metrics),
+                    new DashboardSource(
+                        config.name(), runtime, kv.store(), transport, metrics, scheduler),
                     new PeerPoller(leaderChannels::channel),
                     new LeaderTimeline(DASHBOARD_EVENTS),
                     new ChartSampler(DASHBOARD_POINTS),

@@ -183,13 +183,24 @@ class AdminServerIT {
             + host
             + "\r\nOrigin: http://"
             + host
-            + "\r\nContent-Length: 0\r\n\r\n";
+            + "\r\nContent-Length: 0\r\n\r\n"
+            // DNS rebinding: a page whose own name resolves to this address sends it as Host too
+            + "POST /detach HTTP/1.1\r\nHost: evil.example:"
+            + admin.getPort()
+            + "\r\nOrigin: http://evil.example:"
+            + admin.getPort()
+            + "\r\nContent-Length: 0\r\n\r\n"
+            + "GET /status HTTP/1.1\r\nHost: "
+            + host
+            + "\r\n\r\n";
     s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
     InputStream in = s.getInputStream();
     assertThat(HttpResponses.read(in))
         .startsWith("HTTP/1.1 403")
         .contains("refused from a web page of another origin (http://evil.example)");
     assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
+    assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 403").contains("evil.example");
     assertThat(HttpResponses.read(in)).startsWith("HTTP/1.1 200").contains("\"detached\":false");
   }
 }

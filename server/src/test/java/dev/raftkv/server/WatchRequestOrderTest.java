@@ -69,13 +69,55 @@ class WatchRequestOrderTest {
   }
 
   @Test
-  void aBarrierThatCannotStartAnswersAtOnce() {
+  void everyBarrierStartsOnArrivalSoTheyRunAtTheSameTime() {
     WatchRequestOrder order = new WatchRequestOrder(direct);
+    CompletableFuture<Long> first = new CompletableFuture<>();
+    CompletableFuture<Long> second = new CompletableFuture<>();
+    List<String> asked = new CopyOnWriteArrayList<>();
     order.runAfterBarrier(
         () -> {
-          throw new IllegalStateException("stopped");
+          asked.add("first");
+          return first;
         },
-        () -> done.add("local"));
-    assertThat(done).containsExactly("local");
+        () -> done.add("first"));
+    order.runAfterBarrier(
+        () -> {
+          asked.add("second");
+          return second;
+        },
+        () -> done.add("second"));
+    assertThat(asked).containsExactly("first", "second");
+    second.complete(2L); // the later one is ready first: it still waits for its turn
+    assertThat(done).isEmpty();
+    first.complete(1L);
+    assertThat(done).containsExactly("first", "second");
+  }
+
+  @Test
+  void aClosedStreamDropsWhatWaitsAndTakesNothingMore() {
+    WatchRequestOrder order = new WatchRequestOrder(direct);
+    CompletableFuture<Long> barrier = new CompletableFuture<>();
+    order.runAfterBarrier(() -> barrier, () -> done.add("create"));
+    order.run(() -> done.add("cancel"));
+    order.close();
+    barrier.complete(1L);
+    order.run(() -> done.add("after close"));
+    assertThat(done).isEmpty();
+  }
+
+  @Test
+  void aRequestThatThrowsDoesNotStopTheOnesBehindIt() {
+    WatchRequestOrder order = new WatchRequestOrder(direct);
+    CompletableFuture<Long> barrier = new CompletableFuture<>();
+    order.runAfterBarrier(
+        () -> barrier,
+        () -> {
+          throw new IllegalStateException("the stream failed");
+        });
+    order.run(() -> done.add("next"));
+    barrier.complete(1L);
+    assertThat(done).containsExactly("next");
+    order.run(() -> done.add("later"));
+    assertThat(done).containsExactly("next", "later");
   }
 }

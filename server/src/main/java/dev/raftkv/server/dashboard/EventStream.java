@@ -46,6 +46,7 @@ public final class EventStream implements AutoCloseable {
   static final Duration RETRY = Duration.ofSeconds(1);
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
 
   private final Dashboard dashboard;
   private final EventLoop loop;
@@ -53,6 +54,7 @@ public final class EventStream implements AutoCloseable {
   private final ScheduledFuture<?> ticks;
   private final ScheduledFuture<?> observations;
   private boolean closed;
+  private boolean polling; // a poll of the other members is in flight (loop only)
 
   private EventStream(Dashboard dashboard, EventLoop loop, Duration observeEvery) {
     this.dashboard = dashboard;
@@ -117,11 +119,16 @@ public final class EventStream implements AutoCloseable {
   }
 
   private void tick() {
-    ChartSample point = dashboard.sample();
-    if (streams.isEmpty()) {
-      return;
+    // A periodic task that throws is never run again: one bad second must not end the dashboard.
+    try {
+      ChartSample point = dashboard.sample();
+      if (streams.isEmpty()) {
+        return;
+      }
+      pollThenSend(point == null ? List.of() : List.of(point));
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "dashboard: a periodic update failed: " + e, e);
     }
-    pollThenSend(point == null ? List.of() : List.of(point));
   }
 
   /**
@@ -129,26 +136,36 @@ public final class EventStream implements AutoCloseable {
    * PeerPoller#DEADLINE}), so that every row is about as old as this member's own.
    */
   private void pollThenSend(List<ChartSample> points) {
-    dashboard
-        .poll()
-        .whenComplete(
-            (done, failed) -> {
-              try {
-                loop.execute(
-                    () -> {
-                      if (!closed && !streams.isEmpty()) {
-                        send(dashboard.snapshot(points));
-                      }
-                    });
-              } catch (RejectedExecutionException shutDown) {
-                // the endpoint is closing: no more snapshots
-              }
-            });
+    if (polling) {
+      // the last poll has not ended (pages opened and closed quickly): no second one beside it
+      send(dashboard.snapshot(points));
+      return;
+    }
+    var answered = dashboard.poll();
+    polling = true;
+    answered.whenComplete(
+        (done, failed) -> {
+          try {
+            loop.execute(
+                () -> {
+                  polling = false;
+                  if (!closed && !streams.isEmpty()) {
+                    send(dashboard.snapshot(points));
+                  }
+                });
+          } catch (RejectedExecutionException shutDown) {
+            // the endpoint is closing: no more snapshots
+          }
+        });
   }
 
   private void observe() {
-    if (dashboard.observe() && !streams.isEmpty()) {
-      send(dashboard.snapshot(List.of()));
+    try {
+      if (dashboard.observe() && !streams.isEmpty()) {
+        send(dashboard.snapshot(List.of()));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "dashboard: looking at the leader failed: " + e, e);
     }
   }
 
