@@ -398,9 +398,10 @@ if [ "$CHECK_PERF" = 1 ]; then
     ctl --endpoints "$leader" check perf --load="$CHECK_PERF_LOAD" >"$RESULTS_DIR/check-perf-$s.txt" 2>&1 || true
     compact "$s"
   done
-  # Its progress bar is one long line of carriage returns; keep the verdict lines.
+  # Its progress bar is one long line of carriage returns; keep the verdict lines, and the error
+  # of a check that ended without one (grep finding nothing must not end this script: set -e).
   for s in etcd raftkv; do
-    verdict=$(tr '\r' '\n' <"$RESULTS_DIR/check-perf-$s.txt" | grep -aE '^(PASS|FAIL)' | paste -sd';' - | sed 's/;/; /g')
+    verdict=$(tr '\r' '\n' <"$RESULTS_DIR/check-perf-$s.txt" | { grep -aE '^(PASS|FAIL|Error)' || true; } | paste -sd';' - | sed 's/;/; /g')
     echo "$s: ${verdict:-no verdict (see check-perf-$s.txt)}"
   done | tee "$RESULTS_DIR/check-perf.txt" | tee -a "$log"
 fi

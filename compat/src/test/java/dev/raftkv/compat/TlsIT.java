@@ -144,6 +144,58 @@ class TlsIT {
     assertThat(get.stdout()).isEqualTo("tls-ctl\nv2\n");
   }
 
+  /**
+   * etcd serves its JSON gateway on https:// client URLs too. curl offers h2 and http/1.1 by ALPN
+   * and is answered over HTTP/1.1 by the gateway; gRPC clients, offering only h2, get gRPC on the
+   * same port (etcdctl and jetcd above).
+   */
+  @Test
+  void theJsonGatewayAnswersCurlOnTheHttpsClientUrls() throws Exception {
+    Binaries.requireCurl();
+    List<String> urls = httpsEndpoints();
+    String put = curl(urls.get(0) + "/v3/kv/put", "{\"key\":\"Z3d0bHM=\",\"value\":\"b3Zlcg==\"}");
+    assertThat(put).contains("\"header\"").contains("\"revision\"");
+    String range = curl(urls.get(1) + "/v3/kv/range", "{\"key\":\"Z3d0bHM=\"}");
+    assertThat(range).contains("\"value\":\"b3Zlcg==\"").contains("\"count\":\"1\"");
+    String ctl =
+        new Etcdctl(String.join(",", urls))
+            .run(
+                "--cacert",
+                certs.ca().toString(),
+                "--cert",
+                certs.cert("client").toString(),
+                "--key",
+                certs.key("client").toString(),
+                "get",
+                "gwtls",
+                "--print-value-only")
+            .stdout();
+    assertThat(ctl).isEqualTo("over\n");
+  }
+
+  private String curl(String url, String body) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "--cacert",
+                certs.ca().toString(),
+                "--cert",
+                certs.cert("client").toString(),
+                "--key",
+                certs.key("client").toString(),
+                url,
+                "-d",
+                body)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("curl %s: %s", url, out).isZero();
+    return out;
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);

@@ -323,40 +323,31 @@ public final class RaftkvServer implements AutoCloseable {
     parts.add("gateway channel", gatewayChannel, gatewayChannel::shutdownNow);
     GatewayRoutes routes = GatewayRoutes.of(etcdServices);
     for (URI url : config.listenClientUrls()) {
-      ClientPortNegotiator gateway = null;
-      if (!ServerConfig.isHttps(url)) {
-        gateway =
-            new ClientPortNegotiator(
-                routes,
-                gatewayChannel,
-                GATEWAY_MAX_REQUEST_BYTES,
-                new ClientPortNegotiator.Member() {
-                  @Override
-                  public void writeMetrics(java.io.OutputStream out) throws IOException {
-                    metrics.writeTo(out);
-                  }
+      ClientPortNegotiator gateway =
+          new ClientPortNegotiator(
+              ServerConfig.isHttps(url) ? clientTls.grpcServer(ClientPortNegotiator.alpn()) : null,
+              routes,
+              gatewayChannel,
+              GATEWAY_MAX_REQUEST_BYTES,
+              new ClientPortNegotiator.Member() {
+                @Override
+                public void writeMetrics(java.io.OutputStream out) throws IOException {
+                  metrics.writeTo(out);
+                }
 
-                  @Override
-                  public boolean healthy() {
-                    return RaftkvServer.this.healthy();
-                  }
+                @Override
+                public boolean healthy() {
+                  return RaftkvServer.this.healthy();
+                }
 
-                  @Override
-                  public String etcdVersion() {
-                    return ETCD_VERSION;
-                  }
-                });
-        gateways.add(gateway);
-      }
+                @Override
+                public String etcdVersion() {
+                  return ETCD_VERSION;
+                }
+              });
+      gateways.add(gateway);
       servers.add(
-          startGrpc(
-              url,
-              ServerConfig.isHttps(url) ? clientTls : null,
-              gateway,
-              services,
-              authInterceptor,
-              metrics.grpcInterceptor(),
-              grpcCalls));
+          startGrpc(url, gateway, services, authInterceptor, metrics.grpcInterceptor(), grpcCalls));
     }
     grpc = List.copyOf(servers);
     AttributePublisher publisher =
@@ -528,7 +519,6 @@ public final class RaftkvServer implements AutoCloseable {
    */
   private static Server startGrpc(
       URI url,
-      ServerTls tls,
       ClientPortNegotiator gateway,
       List<ServerServiceDefinition> services,
       AuthInterceptor auth,
@@ -536,12 +526,7 @@ public final class RaftkvServer implements AutoCloseable {
       ExecutorService calls)
       throws IOException {
     NettyServerBuilder builder =
-        gateway == null
-            ? NettyServerBuilder.forAddress(ServerConfig.address(url))
-            : NettyServerBuilder.forAddress(ServerConfig.address(url), gateway.credentials());
-    if (tls != null) {
-      builder.sslContext(tls.grpcServer());
-    }
+        NettyServerBuilder.forAddress(ServerConfig.address(url), gateway.credentials());
     services.forEach(builder::addService);
     try {
       return builder

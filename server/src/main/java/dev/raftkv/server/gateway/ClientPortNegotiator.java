@@ -26,10 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves gRPC and the JSON gateway on one plaintext client port, as etcd's {@code cmux} does: the
- * first bytes of a connection decide. HTTP/2's connection preface ({@code PRI * HTTP/2.0…}) hands
- * the connection to gRPC's own plaintext negotiation, untouched and at no further cost; anything
- * else is an HTTP/1 request and the connection becomes the gateway's ({@link JsonGateway}).
+ * Serves gRPC and the JSON gateway on one client port, as etcd's {@code cmux} does. On a plaintext
+ * port the first bytes of a connection decide; on an {@code https://} port, ALPN (see {@link
+ * #alpn}). HTTP/2's connection preface ({@code PRI * HTTP/2.0…}) hands the connection to gRPC's own
+ * plaintext negotiation, untouched and at no further cost; anything else is an HTTP/1 request and
+ * the connection becomes the gateway's ({@link JsonGateway}).
  *
  * <p>gRPC's server does not know about HTTP/1 connections (they never finish its handshake), so it
  * does not close them when it stops: {@link #closeConnections} does.
@@ -41,8 +42,11 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   /** An HTTP/1 connection with no request under way is closed after this long without traffic. */
   static final Duration HTTP_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
-  private final InternalProtocolNegotiator.ProtocolNegotiator grpc =
-      InternalProtocolNegotiators.serverPlaintext();
+  /** The ALPN name of HTTP/1.1, which an https client port prefers (see {@link #alpn}). */
+  static final String HTTP_1_1 = "http/1.1";
+
+  private final InternalProtocolNegotiator.ProtocolNegotiator grpc;
+  private final boolean tls;
   private final GatewayRoutes routes;
   private final io.grpc.Channel services;
   private final int maxRequestBytes;
@@ -57,6 +61,27 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
    */
   public ClientPortNegotiator(
       GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes, Member member) {
+    this(null, routes, services, maxRequestBytes, member);
+  }
+
+  /**
+   * A negotiator for an {@code https://} client port (with {@code tls} non-null) or a plaintext
+   * one. Over TLS, ALPN decides: {@code tls} must offer HTTP/1.1 before HTTP/2 ({@link #alpn}), so
+   * a client that speaks both (curl, browsers, Python's requests) is served the JSON gateway over
+   * HTTP/1.1, and a gRPC client, which offers only {@code h2}, gets gRPC. A client that sends no
+   * ALPN is served HTTP/1.1 too (gRPC requires {@code h2}).
+   */
+  public ClientPortNegotiator(
+      io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls,
+      GatewayRoutes routes,
+      io.grpc.Channel services,
+      int maxRequestBytes,
+      Member member) {
+    this.tls = tls != null;
+    this.grpc =
+        tls == null
+            ? InternalProtocolNegotiators.serverPlaintext()
+            : InternalProtocolNegotiators.serverTls(tls);
     this.routes = routes;
     this.services = services;
     this.maxRequestBytes = maxRequestBytes;
@@ -90,9 +115,112 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
     return grpc.scheme();
   }
 
+  /**
+   * The ALPN configuration of an https client port: HTTP/1.1 first, then gRPC's {@code h2}; the
+   * server picks the first of its own list that the client offers.
+   */
+  public static io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig alpn() {
+    return new io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig(
+        io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+        io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior
+            .NO_ADVERTISE,
+        io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig
+            .SelectedListenerFailureBehavior.ACCEPT,
+        HTTP_1_1,
+        "h2");
+  }
+
   @Override
   public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
-    return new Sniffer(grpcHandler);
+    return tls ? new TlsInstaller(grpc.newHandler(grpcHandler)) : new Sniffer(grpcHandler);
+  }
+
+  /** Makes {@code ctx}'s connection the gateway's: HTTP/1 handlers after {@code after}. */
+  private void installGateway(ChannelHandlerContext ctx, String after) {
+    httpConnections.add(ctx.channel());
+    ctx.channel().closeFuture().addListener(f -> httpConnections.remove(ctx.channel()));
+    ChannelPipeline p = ctx.pipeline();
+    p.addAfter(after, "gateway-http", new HttpServerCodec());
+    p.addAfter("gateway-http", "gateway-body", new HttpObjectAggregator(maxRequestBytes));
+    p.addAfter(
+        "gateway-body",
+        "gateway-idle",
+        new IdleStateHandler(0, 0, HTTP_IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services, member));
+  }
+
+  /**
+   * Puts gRPC's TLS negotiation after itself; once that has put its {@code SslHandler} in (when the
+   * connection is active and gRPC's negotiation begins), an {@link AlpnRouter} goes right after the
+   * {@code SslHandler}, before the handshake can end, and this steps aside.
+   */
+  private final class TlsInstaller extends ChannelInboundHandlerAdapter {
+    private final ChannelHandler grpcTls;
+    private boolean routed;
+
+    TlsInstaller(ChannelHandler grpcTls) {
+      this.grpcTls = grpcTls;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      ctx.pipeline().addAfter(ctx.name(), null, grpcTls);
+      maybeRoute(ctx);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.fireChannelActive();
+      maybeRoute(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      ctx.fireUserEventTriggered(evt);
+      maybeRoute(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ctx.fireChannelRead(msg);
+      maybeRoute(ctx);
+    }
+
+    private void maybeRoute(ChannelHandlerContext ctx) {
+      ChannelPipeline p = ctx.pipeline();
+      ChannelHandlerContext ssl =
+          p.context(io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler.class);
+      if (routed || ssl == null) {
+        return;
+      }
+      routed = true;
+      p.addAfter(ssl.name(), null, new AlpnRouter());
+      p.remove(this);
+    }
+  }
+
+  /**
+   * Sees the TLS handshake's end before gRPC does: for HTTP/1.1 (or no ALPN) it keeps the event
+   * from gRPC's negotiation, which so never starts, and puts the gateway in front of it; for {@code
+   * h2} it steps aside and gRPC goes on.
+   */
+  private final class AlpnRouter extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeCompletionEvent done
+          && done.isSuccess()) {
+        ChannelPipeline p = ctx.pipeline();
+        String protocol =
+            p.get(io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler.class).applicationProtocol();
+        if (protocol == null || protocol.equals(HTTP_1_1)) {
+          installGateway(ctx, ctx.name());
+          p.remove(this);
+          return;
+        }
+        p.remove(this);
+      }
+      super.userEventTriggered(ctx, evt);
+    }
   }
 
   @Override
@@ -155,16 +283,7 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
         p.addAfter(ctx.name(), null, grpc.newHandler(grpcHandler));
         heldEvents.forEach(ctx::fireUserEventTriggered);
       } else {
-        httpConnections.add(ctx.channel());
-        ctx.channel().closeFuture().addListener(f -> httpConnections.remove(ctx.channel()));
-        String name = ctx.name();
-        p.addAfter(name, "gateway-http", new HttpServerCodec());
-        p.addAfter("gateway-http", "gateway-body", new HttpObjectAggregator(maxRequestBytes));
-        p.addAfter(
-            "gateway-body",
-            "gateway-idle",
-            new IdleStateHandler(0, 0, HTTP_IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-        p.addAfter("gateway-idle", "gateway", new JsonGateway(routes, services, member));
+        installGateway(ctx, ctx.name());
       }
       heldEvents.clear();
       ctx.fireChannelRead(first);

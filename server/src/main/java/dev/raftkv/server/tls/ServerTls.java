@@ -87,9 +87,21 @@ public final class ServerTls {
 
   /** The gRPC client port's context (gRPC's shaded Netty; OpenSSL when available, else the JDK). */
   public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer() {
+    return grpcServer(null);
+  }
+
+  /**
+   * {@link #grpcServer()} with {@code alpn} instead of gRPC's own ALPN list (null: gRPC's), for a
+   * client port that serves HTTP/1.1 besides gRPC.
+   */
+  public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer(
+      io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig alpn) {
     var b =
         GrpcSslContexts.configure(
             io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(key, chain));
+    if (alpn != null) {
+      b.applicationProtocolConfig(alpn);
+    }
     if (!trusted.isEmpty()) {
       b.trustManager(trusted);
     }
