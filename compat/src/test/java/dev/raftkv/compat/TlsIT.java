@@ -159,38 +159,25 @@ class TlsIT {
     assertThat(range).contains("\"value\":\"b3Zlcg==\"").contains("\"count\":\"1\"");
     String ctl =
         new Etcdctl(String.join(",", urls))
-            .run(
-                "--cacert",
-                certs.ca().toString(),
-                "--cert",
-                certs.cert("client").toString(),
-                "--key",
-                certs.key("client").toString(),
-                "get",
-                "gwtls",
-                "--print-value-only")
+            .run(concat(clientFlags(), "get", "gwtls", "--print-value-only"))
             .stdout();
     assertThat(ctl).isEqualTo("over\n");
   }
 
+  /** curl's and etcdctl's flags for the CA and the client certificate. */
+  private String[] clientFlags() {
+    return new String[] {
+      "--cacert", certs.ca().toString(),
+      "--cert", certs.cert("client").toString(),
+      "--key", certs.key("client").toString()
+    };
+  }
+
   private String curl(String url, String body) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                "curl",
-                "-sS",
-                "--max-time",
-                "20",
-                "--cacert",
-                certs.ca().toString(),
-                "--cert",
-                certs.cert("client").toString(),
-                "--key",
-                certs.key("client").toString(),
-                url,
-                "-d",
-                body)
-            .redirectErrorStream(true)
-            .start();
+    List<String> command = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
+    command.addAll(List.of(clientFlags()));
+    command.addAll(List.of(url, "-d", body));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as("curl %s: %s", url, out).isZero();
     return out;
