@@ -109,7 +109,9 @@ public final class Dashboard {
     if (s.leader() == 0) {
       out.putNull("leader");
     } else {
-      out.putObject("leader").put("id", hex(s.leader())).put("name", nameOf(s.leader(), members));
+      out.putObject("leader")
+          .put("id", hex(s.leader()))
+          .put("name", s.leader() == s.id() ? source.name() : nameOf(s.leader(), members));
     }
     List<ObjectNode> rows =
         members.stream()
@@ -157,7 +159,9 @@ public final class Dashboard {
   private ObjectNode row(Member m, LocalStatus self) {
     ObjectNode r =
         JSON.createObjectNode()
-            .put("name", m.name().isEmpty() ? hex(m.id()) : m.name())
+            .put(
+                "name",
+                !m.name().isEmpty() ? m.name() : m.id() == self.id() ? source.name() : hex(m.id()))
             .put("id", hex(m.id()))
             .put("self", m.id() == self.id());
     if (m.id() == self.id()) {
@@ -220,8 +224,9 @@ public final class Dashboard {
     return now.equals(hex(e.leader())) ? e.leaderName() : now;
   }
 
+  /** A member's name; this member's own even before it has published it to the store. */
   private String nameOf(long id) {
-    return nameOf(id, source.members());
+    return id == source.status().id() ? source.name() : nameOf(id, source.members());
   }
 
   private static String nameOf(long id, List<Member> members) {
