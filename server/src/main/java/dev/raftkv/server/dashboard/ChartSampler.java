@@ -62,7 +62,8 @@ public final class ChartSampler {
             meanMillis(
                 b.backendCommitSeconds() - a.backendCommitSeconds(),
                 b.backendCommits() - a.backendCommits()),
-            meanMillis(b.applySeconds() - a.applySeconds(), b.applies() - a.applies()));
+            meanMillis(
+                b.applySeconds() - a.applySeconds(), b.backendCommits() - a.backendCommits()));
     if (samples.size() == capacity) {
       samples.removeFirst();
     }

@@ -7,11 +7,11 @@ package dev.raftkv.server.metrics;
  *
  * @param walFsyncs fsyncs of the WAL ({@code etcd_disk_wal_fsync_duration_seconds_count})
  * @param walFsyncSeconds their total duration ({@code ..._sum})
- * @param backendCommits applied batches written to RocksDB ({@code
- *     etcd_disk_backend_commit_duration_seconds_count})
- * @param backendCommitSeconds their total duration ({@code ..._sum})
- * @param applies applied batches (one per {@link dev.raftkv.kv.ApplyTimings} report)
- * @param applySeconds their total duration, the RocksDB write included
+ * @param backendCommits applied batches, each written to RocksDB in one write ({@code
+ *     etcd_disk_backend_commit_duration_seconds_count}; one per {@link dev.raftkv.kv.ApplyTimings}
+ *     report)
+ * @param backendCommitSeconds the total duration of those writes ({@code ..._sum})
+ * @param applySeconds the total duration of those batches' applies, their writes included
  * @param requests etcd API calls completed ({@code grpc_server_handled_total} over every service
  *     but raftkv's own {@code raftkvpb} ones, whatever their code)
  */
@@ -20,6 +20,5 @@ public record MetricTotals(
     double walFsyncSeconds,
     long backendCommits,
     double backendCommitSeconds,
-    long applies,
     double applySeconds,
     double requests) {}

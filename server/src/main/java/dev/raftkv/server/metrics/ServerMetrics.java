@@ -50,7 +50,6 @@ public final class ServerMetrics {
   private final Counter slowApply;
   private final GrpcMetrics grpc;
   private final LongAdder timedOut = new LongAdder();
-  private final LongAdder applies = new LongAdder();
   private final LongAdder applyNanos = new LongAdder();
 
   /** The last heartbeat round sent to each peer: {round, System.nanoTime() when sent}. */
@@ -162,7 +161,6 @@ public final class ServerMetrics {
     store.observeApplies(
         (entries, batchNanos, commitNanos) -> {
           backendCommit.observe(commitNanos / NANOS_PER_SECOND);
-          applies.increment();
           applyNanos.add(batchNanos);
           if (batchNanos > SLOW_APPLY.toNanos()) {
             slowApply.inc();
@@ -226,7 +224,6 @@ public final class ServerMetrics {
         sum(fsync),
         count(commit),
         sum(commit),
-        applies.sum(),
         applyNanos.sum() / NANOS_PER_SECOND,
         grpc.handledEtcdCalls());
   }

@@ -93,7 +93,7 @@ class DashboardTest {
   private static MetricTotals totals(
       long fsyncs, double fsyncSeconds, long applies, double applySeconds, double requests) {
     return new MetricTotals(
-        fsyncs, fsyncSeconds, applies, applySeconds / 2, applies, applySeconds, requests);
+        fsyncs, fsyncSeconds, applies, applySeconds / 2, applySeconds, requests);
   }
 
   @Test
