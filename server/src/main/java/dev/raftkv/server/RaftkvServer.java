@@ -322,6 +322,23 @@ public final class RaftkvServer implements AutoCloseable {
         InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
     parts.add("gateway channel", gatewayChannel, gatewayChannel::shutdownNow);
     GatewayRoutes routes = GatewayRoutes.of(etcdServices);
+    ClientPortNegotiator.Member portMember =
+        new ClientPortNegotiator.Member() {
+          @Override
+          public void writeMetrics(java.io.OutputStream out) throws IOException {
+            metrics.writeTo(out);
+          }
+
+          @Override
+          public boolean healthy() {
+            return RaftkvServer.this.healthy();
+          }
+
+          @Override
+          public String etcdVersion() {
+            return ETCD_VERSION;
+          }
+        };
     for (URI url : config.listenClientUrls()) {
       ClientPortNegotiator gateway =
           new ClientPortNegotiator(
@@ -329,22 +346,7 @@ public final class RaftkvServer implements AutoCloseable {
               routes,
               gatewayChannel,
               GATEWAY_MAX_REQUEST_BYTES,
-              new ClientPortNegotiator.Member() {
-                @Override
-                public void writeMetrics(java.io.OutputStream out) throws IOException {
-                  metrics.writeTo(out);
-                }
-
-                @Override
-                public boolean healthy() {
-                  return RaftkvServer.this.healthy();
-                }
-
-                @Override
-                public String etcdVersion() {
-                  return ETCD_VERSION;
-                }
-              });
+              portMember);
       gateways.add(gateway);
       servers.add(
           startGrpc(url, gateway, services, authInterceptor, metrics.grpcInterceptor(), grpcCalls));

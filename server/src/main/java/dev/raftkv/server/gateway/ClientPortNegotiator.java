@@ -54,22 +54,17 @@ public final class ClientPortNegotiator implements InternalProtocolNegotiator.Pr
   private final Set<Channel> httpConnections = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param routes the gateway's routes
-   * @param services where the gateway's calls go (an in-process channel to the etcd services)
-   * @param maxRequestBytes the largest HTTP request body taken (larger: 413)
-   * @param member what {@code /metrics}, {@code /health} and {@code /version} answer from
-   */
-  public ClientPortNegotiator(
-      GatewayRoutes routes, io.grpc.Channel services, int maxRequestBytes, Member member) {
-    this(null, routes, services, maxRequestBytes, member);
-  }
-
-  /**
    * A negotiator for an {@code https://} client port (with {@code tls} non-null) or a plaintext
    * one. Over TLS, ALPN decides: {@code tls} must offer HTTP/1.1 before HTTP/2 ({@link #alpn}), so
    * a client that speaks both (curl, browsers, Python's requests) is served the JSON gateway over
    * HTTP/1.1, and a gRPC client, which offers only {@code h2}, gets gRPC. A client that sends no
    * ALPN is served HTTP/1.1 too (gRPC requires {@code h2}).
+   *
+   * @param tls the https port's context, offering {@link #alpn}; null for a plaintext port
+   * @param routes the gateway's routes
+   * @param services where the gateway's calls go (an in-process channel to the etcd services)
+   * @param maxRequestBytes the largest HTTP request body taken (larger: 413)
+   * @param member what {@code /metrics}, {@code /health} and {@code /version} answer from
    */
   public ClientPortNegotiator(
       io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls,

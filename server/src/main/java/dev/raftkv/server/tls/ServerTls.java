@@ -85,14 +85,10 @@ public final class ServerTls {
         cipherSuites);
   }
 
-  /** The gRPC client port's context (gRPC's shaded Netty; OpenSSL when available, else the JDK). */
-  public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer() {
-    return grpcServer(null);
-  }
-
   /**
-   * {@link #grpcServer()} with {@code alpn} instead of gRPC's own ALPN list (null: gRPC's), for a
-   * client port that serves HTTP/1.1 besides gRPC.
+   * The client port's context (gRPC's shaded Netty; OpenSSL when available, else the JDK), with
+   * {@code alpn} instead of gRPC's own ALPN list (null: gRPC's), for a port that serves HTTP/1.1
+   * besides gRPC.
    */
   public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcServer(
       io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig alpn) {

@@ -58,7 +58,7 @@ class ClientCertificatesTest {
         };
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .sslContext(tls.grpcServer())
+            .sslContext(tls.grpcServer(null))
             .addService(
                 new KVGrpc.KVImplBase() {
                   @Override
